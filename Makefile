@@ -1,0 +1,128 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# xol: uprobes in user space.  `make` builds into build/; `make check` runs every test.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+O       := build
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+XCFLAGS := -std=gnu11 -Wall -Wextra -Werror -fPIC -D_GNU_SOURCE \
+	   -I. -Iinclude -fvisibility=hidden
+LDLIBS_TOOL := -lelf -ldw -lZydis -lpthread
+
+# SAN=1: AddressSanitizer + UndefinedBehaviorSanitizer for the tool and tests.
+ifeq ($(SAN),1)
+O       := build/san
+XCFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-7s %s\n' $(1) $(2)
+endif
+
+# --- sources, one layer per folder ---------------------------------------
+TRACE_SRCS := $(wildcard trace/*.c)
+ARCH_SRCS  := $(wildcard arch/x86/*.c)
+ARCH_ASM   := $(wildcard arch/x86/*.S)
+CORE_SRCS  := $(wildcard core/*.c)
+TOOL_SRCS  := $(wildcard tools/xol/*.c)
+
+obj = $(patsubst %.c,$(O)/obj/%.o,$(filter %.c,$(1))) \
+      $(patsubst %.S,$(O)/obj/%.o,$(filter %.S,$(1)))
+
+LIB_OBJS   := $(call obj,$(TRACE_SRCS) arch/x86/regs.c)
+TOOL_OBJS  := $(call obj,$(TOOL_SRCS))
+AGENT_OBJS := $(patsubst $(O)/obj/%,$(O)/agent/%,$(call obj,$(CORE_SRCS) $(ARCH_SRCS) $(ARCH_ASM)))
+
+# The agent runs inside other programs: its hit path must not touch vector
+# registers, and nothing of it may be visible but its entry points.
+AGENT_CFLAGS := -mgeneral-regs-only -fno-stack-protector -fno-omit-frame-pointer \
+		-DXOL_AGENT
+
+UNIT_SRCS  := $(wildcard selftests/unit/*.c)
+UNIT_BINS  := $(patsubst selftests/unit/%.c,$(O)/selftests/%.t,$(UNIT_SRCS))
+TARGET_SRCS:= $(wildcard selftests/targets/*.c)
+
+.PHONY: all deps check demo install clean fuzz bench unit targets
+all: $(O)/xol $(O)/libxol.a $(if $(CORE_SRCS),$(O)/libxol-agent.so)
+
+deps:
+	@scripts/install-deps
+
+$(O)/obj/%.o: %.c
+	$(call msg,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -MMD -MP -c -o $@ $<
+
+$(O)/obj/%.o: %.S
+	$(call msg,AS,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -MMD -MP -c -o $@ $<
+
+$(O)/agent/%.o: %.c
+	$(call msg,CC,$< [agent])
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(filter-out -fsanitize%,$(CFLAGS) $(XCFLAGS)) $(AGENT_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(O)/agent/%.o: %.S
+	$(call msg,AS,$< [agent])
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(filter-out -fsanitize%,$(CFLAGS) $(XCFLAGS)) -MMD -MP -c -o $@ $<
+
+$(O)/libxol.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(O)/xol: $(TOOL_OBJS) $(O)/libxol.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_TOOL)
+
+$(O)/libxol-agent.so: $(AGENT_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) -shared -Wl,-z,now -Wl,-z,defs -o $@ $^ -lZydis -ldl -lpthread
+
+# --- tests ----------------------------------------------------------------
+$(O)/selftests/%.t: selftests/unit/%.c $(O)/libxol.a
+	$(call msg,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_TOOL)
+
+unit: $(UNIT_BINS)
+
+targets:
+	$(Q)$(MAKE) -s -C selftests/targets O=$(abspath $(O))/targets
+
+check: deps
+	$(Q)$(MAKE) all unit targets
+	$(Q)XOL_BUILD=$(abspath $(O)) prove -j2 --timer $(O)/selftests/*.t selftests/*.t
+
+fuzz: deps
+	$(Q)$(MAKE) -C selftests/fuzz O=$(abspath build)/fuzz run FUZZ_SECONDS=$${FUZZ_SECONDS:-300}
+
+demo: deps
+	$(Q)$(MAKE) all targets
+	$(Q)sh selftests/demo.sh $(abspath $(O))
+
+bench: deps
+	$(Q)$(MAKE) all targets
+	$(Q)sh bench/run $(abspath $(O))
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/xol \
+		$(DESTDIR)$(PREFIX)/share/doc/xol
+	install -m 755 $(O)/xol $(DESTDIR)$(PREFIX)/bin/xol
+	install -m 644 $(O)/libxol.a $(DESTDIR)$(PREFIX)/lib/
+	[ ! -f $(O)/libxol-agent.so ] || install -m 755 $(O)/libxol-agent.so $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 include/xol/*.h $(DESTDIR)$(PREFIX)/include/xol/
+	install -m 644 Documentation/*.md $(DESTDIR)$(PREFIX)/share/doc/xol/
+
+clean:
+	rm -rf build
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The xol subcommands: one file each, `cmd_NAME(argc, argv)` returns the exit status. */
+#ifndef XOL_TOOLS_BUILTIN_H
+#define XOL_TOOLS_BUILTIN_H
+
+int cmd_events(int argc, char **argv);
+
+#endif
