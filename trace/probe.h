@@ -46,23 +46,38 @@ struct tp_arg {
 	char name[TP_ARG_NAME_MAX + 1];
 	char *text;              /* the body as written, type included (listing) */
 	struct tp_type type;
-	uint32_t offset;         /* of the field in the record */
+	uint32_t offset;         /* of the field in the record (header included) */
 	struct fetch_prog prog;
 };
 
 struct tp_probe;
 
+/*
+ * An event may have several probes (a line with the name of an existing
+ * event and the same argument names and types appends a probe to it).
+ * The probes share the event's record layout, but each has its own
+ * argument texts and fetch programs: `p:g/e /bin/a:0x10 x=%di` and
+ * `p:g/e /bin/b:0x20 x=+8(%si)` make one event `e` with two probes.  So:
+ *
+ *   - event->args describe the fields (name, type, offset) and are the
+ *     args of the event's first probe;
+ *   - probe->args hold each probe's own text and prog (the same names,
+ *     types and offsets): run probe->args[i].prog at a hit of that probe;
+ *   - event->data is one pool for every probe of the event: FETCH_OP_DATA
+ *     params are byte offsets into it, each string NUL-terminated.
+ */
 struct tp_event {
 	char group[TP_NAME_MAX + 1];
 	char name[TP_NAME_MAX + 1];
 	bool is_return;
 	uint16_t id;             /* common_type, format ID, perf attr config */
 	unsigned nargs;
-	struct tp_arg *args;
+	struct tp_arg *args;     /* = the first probe's args (see above) */
 	char *data;              /* pool of immediate strings (FETCH_OP_DATA) */
 	uint32_t data_len;
 	uint32_t fixed_size;     /* header + fixed arg fields; strings follow */
 	struct tp_event *next;   /* registry order */
+	unsigned nprobes;
 };
 
 struct tp_probe {
@@ -71,8 +86,37 @@ struct tp_probe {
 	uint64_t dev, ino;       /* the file it resolved to when defined */
 	uint64_t offset;         /* file offset */
 	uint64_t refctr;         /* file offset of the USDT semaphore */
-	bool has_refctr;
+	bool has_refctr;         /* refctr != 0: the kernel treats (0) as none */
 	struct tp_probe *next;   /* creation order: the listing order */
+	struct tp_arg *args;     /* this probe's args: event->nargs of them */
 };
+
+/*
+ * Reading a registry (struct xol_events of include/xol/xol.h) from the
+ * other layers.  The pointers stay valid until the next write, clear or
+ * free of the registry.
+ */
+struct xol_events;
+struct strbuf;
+
+const struct tp_event *tp_first_event(const struct xol_events *evs);
+const struct tp_probe *tp_first_probe(const struct xol_events *evs);
+/* GROUP/EVENT, GROUP.EVENT or EVENT (the first event of that name in any group). */
+const struct tp_event *tp_find_event(const struct xol_events *evs, const char *name);
+const struct tp_event *tp_event_by_id(const struct xol_events *evs, unsigned id);
+
+/* The `format` file of @ev, exactly as tracefs prints it. */
+void tp_format(const struct tp_event *ev, struct strbuf *out);
+/* The print fmt line of @ev, without "print fmt: ". */
+void tp_print_fmt(const struct tp_event *ev, struct strbuf *out);
+
+/*
+ * One record of @ev as the kernel's `trace` file shows it from the event
+ * name on, without the newline: `name: (0x55d0c2a4f1c0) a=0x1 s="x"`.
+ * @rec starts with the common header; reads never go past @len (a field
+ * that does not fit prints as zero bytes; a string that does not fit, or
+ * whose data lies outside the record, prints up to the record's end).
+ */
+void tp_render(const struct tp_event *ev, const void *rec, size_t len, struct strbuf *out);
 
 #endif

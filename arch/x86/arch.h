@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The arch contract: what core/ needs from an instruction set to place probes. */
+#ifndef XOL_ARCH_X86_ARCH_H
+#define XOL_ARCH_X86_ARCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "regs.h"
+
+/*
+ * Implement these for each architecture
+ * -------------------------------------
+ *
+ *   constants   ARCH_BREAKPOINT_INSN/_BYTES, ARCH_JUMP_BYTES, ARCH_MAX_INSN_BYTES,
+ *               ARCH_SLOT_BYTES, ARCH_TRAMPOLINE_BYTES, ARCH_JUMP_REACH
+ *   types       struct arch_insn (one analysed instruction: the trap path),
+ *               struct arch_jump (a displaced range: the jump path)
+ *
+ *   arming time (may allocate; never runs on the hit path)
+ *     arch_analyze()             decode + classify one instruction, or refuse with a reason
+ *     arch_insn_text()           its disassembly, for messages
+ *     arch_prepare_slot()        its out-of-line copy, ending in a jump back
+ *     arch_analyze_jump()        the whole instructions covering ARCH_JUMP_BYTES at a site
+ *     arch_check_jump_range()    no branch of a code range lands inside the displaced range
+ *     arch_prepare_trampoline()  save regs, call the handler, restore, displaced copy, jump back
+ *     arch_jump_bytes()          the bytes that send the site to its trampoline
+ *     arch_map_displaced_ip()    original ip inside the displaced range -> trampoline ip
+ *     arch_unmap_displaced_ip()  trampoline ip -> original ip (for disarming)
+ *
+ *   hit time (no locks, allocation, syscalls or libc; built -mgeneral-regs-only)
+ *     arch_regs_from_ucontext()  SIGTRAP: the signal frame -> struct xol_regs
+ *     arch_regs_to_ucontext()    and back
+ *     arch_trap_site()           the breakpoint address a SIGTRAP reports
+ *     arch_emulate()             run the displaced instruction on the registers, if cheap
+ *     arch_regs_ip() & co.       read/write ip and sp without naming a register
+ *
+ * The trap path, per hit (SIGTRAP handler of the agent):
+ *
+ *	arch_regs_from_ucontext(&regs, uc);
+ *	site = arch_trap_site(&regs);             // look the probe up by it
+ *	arch_regs_set_ip(&regs, site);            // handlers see ip == probe address
+ *	... run the consumers on &regs ...
+ *	if (arch_emulate(&p->insn, &regs, store8) != 0)
+ *		arch_regs_set_ip(&regs, slot_addr); // execute out of line
+ *	arch_regs_to_ucontext(uc, &regs);
+ *
+ * Every error is 0 or -errno.  Refusals are -ENOTSUP with a static,
+ * human-readable reason in ->reason; show it with the address and
+ * arch_insn_text().
+ */
+
+#define ARCH_BREAKPOINT_INSN	0xcc	/* int3 */
+#define ARCH_BREAKPOINT_BYTES	1
+#define ARCH_JUMP_BYTES		5	/* jmp rel32 */
+#define ARCH_JUMP_REACH		0x7fffffffLL	/* a trampoline must lie this close to its site */
+#define ARCH_MAX_INSN_BYTES	15
+
+/*
+ * Room for one relocated instruction and the jump back (the worst case,
+ * a RIP-relative operand out of reach of the slot, takes 54 bytes).
+ */
+#define ARCH_SLOT_BYTES		64
+
+/* Most instructions one jump site displaces: four 1-byte ones and one more. */
+#define ARCH_JUMP_MAX_INSNS	5
+
+/* Room for a whole trampoline: save/call/restore plus ARCH_JUMP_MAX_INSNS copies. */
+#define ARCH_TRAMPOLINE_BYTES	512
+
+/* How an instruction is executed out of line (index of the ops table in insn.c). */
+enum arch_insn_class {
+	ARCH_INSN_PLAIN,	/* copy the bytes as they are */
+	ARCH_INSN_NOP,		/* nop, endbr64: nothing to do */
+	ARCH_INSN_RIPREL,	/* memory operand relative to rip: new displacement */
+	ARCH_INSN_JMP_REL,	/* jmp rel8/rel32 */
+	ARCH_INSN_JCC,		/* jcc rel8/rel32 */
+	ARCH_INSN_LOOP,		/* loop, loope, loopne, jrcxz, jecxz */
+	ARCH_INSN_CALL_REL,	/* call rel32 */
+	ARCH_INSN_CALL_IND,	/* call *reg, call *mem (incl. rip-relative) */
+	ARCH_INSN_SYSCALL,	/* syscall: the kernel returns to rcx */
+	ARCH_INSN_PUSH,		/* push %reg64 */
+	ARCH_INSN_NR_CLASSES
+};
+
+/* Facts about an instruction the engine may act on (struct arch_insn .flags). */
+#define ARCH_INSN_F_RIPREL	0x01	/* reads or writes memory relative to its own address */
+#define ARCH_INSN_F_NO_FALLTHROUGH 0x02	/* never continues at the next instruction (jmp, ret) */
+#define ARCH_INSN_F_CALL	0x04	/* pushes the address of the next instruction */
+#define ARCH_INSN_F_MAY_BLOCK	0x08	/* a thread may stay in its slot for unbounded time
+					   (syscall): never free the slot while threads live */
+#define ARCH_INSN_F_EMULATED	0x10	/* arch_emulate() normally handles it without the slot */
+#define ARCH_INSN_F_BRANCH	0x20	/* has a relative branch target (->target) */
+
+struct arch_insn {
+	uint64_t addr;		/* where it lives in the target */
+	uint64_t target;	/* branch target, or address of the rip-relative operand */
+	const char *reason;	/* why arch_analyze() refused it, else NULL */
+	uint8_t bytes[ARCH_MAX_INSN_BYTES];
+	uint8_t len;
+	uint8_t cls;		/* enum arch_insn_class */
+	uint8_t flags;		/* ARCH_INSN_F_* */
+	uint8_t op;		/* jcc: condition; loop: opcode; push: register number */
+	uint8_t disp_off;	/* rip-relative: offset of the disp32 in bytes[] */
+	uint8_t rel_off;	/* relative branch: offset of its displacement ... */
+	uint8_t rel_size;	/* ... and its size (1 or 4) */
+};
+
+/*
+ * arch_analyze - decode the instruction at @addr (@avail bytes readable at
+ * @code), classify it and fill @ai.
+ *
+ * Return: 0, or -ENOTSUP with @ai->reason set (undecodable or truncated
+ * bytes, an instruction that cannot run out of line).  @ai->bytes and
+ * @ai->len hold what was looked at either way, for arch_insn_text().
+ */
+int arch_analyze(struct arch_insn *ai, const uint8_t *code, size_t avail, uint64_t addr);
+
+/* The instruction in AT&T syntax, branch targets as absolute addresses. */
+const char *arch_insn_text(const struct arch_insn *ai, char *buf, size_t size);
+
+/* The name of an instruction class ("riprel", "jcc", ...), for the -v log. */
+const char *arch_insn_class_name(const struct arch_insn *ai);
+
+/*
+ * arch_prepare_slot - write into @buf (mapped executable at @slot_addr,
+ * which may be anywhere) the code that executes @ai as if at @ai->addr and
+ * then continues at the next original instruction.
+ *
+ * Return: bytes written (at most ARCH_SLOT_BYTES), -ENOSPC if @size is too
+ * small, -ENOTSUP with no slot possible at this address (a rip-relative
+ * operand out of ±2 GiB of the slot in an instruction that also uses the
+ * stack pointer; the reason is in @reason if not NULL).
+ */
+int arch_prepare_slot(const struct arch_insn *ai, uint8_t *buf, size_t size,
+		      uint64_t slot_addr, const char **reason);
+
+/*
+ * ---- jump path ---------------------------------------------------------
+ *
+ *	arch_analyze_jump(&j, code, avail, site)      // refused: use the trap path
+ *	for each code range that may branch here (the function, its .cold part):
+ *		arch_check_jump_range(&j, range, len, range_addr, 0, &where)
+ *	tramp = xolarea_alloc(ARCH_TRAMPOLINE_BYTES within ARCH_JUMP_REACH of site)
+ *	arch_prepare_trampoline(&j, buf, size, tramp, handler, probe)
+ *	arch_jump_bytes(jmp, site, tramp)
+ *	text poke: int3 at site, sync, jmp[1..4] (+ int3 over the rest of j.len), sync, jmp[0]
+ *	threads stopped at site < ip < site + j.len: ip = arch_map_displaced_ip(&j, tramp, ip)
+ *	a SIGTRAP at the site while poking: run the handler, then resume at
+ *		arch_map_displaced_ip(&j, tramp, site)
+ *
+ * Disarm: restore the original bytes the same way; a thread whose ip is in
+ * the trampoline goes to arch_unmap_displaced_ip() if that is not 0, else
+ * the trampoline must stay until it has left.
+ */
+
+typedef void (*arch_handler_fn)(void *probe_ctx, struct xol_regs *regs);
+
+struct arch_jump {
+	uint64_t site;
+	const char *reason;	/* why the jump path was refused, else NULL */
+	uint8_t len;		/* bytes displaced, >= ARCH_JUMP_BYTES */
+	uint8_t n;		/* instructions displaced */
+	uint8_t flags;		/* union of the instructions' ARCH_INSN_F_* */
+	uint8_t orig_off[ARCH_JUMP_MAX_INSNS + 1];	/* boundaries in the site, [n] = len */
+	uint16_t copy_off[ARCH_JUMP_MAX_INSNS + 1];	/* the same in the trampoline,
+							   [n] = the jump back; prepare fills */
+	uint16_t size;		/* trampoline bytes; prepare fills */
+	struct arch_insn insn[ARCH_JUMP_MAX_INSNS];
+};
+
+/*
+ * arch_analyze_jump - analyse the whole instructions that cover
+ * ARCH_JUMP_BYTES from @site.  Return: 0, or -ENOTSUP with @aj->reason.
+ */
+int arch_analyze_jump(struct arch_jump *aj, const uint8_t *code, size_t avail, uint64_t site);
+
+/* Allow indirect jumps in the scanned range (switch tables) anyway. */
+#define ARCH_CHECK_TRUST_INDIRECT 0x1
+
+/*
+ * arch_check_jump_range - decode @len bytes of code at @addr (a function,
+ * or a piece of one such as its .cold part) and refuse the jump if any
+ * branch lands strictly inside the displaced range, if the site is not an
+ * instruction boundary of that code, if the displaced range runs past its
+ * end, or (without ARCH_CHECK_TRUST_INDIRECT) if it holds an indirect jmp
+ * whose targets cannot be known.
+ *
+ * Return: 0, or -ENOTSUP with @aj->reason set and *@where (if not NULL)
+ * the address of the offending instruction.
+ */
+int arch_check_jump_range(struct arch_jump *aj, const uint8_t *code, size_t len,
+			  uint64_t addr, unsigned int flags, uint64_t *where);
+
+/*
+ * arch_prepare_trampoline - write the trampoline for @aj into @buf (mapped
+ * executable at @tramp_addr).  It skips the red zone, saves the flags and
+ * every general register as a struct xol_regs (ip = site, sp = the site's
+ * rsp), calls @handler(@probe_ctx, regs) on a 16-byte aligned stack with
+ * the direction flag clear, restores everything (register changes made by
+ * the handler are kept, ip and sp changes are not), runs the relocated
+ * instructions and jumps back to site + len.
+ *
+ * Return: bytes written (also in @aj->size), -ENOSPC, -ENOTSUP (@aj->reason).
+ */
+int arch_prepare_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
+			    uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx);
+
+/* The ARCH_JUMP_BYTES to write at @site.  Return: 0, -ERANGE if out of reach. */
+int arch_jump_bytes(uint8_t out[ARCH_JUMP_BYTES], uint64_t site, uint64_t tramp_addr);
+
+/*
+ * Where a thread stopped at original address @ip continues in the
+ * trampoline (the site itself maps to the displaced copy, after the
+ * handler call).  Return: the new ip, or 0 if @ip is not an instruction
+ * boundary inside the displaced range.
+ */
+uint64_t arch_map_displaced_ip(const struct arch_jump *aj, uint64_t tramp_addr, uint64_t ip);
+
+/*
+ * Where a thread stopped at trampoline address @ip can continue in the
+ * original code once it is restored.  Return: the original ip, or 0 if the
+ * thread is mid-way (saving, in the handler, in a multi-instruction
+ * relocation) and the trampoline must be kept until it leaves.
+ */
+uint64_t arch_unmap_displaced_ip(const struct arch_jump *aj, uint64_t tramp_addr, uint64_t ip);
+
+/* ---- hit time ---------------------------------------------------------- */
+
+/*
+ * A safe store of 8 bytes into the target's memory for arch_emulate() (the
+ * engine's fault-tolerant write).  Return: 0 or -EFAULT.
+ */
+typedef int (*arch_store8_fn)(uint64_t addr, uint64_t val);
+
+/*
+ * arch_emulate - execute @ai on @regs (whose ip is @ai->addr) without
+ * running it: nops, relative jmp/jcc/loop, call rel32, push %reg.
+ *
+ * Return: 0 with @regs updated (ip at the next instruction to run);
+ * -ENOSYS if this instruction is not emulated (run the slot); -EFAULT if
+ * @store8 failed (nothing changed: run the slot and let it fault itself).
+ */
+int arch_emulate(const struct arch_insn *ai, struct xol_regs *regs, arch_store8_fn store8);
+
+/* @uc is a ucontext_t * as a SA_SIGINFO handler receives it. */
+void arch_regs_from_ucontext(struct xol_regs *regs, const void *uc);
+void arch_regs_to_ucontext(void *uc, const struct xol_regs *regs);
+
+static inline uint64_t arch_regs_ip(const struct xol_regs *r) { return r->ip; }
+static inline uint64_t arch_regs_sp(const struct xol_regs *r) { return r->sp; }
+static inline uint64_t arch_regs_retval(const struct xol_regs *r) { return r->ax; }
+static inline void arch_regs_set_ip(struct xol_regs *r, uint64_t ip) { r->ip = ip; }
+static inline void arch_regs_set_sp(struct xol_regs *r, uint64_t sp) { r->sp = sp; }
+
+/* The probe address of a SIGTRAP raised by ARCH_BREAKPOINT_INSN. */
+static inline uint64_t arch_trap_site(const struct xol_regs *r)
+{
+	return r->ip - ARCH_BREAKPOINT_BYTES;
+}
+
+#endif

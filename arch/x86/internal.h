@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Shared inside arch/x86/ only: the per-class ops table and the code emitter. */
+#ifndef XOL_ARCH_X86_INTERNAL_H
+#define XOL_ARCH_X86_INTERNAL_H
+
+#include <stdint.h>
+
+#include "arch.h"
+
+/* Code being written into a slot or trampoline: @buf is mapped at @addr. */
+struct emit {
+	uint8_t *buf;
+	size_t size;
+	size_t pos;
+	uint64_t addr;
+	int err;		/* first error: -ENOSPC, -ENOTSUP */
+	const char *reason;	/* with -ENOTSUP */
+};
+
+/*
+ * How one class of instructions runs out of line (the kernel's
+ * uprobe_xol_ops, without single-step: nothing runs after the copy).
+ *
+ * emulate:  hit time, see arch_emulate(); NULL: always run the copy.
+ * relocate: arming time: append to @e code that does what @ai does at its
+ *           original address and then falls through to the end of what
+ *           it appended, where the caller puts the next instruction or a
+ *           jump back.  Errors go to e->err.
+ */
+struct insn_ops {
+	const char *name;
+	int (*emulate)(const struct arch_insn *ai, struct xol_regs *regs, arch_store8_fn store8);
+	void (*relocate)(const struct arch_insn *ai, struct emit *e);
+};
+
+extern const struct insn_ops insn_ops[ARCH_INSN_NR_CLASSES];
+
+/* hit.c */
+int emulate_nop(const struct arch_insn *ai, struct xol_regs *regs, arch_store8_fn store8);
+int emulate_jmp(const struct arch_insn *ai, struct xol_regs *regs, arch_store8_fn store8);
+int emulate_jcc(const struct arch_insn *ai, struct xol_regs *regs, arch_store8_fn store8);
+int emulate_loop(const struct arch_insn *ai, struct xol_regs *regs, arch_store8_fn store8);
+int emulate_call(const struct arch_insn *ai, struct xol_regs *regs, arch_store8_fn store8);
+int emulate_push(const struct arch_insn *ai, struct xol_regs *regs, arch_store8_fn store8);
+
+/* insn.c */
+int insn_encode_jmp_ind(const struct arch_insn *ai, uint8_t out[ARCH_MAX_INSN_BYTES]);
+int insn_riprel_to_scratch(const struct arch_insn *ai, uint8_t out[ARCH_MAX_INSN_BYTES]);
+int insn_scan(const uint8_t *code, size_t avail, uint64_t addr, uint64_t *target,
+	      int *indirect_jmp);
+
+/* relocate.c */
+void relocate_plain(const struct arch_insn *ai, struct emit *e);
+void relocate_nop(const struct arch_insn *ai, struct emit *e);
+void relocate_riprel(const struct arch_insn *ai, struct emit *e);
+void relocate_jmp(const struct arch_insn *ai, struct emit *e);
+void relocate_cond(const struct arch_insn *ai, struct emit *e);
+void relocate_call(const struct arch_insn *ai, struct emit *e);
+void relocate_call_ind(const struct arch_insn *ai, struct emit *e);
+void relocate_syscall(const struct arch_insn *ai, struct emit *e);
+
+void emit_bytes(struct emit *e, const void *p, size_t n);
+void emit_u8(struct emit *e, uint8_t v);
+void emit_u32(struct emit *e, uint32_t v);
+void emit_u64(struct emit *e, uint64_t v);
+void emit_jmp(struct emit *e, uint64_t target);
+void emit_fail(struct emit *e, int err, const char *reason);
+
+static inline uint64_t emit_pc(const struct emit *e)
+{
+	return e->addr + e->pos;
+}
+
+/* Does @target fit a rel32 taken at the end of an instruction ending at @end? */
+static inline int rel32_reaches(uint64_t end, uint64_t target)
+{
+	int64_t d = (int64_t)(target - end);
+
+	return d >= INT32_MIN && d <= INT32_MAX;
+}
+
+#endif

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Reads of the traced program's memory that never crash it.
+ *
+ * Every load that may fault sits between xol_uaccess_start and
+ * xol_uaccess_end.  The agent's SIGSEGV/SIGBUS handler checks the faulting
+ * RIP against that range and, when it matches, resumes at
+ * xol_uaccess_fixup, which returns -EFAULT to the caller: the kernel's
+ * exception-table idea, with one entry.  Both routines are leaves with no
+ * stack frame, so the fixup's `ret` returns to their caller.
+ */
+	.text
+
+/* long xol_copy_safe(void *dst, const void *src, unsigned long n): 0 or -EFAULT */
+	.globl	xol_copy_safe
+	.hidden	xol_copy_safe
+	.type	xol_copy_safe, @function
+xol_copy_safe:
+	mov	%rdx, %rcx
+	.globl	xol_uaccess_start
+	.hidden	xol_uaccess_start
+xol_uaccess_start:
+	rep movsb
+	xor	%eax, %eax
+	ret
+	.size	xol_copy_safe, .-xol_copy_safe
+
+/*
+ * long xol_strncpy_safe(char *dst, const char *src, unsigned long max):
+ * bytes copied with the NUL, -EFAULT, or -E2BIG when no NUL within max.
+ */
+	.globl	xol_strncpy_safe
+	.hidden	xol_strncpy_safe
+	.type	xol_strncpy_safe, @function
+xol_strncpy_safe:
+	xor	%eax, %eax
+1:	cmp	%rdx, %rax
+	jae	2f
+	movzbl	(%rsi,%rax), %ecx
+	mov	%cl, (%rdi,%rax)
+	inc	%rax
+	test	%cl, %cl
+	jnz	1b
+	ret
+2:	mov	$-7, %rax
+	ret
+	.size	xol_strncpy_safe, .-xol_strncpy_safe
+
+/* long xol_load_safe(unsigned long *dst, const void *src): one word; 0 or -EFAULT */
+	.globl	xol_load_safe
+	.hidden	xol_load_safe
+	.type	xol_load_safe, @function
+xol_load_safe:
+	mov	(%rsi), %rax
+	mov	%rax, (%rdi)
+	xor	%eax, %eax
+	ret
+	.size	xol_load_safe, .-xol_load_safe
+
+/* int xol_store8_safe(unsigned long addr, unsigned long val): 0 or -EFAULT */
+	.globl	xol_store8_safe
+	.hidden	xol_store8_safe
+	.type	xol_store8_safe, @function
+xol_store8_safe:
+	mov	%rsi, (%rdi)
+	xor	%eax, %eax
+	ret
+	.size	xol_store8_safe, .-xol_store8_safe
+
+	.globl	xol_uaccess_end
+	.hidden	xol_uaccess_end
+xol_uaccess_end:
+
+	.globl	xol_uaccess_fixup
+	.hidden	xol_uaccess_fixup
+	.type	xol_uaccess_fixup, @function
+xol_uaccess_fixup:
+	mov	$-14, %rax
+	ret
+	.size	xol_uaccess_fixup, .-xol_uaccess_fixup
+
+	.section .note.GNU-stack,"",@progbits

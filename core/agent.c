@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * libxol-agent.so: the engine inside a traced process.
+ *
+ * Loaded by LD_PRELOAD (or injected), its constructor connects to the
+ * session named by XOL_SESSION, receives the compiled definitions and a
+ * ring region of its own, arms every probe on every mapping of the probed
+ * files, and only then returns, so the probes are armed before main().
+ * A control thread then waits on the session socket: when the session
+ * goes away (ends, dies, is killed) it disarms every probe and the program
+ * runs on untouched.
+ *
+ * After fork the child reconnects and gets its own region (it never
+ * writes into its parent's rings); a program started by exec gets the
+ * agent again through the inherited environment.  dlopen() and dlclose()
+ * are interposed to arm the sites of libraries loaded later and to forget
+ * those of libraries unloaded.
+ *
+ * The agent never exits, aborts or prints: whatever fails, it stays
+ * out of the program's way, and says why through the session.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+struct agent agent = { .sock = -1, .memfd = -1 };
+
+static pthread_mutex_t arm_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct agent_counters dummy_counters[AGENT_MAX_EVENTS];
+
+static int recv_fds(int sock, void *buf, size_t len, int *fds, int nfds)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * 4)];
+	struct iovec iov = { buf, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			     .msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds) };
+	ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	int got = 0;
+
+	if (n < 0)
+		return -errno;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		for (int i = 0; i < k; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (got < nfds)
+				fds[got++] = fd;
+			else
+				close(fd);
+		}
+	}
+	return got == nfds && (size_t)n >= sizeof(uint32_t) * 2 ? (int)n : -EPROTO;
+}
+
+/* Check the DEFS blob and point the events and probes into it. */
+static int defs_load(void *blob, size_t size)
+{
+	const struct wire_defs *d = blob;
+	size_t at;
+
+	if (size < sizeof(*d) || d->magic != XOL_WIRE_MAGIC || d->size != size ||
+	    d->nevents > AGENT_MAX_EVENTS)
+		return -EPROTO;
+	at = sizeof(*d);
+	if (d->nprobes > (size - at) / sizeof(struct wire_probe))
+		return -EPROTO;
+	agent.probes = (const struct wire_probe *)((char *)blob + at);
+	agent.nprobes = d->nprobes;
+	at += d->nprobes * sizeof(struct wire_probe);
+	for (unsigned i = 0; i < d->nevents; i++) {
+		const struct wire_event *w = (const void *)((char *)blob + at);
+		struct agent_event *e = &agent.events[i];
+
+		if (size - at < sizeof(*w))
+			return -EPROTO;
+		at += sizeof(*w);
+		if ((size - at) / sizeof(struct wire_arg) < w->nargs)
+			return -EPROTO;
+		e->w = w;
+		e->index = i;
+		e->args = (const struct wire_arg *)((char *)blob + at);
+		at += w->nargs * sizeof(struct wire_arg);
+		if (size - at < w->data_len || w->fixed_size > TP_RECORD_MAX)
+			return -EPROTO;
+		e->data = (const char *)blob + at;
+		at += (w->data_len + 7) & ~7u;
+		e->has_dyn = false;
+		for (unsigned k = 0; k < w->nargs; k++) {
+			const struct wire_arg *a = &e->args[k];
+			if (a->offset + (a->count ? a->count : 1) * a->size > w->fixed_size)
+				return -EPROTO;
+			if (a->kind == TP_TYPE_STRING || a->kind == TP_TYPE_USTRING)
+				e->has_dyn = true;
+		}
+	}
+	for (unsigned i = 0; i < d->nprobes; i++)
+		if (agent.probes[i].event >= d->nevents)
+			return -EPROTO;
+	agent.nevents = d->nevents;
+	agent.tsc_hz = d->tsc_hz;
+	return 0;
+}
+
+/* HELLO, then DEFS with the blob, the ring region and the counters. */
+static int session_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct wire_hello h = { .type = WIRE_HELLO, .magic = XOL_WIRE_MAGIC };
+	struct wire_defs d;
+	int fds[3] = { -1, -1, -1 }, s, err;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		goto fail_errno;
+
+	h.pid = getpid();
+	h.ppid = getppid();
+	prctl(PR_GET_NAME, h.comm, 0, 0, 0);
+	ssize_t n = readlink("/proc/self/exe", h.exe, sizeof(h.exe) - 1);
+	h.exe[n > 0 ? n : 0] = 0;
+	if (send(s, &h, sizeof(h), MSG_NOSIGNAL) != sizeof(h))
+		goto fail_errno;
+
+	err = recv_fds(s, &d, sizeof(d), fds, 3);
+	if (err < 0)
+		goto fail;
+	err = -EPROTO;
+	if (d.type != WIRE_DEFS || d.magic != XOL_WIRE_MAGIC)
+		goto fail;
+
+	if (!agent.defs) {
+		void *blob = mmap(NULL, d.size, PROT_READ, MAP_SHARED, fds[0], 0);
+		if (blob == MAP_FAILED)
+			goto fail_errno;
+		err = defs_load(blob, d.size);
+		if (err) {
+			munmap(blob, d.size);
+			goto fail;
+		}
+		agent.defs = blob;
+		agent.defs_size = d.size;
+	}
+
+	off_t region_size = lseek(fds[1], 0, SEEK_END);
+	off_t counters_size = lseek(fds[2], 0, SEEK_END);
+	if (region_size <= 0 || counters_size < (off_t)(agent.nevents * sizeof(struct agent_counters)))
+		goto fail;
+	void *region = mmap(NULL, (size_t)region_size, PROT_READ | PROT_WRITE, MAP_SHARED, fds[1], 0);
+	if (region == MAP_FAILED)
+		goto fail_errno;
+	void *counters = mmap(NULL, (size_t)counters_size, PROT_READ | PROT_WRITE, MAP_SHARED, fds[2], 0);
+	if (counters == MAP_FAILED) {
+		munmap(region, (size_t)region_size);
+		goto fail_errno;
+	}
+	agent.region = ring_region_attach(region, (size_t)region_size);
+	agent.counters = counters;
+	for (int i = 0; i < 3; i++)
+		close(fds[i]);
+	agent.sock = s;
+	agent.pid = h.pid;
+	return 0;
+
+fail_errno:
+	err = -errno;
+fail:
+	for (int i = 0; i < 3; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	close(s);
+	return err;
+}
+
+static void *control_thread(void *arg)
+{
+	char buf[256];
+
+	(void)arg;
+	for (;;) {
+		ssize_t n = recv(agent.sock, buf, sizeof(buf), 0);
+		if (n > 0)
+			continue;
+		if (n < 0 && errno == EINTR)
+			continue;
+		break;
+	}
+	/* The session is gone: get out of the program's way. */
+	pthread_mutex_lock(&arm_lock);
+	sites_disarm_all();
+	agent.active = false;
+	pthread_mutex_unlock(&arm_lock);
+	return NULL;
+}
+
+static int start_control_thread(void)
+{
+	static int (*real_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+	pthread_attr_t attr;
+	pthread_t th;
+	sigset_t all, old;
+	int err;
+
+	if (!real_create)
+		real_create = (typeof(real_create))dlsym(RTLD_NEXT, "pthread_create");
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	/* The program's signals are for the program's threads, not ours. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = real_create(&th, &attr, control_thread, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	return -err;
+}
+
+static void arm_and_report(void)
+{
+	struct wire_armed a = { .type = WIRE_ARMED };
+	int placed;
+
+	pthread_mutex_lock(&arm_lock);
+	placed = sites_arm_all();
+	pthread_mutex_unlock(&arm_lock);
+	a.nsites = placed > 0 ? (uint32_t)placed : 0;
+	send(agent.sock, &a, sizeof(a), MSG_NOSIGNAL);
+}
+
+static int make_ret_tramp(void)
+{
+	uint8_t *p = xolarea_alloc((uint64_t)&make_ret_tramp, 16);
+	uint8_t bp = ARCH_BREAKPOINT_INSN;
+
+	if (!p)
+		return -ENOMEM;
+	agent.ret_tramp = (uint64_t)p;
+	return poke_text(agent.ret_tramp, &bp, 1);
+}
+
+static void child_after_fork(void);
+
+static int agent_start(const char *path)
+{
+	int err = session_connect(path);
+
+	if (err)
+		return err;
+	thread_init_main();
+	if (!agent.ret_tramp && make_ret_tramp())
+		agent.ret_tramp = 0;
+	err = signals_install();
+	if (err)
+		return err;
+	agent.active = true;
+	arm_and_report();
+	return start_control_thread();
+}
+
+static void child_after_fork(void)
+{
+	const char *path = getenv(XOL_SESSION_ENV);
+
+	/* Nothing of the parent's session is ours: not its socket, not its rings. */
+	if (agent.sock >= 0)
+		close(agent.sock);
+	agent.sock = -1;
+	agent.region = NULL;
+	agent.counters = dummy_counters;
+	thread_release_all_after_fork();
+	if (!agent.active || !path || session_connect(path)) {
+		sites_disarm_all();
+		agent.active = false;
+		return;
+	}
+	thread_attach_ring();
+	arm_and_report();
+	start_control_thread();
+}
+
+__attribute__((constructor(101))) static void agent_init(void)
+{
+	const char *path = getenv(XOL_SESSION_ENV);
+
+	agent.counters = dummy_counters;
+	if (!path || !*path)
+		return;
+	if (agent_start(path)) {
+		sites_disarm_all();
+		agent.active = false;
+		return;
+	}
+	pthread_atfork(NULL, NULL, child_after_fork);
+}
+
+__attribute__((destructor)) static void agent_fini(void)
+{
+	struct wire_armed bye = { .type = WIRE_BYE };
+
+	if (agent.sock >= 0)
+		send(agent.sock, &bye, sizeof(bye), MSG_NOSIGNAL);
+}
+
+/* --- libraries loaded and unloaded later ------------------------------- */
+
+__attribute__((visibility("default")))
+void *dlopen(const char *file, int mode)
+{
+	static void *(*real)(const char *, int);
+	void *h;
+
+	if (!real)
+		real = (typeof(real))dlsym(RTLD_NEXT, "dlopen");
+	h = real(file, mode);
+	if (h && agent.active)
+		arm_and_report();
+	return h;
+}
+
+__attribute__((visibility("default")))
+int dlclose(void *handle)
+{
+	static int (*real)(void *);
+	bool active = agent.active;
+	int ret;
+
+	if (!real)
+		real = (typeof(real))dlsym(RTLD_NEXT, "dlclose");
+	if (active)
+		pthread_mutex_lock(&arm_lock);
+	ret = real(handle);
+	if (active) {
+		sites_forget_unmapped();
+		pthread_mutex_unlock(&arm_lock);
+	}
+	return ret;
+}
+
+/* --- $comm follows the thread's name ----------------------------------- */
+
+__attribute__((visibility("default")))
+int pthread_setname_np(pthread_t th, const char *name)
+{
+	static int (*real)(pthread_t, const char *);
+	int ret;
+
+	if (!real)
+		real = (typeof(real))dlsym(RTLD_NEXT, "pthread_setname_np");
+	ret = real(th, name);
+	if (!ret && pthread_equal(th, pthread_self()))
+		thread_comm_changed();
+	return ret;
+}

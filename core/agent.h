@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The agent's state inside one traced process: events, probes, sites, threads. */
+#ifndef XOL_CORE_AGENT_H
+#define XOL_CORE_AGENT_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "arch/x86/arch.h"
+#include "arch/x86/regs.h"
+#include "core/ring.h"
+#include "core/uaccess.h"
+#include "core/wire.h"
+#include "trace/probe.h"
+
+#define AGENT_MAX_EVENTS 1024
+#define SHADOW_DEPTH     256
+
+/* An event as the agent runs it: points into the DEFS blob. */
+struct agent_event {
+	const struct wire_event *w;
+	const struct wire_arg *args;
+	const char *data;
+	uint32_t index;
+	bool has_dyn;            /* has __data_loc fields */
+};
+
+/*
+ * A site: one probepoint (file, offset) placed at one address of this
+ * process.  Sites are never freed: a thread may still be in the SIGTRAP
+ * handler or in the slot of a site that was just disarmed.
+ */
+struct site {
+	uint64_t addr;
+	uint64_t foffs_base;     /* addr - file offset, for @+OFFS */
+	uint64_t dev, ino, offset;
+	uint64_t refctr_addr;    /* 0: none */
+	struct agent_event *entry[8], *ret[8];
+	unsigned nentry, nret;
+	uint8_t orig[16];        /* bytes replaced at addr */
+	unsigned patched;        /* how many of them */
+	bool armed;
+	struct arch_insn insn;
+	uint8_t *slot;           /* out-of-line copy (trap path) */
+};
+
+/* Per-thread state, found through one TLS pointer. */
+struct shadow_frame {
+	uint64_t ret;            /* the real return address */
+	uint64_t sp;             /* where it was stored */
+	struct site *site;
+};
+
+struct xol_thread {
+	int claimed;             /* 0 free, 1 in use (CAS) */
+	pid_t tid;
+	int busy;                /* recursion guard */
+	struct ring *ring;
+	char comm[XOL_COMM_LEN];
+	unsigned depth;
+	struct shadow_frame shadow[SHADOW_DEPTH];
+	uint8_t scratch[TP_RECORD_MAX];
+};
+
+/* Counters the session reads from shared memory, per event index. */
+struct agent_counters {
+	uint64_t hits, misses, lost;
+};
+
+struct agent {
+	int sock;
+	pid_t pid;
+	uint64_t tsc_hz;
+	void *defs;              /* the DEFS blob */
+	size_t defs_size;
+	const struct wire_probe *probes;
+	unsigned nprobes;
+	struct agent_event events[AGENT_MAX_EVENTS];
+	unsigned nevents;
+	struct ring_region *region;
+	struct agent_counters *counters; /* [nevents], shared */
+	uint64_t ret_tramp;      /* address of the return trampoline's int3 */
+	int memfd;               /* /proc/self/mem, for patching text */
+	bool active;
+};
+
+extern struct agent agent;
+
+/* thread.c */
+struct xol_thread *thread_self(void);
+void thread_init_main(void);
+void thread_release_all_after_fork(void);
+void thread_attach_ring(void);
+void thread_comm_changed(void);
+
+/* site.c */
+struct site *site_lookup(uint64_t addr);
+int sites_arm_all(void);
+void sites_disarm_all(void);
+void sites_forget_unmapped(void);
+int poke_text(uint64_t addr, const void *bytes, size_t len);
+void *xolarea_alloc(uint64_t near, size_t size);
+
+/* hit.c */
+void hit_entry(struct site *s, struct xol_regs *regs);
+uint64_t hit_return(struct xol_regs *regs);
+
+/* signal.c */
+int signals_install(void);
+
+#endif

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Hit dispatch: what happens when a thread reaches an armed site.
+ *
+ * Called from the trampoline (jump path) or the SIGTRAP handler (trap
+ * path) with the registers as they were at the site.  For each event on
+ * the site it builds the record the event's `format` file describes and
+ * commits it to the thread's ring.  No lock, no allocation, no system
+ * call, no libc: the program may be inside malloc or clock_gettime.
+ *
+ * Return probes: the entry hit saves the real return address in the
+ * thread's shadow stack and points the return slot at the return
+ * trampoline; hit_return() pops it, records, and hands back the real
+ * address to continue at.
+ */
+#include "agent.h"
+#include "fetch.h"
+
+static inline void count(struct agent_event *e, unsigned which)
+{
+	uint64_t *c = &agent.counters[e->index].hits + which;
+
+	__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
+}
+
+enum { C_HITS, C_MISSES, C_LOST };
+
+static inline uint64_t read_tsc(unsigned *cpu)
+{
+	uint32_t lo, hi, aux;
+
+	asm volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux));
+	*cpu = aux & 0xfff;
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void copy_bytes(uint8_t *d, const uint8_t *s, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		d[i] = s[i];
+}
+
+static void emit(struct xol_thread *t, struct agent_event *e, const struct xol_regs *regs,
+		 const struct site *s, uint64_t ret_ip)
+{
+	const struct wire_event *w = e->w;
+	struct ring_rec *rr;
+	struct fetch_ctx ctx;
+	uint8_t *rec;
+	unsigned cpu;
+	uint64_t ts;
+
+	count(e, C_HITS);
+	if (!t->ring) {
+		count(e, C_LOST);
+		return;
+	}
+	ts = read_tsc(&cpu);
+	if (e->has_dyn) {
+		rec = t->scratch;
+		rr = NULL;
+	} else {
+		rr = ring_reserve(t->ring, w->fixed_size);
+		if (!rr) {
+			count(e, C_LOST);
+			return;
+		}
+		rec = ring_rec_payload(rr);
+	}
+
+	/* common header: common_type, flags, preempt_count, pid (the tid) */
+	rec[0] = (uint8_t)w->id;
+	rec[1] = (uint8_t)(w->id >> 8);
+	rec[2] = 0;
+	rec[3] = 0;
+	*(int32_t *)(rec + 4) = t->tid;
+	if (w->is_return) {
+		*(uint64_t *)(rec + 8) = s->addr;
+		*(uint64_t *)(rec + 16) = ret_ip;
+	} else {
+		*(uint64_t *)(rec + 8) = s->addr;
+	}
+
+	ctx.regs = regs;
+	ctx.foffs_base = s->foffs_base;
+	ctx.comm = t->comm;
+	ctx.data = e->data;
+	ctx.rec = rec;
+	ctx.dyn = w->fixed_size;
+	ctx.max = TP_RECORD_MAX;
+	for (unsigned i = 0; i < w->nargs; i++)
+		fetch_run(&e->args[i].prog, e->args[i].offset, &ctx);
+
+	if (!rr) {
+		rr = ring_reserve(t->ring, ctx.dyn);
+		if (!rr) {
+			count(e, C_LOST);
+			return;
+		}
+		copy_bytes(ring_rec_payload(rr), rec, ctx.dyn);
+	}
+	ring_rec_stamp(rr, ts, agent.pid, t->tid, cpu);
+	ring_commit(t->ring, rr);
+}
+
+static void miss_all(struct agent_event **evs, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		count(evs[i], C_HITS);
+		count(evs[i], C_MISSES);
+	}
+}
+
+void hit_entry(struct site *s, struct xol_regs *regs)
+{
+	struct xol_thread *t = thread_self();
+
+	if (!t || t->busy) {
+		miss_all(s->entry, s->nentry);
+		return;
+	}
+	t->busy = 1;
+	for (unsigned i = 0; i < s->nentry; i++)
+		emit(t, s->entry[i], regs, s, 0);
+
+	if (s->nret) {
+		unsigned long ret;
+		uint64_t *slot = (uint64_t *)regs->sp;
+
+		if (t->depth >= SHADOW_DEPTH || xol_load_safe(&ret, slot)) {
+			miss_all(s->ret, s->nret);
+		} else {
+			struct shadow_frame *f = &t->shadow[t->depth++];
+			f->ret = ret;
+			f->sp = regs->sp;
+			f->site = s;
+			*slot = agent.ret_tramp;
+		}
+	}
+	t->busy = 0;
+}
+
+/*
+ * At the return trampoline: regs->sp is one word above the slot the
+ * return address was taken from.  Frames above it on the shadow stack
+ * were left without returning (longjmp, exceptions): drop them.
+ */
+uint64_t hit_return(struct xol_regs *regs)
+{
+	struct xol_thread *t = thread_self();
+	struct shadow_frame *f;
+
+	if (!t || !t->depth)
+		return 0;
+	while (t->depth > 1 && t->shadow[t->depth - 1].sp < regs->sp - 8)
+		t->depth--;
+	f = &t->shadow[--t->depth];
+	if (!t->busy) {
+		t->busy = 1;
+		for (unsigned i = 0; i < f->site->nret; i++)
+			emit(t, f->site->ret[i], regs, f->site, f->ret);
+		t->busy = 0;
+	} else {
+		miss_all(f->site->ret, f->site->nret);
+	}
+	return f->ret;
+}

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The agent's signal handlers, kept first.
+ *
+ * SIGTRAP runs trap-path hits and return-trampoline hits; SIGSEGV and
+ * SIGBUS turn faults inside the uaccess routines into -EFAULT.  Anything
+ * else is the program's own business: the agent interposes sigaction()
+ * and signal() so that a program installing a handler for one of these
+ * signals records it here instead of replacing ours, and every signal
+ * that is not ours is passed to that handler as the kernel would have
+ * (or to the default action).
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "uaccess.h"
+
+static const int owned[] = { SIGTRAP, SIGSEGV, SIGBUS };
+static struct sigaction prog_act[NSIG];
+static bool installed[NSIG];
+static int (*real_sigaction)(int, const struct sigaction *, struct sigaction *);
+
+static bool is_owned(int sig)
+{
+	return sig > 0 && sig < NSIG && installed[sig];
+}
+
+/* A synchronous fault or trap, rather than a kill()/raise() of the signal. */
+static bool is_synchronous(const siginfo_t *si)
+{
+	return si->si_code > 0 || si->si_code == SI_KERNEL;
+}
+
+static void chain(int sig, siginfo_t *si, void *uc)
+{
+	struct sigaction *a = &prog_act[sig];
+	sigset_t old;
+
+	if (a->sa_flags & SA_SIGINFO) {
+		if (!a->sa_sigaction)
+			goto dfl;
+	} else if (a->sa_handler == SIG_IGN) {
+		if (!is_synchronous(si))
+			return;
+		goto dfl; /* the kernel does not let a fault be ignored */
+	} else if (a->sa_handler == SIG_DFL) {
+		goto dfl;
+	}
+
+	/* Run the program's handler with its own mask, as the kernel would. */
+	sigset_t mask = a->sa_mask;
+	if (!(a->sa_flags & SA_NODEFER))
+		sigaddset(&mask, sig);
+	pthread_sigmask(SIG_BLOCK, &mask, &old);
+	if (a->sa_flags & SA_SIGINFO)
+		a->sa_sigaction(sig, si, uc);
+	else
+		a->sa_handler(sig);
+	if (a->sa_flags & SA_RESETHAND) {
+		a->sa_handler = SIG_DFL;
+		a->sa_flags &= ~SA_SIGINFO;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return;
+
+dfl:;
+	/*
+	 * The default action.  A fault simply happens again on return, now
+	 * without our handler; a trap or a sent signal is raised again.
+	 */
+	struct sigaction d = { .sa_handler = SIG_DFL };
+	real_sigaction(sig, &d, NULL);
+	installed[sig] = false;
+	if (sig == SIGTRAP || !is_synchronous(si)) {
+		sigset_t s;
+		sigemptyset(&s);
+		sigaddset(&s, sig);
+		pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+		raise(sig);
+	}
+}
+
+static void on_trap(int sig, siginfo_t *si, void *uc)
+{
+	int saved_errno = errno;
+
+	if (si->si_code == SI_KERNEL) {
+		struct xol_regs regs;
+		uint64_t ip;
+
+		arch_regs_from_ucontext(&regs, uc);
+		ip = arch_trap_site(&regs);
+		if (agent.ret_tramp && ip == agent.ret_tramp) {
+			arch_regs_set_ip(&regs, ip);
+			uint64_t ret = hit_return(&regs);
+			if (ret) {
+				arch_regs_set_ip(&regs, ret);
+				arch_regs_to_ucontext(uc, &regs);
+				errno = saved_errno;
+				return;
+			}
+		}
+		struct site *s = site_lookup(ip);
+		if (s) {
+			arch_regs_set_ip(&regs, ip);
+			hit_entry(s, &regs);
+			if (arch_emulate(&s->insn, &regs, xol_store8_safe))
+				arch_regs_set_ip(&regs, (uint64_t)s->slot);
+			arch_regs_to_ucontext(uc, &regs);
+			errno = saved_errno;
+			return;
+		}
+	}
+	chain(sig, si, uc);
+	errno = saved_errno;
+}
+
+static void on_fault(int sig, siginfo_t *si, void *ucv)
+{
+	struct xol_regs regs;
+
+	arch_regs_from_ucontext(&regs, ucv);
+	if (regs.ip >= (uint64_t)xol_uaccess_start && regs.ip < (uint64_t)xol_uaccess_end) {
+		arch_regs_set_ip(&regs, (uint64_t)xol_uaccess_fixup);
+		arch_regs_to_ucontext(ucv, &regs);
+		return;
+	}
+	chain(sig, si, ucv);
+}
+
+int signals_install(void)
+{
+	if (!real_sigaction)
+		real_sigaction = (typeof(real_sigaction))dlsym(RTLD_NEXT, "sigaction");
+	if (!real_sigaction)
+		return -ENOSYS;
+	for (unsigned i = 0; i < sizeof(owned) / sizeof(owned[0]); i++) {
+		int sig = owned[i];
+		struct sigaction a = { 0 };
+
+		a.sa_sigaction = sig == SIGTRAP ? on_trap : on_fault;
+		a.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_NODEFER;
+		sigemptyset(&a.sa_mask);
+		if (real_sigaction(sig, &a, installed[sig] ? NULL : &prog_act[sig]))
+			return -errno;
+		installed[sig] = true;
+	}
+	return 0;
+}
+
+/* --- interposed: the program's view of its handlers ------------------- */
+
+__attribute__((visibility("default")))
+int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	if (!real_sigaction)
+		real_sigaction = (typeof(real_sigaction))dlsym(RTLD_NEXT, "sigaction");
+	if (!is_owned(sig))
+		return real_sigaction(sig, act, old);
+	if (old)
+		*old = prog_act[sig];
+	if (act)
+		prog_act[sig] = *act;
+	return 0;
+}
+
+__attribute__((visibility("default")))
+sighandler_t signal(int sig, sighandler_t handler)
+{
+	struct sigaction a = { .sa_handler = handler, .sa_flags = SA_RESTART }, old;
+
+	sigemptyset(&a.sa_mask);
+	if (sigaction(sig, &a, &old) < 0)
+		return SIG_ERR;
+	return old.sa_handler;
+}

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Per-thread state of the agent.
+ *
+ * A thread finds its state through one initial-exec TLS pointer: a single
+ * %fs-relative load on the hit path.  The blocks come from a pool mapped
+ * once and are claimed with a CAS, so the hit path never allocates.
+ * Threads started with pthread_create get their block (and their tid,
+ * comm and ring) before their start routine runs, through the wrapper
+ * below; a thread made by a raw clone claims one at its first hit, paying
+ * one gettid system call that time only.
+ */
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+#define THREAD_POOL 512
+
+static struct xol_thread *pool;
+static __thread struct xol_thread *self __attribute__((tls_model("initial-exec")));
+static pthread_key_t release_key;
+
+static inline long raw_gettid(void)
+{
+	long ret;
+
+	asm volatile("syscall" : "=a"(ret) : "0"(SYS_gettid) : "rcx", "r11", "memory");
+	return ret;
+}
+
+static struct xol_thread *claim(void)
+{
+	if (!pool)
+		return NULL;
+	for (unsigned i = 0; i < THREAD_POOL; i++) {
+		int expect = 0;
+		/* Pairs with the release store in thread_release(). */
+		if (__atomic_compare_exchange_n(&pool[i].claimed, &expect, 1, false,
+						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+			struct xol_thread *t = &pool[i];
+			t->busy = 0;
+			t->depth = 0;
+			t->ring = agent.region ? ring_claim(agent.region) : NULL;
+			return t;
+		}
+	}
+	return NULL;
+}
+
+static void thread_release(void *arg)
+{
+	struct xol_thread *t = arg;
+
+	if (!t)
+		return;
+	if (t->ring)
+		ring_release(t->ring);
+	t->ring = NULL;
+	if (self == t)
+		self = NULL;
+	__atomic_store_n(&t->claimed, 0, __ATOMIC_RELEASE);
+}
+
+/* Hit path: the calling thread's state, claimed on first use. */
+struct xol_thread *thread_self(void)
+{
+	struct xol_thread *t = self;
+
+	if (__builtin_expect(t != NULL, 1))
+		return t;
+	t = claim();
+	if (!t)
+		return NULL;
+	t->tid = (pid_t)raw_gettid();
+	t->comm[0] = 0; /* the session fills an empty comm from the tid's /proc entry */
+	self = t;
+	return t;
+}
+
+static void thread_setup(void)
+{
+	struct xol_thread *t = self ? self : claim();
+
+	if (!t)
+		return;
+	t->tid = (pid_t)syscall(SYS_gettid);
+	prctl(PR_GET_NAME, t->comm, 0, 0, 0);
+	self = t;
+	pthread_setspecific(release_key, t);
+}
+
+void thread_init_main(void)
+{
+	if (!pool) {
+		void *p = mmap(NULL, THREAD_POOL * sizeof(struct xol_thread),
+			       PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return;
+		pool = p;
+		pthread_key_create(&release_key, thread_release);
+	}
+	thread_setup();
+}
+
+/*
+ * In the child after fork: only the forking thread exists, and its shadow
+ * stack (copied with its memory) still describes its hijacked frames, so
+ * it keeps its block.  Every other block is free again, and no ring of the
+ * parent's region may be touched: thread_attach_rings() gives the child's
+ * thread a ring of the child's own region once it has one.
+ */
+void thread_release_all_after_fork(void)
+{
+	if (!pool)
+		return;
+	for (unsigned i = 0; i < THREAD_POOL; i++) {
+		pool[i].ring = NULL;
+		if (&pool[i] != self)
+			pool[i].claimed = 0;
+	}
+	if (self)
+		self->tid = (pid_t)syscall(SYS_gettid);
+}
+
+void thread_attach_ring(void)
+{
+	if (self && !self->ring && agent.region)
+		self->ring = ring_claim(agent.region);
+}
+
+/* The calling thread's comm changed: keep $comm right. */
+void thread_comm_changed(void)
+{
+	if (self)
+		prctl(PR_GET_NAME, self->comm, 0, 0, 0);
+}
+
+/* --- pthread_create: give each new thread its state before it runs ---- */
+
+struct start {
+	void *(*fn)(void *);
+	void *arg;
+};
+
+static void *thread_start(void *p)
+{
+	struct start st = *(struct start *)p;
+
+	free(p);
+	thread_setup();
+	return st.fn(st.arg);
+}
+
+__attribute__((visibility("default")))
+int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
+{
+	static int (*real)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+	struct start *st;
+
+	if (!real)
+		real = (typeof(real))dlsym(RTLD_NEXT, "pthread_create");
+	if (!agent.active)
+		return real(th, attr, fn, arg);
+	st = malloc(sizeof(*st));
+	if (!st)
+		return real(th, attr, fn, arg);
+	st->fn = fn;
+	st->arg = arg;
+	int ret = real(th, attr, thread_start, st);
+	if (ret)
+		free(st);
+	return ret;
+}

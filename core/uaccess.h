@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Fault-tolerant reads of the traced program's memory (arch/x86/uaccess.S). */
+#ifndef XOL_CORE_UACCESS_H
+#define XOL_CORE_UACCESS_H
+
+#include <stdint.h>
+
+long xol_copy_safe(void *dst, const void *src, unsigned long n);
+long xol_strncpy_safe(char *dst, const char *src, unsigned long max);
+long xol_load_safe(unsigned long *dst, const void *src);
+int xol_store8_safe(uint64_t addr, uint64_t val);
+
+extern const char xol_uaccess_start[], xol_uaccess_end[], xol_uaccess_fixup[];
+
+#endif

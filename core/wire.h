@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The session protocol: what the xol command and an agent say to each other. */
+#ifndef XOL_CORE_WIRE_H
+#define XOL_CORE_WIRE_H
+
+#include <stdint.h>
+
+#include "trace/fetch.h"
+
+/*
+ * Every traced process (the launched one, each child after fork, each
+ * program started by exec) connects to the session's socket on its own, a
+ * SOCK_SEQPACKET unix socket in a 0700 directory of the session's user
+ * (XOL_SESSION names it).  The session also checks SO_PEERCRED.
+ *
+ *   agent                               session
+ *   HELLO {pid, ppid, comm}   ───────►
+ *                             ◄───────  DEFS blob, fd of a new ring region
+ *   ARMED {sites, refused}    ───────►  (one SITE message per site first)
+ *   ...                                 drains the region while it runs
+ *   BYE (at exit) or EOF      ───────►  final drain
+ *
+ * EOF seen by the agent (the session died or ended) disarms every probe.
+ *
+ * The DEFS blob is plain data in the agent's own layout, made by the
+ * session of the same user from definitions it has checked; the agent
+ * still checks every size and index before using it.
+ */
+
+#define XOL_WIRE_MAGIC   0x786f6c31u /* "xol1" */
+#define XOL_SESSION_ENV  "XOL_SESSION"
+#define XOL_COMM_LEN     16
+
+enum wire_type {
+	WIRE_HELLO = 1,
+	WIRE_DEFS,
+	WIRE_SITE,
+	WIRE_ARMED,
+	WIRE_BYE,
+};
+
+struct wire_hello {
+	uint32_t type;           /* WIRE_HELLO */
+	uint32_t magic;
+	int32_t pid, ppid;
+	char comm[XOL_COMM_LEN];
+	char exe[256];
+};
+
+/* One event as the agent runs it.  Followed by nargs wire_args, then data. */
+struct wire_event {
+	uint16_t id;
+	uint8_t is_return;
+	uint8_t reserved;
+	uint16_t nargs;
+	uint16_t data_len;       /* immediate-string pool, after the args */
+	uint32_t fixed_size;     /* header + fixed fields of a record */
+};
+
+struct wire_arg {
+	uint32_t offset;         /* of the field in the record */
+	uint8_t kind, size, count, reserved; /* struct tp_type */
+	struct fetch_prog prog;
+};
+
+struct wire_probe {
+	uint64_t dev, ino;
+	uint64_t offset;         /* file offset */
+	uint64_t refctr;         /* 0: none */
+	uint32_t event;          /* index into the events */
+	uint32_t reserved;
+};
+
+struct wire_defs {
+	uint32_t type;           /* WIRE_DEFS */
+	uint32_t magic;
+	uint32_t nevents, nprobes;
+	uint32_t size;           /* of the whole message */
+	uint32_t flags;
+	uint64_t tsc_hz;         /* 0: agent stamps CLOCK_MONOTONIC ns */
+	/* nprobes wire_probe, then nevents × (wire_event, args, data, padded to 8) */
+};
+
+/* Sent once per site after arming, and when a library is (un)mapped. */
+struct wire_site {
+	uint32_t type;           /* WIRE_SITE */
+	uint32_t probe;          /* index into the probes */
+	uint64_t addr;           /* where it was placed (0: refused) */
+	int32_t err;             /* 0 or -errno */
+	uint32_t path_kind;      /* enum site_path */
+	char why[160];           /* refusal reason, or how it was placed */
+};
+
+struct wire_armed {
+	uint32_t type;           /* WIRE_ARMED */
+	uint32_t nsites, nrefused;
+};
+
+#endif

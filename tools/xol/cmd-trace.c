@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* xol trace: run a program with probes armed and print each hit as trace_pipe does. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "builtin.h"
+#include "defs.h"
+#include "session.h"
+#include "trace/render.h"
+#include "trace/strbuf.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: xol trace -e DEF [-e DEF]... [--probe-file FILE] [-o OUT]\n"
+		"                 [--buffer-size SIZE] [-v] -- CMD [ARGS]\n");
+}
+
+struct trace_out {
+	FILE *out;
+	struct strbuf sb;
+};
+
+/*
+ * One line as trace_pipe prints it: the task, the cpu, the flags, the
+ * time in seconds with microseconds, then the event's own text.
+ */
+static void print_hit(struct session *s, const struct session_rec *r, void *ctx)
+{
+	struct trace_out *to = ctx;
+
+	(void)s;
+	to->sb.len = 0;
+	if (tp_render(r->event, r->data, r->size, &to->sb))
+		return;
+	fprintf(to->out, "%16.16s-%-7d [%03u] ..... %5llu.%06llu: %s\n", r->comm, r->tid, r->cpu,
+		(unsigned long long)(r->ns / 1000000000ull),
+		(unsigned long long)(r->ns % 1000000000ull / 1000), sb_str(&to->sb));
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "event", required_argument, NULL, 'e' },
+		{ "probe-file", required_argument, NULL, 'F' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "buffer-size", required_argument, NULL, 'b' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct session_opts so = { 0 };
+	struct trace_out to = { .out = stdout };
+	struct defs defs;
+	const char *output = NULL;
+	struct session s;
+	int c, err;
+
+	defs_init(&defs);
+	while ((c = getopt_long(argc, argv, "+e:F:o:b:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'e':
+			if (defs_add_text(&defs, optarg))
+				return 1;
+			break;
+		case 'F':
+			if (defs_add_file(&defs, optarg))
+				return 1;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'b':
+			if (parse_size(optarg, &so.buffer_size)) {
+				fprintf(stderr, "xol trace: bad --buffer-size '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'v':
+			so.verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc || !defs.nprobes) {
+		usage(stderr);
+		if (!defs.nprobes)
+			fprintf(stderr, "xol trace: no probe defined (-e DEF)\n");
+		return 2;
+	}
+	if (output && !(to.out = fopen(output, "w"))) {
+		fprintf(stderr, "xol trace: %s: %s\n", output, strerror(errno));
+		return 1;
+	}
+	so.sink = print_hit;
+	so.sink_ctx = &to;
+
+	err = session_init(&s, defs.evs, &so);
+	if (!err)
+		err = session_spawn(&s, argv + optind);
+	if (err) {
+		fprintf(stderr, "xol trace: %s: %s\n", argv[optind], strerror(-err));
+		session_destroy(&s);
+		defs_release(&defs);
+		return 127;
+	}
+	int status = session_run(&s);
+	fflush(to.out);
+	session_print_summary(&s, stderr);
+	session_destroy(&s);
+	sb_release(&to.sb);
+	if (to.out != stdout)
+		fclose(to.out);
+	defs_release(&defs);
+	return session_exit_code(status);
+}

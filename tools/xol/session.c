@@ -1,0 +1,581 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The session side of tracing: start the program with the agent
+ * preloaded, serve each agent that connects (the program, its children,
+ * whatever they exec), give each its own ring region, and drain the
+ * rings until the program exits.
+ *
+ * The control socket lives in a fresh 0700 directory and every peer's
+ * credentials are checked, so only the session's user can connect.
+ * Records are drained every few milliseconds, merged across rings by
+ * time and handed to the sink (trace text, perf.data, ...).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "session.h"
+#include "trace/events.h"
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* Both ends of the line TSC -> CLOCK_MONOTONIC, refined at every drain. */
+static void clock_sample(struct session *s)
+{
+	s->tsc_last = rdtsc();
+	s->ns_last = mono_ns();
+}
+
+static uint64_t tsc_to_ns(const struct session *s, uint64_t tsc)
+{
+	double span_tsc = (double)(s->tsc_last - s->tsc0);
+	double span_ns = (double)(s->ns_last - s->ns0);
+
+	if (span_tsc <= 0)
+		return s->ns_last;
+	return s->ns0 + (uint64_t)((double)(int64_t)(tsc - s->tsc0) * span_ns / span_tsc);
+}
+
+/* --- the DEFS blob ---------------------------------------------------- */
+
+static int defs_build(struct session *s, const struct xol_events *evs)
+{
+	size_t size = sizeof(struct wire_defs);
+	unsigned ne = 0, np = 0;
+
+	for (const struct tp_event *e = xol_events_first_event(evs); e; e = e->next) {
+		ne++;
+		size += sizeof(struct wire_event) + e->nargs * sizeof(struct wire_arg) +
+			((e->data_len + 7) & ~7u);
+	}
+	for (const struct tp_probe *p = xol_events_first_probe(evs); p; p = p->next)
+		np++;
+	if (!ne || !np)
+		return -ENOENT;
+	size += np * sizeof(struct wire_probe);
+
+	s->events = calloc(ne, sizeof(*s->events));
+	s->probes = calloc(np, sizeof(*s->probes));
+	uint8_t *blob = calloc(1, size);
+	if (!s->events || !s->probes || !blob) {
+		free(blob);
+		return -ENOMEM;
+	}
+
+	struct wire_defs *d = (void *)blob;
+	*d = (struct wire_defs){ .type = WIRE_DEFS, .magic = XOL_WIRE_MAGIC, .nevents = ne,
+				 .nprobes = np, .size = (uint32_t)size };
+	size_t at = sizeof(*d);
+	unsigned i = 0;
+	for (const struct tp_event *e = xol_events_first_event(evs); e; e = e->next)
+		s->events[i++] = e;
+	i = 0;
+	for (const struct tp_probe *p = xol_events_first_probe(evs); p; p = p->next, i++) {
+		struct wire_probe *w = (void *)(blob + at);
+		unsigned k;
+		for (k = 0; k < ne && s->events[k] != p->event; k++)
+			;
+		*w = (struct wire_probe){ .dev = p->dev, .ino = p->ino, .offset = p->offset,
+					  .refctr = p->has_refctr ? p->refctr : 0, .event = k };
+		s->probes[i] = p;
+		at += sizeof(*w);
+	}
+	for (i = 0; i < ne; i++) {
+		const struct tp_event *e = s->events[i];
+		struct wire_event *w = (void *)(blob + at);
+		*w = (struct wire_event){ .id = e->id, .is_return = e->is_return,
+					  .nargs = (uint16_t)e->nargs,
+					  .data_len = (uint16_t)e->data_len,
+					  .fixed_size = e->fixed_size };
+		at += sizeof(*w);
+		for (unsigned k = 0; k < e->nargs; k++) {
+			struct wire_arg *a = (void *)(blob + at);
+			const struct tp_arg *ta = &e->args[k];
+			a->offset = ta->offset;
+			a->kind = ta->type.kind;
+			a->size = ta->type.size;
+			a->count = ta->type.count;
+			a->prog = ta->prog;
+			at += sizeof(*a);
+		}
+		if (e->data_len)
+			memcpy(blob + at, e->data, e->data_len);
+		at += (e->data_len + 7) & ~7u;
+	}
+	s->nevents = ne;
+	s->nprobes = np;
+
+	int fd = memfd_create("xol-defs", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0 || write(fd, blob, size) != (ssize_t)size) {
+		free(blob);
+		return -errno;
+	}
+	fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+	free(blob);
+	s->defs_fd = fd;
+	s->defs_size = size;
+	return 0;
+}
+
+int session_init(struct session *s, const struct xol_events *evs, const struct session_opts *o)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	s->opts = *o;
+	s->listen_fd = s->defs_fd = -1;
+	s->child = -1;
+	if (!s->opts.buffer_size)
+		s->opts.buffer_size = 4 << 20;
+	err = defs_build(s, evs);
+	if (err)
+		return err;
+
+	const char *tmp = getenv("TMPDIR");
+	snprintf(s->dir, sizeof(s->dir), "%s/xol-XXXXXX", tmp && strlen(tmp) < 40 ? tmp : "/tmp");
+	if (!mkdtemp(s->dir))
+		return -errno;
+	snprintf(s->sock_path, sizeof(s->sock_path), "%s/ctl", s->dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", s->sock_path);
+	s->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s->listen_fd < 0 || bind(s->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    listen(s->listen_fd, 64))
+		return -errno;
+	s->tsc0 = rdtsc();
+	s->ns0 = mono_ns();
+	clock_sample(s);
+	return 0;
+}
+
+static const char *agent_path(void)
+{
+	static char path[4096];
+	const char *env = getenv("XOL_AGENT");
+	ssize_t n;
+
+	if (env && *env)
+		return env;
+	n = readlink("/proc/self/exe", path, sizeof(path) - 32);
+	if (n > 0) {
+		path[n] = 0;
+		char *slash = strrchr(path, '/');
+		if (slash) {
+			strcpy(slash + 1, "libxol-agent.so");
+			if (!access(path, R_OK))
+				return path;
+			/* installed: PREFIX/bin/xol -> PREFIX/lib/libxol-agent.so */
+			*slash = 0;
+			slash = strrchr(path, '/');
+			if (slash) {
+				strcpy(slash + 1, "lib/libxol-agent.so");
+				if (!access(path, R_OK))
+					return path;
+			}
+		}
+	}
+	return "libxol-agent.so";
+}
+
+int session_spawn(struct session *s, char **argv)
+{
+	const char *agent = agent_path();
+	const char *pre = getenv("LD_PRELOAD");
+	char *preload;
+	int ready[2];
+
+	if (pre && *pre) {
+		if (asprintf(&preload, "%s:%s", agent, pre) < 0)
+			return -ENOMEM;
+	} else {
+		preload = strdup(agent);
+	}
+	if (!preload || pipe2(ready, O_CLOEXEC))
+		return -errno;
+	s->child = fork();
+	if (s->child < 0)
+		return -errno;
+	if (s->child == 0) {
+		setenv("LD_PRELOAD", preload, 1);
+		setenv(XOL_SESSION_ENV, s->sock_path, 1);
+		close(ready[0]);
+		execvp(argv[0], argv);
+		int e = errno;
+		if (write(ready[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	free(preload);
+	close(ready[1]);
+	int e = 0;
+	ssize_t n = read(ready[0], &e, sizeof(e));
+	close(ready[0]);
+	if (n == sizeof(e)) {
+		waitpid(s->child, NULL, 0);
+		s->child = -1;
+		return -e;
+	}
+	return 0;
+}
+
+/* --- agents ------------------------------------------------------------ */
+
+static int send_fds(int sock, const void *buf, size_t len, const int *fds, int nfds)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * 4)] = { 0 };
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			     .msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+	memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -errno;
+}
+
+static int shm(const char *name, size_t size, void **mem)
+{
+	int fd = memfd_create(name, MFD_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)size)) {
+		close(fd);
+		return -errno;
+	}
+	*mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (*mem == MAP_FAILED) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+static void proc_hello(struct session *s, int sock)
+{
+	struct wire_hello h;
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+	struct session_proc *p;
+
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &clen) || cred.uid != getuid() ||
+	    recv(sock, &h, sizeof(h), 0) != sizeof(h) || h.type != WIRE_HELLO ||
+	    h.magic != XOL_WIRE_MAGIC || !(p = calloc(1, sizeof(*p)))) {
+		close(sock);
+		return;
+	}
+	p->pid = cred.pid;
+	p->ppid = h.ppid;
+	memcpy(p->comm, h.comm, sizeof(p->comm));
+	p->comm[sizeof(p->comm) - 1] = 0;
+	p->sock = sock;
+
+	int fds[3] = { s->defs_fd, -1, -1 };
+	p->region_size = ring_region_size(s->opts.buffer_size);
+	fds[1] = shm("xol-rings", p->region_size, &p->region_mem);
+	p->counters_size = (s->nevents * sizeof(*p->counters) + 4095) & ~(size_t)4095;
+	fds[2] = shm("xol-counters", p->counters_size, (void **)&p->counters);
+	if (fds[1] < 0 || fds[2] < 0) {
+		if (fds[1] >= 0)
+			close(fds[1]);
+		if (fds[2] >= 0)
+			close(fds[2]);
+		close(sock);
+		free(p);
+		return;
+	}
+	p->region = ring_region_init(p->region_mem, p->region_size);
+	struct wire_defs d = { .type = WIRE_DEFS, .magic = XOL_WIRE_MAGIC,
+			       .nevents = s->nevents, .nprobes = s->nprobes,
+			       .size = (uint32_t)s->defs_size };
+	if (send_fds(sock, &d, sizeof(d), fds, 3))
+		p->sock = -1;
+	close(fds[1]);
+	close(fds[2]);
+	p->next = s->procs;
+	s->procs = p;
+}
+
+static void proc_message(struct session *s, struct session_proc *p)
+{
+	union {
+		uint32_t type;
+		struct wire_site site;
+		struct wire_armed armed;
+	} m;
+	ssize_t n = recv(p->sock, &m, sizeof(m), MSG_DONTWAIT);
+
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		close(p->sock);
+		p->sock = -1;
+		return;
+	}
+	if (n < (ssize_t)sizeof(uint32_t))
+		return;
+	if (m.type == WIRE_SITE && n == sizeof(m.site) && m.site.probe < s->nprobes) {
+		const struct tp_probe *tp = s->probes[m.site.probe];
+		m.site.why[sizeof(m.site.why) - 1] = 0;
+		if (m.site.err) {
+			p->refused++;
+			fprintf(stderr, "xol: %s/%s in %s[%d]: %s\n", tp->event->group,
+				tp->event->name, p->comm, p->pid, m.site.why);
+		} else {
+			p->sites++;
+			if (s->opts.verbose)
+				fprintf(stderr, "xol: %s/%s in %s[%d] at %s:0x%lx: %s\n",
+					tp->event->group, tp->event->name, p->comm, p->pid,
+					tp->path, (unsigned long)tp->offset, m.site.why);
+		}
+	}
+}
+
+/* --- the drain --------------------------------------------------------- */
+
+struct pending {
+	struct session_rec r;
+	uint8_t *copy;
+};
+
+static struct pending *pend;
+static size_t npend, cappend;
+
+static const char *thread_comm(struct session_proc *p, int32_t tid)
+{
+	static char buf[XOL_COMM_LEN + 1];
+	static int32_t last_tid = -1;
+	char path[64];
+
+	if (tid == p->pid)
+		return p->comm;
+	if (tid == last_tid)
+		return buf;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", p->pid, tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return p->comm;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return p->comm;
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	last_tid = tid;
+	return buf;
+}
+
+struct drain_ctx {
+	struct session *s;
+	struct session_proc *p;
+};
+
+static void collect(const struct ring_rec *rr, const void *payload, uint32_t len, void *arg)
+{
+	struct drain_ctx *dc = arg;
+	struct session *s = dc->s;
+	uint16_t id;
+
+	if (len < TP_COMMON_SIZE)
+		return;
+	memcpy(&id, payload, 2);
+	const struct tp_event *ev = NULL;
+	for (unsigned i = 0; i < s->nevents && !ev; i++)
+		if (s->events[i]->id == id)
+			ev = s->events[i];
+	if (!ev)
+		return;
+	if (npend == cappend) {
+		size_t nc = cappend ? cappend * 2 : 1024;
+		struct pending *np = realloc(pend, nc * sizeof(*np));
+		if (!np)
+			return;
+		pend = np;
+		cappend = nc;
+	}
+	struct pending *pe = &pend[npend];
+	pe->copy = malloc(len);
+	if (!pe->copy)
+		return;
+	memcpy(pe->copy, payload, len);
+	pe->r = (struct session_rec){ .ns = tsc_to_ns(s, ring_rec_time(rr)),
+				      .pid = dc->p->pid,
+				      .tid = ring_rec_tid(rr),
+				      .cpu = ring_rec_cpu(rr),
+				      .comm = NULL,
+				      .event = ev,
+				      .data = pe->copy,
+				      .size = len };
+	pe->r.comm = strdup(thread_comm(dc->p, pe->r.tid));
+	npend++;
+}
+
+static int by_time(const void *a, const void *b)
+{
+	const struct pending *x = a, *y = b;
+
+	return x->r.ns < y->r.ns ? -1 : x->r.ns > y->r.ns;
+}
+
+static void drain(struct session *s)
+{
+	clock_sample(s);
+	for (struct session_proc *p = s->procs; p; p = p->next) {
+		struct drain_ctx dc = { s, p };
+		if (p->region)
+			ring_drain(p->region, collect, &dc);
+	}
+	qsort(pend, npend, sizeof(*pend), by_time);
+	for (size_t i = 0; i < npend; i++) {
+		if (s->opts.sink)
+			s->opts.sink(s, &pend[i].r, s->opts.sink_ctx);
+		free(pend[i].copy);
+		free((char *)pend[i].r.comm);
+	}
+	npend = 0;
+}
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+int session_run(struct session *s)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	bool child_done = false;
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	while (!child_done) {
+		struct pollfd pf[256];
+		struct session_proc *who[256];
+		int n = 0;
+
+		pf[n++] = (struct pollfd){ .fd = s->listen_fd, .events = POLLIN };
+		for (struct session_proc *p = s->procs; p && n < 256; p = p->next)
+			if (p->sock >= 0) {
+				who[n] = p;
+				pf[n++] = (struct pollfd){ .fd = p->sock, .events = POLLIN };
+			}
+		int r = poll(pf, (nfds_t)n, 5);
+		if (r > 0) {
+			if (pf[0].revents & POLLIN) {
+				int c;
+				while ((c = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
+					proc_hello(s, c);
+			}
+			for (int i = 1; i < n; i++)
+				if (pf[i].revents)
+					proc_message(s, who[i]);
+		}
+		drain(s);
+		if (got_signal && s->child > 0) {
+			kill(s->child, got_signal);
+			got_signal = 0;
+		}
+		int st;
+		if (s->child > 0 && waitpid(s->child, &st, WNOHANG) == s->child) {
+			s->status = st;
+			child_done = true;
+		}
+	}
+	/* Let agents that are still saying something (sites, BYE) finish, then drain. */
+	for (int round = 0; round < 3; round++) {
+		for (struct session_proc *p = s->procs; p; p = p->next)
+			if (p->sock >= 0)
+				proc_message(s, p);
+		drain(s);
+	}
+	return s->status;
+}
+
+void session_totals(const struct session *s, unsigned event, uint64_t out[3])
+{
+	out[0] = out[1] = out[2] = 0;
+	for (struct session_proc *p = s->procs; p; p = p->next) {
+		if (!p->counters)
+			continue;
+		out[0] += __atomic_load_n(&p->counters[event].hits, __ATOMIC_RELAXED);
+		out[1] += __atomic_load_n(&p->counters[event].misses, __ATOMIC_RELAXED);
+		out[2] += __atomic_load_n(&p->counters[event].lost, __ATOMIC_RELAXED);
+	}
+}
+
+void session_print_summary(const struct session *s, FILE *out)
+{
+	fprintf(out, "\n%14s %10s %10s  %s\n", "hits", "misses", "lost", "event");
+	for (unsigned i = 0; i < s->nevents; i++) {
+		uint64_t t[3];
+		session_totals(s, i, t);
+		fprintf(out, "%14llu %10llu %10llu  %s:%s\n", (unsigned long long)t[0],
+			(unsigned long long)t[1], (unsigned long long)t[2], s->events[i]->group,
+			s->events[i]->name);
+	}
+}
+
+void session_destroy(struct session *s)
+{
+	struct session_proc *p = s->procs;
+
+	while (p) {
+		struct session_proc *next = p->next;
+		if (p->sock >= 0)
+			close(p->sock);
+		if (p->region_mem)
+			munmap(p->region_mem, p->region_size);
+		if (p->counters)
+			munmap(p->counters, p->counters_size);
+		free(p);
+		p = next;
+	}
+	if (s->listen_fd >= 0)
+		close(s->listen_fd);
+	if (s->defs_fd >= 0)
+		close(s->defs_fd);
+	if (s->sock_path[0])
+		unlink(s->sock_path);
+	if (s->dir[0])
+		rmdir(s->dir);
+	free(s->events);
+	free(s->probes);
+	free(pend);
+	pend = NULL;
+	npend = cappend = 0;
+}
+
+int session_exit_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 1;
+}

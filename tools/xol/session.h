@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* A tracing session: the programs it runs, their agents, their rings, and the drain. */
+#ifndef XOL_TOOLS_SESSION_H
+#define XOL_TOOLS_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "core/ring.h"
+#include "core/wire.h"
+#include "trace/probe.h"
+
+struct xol_events;
+struct session;
+
+/* One record as the drain hands it to a sink. */
+struct session_rec {
+	uint64_t ns;              /* CLOCK_MONOTONIC */
+	int32_t pid, tid;
+	uint32_t cpu;
+	const char *comm;
+	const struct tp_event *event;
+	const uint8_t *data;      /* the record as the event's format describes it */
+	uint32_t size;
+};
+
+typedef void (*session_sink_fn)(struct session *s, const struct session_rec *r, void *ctx);
+
+/* A process that connected: the launched one, its children, what they exec. */
+struct session_proc {
+	pid_t pid, ppid;
+	char comm[XOL_COMM_LEN];
+	int sock;                 /* -1 once it has gone */
+	void *region_mem;
+	size_t region_size;
+	struct ring_region *region;
+	struct wire_counters_view {
+		uint64_t hits, misses, lost;
+	} *counters;
+	size_t counters_size;
+	unsigned sites, refused;
+	struct session_proc *next;
+};
+
+struct session_opts {
+	size_t buffer_size;       /* bytes of ring per process */
+	int verbose;
+	session_sink_fn sink;
+	void *sink_ctx;
+};
+
+struct session {
+	struct session_opts opts;
+	const struct tp_event **events; /* by agent index */
+	unsigned nevents;
+	const struct tp_probe **probes; /* by agent index */
+	unsigned nprobes;
+	int defs_fd;
+	size_t defs_size;
+	char dir[64], sock_path[96];
+	int listen_fd;
+	pid_t child;
+	int status;               /* of the launched program, waitpid form */
+	struct session_proc *procs;
+	uint64_t tsc0, tsc_last;  /* TSC -> CLOCK_MONOTONIC */
+	uint64_t ns0, ns_last;
+};
+
+int session_init(struct session *s, const struct xol_events *evs, const struct session_opts *o);
+/* Start argv[0] with the agent preloaded; its probes are armed before its main(). */
+int session_spawn(struct session *s, char **argv);
+/* Serve agents and drain until the launched program has exited. Returns its status. */
+int session_run(struct session *s);
+/* Hits, misses and lost records per event, summed over every process. */
+void session_totals(const struct session *s, unsigned event, uint64_t out[3]);
+void session_print_summary(const struct session *s, FILE *out);
+void session_destroy(struct session *s);
+
+/* The exit status a shell would give for a waitpid() status. */
+int session_exit_code(int status);
+
+#endif
