@@ -36,7 +36,7 @@ TOOL_SRCS  := $(wildcard tools/xol/*.c)
 obj = $(patsubst %.c,$(O)/obj/%.o,$(filter %.c,$(1))) \
       $(patsubst %.S,$(O)/obj/%.o,$(filter %.S,$(1)))
 
-LIB_OBJS   := $(call obj,$(TRACE_SRCS) arch/x86/regs.c)
+LIB_OBJS   := $(call obj,$(TRACE_SRCS) $(ARCH_SRCS) $(ARCH_ASM) core/ring.c)
 TOOL_OBJS  := $(call obj,$(TOOL_SRCS))
 AGENT_OBJS := $(patsubst $(O)/obj/%,$(O)/agent/%,$(call obj,$(CORE_SRCS) $(ARCH_SRCS) $(ARCH_ASM)))
 

@@ -159,19 +159,17 @@ static int session_connect(const char *path)
 		agent.defs_size = d.size;
 	}
 
-	off_t region_size = lseek(fds[1], 0, SEEK_END);
 	off_t counters_size = lseek(fds[2], 0, SEEK_END);
-	if (region_size <= 0 || counters_size < (off_t)(agent.nevents * sizeof(struct agent_counters)))
+	if (counters_size < (off_t)(agent.nevents * sizeof(struct agent_counters)))
 		goto fail;
-	void *region = mmap(NULL, (size_t)region_size, PROT_READ | PROT_WRITE, MAP_SHARED, fds[1], 0);
-	if (region == MAP_FAILED)
-		goto fail_errno;
 	void *counters = mmap(NULL, (size_t)counters_size, PROT_READ | PROT_WRITE, MAP_SHARED, fds[2], 0);
-	if (counters == MAP_FAILED) {
-		munmap(region, (size_t)region_size);
+	if (counters == MAP_FAILED)
 		goto fail_errno;
+	err = ring_attach(fds[1], (uint32_t)getpid(), &agent.region);
+	if (err) {
+		munmap(counters, (size_t)counters_size);
+		goto fail;
 	}
-	agent.region = ring_region_attach(region, (size_t)region_size);
 	agent.counters = counters;
 	for (int i = 0; i < 3; i++)
 		close(fds[i]);
@@ -282,6 +280,8 @@ static void child_after_fork(void)
 	if (agent.sock >= 0)
 		close(agent.sock);
 	agent.sock = -1;
+	if (agent.region)
+		ring_detach(agent.region);
 	agent.region = NULL;
 	agent.counters = dummy_counters;
 	thread_release_all_after_fork();

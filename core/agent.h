@@ -57,7 +57,7 @@ struct xol_thread {
 	int claimed;             /* 0 free, 1 in use (CAS) */
 	pid_t tid;
 	int busy;                /* recursion guard */
-	struct ring *ring;
+	struct ring_writer *ring;
 	char comm[XOL_COMM_LEN];
 	unsigned depth;
 	struct shadow_frame shadow[SHADOW_DEPTH];
@@ -79,7 +79,7 @@ struct agent {
 	unsigned nprobes;
 	struct agent_event events[AGENT_MAX_EVENTS];
 	unsigned nevents;
-	struct ring_region *region;
+	struct ring_attach *region;
 	struct agent_counters *counters; /* [nevents], shared */
 	uint64_t ret_tramp;      /* address of the return trampoline's int3 */
 	int memfd;               /* /proc/self/mem, for patching text */

@@ -34,52 +34,47 @@ static inline uint64_t read_tsc(unsigned *cpu)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-static inline void copy_bytes(uint8_t *d, const uint8_t *s, uint32_t n)
-{
-	for (uint32_t i = 0; i < n; i++)
-		d[i] = s[i];
-}
-
 static void emit(struct xol_thread *t, struct agent_event *e, const struct xol_regs *regs,
 		 const struct site *s, uint64_t ret_ip)
 {
 	const struct wire_event *w = e->w;
-	struct ring_rec *rr;
+	struct ring_rec *rr = NULL;
 	struct fetch_ctx ctx;
 	uint8_t *rec;
 	unsigned cpu;
 	uint64_t ts;
 
 	count(e, C_HITS);
-	if (!t->ring) {
+	if (__builtin_expect(!t->ring, 0)) {
 		count(e, C_LOST);
 		return;
 	}
 	ts = read_tsc(&cpu);
+	/*
+	 * Fixed-size records are fetched straight into the ring; records
+	 * with strings are built in the thread's scratch first, since their
+	 * size is known only at the end.
+	 */
 	if (e->has_dyn) {
 		rec = t->scratch;
-		rr = NULL;
 	} else {
-		rr = ring_reserve(t->ring, w->fixed_size);
+		rr = ring_reserve(t->ring, w->id, w->fixed_size, ts, (uint16_t)cpu);
 		if (!rr) {
 			count(e, C_LOST);
 			return;
 		}
-		rec = ring_rec_payload(rr);
+		rec = rr->data;
 	}
 
-	/* common header: common_type, flags, preempt_count, pid (the tid) */
+	/* common_type, common_flags, common_preempt_count, common_pid (the tid) */
 	rec[0] = (uint8_t)w->id;
 	rec[1] = (uint8_t)(w->id >> 8);
 	rec[2] = 0;
 	rec[3] = 0;
 	*(int32_t *)(rec + 4) = t->tid;
-	if (w->is_return) {
-		*(uint64_t *)(rec + 8) = s->addr;
+	*(uint64_t *)(rec + 8) = s->addr; /* __probe_ip, or __probe_func */
+	if (w->is_return)
 		*(uint64_t *)(rec + 16) = ret_ip;
-	} else {
-		*(uint64_t *)(rec + 8) = s->addr;
-	}
 
 	ctx.regs = regs;
 	ctx.foffs_base = s->foffs_base;
@@ -92,14 +87,13 @@ static void emit(struct xol_thread *t, struct agent_event *e, const struct xol_r
 		fetch_run(&e->args[i].prog, e->args[i].offset, &ctx);
 
 	if (!rr) {
-		rr = ring_reserve(t->ring, ctx.dyn);
+		rr = ring_reserve(t->ring, w->id, ctx.dyn, ts, (uint16_t)cpu);
 		if (!rr) {
 			count(e, C_LOST);
 			return;
 		}
-		copy_bytes(ring_rec_payload(rr), rec, ctx.dyn);
+		ring_copy(rr->data, rec, ctx.dyn);
 	}
-	ring_rec_stamp(rr, ts, agent.pid, t->tid, cpu);
 	ring_commit(t->ring, rr);
 }
 

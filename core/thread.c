@@ -35,7 +35,7 @@ static inline long raw_gettid(void)
 	return ret;
 }
 
-static struct xol_thread *claim(void)
+static struct xol_thread *claim(pid_t tid)
 {
 	if (!pool)
 		return NULL;
@@ -47,7 +47,8 @@ static struct xol_thread *claim(void)
 			struct xol_thread *t = &pool[i];
 			t->busy = 0;
 			t->depth = 0;
-			t->ring = agent.region ? ring_claim(agent.region) : NULL;
+			t->tid = tid;
+			t->ring = agent.region ? ring_claim(agent.region, (uint32_t)tid) : NULL;
 			return t;
 		}
 	}
@@ -75,10 +76,9 @@ struct xol_thread *thread_self(void)
 
 	if (__builtin_expect(t != NULL, 1))
 		return t;
-	t = claim();
+	t = claim((pid_t)raw_gettid());
 	if (!t)
 		return NULL;
-	t->tid = (pid_t)raw_gettid();
 	t->comm[0] = 0; /* the session fills an empty comm from the tid's /proc entry */
 	self = t;
 	return t;
@@ -86,11 +86,10 @@ struct xol_thread *thread_self(void)
 
 static void thread_setup(void)
 {
-	struct xol_thread *t = self ? self : claim();
+	struct xol_thread *t = self ? self : claim((pid_t)syscall(SYS_gettid));
 
 	if (!t)
 		return;
-	t->tid = (pid_t)syscall(SYS_gettid);
 	prctl(PR_GET_NAME, t->comm, 0, 0, 0);
 	self = t;
 	pthread_setspecific(release_key, t);
@@ -131,8 +130,8 @@ void thread_release_all_after_fork(void)
 
 void thread_attach_ring(void)
 {
-	if (self && !self->ring && agent.region)
-		self->ring = ring_claim(agent.region);
+	if (self && agent.region)
+		self->ring = ring_claim(agent.region, (uint32_t)self->tid);
 }
 
 /* The calling thread's comm changed: keep $comm right. */

@@ -91,32 +91,6 @@ struct tp_probe {
 	struct tp_arg *args;     /* this probe's args: event->nargs of them */
 };
 
-/*
- * Reading a registry (struct xol_events of include/xol/xol.h) from the
- * other layers.  The pointers stay valid until the next write, clear or
- * free of the registry.
- */
-struct xol_events;
-struct strbuf;
-
-const struct tp_event *tp_first_event(const struct xol_events *evs);
-const struct tp_probe *tp_first_probe(const struct xol_events *evs);
-/* GROUP/EVENT, GROUP.EVENT or EVENT (the first event of that name in any group). */
-const struct tp_event *tp_find_event(const struct xol_events *evs, const char *name);
-const struct tp_event *tp_event_by_id(const struct xol_events *evs, unsigned id);
-
-/* The `format` file of @ev, exactly as tracefs prints it. */
-void tp_format(const struct tp_event *ev, struct strbuf *out);
-/* The print fmt line of @ev, without "print fmt: ". */
-void tp_print_fmt(const struct tp_event *ev, struct strbuf *out);
-
-/*
- * One record of @ev as the kernel's `trace` file shows it from the event
- * name on, without the newline: `name: (0x55d0c2a4f1c0) a=0x1 s="x"`.
- * @rec starts with the common header; reads never go past @len (a field
- * that does not fit prints as zero bytes; a string that does not fit, or
- * whose data lies outside the record, prints up to the record's end).
- */
-void tp_render(const struct tp_event *ev, const void *rec, size_t len, struct strbuf *out);
+/* Reading a registry: trace/events.h; rendering a record: trace/render.h. */
 
 #endif

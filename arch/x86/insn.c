@@ -184,8 +184,7 @@ static int analyze_branch(struct arch_insn *ai, const ZydisDecodedInstruction *i
 }
 
 /* call *%reg / call *mem: becomes push <return address>; jmp *same-operand. */
-static int analyze_call_ind(struct arch_insn *ai, const ZydisDecodedInstruction *in,
-			    const ZydisDecodedOperand *ops)
+static int analyze_call_ind(struct arch_insn *ai, const ZydisDecodedOperand *ops)
 {
 	const ZydisDecodedOperand *op = &ops[0];
 
@@ -252,11 +251,12 @@ int arch_analyze(struct arch_insn *ai, const uint8_t *code, size_t avail, uint64
 
 	riprel = find_riprel(&in, ops);
 	if (riprel) {
+		/* Only x32 code uses it; its 4 GiB wrap-around is not worth a class. */
+		if (riprel->mem.base == ZYDIS_REGISTER_EIP)
+			return refuse(ai, "eip-relative operand (address-size prefix)");
 		if (in.raw.disp.size != 32)
 			return refuse(ai, "rip-relative operand without a 32-bit displacement");
 		ZydisCalcAbsoluteAddress(&in, riprel, addr, &ai->target);
-		if (riprel->mem.base == ZYDIS_REGISTER_EIP)
-			ai->target = (uint32_t)ai->target;
 		ai->disp_off = in.raw.disp.offset;
 		ai->flags |= ARCH_INSN_F_RIPREL;
 		ai->cls = ARCH_INSN_RIPREL;
@@ -264,7 +264,7 @@ int arch_analyze(struct arch_insn *ai, const uint8_t *code, size_t avail, uint64
 
 	switch (in.mnemonic) {
 	case ZYDIS_MNEMONIC_CALL:
-		return analyze_call_ind(ai, &in, ops);
+		return analyze_call_ind(ai, ops);
 	case ZYDIS_MNEMONIC_JMP:
 	case ZYDIS_MNEMONIC_RET:
 		/* Indirect jumps and near returns do not depend on where they run. */
@@ -411,6 +411,16 @@ int insn_riprel_to_scratch(const struct arch_insn *ai, uint8_t out[ARCH_MAX_INSN
 	    mem->mem.disp.value != in.raw.disp.value)
 		return -ENOTSUP;
 	return id;
+}
+
+/* Does @ai carry an fs: or gs: override (the only ones that mean anything in 64-bit mode)? */
+int insn_has_segment(const struct arch_insn *ai)
+{
+	ZydisDecodedInstruction in;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+
+	return ZYAN_SUCCESS(decode(ai->bytes, ai->len, &in, ops)) &&
+	       (in.attributes & (ZYDIS_ATTRIB_HAS_SEGMENT_FS | ZYDIS_ATTRIB_HAS_SEGMENT_GS));
 }
 
 /*

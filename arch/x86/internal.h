@@ -46,6 +46,7 @@ int emulate_push(const struct arch_insn *ai, struct xol_regs *regs, arch_store8_
 /* insn.c */
 int insn_encode_jmp_ind(const struct arch_insn *ai, uint8_t out[ARCH_MAX_INSN_BYTES]);
 int insn_riprel_to_scratch(const struct arch_insn *ai, uint8_t out[ARCH_MAX_INSN_BYTES]);
+int insn_has_segment(const struct arch_insn *ai);
 int insn_scan(const uint8_t *code, size_t avail, uint64_t addr, uint64_t *target,
 	      int *indirect_jmp);
 
@@ -58,6 +59,7 @@ void relocate_cond(const struct arch_insn *ai, struct emit *e);
 void relocate_call(const struct arch_insn *ai, struct emit *e);
 void relocate_call_ind(const struct arch_insn *ai, struct emit *e);
 void relocate_syscall(const struct arch_insn *ai, struct emit *e);
+void relocate_one(const struct arch_insn *ai, struct emit *e, uint64_t next);
 
 void emit_bytes(struct emit *e, const void *p, size_t n);
 void emit_u8(struct emit *e, uint8_t v);

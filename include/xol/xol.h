@@ -23,7 +23,9 @@ struct xol_events;
 /*
  * The error_log entry of a rejected definition.  `logged` is 0 for the
  * failures the kernel does not log (not a uprobe line, deletions, a line
- * too long, a refctr mismatch): then only `err` says what went wrong.
+ * too long, a refctr mismatch): then `err` says what went wrong, `id` is
+ * NULL and `message` is xol's own short explanation (not kernel text).
+ * xol_events_write() clears the whole struct when it succeeds.
  */
 struct xol_error {
 	int err;             /* -errno the write() would fail with */
@@ -52,8 +54,21 @@ XOL_API void xol_events_clear(struct xol_events *evs);
 /* Print the listing, as reading uprobe_events does. */
 XOL_API int xol_events_list(const struct xol_events *evs, FILE *out);
 
-/* Print the `format` file of GROUP/EVENT (or EVENT in any group). */
+/*
+ * Print the `format` file of GROUP/EVENT (or EVENT in any group), as
+ * tracefs shows it.  -ENOENT if there is no such event.
+ */
 XOL_API int xol_events_format(const struct xol_events *evs, const char *name, FILE *out);
+
+/*
+ * Render one record as the kernel's `trace` file shows it from the event
+ * name on, without the newline: `work: (0x55d0c2a4f1c0) a=0x1 s="x"`.
+ * @rec starts with the common header; its common_type is the event's ID.
+ * Writes at most @size bytes, NUL included, like snprintf, and returns
+ * the full length, -ENOENT for an unknown ID, -EINVAL for a short record.
+ */
+XOL_API int xol_events_render(const struct xol_events *evs, const void *rec, size_t len,
+			      char *buf, size_t size);
 
 /* Print @err as the kernel's three-line error_log entry (nothing if not logged). */
 XOL_API void xol_error_print(const struct xol_error *err, FILE *out);

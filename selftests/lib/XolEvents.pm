@@ -444,8 +444,16 @@ sub kernel_good {
 	kernel_session();
 	my @before = _knames();
 	my %r = (kernel => _kernel_release(), writes => $writes);
+	my %first;   # "name ID" => the format file when the event first showed
 	for my $w (@$writes) {
 		my $e = _kwrite($w);
+		my %now = map { $_ => 1 } _distinct_names(_kours(\@before));
+		delete @first{grep { !$now{(split / /)[0]} } keys %first};   # IDs are reused
+		for my $n (keys %now) {
+			my $t = _slurp("$T/events/$n/format") // next;
+			my ($id) = $t =~ /^ID: (\d+)$/m;
+			$first{"$n $id"} //= $t if defined $id;
+		}
 		next unless $e;
 		my @log = _kerrlog();
 		$r{error} = "write failed with $e: " . _esc($w) .
@@ -454,7 +462,20 @@ sub kernel_good {
 	}
 	my @lines = _kours(\@before);
 	$r{listing} = \@lines;
-	$r{formats} = [_kformats(_distinct_names(@lines))];
+	# An event's format never changes while it lives.  6.18 breaks that when
+	# the first probe of a multi-probe event is deleted: the field names are
+	# then read from the freed probe (garbage).  Keep what it said first.
+	for my $n (_distinct_names(@lines)) {
+		my $t = _slurp("$T/events/$n/format");
+		my ($id) = defined $t ? $t =~ /^ID: (\d+)$/m : ();
+		my $f = defined $id ? $first{"$n $id"} : undef;
+		if (defined $f && $f ne $t) {
+			push @{$r{kernel_bugs}}, "the format of $n changed after one of its probes was deleted";
+			$t = $f;
+		}
+		push @{$r{formats}}, [$n, defined $t ? strip_id($t) : '(no format file)'];
+	}
+	$r{formats} //= [];
 	_kdelete(_distinct_names(@lines));
 	return \%r;
 }

@@ -4,5 +4,6 @@
 #define XOL_TOOLS_BUILTIN_H
 
 int cmd_events(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 
 #endif

@@ -17,7 +17,7 @@ void defs_init(struct defs *d)
 static void count_probes(struct defs *d)
 {
 	d->nprobes = 0;
-	for (const struct tp_probe *p = xol_events_first_probe(d->evs); p; p = p->next)
+	for (const struct tp_probe *p = tp_first_probe(d->evs); p; p = p->next)
 		d->nprobes++;
 }
 

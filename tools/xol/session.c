@@ -62,21 +62,26 @@ static uint64_t tsc_to_ns(const struct session *s, uint64_t tsc)
 
 /* --- the DEFS blob ---------------------------------------------------- */
 
+/*
+ * The agent runs one consumer per probe: the probes of a multi-probe event
+ * share the event's id, layout and string pool but each has its own fetch
+ * programs.  So the blob has one wire_event per probe, and probe i uses
+ * wire_event i; counters come back per probe and are summed per event.
+ */
 static int defs_build(struct session *s, const struct xol_events *evs)
 {
 	size_t size = sizeof(struct wire_defs);
 	unsigned ne = 0, np = 0;
 
-	for (const struct tp_event *e = xol_events_first_event(evs); e; e = e->next) {
+	for (const struct tp_event *e = tp_first_event(evs); e; e = e->next)
 		ne++;
-		size += sizeof(struct wire_event) + e->nargs * sizeof(struct wire_arg) +
-			((e->data_len + 7) & ~7u);
-	}
-	for (const struct tp_probe *p = xol_events_first_probe(evs); p; p = p->next)
+	for (const struct tp_probe *p = tp_first_probe(evs); p; p = p->next) {
 		np++;
+		size += sizeof(struct wire_probe) + sizeof(struct wire_event) +
+			p->event->nargs * sizeof(struct wire_arg) + ((p->event->data_len + 7) & ~7u);
+	}
 	if (!ne || !np)
 		return -ENOENT;
-	size += np * sizeof(struct wire_probe);
 
 	s->events = calloc(ne, sizeof(*s->events));
 	s->probes = calloc(np, sizeof(*s->probes));
@@ -87,25 +92,24 @@ static int defs_build(struct session *s, const struct xol_events *evs)
 	}
 
 	struct wire_defs *d = (void *)blob;
-	*d = (struct wire_defs){ .type = WIRE_DEFS, .magic = XOL_WIRE_MAGIC, .nevents = ne,
+	*d = (struct wire_defs){ .type = WIRE_DEFS, .magic = XOL_WIRE_MAGIC, .nevents = np,
 				 .nprobes = np, .size = (uint32_t)size };
 	size_t at = sizeof(*d);
 	unsigned i = 0;
-	for (const struct tp_event *e = xol_events_first_event(evs); e; e = e->next)
+	for (const struct tp_event *e = tp_first_event(evs); e; e = e->next)
 		s->events[i++] = e;
 	i = 0;
-	for (const struct tp_probe *p = xol_events_first_probe(evs); p; p = p->next, i++) {
+	for (const struct tp_probe *p = tp_first_probe(evs); p; p = p->next, i++) {
 		struct wire_probe *w = (void *)(blob + at);
-		unsigned k;
-		for (k = 0; k < ne && s->events[k] != p->event; k++)
-			;
 		*w = (struct wire_probe){ .dev = p->dev, .ino = p->ino, .offset = p->offset,
-					  .refctr = p->has_refctr ? p->refctr : 0, .event = k };
+					  .refctr = p->has_refctr ? p->refctr : 0, .event = i };
 		s->probes[i] = p;
 		at += sizeof(*w);
 	}
-	for (i = 0; i < ne; i++) {
-		const struct tp_event *e = s->events[i];
+	for (i = 0; i < np; i++) {
+		const struct tp_probe *p = s->probes[i];
+		const struct tp_event *e = p->event;
+		const struct tp_arg *args = p->args ? p->args : e->args;
 		struct wire_event *w = (void *)(blob + at);
 		*w = (struct wire_event){ .id = e->id, .is_return = e->is_return,
 					  .nargs = (uint16_t)e->nargs,
@@ -114,12 +118,11 @@ static int defs_build(struct session *s, const struct xol_events *evs)
 		at += sizeof(*w);
 		for (unsigned k = 0; k < e->nargs; k++) {
 			struct wire_arg *a = (void *)(blob + at);
-			const struct tp_arg *ta = &e->args[k];
-			a->offset = ta->offset;
-			a->kind = ta->type.kind;
-			a->size = ta->type.size;
-			a->count = ta->type.count;
-			a->prog = ta->prog;
+			a->offset = args[k].offset;
+			a->kind = args[k].type.kind;
+			a->size = args[k].type.size;
+			a->count = args[k].type.count;
+			a->prog = args[k].prog;
 			at += sizeof(*a);
 		}
 		if (e->data_len)
@@ -296,27 +299,25 @@ static void proc_hello(struct session *s, int sock)
 	p->comm[sizeof(p->comm) - 1] = 0;
 	p->sock = sock;
 
+	struct ring_region_opts ro = { .buffer_size = s->opts.buffer_size, .pid = p->pid };
 	int fds[3] = { s->defs_fd, -1, -1 };
-	p->region_size = ring_region_size(s->opts.buffer_size);
-	fds[1] = shm("xol-rings", p->region_size, &p->region_mem);
-	p->counters_size = (s->nevents * sizeof(*p->counters) + 4095) & ~(size_t)4095;
+	p->counters_size = (s->nprobes * sizeof(*p->counters) + 4095) & ~(size_t)4095;
 	fds[2] = shm("xol-counters", p->counters_size, (void **)&p->counters);
-	if (fds[1] < 0 || fds[2] < 0) {
-		if (fds[1] >= 0)
-			close(fds[1]);
-		if (fds[2] >= 0)
+	if (fds[2] < 0 || ring_region_create(&ro, &p->region)) {
+		if (fds[2] >= 0) {
 			close(fds[2]);
+			munmap(p->counters, p->counters_size);
+		}
 		close(sock);
 		free(p);
 		return;
 	}
-	p->region = ring_region_init(p->region_mem, p->region_size);
+	fds[1] = ring_region_fd(p->region);
 	struct wire_defs d = { .type = WIRE_DEFS, .magic = XOL_WIRE_MAGIC,
-			       .nevents = s->nevents, .nprobes = s->nprobes,
+			       .nevents = s->nprobes, .nprobes = s->nprobes,
 			       .size = (uint32_t)s->defs_size };
 	if (send_fds(sock, &d, sizeof(d), fds, 3))
 		p->sock = -1;
-	close(fds[1]);
 	close(fds[2]);
 	p->next = s->procs;
 	s->procs = p;
@@ -394,44 +395,46 @@ struct drain_ctx {
 	struct session_proc *p;
 };
 
-static void collect(const struct ring_rec *rr, const void *payload, uint32_t len, void *arg)
+static int collect(void *arg, unsigned ring, const struct ring_rec *rr, uint32_t len)
 {
 	struct drain_ctx *dc = arg;
 	struct session *s = dc->s;
-	uint16_t id;
+	const void *payload = rr->data;
+	uint16_t id = rr->type;
 
+	(void)ring;
 	if (len < TP_COMMON_SIZE)
-		return;
-	memcpy(&id, payload, 2);
+		return 0;
 	const struct tp_event *ev = NULL;
 	for (unsigned i = 0; i < s->nevents && !ev; i++)
 		if (s->events[i]->id == id)
 			ev = s->events[i];
 	if (!ev)
-		return;
+		return 0;
 	if (npend == cappend) {
 		size_t nc = cappend ? cappend * 2 : 1024;
 		struct pending *np = realloc(pend, nc * sizeof(*np));
 		if (!np)
-			return;
+			return -ENOMEM;
 		pend = np;
 		cappend = nc;
 	}
 	struct pending *pe = &pend[npend];
 	pe->copy = malloc(len);
 	if (!pe->copy)
-		return;
+		return -ENOMEM;
 	memcpy(pe->copy, payload, len);
-	pe->r = (struct session_rec){ .ns = tsc_to_ns(s, ring_rec_time(rr)),
+	pe->r = (struct session_rec){ .ns = tsc_to_ns(s, rr->time),
 				      .pid = dc->p->pid,
-				      .tid = ring_rec_tid(rr),
-				      .cpu = ring_rec_cpu(rr),
+				      .tid = (int32_t)rr->tid,
+				      .cpu = rr->cpu,
 				      .comm = NULL,
 				      .event = ev,
 				      .data = pe->copy,
 				      .size = len };
 	pe->r.comm = strdup(thread_comm(dc->p, pe->r.tid));
 	npend++;
+	return 0;
 }
 
 static int by_time(const void *a, const void *b)
@@ -441,13 +444,14 @@ static int by_time(const void *a, const void *b)
 	return x->r.ns < y->r.ns ? -1 : x->r.ns > y->r.ns;
 }
 
-static void drain(struct session *s)
+static void drain(struct session *s, bool final)
 {
 	clock_sample(s);
 	for (struct session_proc *p = s->procs; p; p = p->next) {
 		struct drain_ctx dc = { s, p };
 		if (p->region)
-			ring_drain(p->region, collect, &dc);
+			ring_drain(p->region, collect, &dc,
+				   final || p->sock < 0 ? RING_DRAIN_FINAL : 0);
 	}
 	qsort(pend, npend, sizeof(*pend), by_time);
 	for (size_t i = 0; i < npend; i++) {
@@ -496,7 +500,7 @@ int session_run(struct session *s)
 				if (pf[i].revents)
 					proc_message(s, who[i]);
 		}
-		drain(s);
+		drain(s, false);
 		if (got_signal && s->child > 0) {
 			kill(s->child, got_signal);
 			got_signal = 0;
@@ -512,7 +516,7 @@ int session_run(struct session *s)
 		for (struct session_proc *p = s->procs; p; p = p->next)
 			if (p->sock >= 0)
 				proc_message(s, p);
-		drain(s);
+		drain(s, round == 2);
 	}
 	return s->status;
 }
@@ -523,9 +527,13 @@ void session_totals(const struct session *s, unsigned event, uint64_t out[3])
 	for (struct session_proc *p = s->procs; p; p = p->next) {
 		if (!p->counters)
 			continue;
-		out[0] += __atomic_load_n(&p->counters[event].hits, __ATOMIC_RELAXED);
-		out[1] += __atomic_load_n(&p->counters[event].misses, __ATOMIC_RELAXED);
-		out[2] += __atomic_load_n(&p->counters[event].lost, __ATOMIC_RELAXED);
+		for (unsigned i = 0; i < s->nprobes; i++) {
+			if (s->probes[i]->event != s->events[event])
+				continue;
+			out[0] += __atomic_load_n(&p->counters[i].hits, __ATOMIC_RELAXED);
+			out[1] += __atomic_load_n(&p->counters[i].misses, __ATOMIC_RELAXED);
+			out[2] += __atomic_load_n(&p->counters[i].lost, __ATOMIC_RELAXED);
+		}
 	}
 }
 
@@ -549,8 +557,8 @@ void session_destroy(struct session *s)
 		struct session_proc *next = p->next;
 		if (p->sock >= 0)
 			close(p->sock);
-		if (p->region_mem)
-			munmap(p->region_mem, p->region_size);
+		if (p->region)
+			ring_region_destroy(p->region);
 		if (p->counters)
 			munmap(p->counters, p->counters_size);
 		free(p);

@@ -33,8 +33,6 @@ struct session_proc {
 	pid_t pid, ppid;
 	char comm[XOL_COMM_LEN];
 	int sock;                 /* -1 once it has gone */
-	void *region_mem;
-	size_t region_size;
 	struct ring_region *region;
 	struct wire_counters_view {
 		uint64_t hits, misses, lost;

@@ -11,6 +11,7 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "events", cmd_events, "check and list uprobe_events definitions" },
+	{ "trace", cmd_trace, "run a program with probes armed, print each hit" },
 };
 
 static void usage(FILE *out)

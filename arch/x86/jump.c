@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The jump path: a jmp rel32 at the site, a trampoline that calls the handler, the displaced copy. */
+#include <errno.h>
+#include <string.h>
+
+#include "internal.h"
+
+/*
+ * Trampoline layout (tramp + offset):
+ *
+ *   0        lea -128(%rsp),%rsp          step over the red zone
+ *            push ss, sp, flags, cs, ip, orig_ax, di ... r15
+ *                                         a struct xol_regs, pt_regs order;
+ *                                         sp/ss/cs/ip filled in after
+ *            cld                          the C handler expects DF = 0
+ *            rdi = probe_ctx, rsi = regs, rbx = regs (callee-saved)
+ *            and $-16,%rsp; call *handler
+ *            rsp = rbx; pop r15 ... di; skip orig_ax/ip/cs; popf
+ *            lea 144(%rsp),%rsp           back to the site's rsp
+ *   copy_off[0]  relocated insn 0         <- arch_map_displaced_ip(site)
+ *   copy_off[1]  relocated insn 1
+ *   ...
+ *   copy_off[n]  jmp site + len           (omitted after a jmp/ret/call)
+ *
+ * Everything before copy_off[0] only touches memory below the site's red
+ * zone, so a thread may be sent to any copy_off[i] from site + orig_off[i]
+ * and back, and one sitting at offset 0 can go back to the site.
+ */
+
+#define REGS_SIZE	((int)sizeof(struct xol_regs))		/* 168 */
+#define REDZONE		128
+#define OFF(f)		((int)offsetof(struct xol_regs, f))
+
+_Static_assert(sizeof(struct xol_regs) == 21 * 8, "trampoline pushes 21 words");
+
+static int refuse(struct arch_jump *aj, const char *reason)
+{
+	aj->reason = reason;
+	return -ENOTSUP;
+}
+
+int arch_analyze_jump(struct arch_jump *aj, const uint8_t *code, size_t avail, uint64_t site)
+{
+	size_t off = 0;
+
+	memset(aj, 0, sizeof(*aj));
+	aj->site = site;
+	while (off < ARCH_JUMP_BYTES) {
+		struct arch_insn *ai = &aj->insn[aj->n];
+
+		if (arch_analyze(ai, code + off, avail - off, site + off))
+			return refuse(aj, ai->reason);
+		/*
+		 * The jump overwrites whatever follows the displaced range's
+		 * instructions: a call would return there, and the bytes after
+		 * a jmp or ret are reached from elsewhere.
+		 */
+		if (off + ai->len < ARCH_JUMP_BYTES) {
+			if (ai->flags & ARCH_INSN_F_CALL)
+				return refuse(aj, "a call too close to the site: it would return into the jump");
+			if (ai->flags & ARCH_INSN_F_NO_FALLTHROUGH)
+				return refuse(aj, "a jmp/ret too close to the site: what follows is not this code");
+		}
+		aj->orig_off[aj->n] = off;
+		aj->flags |= ai->flags;
+		off += ai->len;
+		aj->n++;
+	}
+	aj->len = off;
+	aj->orig_off[aj->n] = off;
+	for (int i = 0; i < aj->n; i++) {
+		const struct arch_insn *ai = &aj->insn[i];
+
+		if ((ai->flags & ARCH_INSN_F_BRANCH) && ai->target > site && ai->target < site + off)
+			return refuse(aj, "a branch in the displaced range targets its inside");
+	}
+	return 0;
+}
+
+int arch_check_jump_range(struct arch_jump *aj, const uint8_t *code, size_t len,
+			  uint64_t addr, unsigned int flags, uint64_t *where)
+{
+	uint64_t lo = aj->site, hi = aj->site + aj->len;
+	int site_inside = lo >= addr && lo < addr + len, boundary = 0;
+	size_t off = 0;
+
+	if (site_inside && hi > addr + len) {
+		if (where)
+			*where = lo;
+		return refuse(aj, "the displaced range runs past the end of the function");
+	}
+	while (off < len) {
+		uint64_t pc = addr + off, target;
+		int ind, n = insn_scan(code + off, len - off, pc, &target, &ind);
+
+		if (where)
+			*where = pc;
+		if (n < 0)
+			return refuse(aj, "undecodable bytes in the function: cannot check its branches");
+		if (pc == lo)
+			boundary = 1;
+		if (site_inside && pc > lo && pc < hi && !boundary)
+			return refuse(aj, "the site is not an instruction boundary");
+		if (target > lo && target < hi)
+			return refuse(aj, "a branch in the function targets the displaced range");
+		if (ind && !(flags & ARCH_CHECK_TRUST_INDIRECT))
+			return refuse(aj, "an indirect jump in the function may target the displaced range");
+		off += n;
+	}
+	if (site_inside && !boundary) {
+		if (where)
+			*where = lo;
+		return refuse(aj, "the site is not an instruction boundary");
+	}
+	return 0;
+}
+
+static void emit_save(struct emit *e, uint64_t site, arch_handler_fn handler, void *ctx)
+{
+	emit_bytes(e, "\x48\x8d\x64\x24\x80", 5);	/* lea -0x80(%rsp),%rsp */
+	emit_bytes(e, "\x6a\x00", 2);			/* push $0          ss */
+	emit_bytes(e, "\x6a\x00", 2);			/* push $0          sp */
+	emit_u8(e, 0x9c);				/* pushfq           flags */
+	emit_bytes(e, "\x6a\x00", 2);			/* push $0          cs */
+	emit_bytes(e, "\x6a\x00", 2);			/* push $0          ip */
+	emit_bytes(e, "\x6a\xff", 2);			/* push $-1         orig_ax */
+	emit_bytes(e, "\x57\x56\x52\x51\x50", 5);	/* push %rdi %rsi %rdx %rcx %rax */
+	emit_bytes(e, "\x41\x50\x41\x51\x41\x52\x41\x53", 8); /* push %r8 %r9 %r10 %r11 */
+	emit_bytes(e, "\x53\x55", 2);			/* push %rbx %rbp */
+	emit_bytes(e, "\x41\x54\x41\x55\x41\x56\x41\x57", 8); /* push %r12 %r13 %r14 %r15 */
+	emit_u8(e, 0xfc);				/* cld */
+
+	emit_bytes(e, "\x48\x8d\x84\x24", 4);		/* lea REDZONE+REGS(%rsp),%rax */
+	emit_u32(e, REDZONE + REGS_SIZE);
+	emit_bytes(e, "\x48\x89\x84\x24", 4);		/* mov %rax,sp(%rsp) */
+	emit_u32(e, OFF(sp));
+	emit_bytes(e, "\x48\x8c\xd0", 3);		/* mov %ss,%rax */
+	emit_bytes(e, "\x48\x89\x84\x24", 4);		/* mov %rax,ss(%rsp) */
+	emit_u32(e, OFF(ss));
+	emit_bytes(e, "\x48\x8c\xc8", 3);		/* mov %cs,%rax */
+	emit_bytes(e, "\x48\x89\x84\x24", 4);		/* mov %rax,cs(%rsp) */
+	emit_u32(e, OFF(cs));
+	emit_bytes(e, "\x48\xb8", 2);			/* movabs $site,%rax */
+	emit_u64(e, site);
+	emit_bytes(e, "\x48\x89\x84\x24", 4);		/* mov %rax,ip(%rsp) */
+	emit_u32(e, OFF(ip));
+
+	emit_bytes(e, "\x48\xbf", 2);			/* movabs $ctx,%rdi */
+	emit_u64(e, (uint64_t)(uintptr_t)ctx);
+	emit_bytes(e, "\x48\x89\xe6", 3);		/* mov %rsp,%rsi */
+	emit_bytes(e, "\x48\x89\xe3", 3);		/* mov %rsp,%rbx */
+	emit_bytes(e, "\x48\x83\xe4\xf0", 4);		/* and $-16,%rsp */
+	emit_bytes(e, "\x48\xb8", 2);			/* movabs $handler,%rax */
+	emit_u64(e, (uint64_t)(uintptr_t)handler);
+	emit_bytes(e, "\xff\xd0", 2);			/* call *%rax */
+}
+
+static void emit_restore(struct emit *e)
+{
+	emit_bytes(e, "\x48\x89\xdc", 3);		/* mov %rbx,%rsp */
+	emit_bytes(e, "\x41\x5f\x41\x5e\x41\x5d\x41\x5c", 8); /* pop %r15 %r14 %r13 %r12 */
+	emit_bytes(e, "\x5d\x5b", 2);			/* pop %rbp %rbx */
+	emit_bytes(e, "\x41\x5b\x41\x5a\x41\x59\x41\x58", 8); /* pop %r11 %r10 %r9 %r8 */
+	emit_bytes(e, "\x58\x59\x5a\x5e\x5f", 5);	/* pop %rax %rcx %rdx %rsi %rdi */
+	emit_bytes(e, "\x48\x8d\x64\x24", 4);		/* lea 24(%rsp),%rsp: orig_ax ip cs */
+	emit_u8(e, OFF(flags) - OFF(orig_ax));
+	emit_u8(e, 0x9d);				/* popfq */
+	emit_bytes(e, "\x48\x8d\xa4\x24", 4);		/* lea sp,ss + REDZONE(%rsp),%rsp */
+	emit_u32(e, REGS_SIZE - OFF(sp) + REDZONE);
+}
+
+int arch_prepare_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
+			    uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx)
+{
+	struct emit e = { .buf = buf, .size = size, .addr = tramp_addr };
+
+	if (!aj->n)
+		return -EINVAL;
+	emit_save(&e, aj->site, handler, probe_ctx);
+	emit_restore(&e);
+	for (int i = 0; i < aj->n; i++) {
+		aj->copy_off[i] = e.pos;
+		relocate_one(&aj->insn[i], &e, 0);
+	}
+	aj->copy_off[aj->n] = e.pos;
+	if (!(aj->insn[aj->n - 1].flags & (ARCH_INSN_F_NO_FALLTHROUGH | ARCH_INSN_F_CALL)))
+		emit_jmp(&e, aj->site + aj->len);
+	if (e.err) {
+		aj->reason = e.reason;
+		return e.err;
+	}
+	aj->size = e.pos;
+	return (int)e.pos;
+}
+
+int arch_jump_bytes(uint8_t out[ARCH_JUMP_BYTES], uint64_t site, uint64_t tramp_addr)
+{
+	uint32_t rel = (uint32_t)(tramp_addr - (site + 5));
+
+	if (!rel32_reaches(site + 5, tramp_addr))
+		return -ERANGE;
+	out[0] = 0xe9;
+	memcpy(out + 1, &rel, 4);
+	return 0;
+}
+
+uint64_t arch_map_displaced_ip(const struct arch_jump *aj, uint64_t tramp_addr, uint64_t ip)
+{
+	for (int i = 0; i < aj->n; i++)
+		if (ip == aj->site + aj->orig_off[i])
+			return tramp_addr + aj->copy_off[i];
+	return 0;
+}
+
+uint64_t arch_unmap_displaced_ip(const struct arch_jump *aj, uint64_t tramp_addr, uint64_t ip)
+{
+	if (ip == tramp_addr)
+		return aj->site;
+	/* The last match wins: a nop copies to nothing, so it shares its offset. */
+	for (int i = aj->n; i >= 0; i--)
+		if (ip == tramp_addr + aj->copy_off[i])
+			return aj->site + aj->orig_off[i];
+	return 0;
+}

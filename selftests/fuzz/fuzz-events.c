@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * fuzz-events: libFuzzer over the uprobe_events language (trace/).
+ *
+ * An input is a sequence of writes separated by NUL bytes, applied in order
+ * to one set of events as writes to uprobe_events are; an empty write (two
+ * NULs in a row) clears the set, as opening the file with O_TRUNC does.
+ * After the writes the set is listed and every listed event's format file
+ * is printed, and then the listing is written back, one line per write, into
+ * a fresh set: that must be accepted and list the same (a round trip), except
+ * where the kernel's own listing cannot be re-read either (see below).
+ *
+ * Paths in definitions are stat()ed.  The harness runs in a sandbox directory
+ * ($XOL_FUZZ_DIR, or a new one under $TMPDIR) that it fills once, at start,
+ * with a fixed set of files, so that relative paths reach every outcome:
+ * regular files, a directory, symlinks (good and dangling), a FIFO.  Nothing
+ * is ever created from the input, and nothing is deleted.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <xol/xol.h>
+
+#define MAX_WRITES 32
+#define LINE_MAX_BYTES 4094
+
+static FILE *devnull;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "fuzz-events: %s\n", what);
+	abort();
+}
+
+static void touch(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT, 0644);
+
+	if (fd < 0)
+		return;
+	if (text && write(fd, text, strlen(text)) < 0)
+		(void)0;
+	close(fd);
+}
+
+static void make_sandbox(void)
+{
+	const char *dir = getenv("XOL_FUZZ_DIR");
+	char tmpl[4096];
+
+	if (dir && *dir) {
+		mkdir(dir, 0755);
+	} else {
+		snprintf(tmpl, sizeof(tmpl), "%s/xol-fuzz.XXXXXX",
+			 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+		dir = mkdtemp(tmpl);
+	}
+	if (!dir || chdir(dir))
+		die("cannot enter the sandbox directory");
+	touch("a", "\x7f" "ELF");
+	touch("sh", NULL);
+	touch("libc.so.6", NULL);
+	touch("run-parts", NULL);
+	touch(".dot", NULL);
+	mkdir("d", 0755);
+	touch("d/x", NULL);
+	if (symlink("a", "l") && errno != EEXIST)
+		(void)0;
+	if (symlink("nowhere", "dangling") && errno != EEXIST)
+		(void)0;
+	if (symlink("d", "ld") && errno != EEXIST)
+		(void)0;
+	if (mkfifo("fifo", 0644) && errno != EEXIST)
+		(void)0;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	make_sandbox();
+	devnull = fopen("/dev/null", "w");
+	if (!devnull)
+		die("/dev/null");
+	return 0;
+}
+
+static void check_error(int ret, const struct xol_error *err)
+{
+	if (ret > 0 || ret < -4095)
+		die("xol_events_write returned neither 0 nor -errno");
+	if (!ret)
+		return;
+	if (err->err != ret)
+		die("xol_error.err differs from the return value");
+	if (!err->logged)
+		return;
+	if (!err->message || !err->id || !*err->message || !*err->id)
+		die("a logged error without message or id");
+	if (memchr(err->command, 0, sizeof(err->command)) == NULL)
+		die("xol_error.command is not terminated");
+	if (err->pos > strlen(err->command) + 1)
+		die("caret past the end of the command + 1");
+	xol_error_print(err, devnull);
+}
+
+/* Names "GROUP/EVENT" of a listing, in order, without repeats (cuts @listing up). */
+static size_t listed_names(char *listing, char **names, size_t max)
+{
+	size_t n = 0;
+
+	for (char *line = strtok(listing, "\n"); line; line = strtok(NULL, "\n")) {
+		char *sp = strchr(line, ' ');
+
+		if ((line[0] != 'p' && line[0] != 'r') || line[1] != ':' || !sp)
+			die("a listing line that is not p:GROUP/EVENT ...");
+		*sp = '\0';
+		int seen = 0;
+		for (size_t i = 0; i < n; i++)
+			seen |= !strcmp(names[i], line + 2);
+		if (!seen && n < max)
+			names[n++] = line + 2;
+	}
+	return n;
+}
+
+static char *list(struct xol_events *evs, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+
+	if (!f)
+		die("open_memstream");
+	if (xol_events_list(evs, f))
+		die("xol_events_list failed");
+	fclose(f);
+	return buf;
+}
+
+/*
+ * The kernel lists default event names without checking them (a stem like
+ * "a+b" gives "p_a+b_0x1") and may list lines longer than it accepts; such a
+ * listing cannot be written back, by the kernel either.
+ */
+static int rereadable(const struct xol_error *err, size_t linelen)
+{
+	if (linelen > LINE_MAX_BYTES)
+		return 0;
+	return !(err->logged && (!strcmp(err->id, "BAD_EVENT_NAME") ||
+				 !strcmp(err->id, "EVENT_TOO_LONG") ||
+				 !strcmp(err->id, "ARG_TOO_LONG")));
+}
+
+static void round_trip(const char *listing, size_t len)
+{
+	struct xol_events *again = xol_events_new();
+	char *copy = malloc(len + 1), *second;
+	size_t len2;
+	int ok = 1;
+
+	if (!again || !copy)
+		die("out of memory");
+	memcpy(copy, listing, len + 1);
+	for (char *line = strtok(copy, "\n"); line && ok; line = strtok(NULL, "\n")) {
+		struct xol_error err;
+		int ret;
+
+		memset(&err, 0, sizeof(err));
+		ret = xol_events_write(again, line, strlen(line), &err);
+		check_error(ret, &err);
+		if (ret && rereadable(&err, strlen(line))) {
+			fprintf(stderr, "fuzz-events: the listing line\n  %s\nis refused: %s (%s)\n",
+				line, err.message ? err.message : "(not logged)", err.id ? err.id : "");
+			die("round trip failed");
+		}
+		ok = !ret;
+	}
+	if (ok) {
+		second = list(again, &len2);
+		if (len2 != len || memcmp(second, listing, len)) {
+			fprintf(stderr, "fuzz-events: listing\n%s\nwritten back lists\n%s\n", listing, second);
+			die("round trip listed something else");
+		}
+		free(second);
+	}
+	free(copy);
+	xol_events_free(again);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct xol_events *evs = xol_events_new();
+	const char *p = (const char *)data, *end = p + size;
+	char *names[256], *listing;
+	size_t len, n;
+
+	if (!evs)
+		die("xol_events_new failed");
+	for (int w = 0; w < MAX_WRITES && p <= end; w++) {
+		const char *nul = memchr(p, 0, end - p);
+		size_t wlen = (nul ? nul : end) - p;
+		struct xol_error err;
+
+		if (!wlen && nul) {
+			xol_events_clear(evs);
+		} else if (wlen) {
+			memset(&err, 0, sizeof(err));
+			check_error(xol_events_write(evs, p, wlen, &err), &err);
+		}
+		if (!nul)
+			break;
+		p = nul + 1;
+	}
+
+	listing = list(evs, &len);
+	char *scratch = strdup(listing);
+	if (!scratch)
+		die("out of memory");
+	n = listed_names(scratch, names, 256);
+	for (size_t i = 0; i < n; i++) {
+		const char *slash = strchr(names[i], '/');
+
+		int ret = xol_events_format(evs, names[i], devnull);
+
+		if (ret) {
+			fprintf(stderr, "fuzz-events: xol_events_format(\"%s\") = %d; listing:\n%s",
+				names[i], ret, listing);
+			die("a listed event has no format file");
+		}
+		/* an event name alone finds it too, in whatever group */
+		if (slash)
+			xol_events_format(evs, slash + 1, devnull);
+	}
+	xol_events_format(evs, "uprobes/nosuchevent", devnull);
+	xol_events_format(evs, "", devnull);
+	free(scratch);
+
+	round_trip(listing, len);
+	free(listing);
+	xol_events_free(evs);
+	return 0;
+}

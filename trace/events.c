@@ -1,0 +1,547 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The registry: what uprobe_events holds, and what a write(2) to it does.
+ *
+ * A write is cut into lines as the kernel's trace_parse_run_command() cuts
+ * it (4096-byte chunks, so a line may be 4094 bytes plus its newline; the
+ * last line needs no newline and may be 4095), a '#' ends each line, and
+ * the first failing line stops the write with the lines before it applied.
+ * A line starting with '-' is a deletion; anything else is offered to the
+ * uprobe parser, and "not mine" (-ECANCELED) becomes a silent EINVAL.
+ *
+ * A probe line naming an existing event is appended to it when the kinds,
+ * argument names and types agree and it is not the very same probe: one
+ * event, several probes, one listing line per probe in creation order.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "events.h"
+#include "internal.h"
+#include "render.h"
+
+struct xol_events {
+	struct tp_event *events; /* registry order */
+	struct tp_probe *probes; /* creation order: the listing */
+	unsigned next_id;
+};
+
+#define TP_ID_FIRST 1
+#define TP_ID_LAST  65535
+
+struct xol_events *xol_events_new(void)
+{
+	struct xol_events *evs = calloc(1, sizeof(*evs));
+
+	if (evs)
+		evs->next_id = TP_ID_FIRST;
+	return evs;
+}
+
+static void free_args(struct tp_arg *args, unsigned n)
+{
+	for (unsigned i = 0; args && i < n; i++)
+		tp_arg_release(&args[i]);
+	free(args);
+}
+
+static void free_probe(struct tp_probe *p)
+{
+	free_args(p->args, p->event->nargs);
+	free(p->path);
+	free(p);
+}
+
+static void free_event(struct tp_event *ev)
+{
+	free(ev->data);
+	free(ev);
+}
+
+void xol_events_clear(struct xol_events *evs)
+{
+	struct tp_probe *p, *pn;
+	struct tp_event *ev, *en;
+
+	if (!evs)
+		return;
+	for (p = evs->probes; p; p = pn) {
+		pn = p->next;
+		free_probe(p);
+	}
+	for (ev = evs->events; ev; ev = en) {
+		en = ev->next;
+		free_event(ev);
+	}
+	evs->probes = NULL;
+	evs->events = NULL;
+}
+
+void xol_events_free(struct xol_events *evs)
+{
+	xol_events_clear(evs);
+	free(evs);
+}
+
+const struct tp_event *tp_first_event(const struct xol_events *evs)
+{
+	return evs->events;
+}
+
+const struct tp_probe *tp_first_probe(const struct xol_events *evs)
+{
+	return evs->probes;
+}
+
+static struct tp_event *find_event(const struct xol_events *evs, const char *group,
+				   const char *name)
+{
+	for (struct tp_event *ev = evs->events; ev; ev = ev->next)
+		if (!strcmp(ev->name, name) && (!group || !strcmp(ev->group, group)))
+			return ev;
+	return NULL;
+}
+
+const struct tp_event *tp_find_event(const struct xol_events *evs, const char *name)
+{
+	char group[TP_NAME_MAX + 2];
+	const char *sep = strchr(name, '/');
+
+	if (!sep)
+		sep = strchr(name, '.');
+	if (!sep)
+		return find_event(evs, NULL, name);
+	if ((size_t)(sep - name) >= sizeof(group))
+		return NULL;
+	memcpy(group, name, (size_t)(sep - name));
+	group[sep - name] = '\0';
+	return find_event(evs, group, sep + 1);
+}
+
+const struct tp_event *tp_event_by_id(const struct xol_events *evs, unsigned id)
+{
+	for (struct tp_event *ev = evs->events; ev; ev = ev->next)
+		if (ev->id == id)
+			return ev;
+	return NULL;
+}
+
+/* Small increasing ids, as the kernel gives; reuse only after 65535. */
+static int alloc_id(struct xol_events *evs)
+{
+	for (unsigned n = 0; n < TP_ID_LAST; n++) {
+		unsigned id = evs->next_id;
+
+		evs->next_id = id >= TP_ID_LAST ? TP_ID_FIRST : id + 1;
+		if (!tp_event_by_id(evs, id))
+			return (int)id;
+	}
+	return -ENOSPC;
+}
+
+/* --- registering a parsed line ---------------------------------------------- */
+
+/* trace_probe_compare_arg_type(): 1-based index of the first difference, or 0. */
+static unsigned compare_args(const struct tp_def *def, const struct tp_event *ev)
+{
+	if (def->nargs < ev->nargs)
+		return def->nargs + 1;
+	if (def->nargs > ev->nargs)
+		return ev->nargs + 1;
+	for (unsigned i = 0; i < def->nargs; i++)
+		if (!tp_type_same(&def->args[i].type, &ev->args[i].type) ||
+		    strcmp(def->args[i].name, ev->args[i].name))
+			return i + 1;
+	return 0;
+}
+
+/* trace_uprobe_has_same_uprobe(): same inode, offset and argument texts. */
+static bool has_same_probe(const struct xol_events *evs, const struct tp_event *ev,
+			   const struct tp_def *def)
+{
+	for (const struct tp_probe *p = evs->probes; p; p = p->next) {
+		unsigned i;
+
+		if (p->event != ev || p->dev != def->dev || p->ino != def->ino ||
+		    p->offset != def->offset)
+			continue;
+		for (i = 0; i < ev->nargs; i++)
+			if (strcmp(p->args[i].text, def->args[i].text))
+				break;
+		if (i == ev->nargs)
+			return true;
+	}
+	return false;
+}
+
+static void unlogged(struct xol_error *err, const char *why)
+{
+	if (err) {
+		err->logged = 0;
+		err->id = NULL;
+		err->message = why;
+	}
+}
+
+/* Move the parsed line into a new probe of @ev; its strings join the pool. */
+static int add_probe(struct xol_events *evs, struct tp_event *ev, struct tp_def *def)
+{
+	struct tp_probe *p = calloc(1, sizeof(*p)), **tail;
+	uint32_t base = ev->data_len;
+
+	if (!p)
+		return -ENOMEM;
+	if (def->data.len) {
+		char *pool = realloc(ev->data, base + def->data.len);
+
+		if (!pool) {
+			free(p);
+			return -ENOMEM;
+		}
+		memcpy(pool + base, def->data.buf, def->data.len);
+		ev->data = pool;
+		ev->data_len = base + (uint32_t)def->data.len;
+	}
+	for (unsigned i = 0; i < def->nargs; i++)
+		for (int k = 0; k < FETCH_INSN_MAX; k++)
+			if (def->args[i].prog.insn[k].op == FETCH_OP_DATA)
+				def->args[i].prog.insn[k].param += base;
+
+	p->event = ev;
+	p->path = def->path;
+	p->dev = def->dev;
+	p->ino = def->ino;
+	p->offset = def->offset;
+	p->refctr = def->refctr;
+	p->has_refctr = def->refctr != 0;
+	p->args = def->args;
+	def->path = NULL;
+	def->args = NULL;
+	if (!ev->nprobes++)
+		ev->args = p->args;
+	for (tail = &evs->probes; *tail; tail = &(*tail)->next)
+		;
+	*tail = p;
+	return 0;
+}
+
+/* register_trace_uprobe() and append_trace_uprobe(). */
+static int register_def(struct xol_events *evs, struct tp_def *def, struct tp_log *log)
+{
+	struct tp_event *ev, **tail;
+	unsigned diff;
+	int id, ret;
+
+	/* one (inode, offset) has one refctr, whatever event it belongs to */
+	for (const struct tp_probe *p = evs->probes; p; p = p->next)
+		if (p->dev == def->dev && p->ino == def->ino && p->offset == def->offset &&
+		    p->refctr != def->refctr) {
+			unlogged(log->err, "Reference counter offset mismatch");
+			return -EINVAL;
+		}
+
+	ev = find_event(evs, def->group, def->name);
+	if (ev) {
+		if (ev->is_return != def->is_return) {
+			log->index = 0;
+			tp_log_err(log, 0, TP_ERR_DIFF_PROBE_TYPE);
+			return -EEXIST;
+		}
+		diff = compare_args(def, ev);
+		if (diff) {
+			log->index = (int)diff + 1; /* args start at token 2 */
+			tp_log_err(log, 0, TP_ERR_DIFF_ARG_TYPE);
+			return -EEXIST;
+		}
+		if (has_same_probe(evs, ev, def)) {
+			log->index = 0;
+			tp_log_err(log, 0, TP_ERR_SAME_PROBE);
+			return -EEXIST;
+		}
+		return add_probe(evs, ev, def);
+	}
+
+	id = alloc_id(evs);
+	if (id < 0)
+		return id;
+	ev = calloc(1, sizeof(*ev));
+	if (!ev)
+		return -ENOMEM;
+	memcpy(ev->group, def->group, sizeof(ev->group));
+	memcpy(ev->name, def->name, sizeof(ev->name));
+	ev->is_return = def->is_return;
+	ev->id = (uint16_t)id;
+	ev->nargs = def->nargs;
+	ev->fixed_size = (def->is_return ? TP_RETURN_HDR : TP_ENTRY_HDR) + def->size;
+	ret = add_probe(evs, ev, def);
+	if (ret) {
+		free_event(ev);
+		return ret;
+	}
+	for (tail = &evs->events; *tail; tail = &(*tail)->next)
+		;
+	*tail = ev;
+	return 0;
+}
+
+static int create_probe(struct xol_events *evs, const struct tp_argv *av, struct xol_error *err)
+{
+	struct tp_log log = { .av = av, .err = err };
+	struct tp_def def;
+	int ret;
+
+	ret = tp_parse_probe(&def, av, &log);
+	if (!ret)
+		ret = register_def(evs, &def, &log);
+	tp_def_release(&def);
+	if (ret == -ECANCELED) {
+		unlogged(err, "not a uprobe definition");
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
+/* --- deletion ----------------------------------------------------------------- */
+
+/* snprintf into the kernel's 64-byte buffer, then compare. */
+static bool same_text64(const char *want, const char *fmt_a, const char *a, const char *b)
+{
+	char buf[TP_ARG_BODY_MAX + 1];
+
+	snprintf(buf, sizeof(buf), fmt_a, a, b);
+	return !strcmp(buf, want);
+}
+
+/* trace_uprobe_match_command_head(): PATH:0x%016lx[(0x%lx)] then NAME=TEXT... */
+static bool match_head(const struct tp_probe *p, int argc, char **argv)
+{
+	char buf[TP_ARG_BODY_MAX + 1];
+	size_t len;
+
+	if (!argc)
+		return true;
+	len = strlen(p->path);
+	if (strncmp(p->path, argv[0], len) || argv[0][len] != ':')
+		return false;
+	if (p->refctr)
+		snprintf(buf, sizeof(buf), "0x%016llx(0x%llx)", (unsigned long long)p->offset,
+			 (unsigned long long)p->refctr);
+	else
+		snprintf(buf, sizeof(buf), "0x%016llx", (unsigned long long)p->offset);
+	if (strcmp(buf, &argv[0][len + 1]))
+		return false;
+	argc--;
+	argv++;
+	if ((int)p->event->nargs < argc)
+		return false;
+	for (int i = 0; i < argc; i++)
+		if (!same_text64(argv[i], "%s=%s", p->args[i].name, p->args[i].text))
+			return false;
+	return true;
+}
+
+static void remove_probe(struct xol_events *evs, struct tp_probe *victim)
+{
+	struct tp_event *ev = victim->event, **pe;
+	struct tp_probe **pp;
+
+	for (pp = &evs->probes; *pp != victim; pp = &(*pp)->next)
+		;
+	*pp = victim->next;
+	if (--ev->nprobes) {
+		if (ev->args == victim->args)
+			for (struct tp_probe *p = evs->probes; p; p = p->next)
+				if (p->event == ev) {
+					ev->args = p->args;
+					break;
+				}
+		free_probe(victim);
+		return;
+	}
+	free_probe(victim);
+	for (pe = &evs->events; *pe != ev; pe = &(*pe)->next)
+		;
+	*pe = ev->next;
+	free_event(ev);
+}
+
+/* dyn_event_release(): -:[GRP/][EVENT] [PATH:0xOFFSET[(0xREF)] [NAME=TEXT]...] */
+static int delete_probes(struct xol_events *evs, const struct tp_argv *av, struct xol_error *err)
+{
+	char *event = av->argv[0], *system = NULL, *slash;
+	struct tp_probe *p, *next;
+	int ret = -ENOENT;
+
+	if (event[1] != ':') {
+		unlogged(err, "a deletion must start with -:");
+		return -EINVAL;
+	}
+	event += 2;
+	slash = strchr(event, '/');
+	if (slash) {
+		system = event;
+		event = slash + 1;
+		*slash = '\0';
+	}
+	if (!system && !event[0]) {
+		unlogged(err, "a deletion needs an event or a group");
+		return -EINVAL;
+	}
+	for (p = evs->probes; p; p = next) {
+		next = p->next;
+		if ((event[0] && strcmp(p->event->name, event)) ||
+		    (system && strcmp(p->event->group, system)) ||
+		    !match_head(p, av->argc - 1, av->argv + 1))
+			continue;
+		remove_probe(evs, p);
+		ret = 0;
+	}
+	if (ret)
+		unlogged(err, "no event matches");
+	return ret;
+}
+
+/* --- write(2) ------------------------------------------------------------------- */
+
+static int run_command(struct xol_events *evs, const char *raw, struct xol_error *err)
+{
+	struct tp_argv av;
+	int ret;
+
+	ret = tp_argv_split(raw, &av);
+	if (ret) {
+		unlogged(err, "out of memory");
+		return ret;
+	}
+	if (err)
+		tp_log_command(err, &av);
+	if (raw[0] == '-')
+		ret = delete_probes(evs, &av, err);
+	else if (av.argc)
+		ret = create_probe(evs, &av, err);
+	if (ret == -ENOMEM && err && !err->logged)
+		unlogged(err, "out of memory");
+	tp_argv_free(&av);
+	return ret;
+}
+
+int xol_events_write(struct xol_events *evs, const char *buffer, size_t count,
+		     struct xol_error *err)
+{
+	char kbuf[TP_WRITE_BUFSIZE], *buf, *tmp;
+	size_t done = 0, size;
+	unsigned line = 0;
+	int ret;
+
+	if (err)
+		memset(err, 0, sizeof(*err));
+	while (done < count) {
+		size = count - done;
+		if (size >= TP_WRITE_BUFSIZE)
+			size = TP_WRITE_BUFSIZE - 1;
+		memcpy(kbuf, buffer + done, size);
+		kbuf[size] = '\0';
+		buf = kbuf;
+		do {
+			tmp = strchr(buf, '\n');
+			if (tmp) {
+				*tmp = '\0';
+				size = (size_t)(tmp - buf) + 1;
+			} else {
+				size = strlen(buf);
+				if (done + size < count) {
+					if (buf != kbuf)
+						break; /* read the rest of this line anew */
+					if (err) {
+						unlogged(err, "line too long (the limit is 4094 bytes)");
+						err->err = -EINVAL;
+						err->line = line + 1;
+					}
+					return -EINVAL;
+				}
+			}
+			done += size;
+			line++;
+			tmp = strchr(buf, '#');
+			if (tmp)
+				*tmp = '\0';
+			ret = run_command(evs, buf, err);
+			if (ret) {
+				if (err) {
+					err->err = ret;
+					err->line = line;
+				}
+				return ret;
+			}
+			buf += size;
+		} while (done < count);
+	}
+	if (err)
+		memset(err, 0, sizeof(*err));
+	return 0;
+}
+
+/* --- reading ----------------------------------------------------------------------- */
+
+int xol_events_list(const struct xol_events *evs, FILE *out)
+{
+	for (const struct tp_probe *p = evs->probes; p; p = p->next) {
+		const struct tp_event *ev = p->event;
+
+		fprintf(out, "%c:%s/%s %s:0x%016llx", ev->is_return ? 'r' : 'p', ev->group,
+			ev->name, p->path, (unsigned long long)p->offset);
+		if (p->refctr)
+			fprintf(out, "(0x%llx)", (unsigned long long)p->refctr);
+		for (unsigned i = 0; i < ev->nargs; i++)
+			fprintf(out, " %s=%s", p->args[i].name, p->args[i].text);
+		fputc('\n', out);
+	}
+	return ferror(out) ? -EIO : 0;
+}
+
+int xol_events_format(const struct xol_events *evs, const char *name, FILE *out)
+{
+	const struct tp_event *ev = tp_find_event(evs, name);
+	struct strbuf sb = STRBUF_INIT;
+	int ret = 0;
+
+	if (!ev)
+		return -ENOENT;
+	tp_format(ev, &sb);
+	if (sb.oom)
+		ret = -ENOMEM;
+	else if (fwrite(sb_str(&sb), 1, sb.len, out) != sb.len)
+		ret = -EIO;
+	sb_release(&sb);
+	return ret;
+}
+
+int xol_events_render(const struct xol_events *evs, const void *rec, size_t len,
+		      char *buf, size_t size)
+{
+	const struct tp_event *ev;
+	struct strbuf sb = STRBUF_INIT;
+	uint16_t type;
+	int n;
+
+	if (len < TP_COMMON_SIZE)
+		return -EINVAL;
+	memcpy(&type, rec, sizeof(type));
+	ev = tp_event_by_id(evs, type);
+	if (!ev)
+		return -ENOENT;
+	if (tp_render(ev, rec, len, &sb)) {
+		sb_release(&sb);
+		return -ENOMEM;
+	}
+	n = (int)sb.len;
+	if (size) {
+		size_t k = sb.len < size ? sb.len : size - 1;
+
+		memcpy(buf, sb_str(&sb), k);
+		buf[k] = '\0';
+	}
+	sb_release(&sb);
+	return n;
+}
