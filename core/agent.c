@@ -310,10 +310,20 @@ __attribute__((constructor(101))) static void agent_init(void)
 	pthread_atfork(NULL, NULL, child_after_fork);
 }
 
-__attribute__((destructor)) static void agent_fini(void)
+/*
+ * At exit, after the program's own destructors (priority 101 runs last
+ * among ours): restore the code, then say goodbye so the session can
+ * drain this process's rings for the last time.
+ */
+__attribute__((destructor(101))) static void agent_fini(void)
 {
 	struct wire_armed bye = { .type = WIRE_BYE };
 
+	if (!agent.active)
+		return;
+	pthread_mutex_lock(&arm_lock);
+	sites_disarm_all();
+	pthread_mutex_unlock(&arm_lock);
 	if (agent.sock >= 0)
 		send(agent.sock, &bye, sizeof(bye), MSG_NOSIGNAL);
 }

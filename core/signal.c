@@ -36,9 +36,11 @@ static bool is_synchronous(const siginfo_t *si)
 	return si->si_code > 0 || si->si_code == SI_KERNEL;
 }
 
+/* Not the agent's signal: what the kernel would have done without us. */
 static void chain(int sig, siginfo_t *si, void *uc)
 {
 	struct sigaction *a = &prog_act[sig];
+	int saved_errno = errno;
 	sigset_t old;
 
 	if (a->sa_flags & SA_SIGINFO) {
@@ -66,6 +68,7 @@ static void chain(int sig, siginfo_t *si, void *uc)
 		a->sa_flags &= ~SA_SIGINFO;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = saved_errno;
 	return;
 
 dfl:;
@@ -83,11 +86,11 @@ dfl:;
 		pthread_sigmask(SIG_UNBLOCK, &s, NULL);
 		raise(sig);
 	}
+	errno = saved_errno;
 }
 
 static void on_trap(int sig, siginfo_t *si, void *uc)
 {
-	int saved_errno = errno;
 
 	if (si->si_code == SI_KERNEL) {
 		struct xol_regs regs;
@@ -101,7 +104,6 @@ static void on_trap(int sig, siginfo_t *si, void *uc)
 			if (ret) {
 				arch_regs_set_ip(&regs, ret);
 				arch_regs_to_ucontext(uc, &regs);
-				errno = saved_errno;
 				return;
 			}
 		}
@@ -112,12 +114,10 @@ static void on_trap(int sig, siginfo_t *si, void *uc)
 			if (arch_emulate(&s->insn, &regs, xol_store8_safe))
 				arch_regs_set_ip(&regs, (uint64_t)s->slot);
 			arch_regs_to_ucontext(uc, &regs);
-			errno = saved_errno;
 			return;
 		}
 	}
 	chain(sig, si, uc);
-	errno = saved_errno;
 }
 
 static void on_fault(int sig, siginfo_t *si, void *ucv)

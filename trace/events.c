@@ -304,13 +304,12 @@ static int create_probe(struct xol_events *evs, const struct tp_argv *av, struct
 
 /* --- deletion ----------------------------------------------------------------- */
 
-/* snprintf into the kernel's 64-byte buffer, then compare. */
-static bool same_text64(const char *want, const char *fmt_a, const char *a, const char *b)
+/* NAME=TEXT, compared whole (6.18 matches pairs longer than 63 bytes too). */
+static bool same_pair(const char *want, const struct tp_arg *arg)
 {
-	char buf[TP_ARG_BODY_MAX + 1];
+	size_t n = strlen(arg->name);
 
-	snprintf(buf, sizeof(buf), fmt_a, a, b);
-	return !strcmp(buf, want);
+	return !strncmp(want, arg->name, n) && want[n] == '=' && !strcmp(want + n + 1, arg->text);
 }
 
 /* trace_uprobe_match_command_head(): PATH:0x%016lx[(0x%lx)] then NAME=TEXT... */
@@ -336,7 +335,7 @@ static bool match_head(const struct tp_probe *p, int argc, char **argv)
 	if ((int)p->event->nargs < argc)
 		return false;
 	for (int i = 0; i < argc; i++)
-		if (!same_text64(argv[i], "%s=%s", p->args[i].name, p->args[i].text))
+		if (!same_pair(argv[i], &p->args[i]))
 			return false;
 	return true;
 }

@@ -166,7 +166,8 @@ static int parse_location(struct tp_def *def, char *filename, char *arg, struct 
 	struct stat st;
 	int ret;
 
-	if (stat(filename, &st)) {
+	/* 6.18 resolves an empty path to the writer's directory */
+	if (stat(*filename ? filename : ".", &st)) {
 		ret = -errno;
 		tp_log_err(log, 0, TP_ERR_FILE_NOT_FOUND);
 		return ret;

@@ -154,7 +154,7 @@ int session_init(struct session *s, const struct xol_events *evs, const struct s
 	s->listen_fd = s->defs_fd = -1;
 	s->child = -1;
 	if (!s->opts.buffer_size)
-		s->opts.buffer_size = 4 << 20;
+		s->opts.buffer_size = 16 << 20;
 	err = defs_build(s, evs);
 	if (err)
 		return err;
@@ -444,14 +444,20 @@ static int by_time(const void *a, const void *b)
 	return x->r.ns < y->r.ns ? -1 : x->r.ns > y->r.ns;
 }
 
-static void drain(struct session *s, bool final)
+/* Returns how many records it delivered. */
+static long drain(struct session *s, bool final)
 {
+	long got = 0;
+
 	clock_sample(s);
 	for (struct session_proc *p = s->procs; p; p = p->next) {
 		struct drain_ctx dc = { s, p };
-		if (p->region)
-			ring_drain(p->region, collect, &dc,
-				   final || p->sock < 0 ? RING_DRAIN_FINAL : 0);
+		if (p->region) {
+			long n = ring_drain(p->region, collect, &dc,
+					    final || p->sock < 0 ? RING_DRAIN_FINAL : 0);
+			if (n > 0)
+				got += n;
+		}
 	}
 	qsort(pend, npend, sizeof(*pend), by_time);
 	for (size_t i = 0; i < npend; i++) {
@@ -461,7 +467,11 @@ static void drain(struct session *s, bool final)
 		free((char *)pend[i].r.comm);
 	}
 	npend = 0;
+	return got;
 }
+
+#define WAIT_MIN_US 100
+#define WAIT_MAX_US 10000
 
 static volatile sig_atomic_t got_signal;
 
@@ -474,6 +484,7 @@ int session_run(struct session *s)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	bool child_done = false;
+	long wait_us = WAIT_MIN_US;
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -489,7 +500,8 @@ int session_run(struct session *s)
 				who[n] = p;
 				pf[n++] = (struct pollfd){ .fd = p->sock, .events = POLLIN };
 			}
-		int r = poll(pf, (nfds_t)n, 5);
+		struct timespec ts = { 0, wait_us * 1000 };
+		int r = ppoll(pf, (nfds_t)n, &ts, NULL);
 		if (r > 0) {
 			if (pf[0].revents & POLLIN) {
 				int c;
@@ -500,7 +512,16 @@ int session_run(struct session *s)
 				if (pf[i].revents)
 					proc_message(s, who[i]);
 		}
-		drain(s, false);
+		long got = drain(s, false);
+		/*
+		 * Poll sooner while records flow, back off while idle: halve
+		 * the wait after a drain that found records, double it after
+		 * one that found none.
+		 */
+		if (got > 0)
+			wait_us = wait_us / 2 < WAIT_MIN_US ? WAIT_MIN_US : wait_us / 2;
+		else
+			wait_us = wait_us * 2 > WAIT_MAX_US ? WAIT_MAX_US : wait_us * 2;
 		if (got_signal && s->child > 0) {
 			kill(s->child, got_signal);
 			got_signal = 0;

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Test harness for the arch layer: run real code with an int3 or a jump at
+ * one instruction, the way the agent does it, and survive it going wrong.
+ *
+ *   insn_sym()          a function's address and size from our own symtab
+ *   insn_map_near/far() executable memory within / beyond ±2 GiB of the code
+ *   insn_text_writable() let the test patch its own .text
+ *   trap_arm/disarm()   int3 at a site; the SIGTRAP handler runs `trap_handler`
+ *                       (if set) then emulates or sends the thread to the slot,
+ *                       or maps an interior ip through a struct arch_jump
+ *   TRY(...)            run a call, turning SIGSEGV/SIGILL/SIGBUS/SIGTRAP
+ *                       surprises into a failure instead of a dead test
+ */
+#ifndef XOL_SELFTESTS_INSN_HARNESS_H
+#define XOL_SELFTESTS_INSN_HARNESS_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "arch/x86/arch.h"
+
+/* ---- symbols --------------------------------------------------------------- */
+
+/* Size of the function at @addr named @name in /proc/self/exe, or 0. */
+static size_t insn_sym_size(const char *name)
+{
+	static Elf *elf;
+	static int fd = -1;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	if (!elf) {
+		elf_version(EV_CURRENT);
+		fd = open("/proc/self/exe", O_RDONLY);
+		elf = elf_begin(fd, ELF_C_READ, NULL);
+		if (!elf)
+			return 0;
+	}
+	while ((scn = elf_nextscn(elf, scn))) {
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
+			continue;
+		d = elf_getdata(scn, NULL);
+		for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym sym;
+			const char *n;
+
+			if (!gelf_getsym(d, (int)i, &sym))
+				continue;
+			n = elf_strptr(elf, sh.sh_link, sym.st_name);
+			if (n && !strcmp(n, name) && GELF_ST_TYPE(sym.st_info) == STT_FUNC)
+				return sym.st_size;
+		}
+	}
+	return 0;
+}
+
+/* ---- memory ------------------------------------------------------------------ */
+
+static int64_t insn_dist(uint64_t a, uint64_t b)
+{
+	return a > b ? (int64_t)(a - b) : (int64_t)(b - a);
+}
+
+static uint8_t *insn_map_at(uint64_t hint, size_t len)
+{
+	void *p = mmap((void *)hint, len, PROT_READ | PROT_WRITE | PROT_EXEC,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* RWX memory within 1 GiB of @near (so within ±2 GiB of all the test's code and data). */
+static uint8_t *insn_map_near(uint64_t near, size_t len)
+{
+	for (uint64_t step = 64 << 20; step < (1ULL << 30); step += 64 << 20) {
+		uint8_t *p = insn_map_at((near - step) & ~0xfffULL, len);
+
+		if (!p)
+			p = insn_map_at((near + step) & ~0xfffULL, len);
+		if (p)
+			return p;
+	}
+	return NULL;
+}
+
+/* RWX memory at least 8 GiB from @far (out of rel32 reach of everything in the binary). */
+static uint8_t *insn_map_far(uint64_t far, size_t len)
+{
+	for (uint64_t d = 8ULL << 30; d < (64ULL << 30); d += 4ULL << 30) {
+		uint8_t *p = NULL;
+
+		if (far > d + (1ULL << 32))
+			p = insn_map_at((far - d) & ~0xfffULL, len);
+		if (!p && far + d < 0x7f0000000000ULL)
+			p = insn_map_at((far + d) & ~0xfffULL, len);
+		if (p && insn_dist((uint64_t)p, far) > (4LL << 30))
+			return p;
+	}
+	return NULL;
+}
+
+static int insn_text_writable(const void *addr, size_t len)
+{
+	uintptr_t lo = (uintptr_t)addr & ~0xfffUL;
+	uintptr_t hi = ((uintptr_t)addr + len + 0xfff) & ~0xfffUL;
+
+	return mprotect((void *)lo, hi - lo, PROT_READ | PROT_WRITE | PROT_EXEC);
+}
+
+/* ---- the trap -------------------------------------------------------------- */
+
+enum trap_mode { TRAP_EMULATE, TRAP_SLOT };
+
+static struct {
+	uint64_t site;
+	const struct arch_insn *ai;
+	uint64_t slot;
+	enum trap_mode mode;
+	/* jump path: an int3 anywhere in [jump->site, +len) maps into the trampoline */
+	const struct arch_jump *jump;
+	uint64_t tramp;
+	uint8_t saved;
+	long hits, emulated, stray;
+} trap;
+
+static void (*trap_handler)(struct xol_regs *regs);	/* the "probe", if any */
+
+static sigjmp_buf try_env;
+static volatile int try_active;
+static volatile int try_sig;
+static volatile uint64_t try_ip;
+
+static int plain_store8(uint64_t addr, uint64_t val)
+{
+	*(uint64_t *)addr = val;
+	return 0;
+}
+
+static void on_trap(int sig, siginfo_t *si, void *ucv)
+{
+	struct xol_regs regs;
+	uint64_t site;
+
+	(void)sig;
+	(void)si;
+	arch_regs_from_ucontext(&regs, ucv);
+	site = arch_trap_site(&regs);
+	if (trap.jump && site >= trap.jump->site && site < trap.jump->site + trap.jump->len) {
+		uint64_t ip = arch_map_displaced_ip(trap.jump, trap.tramp, site);
+
+		if (!ip)
+			goto stray;
+		if (site == trap.jump->site) {
+			trap.hits++;
+			arch_regs_set_ip(&regs, site);
+			if (trap_handler)
+				trap_handler(&regs);
+		}
+		arch_regs_set_ip(&regs, ip);
+		arch_regs_to_ucontext(ucv, &regs);
+		return;
+	}
+	if (site != trap.site || !trap.ai)
+		goto stray;
+	trap.hits++;
+	arch_regs_set_ip(&regs, site);
+	if (trap_handler)
+		trap_handler(&regs);
+	if (trap.mode == TRAP_EMULATE && arch_emulate(trap.ai, &regs, plain_store8) == 0)
+		trap.emulated++;
+	else
+		arch_regs_set_ip(&regs, trap.slot);
+	arch_regs_to_ucontext(ucv, &regs);
+	return;
+stray:
+	trap.stray++;
+	if (try_active) {
+		try_sig = SIGTRAP;
+		try_ip = regs.ip;
+		siglongjmp(try_env, 1);
+	}
+	abort();
+}
+
+static void on_crash(int sig, siginfo_t *si, void *ucv)
+{
+	(void)si;
+	if (!try_active) {
+		signal(sig, SIG_DFL);
+		return;
+	}
+	try_sig = sig;
+	try_ip = ((ucontext_t *)ucv)->uc_mcontext.gregs[REG_RIP];
+	siglongjmp(try_env, 1);
+}
+
+static void insn_harness_init(void)
+{
+	struct sigaction sa = { .sa_flags = SA_SIGINFO | SA_NODEFER };
+	static char altstack[65536];
+	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
+
+	sigaltstack(&ss, NULL);
+	sa.sa_sigaction = on_trap;
+	sigaction(SIGTRAP, &sa, NULL);
+	sa.sa_sigaction = on_crash;
+	sa.sa_flags |= SA_ONSTACK;
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGILL, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+}
+
+static void trap_arm(const struct arch_insn *ai, uint64_t slot, enum trap_mode mode)
+{
+	trap.site = ai->addr;
+	trap.ai = ai;
+	trap.slot = slot;
+	trap.mode = mode;
+	trap.hits = trap.emulated = trap.stray = 0;
+	trap.saved = *(volatile uint8_t *)ai->addr;
+	*(volatile uint8_t *)ai->addr = ARCH_BREAKPOINT_INSN;
+}
+
+static void trap_disarm(void)
+{
+	*(volatile uint8_t *)trap.site = trap.saved;
+	trap.ai = NULL;
+	trap.site = 0;
+}
+
+/*
+ * TRY(expr): evaluate expr; 0 if it completed, else the signal that
+ * interrupted it (try_ip tells where).
+ */
+#define TRY(expr)                                                               \
+	({                                                                      \
+		int r_ = 0;                                                     \
+		try_sig = 0;                                                    \
+		if (sigsetjmp(try_env, 1) == 0) {                               \
+			try_active = 1;                                         \
+			expr;                                                   \
+			try_active = 0;                                         \
+		} else {                                                        \
+			try_active = 0;                                         \
+			r_ = try_sig;                                           \
+		}                                                               \
+		r_;                                                             \
+	})
+
+#endif
