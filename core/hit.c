@@ -45,6 +45,8 @@ static void emit(struct xol_thread *t, struct agent_event *e, const struct xol_r
 	uint64_t ts;
 
 	count(e, C_HITS);
+	if (w->flags & WIRE_EV_COUNT_ONLY)
+		return;
 	if (__builtin_expect(!t->ring, 0)) {
 		count(e, C_LOST);
 		return;

@@ -51,11 +51,13 @@ struct wire_hello {
 struct wire_event {
 	uint16_t id;
 	uint8_t is_return;
-	uint8_t reserved;
+	uint8_t flags;           /* WIRE_EV_* */
 	uint16_t nargs;
 	uint16_t data_len;       /* immediate-string pool, after the args */
 	uint32_t fixed_size;     /* header + fixed fields of a record */
 };
+
+#define WIRE_EV_COUNT_ONLY 0x01 /* count hits, record nothing (xol stat) */
 
 struct wire_arg {
 	uint32_t offset;         /* of the field in the record */

@@ -5,5 +5,6 @@
 
 int cmd_events(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_stat(int argc, char **argv);
 
 #endif

@@ -112,6 +112,7 @@ static int defs_build(struct session *s, const struct xol_events *evs)
 		const struct tp_arg *args = p->args ? p->args : e->args;
 		struct wire_event *w = (void *)(blob + at);
 		*w = (struct wire_event){ .id = e->id, .is_return = e->is_return,
+					  .flags = s->opts.count_only ? WIRE_EV_COUNT_ONLY : 0,
 					  .nargs = (uint16_t)e->nargs,
 					  .data_len = (uint16_t)e->data_len,
 					  .fixed_size = e->fixed_size };

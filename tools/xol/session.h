@@ -45,6 +45,7 @@ struct session_proc {
 struct session_opts {
 	size_t buffer_size;       /* bytes of ring per process */
 	int verbose;
+	bool count_only;          /* xol stat: agents count hits, record nothing */
 	session_sink_fn sink;
 	void *sink_ctx;
 };

@@ -12,6 +12,7 @@ static const struct {
 } commands[] = {
 	{ "events", cmd_events, "check and list uprobe_events definitions" },
 	{ "trace", cmd_trace, "run a program with probes armed, print each hit" },
+	{ "stat", cmd_stat, "run a program with probes armed, count hits" },
 };
 
 static void usage(FILE *out)
