@@ -268,8 +268,12 @@ static int agent_start(const char *path)
 	if (err)
 		return err;
 	agent.active = true;
+	/* The control thread first: creating it must not hit a probe of the program's. */
+	err = start_control_thread();
+	if (err)
+		return err;
 	arm_and_report();
-	return start_control_thread();
+	return 0;
 }
 
 static void child_after_fork(void)
@@ -291,8 +295,8 @@ static void child_after_fork(void)
 		return;
 	}
 	thread_attach_ring();
-	arm_and_report();
 	start_control_thread();
+	arm_and_report();
 }
 
 __attribute__((constructor(101))) static void agent_init(void)

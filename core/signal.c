@@ -18,6 +18,10 @@
 #include <unistd.h>
 
 #include "agent.h"
+
+#ifndef SA_RESTORER
+#define SA_RESTORER 0x04000000 /* glibc hides it; the kernel reports it back */
+#endif
 #include "uaccess.h"
 
 static const int owned[] = { SIGTRAP, SIGSEGV, SIGBUS };
@@ -28,6 +32,20 @@ static int (*real_sigaction)(int, const struct sigaction *, struct sigaction *);
 static bool is_owned(int sig)
 {
 	return sig > 0 && sig < NSIG && installed[sig];
+}
+
+/*
+ * The agent's signals may never be blocked: the kernel kills a thread that
+ * hits an int3 (or faults) with SIGTRAP (SIGSEGV) blocked.  Every mask the
+ * program installs goes through here; the program asked to block them,
+ * and the only signals of theirs it can then miss are ones it would have
+ * died of anyway.
+ */
+static void unblockable(sigset_t *set)
+{
+	for (unsigned i = 0; i < sizeof(owned) / sizeof(owned[0]); i++)
+		if (installed[owned[i]])
+			sigdelset(set, owned[i]);
 }
 
 /* A synchronous fault or trap, rather than a kill()/raise() of the signal. */
@@ -54,19 +72,25 @@ static void chain(int sig, siginfo_t *si, void *uc)
 		goto dfl;
 	}
 
-	/* Run the program's handler with its own mask, as the kernel would. */
-	sigset_t mask = a->sa_mask;
-	if (!(a->sa_flags & SA_NODEFER))
+	/*
+	 * Run the program's handler with its own mask, as the kernel would,
+	 * and reset it first if it asked for that: it may never return
+	 * (siglongjmp, exit).
+	 */
+	struct sigaction h = *a;
+	sigset_t mask = h.sa_mask;
+	if (!(h.sa_flags & SA_NODEFER))
 		sigaddset(&mask, sig);
-	pthread_sigmask(SIG_BLOCK, &mask, &old);
-	if (a->sa_flags & SA_SIGINFO)
-		a->sa_sigaction(sig, si, uc);
-	else
-		a->sa_handler(sig);
-	if (a->sa_flags & SA_RESETHAND) {
+	if (h.sa_flags & SA_RESETHAND) {
 		a->sa_handler = SIG_DFL;
-		a->sa_flags &= ~SA_SIGINFO;
+		a->sa_flags &= ~(SA_SIGINFO | SA_RESETHAND);
 	}
+	unblockable(&mask);
+	pthread_sigmask(SIG_BLOCK, &mask, &old);
+	if (h.sa_flags & SA_SIGINFO)
+		h.sa_sigaction(sig, si, uc);
+	else
+		h.sa_handler(sig);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	errno = saved_errno;
 	return;
@@ -153,29 +177,105 @@ int signals_install(void)
 	return 0;
 }
 
-/* --- interposed: the program's view of its handlers ------------------- */
+/* --- interposed: the program's view of its handlers and masks ------- */
+
+/*
+ * What the kernel would report back for @act: glibc's restorer, and a mask
+ * without SIGKILL and SIGSTOP.  The restorer is read off our own handler,
+ * which glibc installed.
+ */
+static void normalise(int sig, struct sigaction *act)
+{
+	struct sigaction ours;
+
+	sigdelset(&act->sa_mask, SIGKILL);
+	sigdelset(&act->sa_mask, SIGSTOP);
+	if (!real_sigaction(sig, NULL, &ours)) {
+		act->sa_flags |= ours.sa_flags & SA_RESTORER;
+		act->sa_restorer = ours.sa_restorer;
+	}
+}
 
 __attribute__((visibility("default")))
 int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	if (!real_sigaction)
 		real_sigaction = (typeof(real_sigaction))dlsym(RTLD_NEXT, "sigaction");
-	if (!is_owned(sig))
-		return real_sigaction(sig, act, old);
+	if (!is_owned(sig)) {
+		struct sigaction a;
+		if (!act || !installed[SIGTRAP])
+			return real_sigaction(sig, act, old);
+		a = *act;
+		unblockable(&a.sa_mask);
+		return real_sigaction(sig, &a, old);
+	}
+	if (act && (act->sa_handler == SIG_ERR || sig == SIGKILL || sig == SIGSTOP)) {
+		errno = EINVAL;
+		return -1;
+	}
 	if (old)
 		*old = prog_act[sig];
-	if (act)
+	if (act) {
 		prog_act[sig] = *act;
+		normalise(sig, &prog_act[sig]);
+	}
 	return 0;
 }
 
+/* glibc's signal(): BSD semantics, the signal itself blocked in its handler. */
 __attribute__((visibility("default")))
 sighandler_t signal(int sig, sighandler_t handler)
 {
 	struct sigaction a = { .sa_handler = handler, .sa_flags = SA_RESTART }, old;
 
 	sigemptyset(&a.sa_mask);
+	if (sig > 0 && sig < NSIG)
+		sigaddset(&a.sa_mask, sig);
 	if (sigaction(sig, &a, &old) < 0)
 		return SIG_ERR;
 	return old.sa_handler;
+}
+
+static int masked(int how, const sigset_t *set, sigset_t *old,
+		  int (*real)(int, const sigset_t *, sigset_t *))
+{
+	sigset_t s;
+
+	if (!set || how == SIG_UNBLOCK || !installed[SIGTRAP])
+		return real(how, set, old);
+	s = *set;
+	unblockable(&s);
+	return real(how, &s, old);
+}
+
+__attribute__((visibility("default")))
+int sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+	static int (*real)(int, const sigset_t *, sigset_t *);
+
+	if (!real)
+		real = (typeof(real))dlsym(RTLD_NEXT, "sigprocmask");
+	return masked(how, set, old, real);
+}
+
+__attribute__((visibility("default")))
+int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+	static int (*real)(int, const sigset_t *, sigset_t *);
+
+	if (!real)
+		real = (typeof(real))dlsym(RTLD_NEXT, "pthread_sigmask");
+	return masked(how, set, old, real);
+}
+
+__attribute__((visibility("default")))
+int sigsuspend(const sigset_t *set)
+{
+	static int (*real)(const sigset_t *);
+	sigset_t s = *set;
+
+	if (!real)
+		real = (typeof(real))dlsym(RTLD_NEXT, "sigsuspend");
+	unblockable(&s);
+	return real(&s);
 }

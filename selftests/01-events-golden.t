@@ -33,7 +33,12 @@ my @ggood = read_golden_good("$dir/uprobe-good.golden");
 my @bad = read_bad("$dir/uprobe-bad.defs");
 my @gbad = read_golden_bad("$dir/uprobe-bad.golden");
 
-sub short { my $s = shift; $s =~ s/\n/ \\n /g; length $s > 90 ? substr($s, 0, 87) . '...' : $s }
+sub short {
+	my $s = shift;
+	$s =~ s/\n/ \\n /g;
+	$s =~ s/([^\x20-\x7e])/sprintf '\\x%02x', ord $1/ge;
+	return length $s > 90 ? substr($s, 0, 87) . '...' : $s;
+}
 
 for my $i (0 .. $#good) {
 	my ($s, $g) = ($good[$i], $ggood[$i]);

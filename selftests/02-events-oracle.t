@@ -31,7 +31,12 @@ my @bad = read_bad("$dir/uprobe-bad.defs");
 my @gbad = read_golden_bad("$dir/uprobe-bad.golden");
 my ($matched, $total, $gmatched, $bmatched, @report, @drift) = (0, 0, 0, 0);
 
-sub short { my $s = shift; $s =~ s/\n/ \\n /g; length $s > 90 ? substr($s, 0, 87) . '...' : $s }
+sub short {
+	my $s = shift;
+	$s =~ s/\n/ \\n /g;
+	$s =~ s/([^\x20-\x7e])/sprintf '\\x%02x', ord $1/ge;
+	return length $s > 90 ? substr($s, 0, 87) . '...' : $s;
+}
 
 for my $i (0 .. $#good) {
 	my $s = $good[$i];

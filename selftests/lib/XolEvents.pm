@@ -104,7 +104,8 @@ sub data_dir { abs_path(dirname(__FILE__) . '/../data') }
 
 sub expand {
 	my ($s) = @_;
-	$s =~ s/\{\{(.*?)\*(\d+)\}\}/$1 x $2/ge;
+	$s =~ s/\{\{0x([0-9a-fA-F]{2})\}\}/chr hex $1/ge;
+	$s =~ s/\{\{([^{}]*?)\*(\d+)\}\}/$1 x $2/ge;
 	return $s;
 }
 
@@ -215,8 +216,19 @@ sub read_bad {
 #     format GROUP/EVENT          then "| " + each line of its format file
 #     setup TEXT / errno E / logged 0|1 / message M / command C / pos P
 
-sub _esc { my $s = shift; $s =~ s/\\/\\\\/g; $s =~ s/\n/\\n/g; $s }
-sub _unesc { my $s = shift; $s =~ s/\\(.)/$1 eq 'n' ? "\n" : $1/ge; $s }
+sub _esc {
+	my $s = shift;
+	$s =~ s/\\/\\\\/g;
+	$s =~ s/\n/\\n/g;
+	$s =~ s/([^\t\x20-\x7e])/sprintf '\\x%02x', ord $1/ge;
+	return $s;
+}
+
+sub _unesc {
+	my $s = shift;
+	$s =~ s/\\(x[0-9a-f]{2}|.)/$1 eq 'n' ? "\n" : length $1 == 3 ? chr hex substr($1, 1) : $1/ge;
+	return $s;
+}
 
 sub write_golden_good {
 	my ($file, $results) = @_;
@@ -226,10 +238,10 @@ sub write_golden_good {
 	for my $r (@$results) {
 		print $fh '=== ', ++$i, "\n";
 		print $fh 'write ', _esc($_), "\n" for @{$r->{writes}};
-		print $fh "listing $_\n" for @{$r->{listing}};
+		print $fh 'listing ', _esc($_), "\n" for @{$r->{listing}};
 		for my $f (@{$r->{formats}}) {
-			print $fh "format $f->[0]\n";
-			print $fh length($_) ? "| $_\n" : "|\n" for split /\n/, $f->[1], -1;
+			print $fh 'format ', _esc($f->[0]), "\n";
+			print $fh length($_) ? '| ' . _esc($_) . "\n" : "|\n" for split /\n/, $f->[1], -1;
 		}
 	}
 	close $fh or die "$file: $!\n";
@@ -245,11 +257,12 @@ sub read_golden_good {
 		} elsif ($l =~ /^write (.*)$/) {
 			push @{$cur->{writes}}, _unesc($1);
 		} elsif ($l =~ /^listing (.*)$/) {
-			push @{$cur->{listing}}, $1;
+			push @{$cur->{listing}}, _unesc($1);
 		} elsif ($l =~ /^format (.*)$/) {
-			push @{$cur->{formats}}, $fmt = [$1, undef];
+			push @{$cur->{formats}}, $fmt = [_unesc($1), undef];
 		} elsif ($l =~ /^\|(?: (.*))?$/) {
-			$fmt->[1] = defined $fmt->[1] ? "$fmt->[1]\n" . ($1 // '') : ($1 // '');
+			my $t = _unesc($1 // '');
+			$fmt->[1] = defined $fmt->[1] ? "$fmt->[1]\n$t" : $t;
 		} else {
 			die "$file: cannot parse: $l\n";
 		}
@@ -268,7 +281,7 @@ sub write_golden_bad {
 		print $fh 'write ', _esc($r->{write}), "\n";
 		print $fh "errno $r->{errno}\nlogged $r->{logged}\n";
 		next unless $r->{logged};
-		print $fh "message $r->{message}\ncommand $r->{command}\npos $r->{pos}\n";
+		print $fh 'message ', _esc($r->{message}), "\ncommand ", _esc($r->{command}), "\npos $r->{pos}\n";
 	}
 	close $fh or die "$file: $!\n";
 }
@@ -285,7 +298,7 @@ sub read_golden_bad {
 		} elsif ($l =~ /^(write) (.*)$/) {
 			$cur->{$1} = _unesc($2);
 		} elsif ($l =~ /^(errno|logged|message|command|pos) (.*)$/) {
-			$cur->{$1} = $2;
+			$cur->{$1} = _unesc($2);
 		} else {
 			die "$file: cannot parse: $l\n";
 		}
@@ -542,13 +555,13 @@ sub xol_path {
 	return abs_path("$build/xol") // "$build/xol";
 }
 
-# Run xol events on @writes; a multi-line last write goes through stdin as
-# a probe file, the others as -e.  Returns (status, stdout, stderr).
+# Run xol events on @writes; a last write of several lines (or with a NUL)
+# goes through stdin as a probe file, the others as -e.  Returns (status, stdout, stderr).
 sub _run_xol {
 	my ($writes, @extra) = @_;
 	my @w = @$writes;
 	my $stdin;
-	$stdin = pop @w if @w && $w[-1] =~ /\n/;
+	$stdin = pop @w if @w && $w[-1] =~ /[\n\0]/;
 	my @argv = (xol_path(), 'events', (map { ('-e', $_) } @w),
 		    (defined $stdin ? ('--probe-file', '-') : ()), @extra);
 	my ($ofh, $ofile) = tempfile(UNLINK => 1);

@@ -219,7 +219,7 @@ static const struct bad {
 	{ NULL, "p:xolu/b /bin/sh:0x10 +0(+0(%ax)):b9@^0/8", "BAD_BITFIELD", EINVAL },
 	{ NULL, "p:xolu/b /bin/sh:0x10 +0(+0(%ax)):^x8:x", "BAD_TYPE", EINVAL },
 	{ NULL, "p /bin/sh", NULL, EINVAL },
-	{ NULL, "p ^bin/sh:1", "FILE_NOT_FOUND", ENOENT },
+	{ NULL, "p ^no-such-dir/sh:1", "FILE_NOT_FOUND", ENOENT },
 	{ NULL, "p /bin/sh:abc", NULL, EINVAL },
 	{ NULL, "p /bin/sh:+10", NULL, EINVAL },
 	{ NULL, "p /bin/sh:x10", NULL, EINVAL },

@@ -74,8 +74,9 @@ int cmd_trace(int argc, char **argv)
 			output = optarg;
 			break;
 		case 'b':
-			if (parse_size(optarg, &so.buffer_size)) {
-				fprintf(stderr, "xol trace: bad --buffer-size '%s'\n", optarg);
+			if (parse_size(optarg, &so.buffer_size) || so.buffer_size < SESSION_BUFFER_MIN) {
+				fprintf(stderr, "xol trace: bad --buffer-size '%s' (at least %uk)\n",
+					optarg, SESSION_BUFFER_MIN >> 10);
 				return 2;
 			}
 			break;

@@ -248,6 +248,18 @@ int session_spawn(struct session *s, char **argv)
 
 /* --- agents ------------------------------------------------------------ */
 
+/*
+ * How many rings a region of @size bytes gets: one per thread for up to 16
+ * threads (more share the last ring), fewer when the buffer is small, so
+ * that each ring still holds a few hundred records.
+ */
+unsigned session_rings(size_t size)
+{
+	size_t n = size / (64 << 10);
+
+	return n < 2 ? 2 : n > 17 ? 17 : (unsigned)n;
+}
+
 static int send_fds(int sock, const void *buf, size_t len, const int *fds, int nfds)
 {
 	char cbuf[CMSG_SPACE(sizeof(int) * 4)] = { 0 };
@@ -300,7 +312,9 @@ static void proc_hello(struct session *s, int sock)
 	p->comm[sizeof(p->comm) - 1] = 0;
 	p->sock = sock;
 
-	struct ring_region_opts ro = { .buffer_size = s->opts.buffer_size, .pid = p->pid };
+	struct ring_region_opts ro = { .buffer_size = s->opts.buffer_size, .pid = p->pid,
+				       .nr_exclusive = session_rings(s->opts.buffer_size) - 1,
+				       .nr_shared = 1 };
 	int fds[3] = { s->defs_fd, -1, -1 };
 	p->counters_size = (s->nprobes * sizeof(*p->counters) + 4095) & ~(size_t)4095;
 	fds[2] = shm("xol-counters", p->counters_size, (void **)&p->counters);

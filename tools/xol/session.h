@@ -77,6 +77,10 @@ void session_totals(const struct session *s, unsigned event, uint64_t out[3]);
 void session_print_summary(const struct session *s, FILE *out);
 void session_destroy(struct session *s);
 
+/* Smallest --buffer-size: two rings (one exclusive, one shared) of RING_SIZE_MIN. */
+#define SESSION_BUFFER_MIN (2 * RING_SIZE_MIN)
+unsigned session_rings(size_t size);
+
 /* The exit status a shell would give for a waitpid() status. */
 int session_exit_code(int status);
 

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * faults: show(s, n) called with pointers good and bad, for probes that
+ * dereference them (s=+0(%di):string n=+0(%si):s64).
+ *
+ * Calls, in order: a good string and number; NULL; the address 1; a
+ * PROT_NONE page; an unmapped page; an empty string; a string and a number
+ * running off the end of a page into a PROT_NONE one; a good string and
+ * number again.  The program only passes the pointers on: it never reads
+ * them, and prints the same thing whatever a probe does.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+__attribute__((noinline)) void show(const char *s, const long *n)
+{
+	asm volatile("" : : "r"(s), "r"(n) : "memory");
+}
+
+int main(void)
+{
+	static const char good[] = "hello";
+	static const long num = 42;
+	long pg = sysconf(_SC_PAGESIZE);
+	char *none, *gone, *edge;
+
+	/* [rw page][PROT_NONE page][unmapped page] */
+	edge = mmap(NULL, 3 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (edge == MAP_FAILED)
+		return 2;
+	none = edge + pg;
+	gone = edge + 2 * pg;
+	mprotect(none, pg, PROT_NONE);
+	munmap(gone, pg);
+	memcpy(none - 3, "abc", 3);		/* no terminator before the PROT_NONE page */
+
+	show(good, &num);
+	show(NULL, NULL);
+	show((const char *)1, (const long *)1);
+	show(none, (const long *)none);
+	show(gone, (const long *)gone);
+	show(good + 5, &num);
+	show(none - 3, (const long *)(none - 4));
+	show(good, &num);
+	printf("faults: 8 calls\n");
+	return 0;
+}
