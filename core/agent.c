@@ -12,9 +12,9 @@
  *
  * After fork the child reconnects and gets its own region (it never
  * writes into its parent's rings); a program started by exec gets the
- * agent again through the inherited environment.  dlopen() and dlclose()
- * are interposed to arm the sites of libraries loaded later and to forget
- * those of libraries unloaded.
+ * agent again through the inherited environment.  Libraries loaded later
+ * are armed from a hook on the dynamic linker's r_brk, before their
+ * constructors run; those unloaded are forgotten there too.
  *
  * The agent never exits, aborts or prints: whatever fails, it stays
  * out of the program's way, and says why through the session.
@@ -22,6 +22,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@
 struct agent agent = { .sock = -1, .memfd = -1 };
 
 static pthread_mutex_t arm_lock = PTHREAD_MUTEX_INITIALIZER;
+static __thread bool arming __attribute__((tls_model("initial-exec"))); /* holds arm_lock */
 static struct agent_counters dummy_counters[AGENT_MAX_EVENTS];
 
 static int recv_fds(int sock, void *buf, size_t len, int *fds, int nfds)
@@ -236,7 +238,9 @@ static void arm_and_report(void)
 	int placed;
 
 	pthread_mutex_lock(&arm_lock);
+	arming = true;
 	placed = sites_arm_all();
+	arming = false;
 	pthread_mutex_unlock(&arm_lock);
 	a.nsites = placed > 0 ? (uint32_t)placed : 0;
 	send(agent.sock, &a, sizeof(a), MSG_NOSIGNAL);
@@ -254,6 +258,7 @@ static int make_ret_tramp(void)
 }
 
 static void child_after_fork(void);
+static void on_link_map_change(void);
 
 static int agent_start(const char *path)
 {
@@ -273,6 +278,8 @@ static int agent_start(const char *path)
 	if (err)
 		return err;
 	arm_and_report();
+	if (_r_debug.r_brk)
+		site_place_hook(_r_debug.r_brk, on_link_map_change);
 	return 0;
 }
 
@@ -334,37 +341,27 @@ __attribute__((destructor(101))) static void agent_fini(void)
 
 /* --- libraries loaded and unloaded later ------------------------------- */
 
-__attribute__((visibility("default")))
-void *dlopen(const char *file, int mode)
+/*
+ * The dynamic linker calls r_brk with r_state RT_CONSISTENT once the
+ * objects of a dlopen() are mapped (before they are relocated and before
+ * any constructor runs) and once those of a dlclose() are unmapped: the
+ * moment to arm the new mappings and forget the gone ones, as the kernel
+ * arms a uprobe when the file is mmapped.
+ */
+static void on_link_map_change(void)
 {
-	static void *(*real)(const char *, int);
-	void *h;
-
-	if (!real)
-		real = (typeof(real))dlsym(RTLD_NEXT, "dlopen");
-	h = real(file, mode);
-	if (h && agent.active)
-		arm_and_report();
-	return h;
-}
-
-__attribute__((visibility("default")))
-int dlclose(void *handle)
-{
-	static int (*real)(void *);
-	bool active = agent.active;
-	int ret;
-
-	if (!real)
-		real = (typeof(real))dlsym(RTLD_NEXT, "dlclose");
-	if (active)
-		pthread_mutex_lock(&arm_lock);
-	ret = real(handle);
-	if (active) {
-		sites_forget_unmapped();
-		pthread_mutex_unlock(&arm_lock);
+	if (!agent.active || arming || _r_debug.r_state != RT_CONSISTENT)
+		return;
+	pthread_mutex_lock(&arm_lock);
+	arming = true;
+	sites_forget_unmapped();
+	int placed = sites_arm_all();
+	arming = false;
+	pthread_mutex_unlock(&arm_lock);
+	if (placed > 0) {
+		struct wire_armed a = { .type = WIRE_ARMED, .nsites = (uint32_t)placed };
+		send(agent.sock, &a, sizeof(a), MSG_NOSIGNAL);
 	}
-	return ret;
 }
 
 /* --- $comm follows the thread's name ----------------------------------- */

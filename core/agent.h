@@ -44,6 +44,7 @@ struct site {
 	bool armed;
 	struct arch_insn insn;
 	uint8_t *slot;           /* out-of-line copy (trap path) */
+	void (*hook)(void);      /* the agent's own site: run this instead of events */
 };
 
 /* Per-thread state, found through one TLS pointer. */
@@ -100,6 +101,7 @@ struct site *site_lookup(uint64_t addr);
 int sites_arm_all(void);
 void sites_disarm_all(void);
 void sites_forget_unmapped(void);
+int site_place_hook(uint64_t addr, void (*fn)(void));
 int poke_text(uint64_t addr, const void *bytes, size_t len);
 void *xolarea_alloc(uint64_t near, size_t size);
 

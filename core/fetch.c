@@ -125,12 +125,14 @@ void fetch_run(const struct fetch_prog *prog, uint32_t offset, struct fetch_ctx 
 		case FETCH_OP_ST_RAW:
 			put_le(field, val, st->size);
 			break;
-		case FETCH_OP_ST_MEM:
-			if (xol_copy_safe(field + i * st->size,
-					  (const void *)(val + (uint64_t)st->param + i * st->size),
-					  st->size))
-				zero(field + i * st->size, st->size);
+		case FETCH_OP_ST_MEM: {
+			/* A fault part-way keeps the bytes read before it, as the kernel's does. */
+			unsigned long left = xol_copy_safe(field + i * st->size,
+				(const void *)(val + (uint64_t)st->param + i * st->size), st->size);
+			if (left)
+				zero(field + (i + 1) * st->size - left, (unsigned)left);
 			break;
+		}
 		case FETCH_OP_ST_STRING:
 		case FETCH_OP_ST_USTRING:
 			if (local) {
@@ -154,9 +156,11 @@ void fetch_run(const struct fetch_prog *prog, uint32_t offset, struct fetch_ctx 
 			return;
 		}
 		if (mod) {
+			/* In the container's width, as the kernel shifts a u8/u16/u32/u64. */
 			uint8_t *e = field + i * st->size;
+			uint64_t mask = st->size >= 8 ? ~0ull : (1ull << (8 * st->size)) - 1;
 			uint64_t v = get_le(e, st->size);
-			v = (v << mod->lshift) >> mod->rshift;
+			v = ((v << mod->lshift) & mask) >> mod->rshift;
 			put_le(e, v, st->size);
 		}
 	}

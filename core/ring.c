@@ -273,6 +273,7 @@ struct ring_rstate {
 	uint64_t tail; /* the truth: ctl->tail is stored, never loaded */
 	uint64_t records, bytes, abandoned, corrupt, peak;
 	uint64_t lost_seen;
+	uint64_t bad_head; /* a misaligned head already counted */
 	uint64_t stall_pos, stall_since; /* stall_since 0: not stalled */
 };
 
@@ -487,6 +488,8 @@ static void ring_publish(struct ring_region *r, unsigned i, uint64_t from, uint6
 	if (from == to)
 		return;
 	if (i >= r->nr_rings - r->nr_shared) {
+		if (to - from >= r->ring_size) /* a resync to a bogus head: once is enough */
+			from = to - r->ring_size;
 		while (from != to) {
 			uint64_t off = from & mask, n = to - from;
 
@@ -526,6 +529,13 @@ static long drain_ring(struct ring_region *r, unsigned i, ring_record_fn *fn, vo
 	}
 	/* R1: pairs with W1 in ring_commit; exclusive rings are complete below head. */
 	head = __atomic_load_n(&ctl->head, __ATOMIC_ACQUIRE);
+	if (head % RING_ALIGN) {
+		/* Never adopted: the next commit of an exclusive writer repairs it. */
+		if (head != rs->bad_head)
+			rs->corrupt += RING_ALIGN;
+		rs->bad_head = head;
+		return 0;
+	}
 	if (head - tail > size) { /* also head < tail: not a position we handed out */
 		rs->corrupt += size;
 		tail = head;

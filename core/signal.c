@@ -134,7 +134,10 @@ static void on_trap(int sig, siginfo_t *si, void *uc)
 		struct site *s = site_lookup(ip);
 		if (s) {
 			arch_regs_set_ip(&regs, ip);
-			hit_entry(s, &regs);
+			if (s->hook)
+				s->hook();
+			if (s->nentry || s->nret)
+				hit_entry(s, &regs);
 			if (arch_emulate(&s->insn, &regs, xol_store8_safe))
 				arch_regs_set_ip(&regs, (uint64_t)s->slot);
 			arch_regs_to_ucontext(uc, &regs);
@@ -150,7 +153,8 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 
 	arch_regs_from_ucontext(&regs, ucv);
 	if (regs.ip >= (uint64_t)xol_uaccess_start && regs.ip < (uint64_t)xol_uaccess_end) {
-		arch_regs_set_ip(&regs, (uint64_t)xol_uaccess_fixup);
+		arch_regs_set_ip(&regs, regs.ip == (uint64_t)xol_uaccess_copy ?
+				 (uint64_t)xol_uaccess_fixup_copy : (uint64_t)xol_uaccess_fixup);
 		arch_regs_to_ucontext(ucv, &regs);
 		return;
 	}

@@ -221,10 +221,64 @@ static void refctr_add(uint64_t addr, int delta)
 {
 	uint16_t v;
 
-	if (!addr || xol_copy_safe(&v, (void *)addr, 2))
+	if (!addr || xol_copy_safe(&v, (void *)addr, 2) != 0)
 		return;
 	v = (uint16_t)(v + delta);
 	poke_text(addr, &v, 2);
+}
+
+/*
+ * Analyse the instruction at s->addr, prepare its out-of-line slot, publish
+ * the site and write the int3.  On failure @why says what and where, and
+ * the site is not published (the caller frees it).
+ */
+static int site_install(struct site *s, size_t avail, char *why, size_t whylen)
+{
+	const char *reason = NULL;
+	char text[96];
+	int err;
+
+	memcpy(s->orig, (void *)s->addr, avail);
+	if (s->orig[0] == ARCH_BREAKPOINT_INSN) {
+		snprintf(why, whylen, "cannot probe 0x%lx: an int3 is already there",
+			 (unsigned long)s->addr);
+		return -EEXIST;
+	}
+	err = arch_analyze(&s->insn, s->orig, avail, s->addr);
+	reason = s->insn.reason;
+	if (!err) {
+		s->slot = xolarea_alloc(s->addr, ARCH_SLOT_BYTES);
+		if (!s->slot) {
+			err = -ENOMEM;
+			reason = "no room for an out-of-line slot within reach";
+		}
+	}
+	if (!err) {
+		uint8_t buf[ARCH_SLOT_BYTES];
+		int n = arch_prepare_slot(&s->insn, buf, sizeof(buf), (uint64_t)s->slot, &reason);
+		err = n < 0 ? n : poke_text((uint64_t)s->slot, buf, (size_t)n);
+	}
+	arch_insn_text(&s->insn, text, sizeof(text));
+	if (err) {
+		snprintf(why, whylen, "cannot probe 0x%lx (%s): %s", (unsigned long)s->addr, text,
+			 reason ? reason : strerror(-err));
+		return err;
+	}
+	err = site_publish(s);
+	if (!err) {
+		uint8_t bp = ARCH_BREAKPOINT_INSN;
+		err = poke_text(s->addr, &bp, 1);
+	}
+	if (err) {
+		snprintf(why, whylen, "cannot write the breakpoint at 0x%lx: %s",
+			 (unsigned long)s->addr, strerror(-err));
+		return err;
+	}
+	s->patched = 1;
+	s->armed = true;
+	snprintf(why, whylen, "trap: int3 at 0x%lx, '%s' %s", (unsigned long)s->addr, text,
+		 s->insn.flags & ARCH_INSN_F_EMULATED ? "emulated" : "run out of line");
+	return 0;
 }
 
 static int site_place(unsigned pi, const struct wire_probe *wp, const struct mapping *m,
@@ -261,42 +315,10 @@ static int site_place(unsigned pi, const struct wire_probe *wp, const struct map
 	s->dev = wp->dev;
 	s->ino = wp->ino;
 	s->offset = wp->offset;
-	size_t avail = m->end - addr < sizeof(s->orig) ? m->end - addr : sizeof(s->orig);
-	memcpy(s->orig, (void *)addr, avail);
-
-	if (s->orig[0] == ARCH_BREAKPOINT_INSN) {
-		report_site(pi, 0, -EEXIST, "an int3 is already there");
-		free(s);
-		return -EEXIST;
-	}
-	err = arch_analyze(&s->insn, s->orig, avail, addr);
-	const char *reason = s->insn.reason;
-	if (!err) {
-		s->slot = xolarea_alloc(addr, ARCH_SLOT_BYTES);
-		if (!s->slot) {
-			err = -ENOMEM;
-			reason = "no room for an out-of-line slot within reach";
-		}
-	}
-	if (!err) {
-		uint8_t buf[ARCH_SLOT_BYTES];
-		int n = arch_prepare_slot(&s->insn, buf, sizeof(buf), (uint64_t)s->slot, &reason);
-		err = n < 0 ? n : poke_text((uint64_t)s->slot, buf, (size_t)n);
-	}
-	if (err) {
-		char text[96];
-		arch_insn_text(&s->insn, text, sizeof(text));
-		snprintf(why, sizeof(why), "cannot probe 0x%lx (%s): %s", (unsigned long)addr, text,
-			 reason ? reason : strerror(-err));
-		report_site(pi, 0, err, why);
-		free(s);
-		return err;
-	}
 	if (ev->w->is_return)
 		s->ret[s->nret++] = ev;
 	else
 		s->entry[s->nentry++] = ev;
-
 	if (wp->refctr) {
 		for (int i = 0; i < nmaps; i++)
 			if (maps[i].dev == wp->dev && maps[i].ino == wp->ino &&
@@ -308,26 +330,37 @@ static int site_place(unsigned pi, const struct wire_probe *wp, const struct map
 			}
 	}
 
-	err = site_publish(s);
-	if (!err) {
-		uint8_t bp = ARCH_BREAKPOINT_INSN;
-		err = poke_text(addr, &bp, 1);
-	}
+	err = site_install(s, m->end - addr < sizeof(s->orig) ? m->end - addr : sizeof(s->orig),
+			   why, sizeof(why));
+	report_site(pi, err ? 0 : addr, err, why);
 	if (err) {
-		report_site(pi, 0, err, "cannot write the breakpoint");
+		free(s);
 		return err;
 	}
-	s->patched = 1;
-	s->armed = true;
 	refctr_add(s->refctr_addr, 1);
-	{
-		char text[96];
-		arch_insn_text(&s->insn, text, sizeof(text));
-		snprintf(why, sizeof(why), "trap: int3 at 0x%lx, '%s' %s", (unsigned long)addr, text,
-			 s->insn.flags & ARCH_INSN_F_EMULATED ? "emulated" : "run out of line");
-	}
-	report_site(pi, addr, 0, why);
 	return 0;
+}
+
+/*
+ * A site of the agent's own: @fn runs (in the SIGTRAP handler, before the
+ * instruction) each time the code at @addr runs.  Used on the dynamic
+ * linker's r_brk, which it calls after mapping or unmapping a library and
+ * before running any of its constructors.
+ */
+int site_place_hook(uint64_t addr, void (*fn)(void))
+{
+	struct site *s = calloc(1, sizeof(*s));
+	char why[160];
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	s->addr = addr;
+	s->hook = fn;
+	err = site_install(s, 16, why, sizeof(why));
+	if (err)
+		free(s);
+	return err;
 }
 
 /* Arm every probe on every executable mapping of its file not armed yet. */
@@ -380,7 +413,7 @@ void sites_forget_unmapped(void)
 		return;
 	for (unsigned i = 0; i < nsites; i++) {
 		struct site *s = sites[i];
-		bool mapped = false;
+		bool mapped = s->hook != NULL; /* in the dynamic linker: never unmapped */
 		for (int k = 0; k < nmaps && !mapped; k++)
 			mapped = maps[k].exec && maps[k].dev == s->dev && maps[k].ino == s->ino &&
 				 s->addr >= maps[k].start && s->addr < maps[k].end &&

@@ -5,11 +5,12 @@
 
 #include <stdint.h>
 
-long xol_copy_safe(void *dst, const void *src, unsigned long n);
+unsigned long xol_copy_safe(void *dst, const void *src, unsigned long n);
 long xol_strncpy_safe(char *dst, const char *src, unsigned long max);
 long xol_load_safe(unsigned long *dst, const void *src);
 int xol_store8_safe(uint64_t addr, uint64_t val);
 
 extern const char xol_uaccess_start[], xol_uaccess_end[], xol_uaccess_fixup[];
+extern const char xol_uaccess_copy[], xol_uaccess_fixup_copy[];
 
 #endif

@@ -11,7 +11,12 @@
  */
 	.text
 
-/* long xol_copy_safe(void *dst, const void *src, unsigned long n): 0 or -EFAULT */
+/*
+ * unsigned long xol_copy_safe(void *dst, const void *src, unsigned long n):
+ * the bytes NOT copied, as copy_from_user() counts them.  A fault part-way
+ * leaves the bytes before it copied (the kernel's fetches keep them too):
+ * its fixup, xol_uaccess_fixup_copy, returns what rep movsb left in %rcx.
+ */
 	.globl	xol_copy_safe
 	.hidden	xol_copy_safe
 	.type	xol_copy_safe, @function
@@ -20,6 +25,9 @@ xol_copy_safe:
 	.globl	xol_uaccess_start
 	.hidden	xol_uaccess_start
 xol_uaccess_start:
+	.globl	xol_uaccess_copy
+	.hidden	xol_uaccess_copy
+xol_uaccess_copy:
 	rep movsb
 	xor	%eax, %eax
 	ret
@@ -78,5 +86,13 @@ xol_uaccess_fixup:
 	mov	$-14, %rax
 	ret
 	.size	xol_uaccess_fixup, .-xol_uaccess_fixup
+
+	.globl	xol_uaccess_fixup_copy
+	.hidden	xol_uaccess_fixup_copy
+	.type	xol_uaccess_fixup_copy, @function
+xol_uaccess_fixup_copy:
+	mov	%rcx, %rax
+	ret
+	.size	xol_uaccess_fixup_copy, .-xol_uaccess_fixup_copy
 
 	.section .note.GNU-stack,"",@progbits
