@@ -156,11 +156,15 @@ void fetch_run(const struct fetch_prog *prog, uint32_t offset, struct fetch_ctx 
 			return;
 		}
 		if (mod) {
-			/* In the container's width, as the kernel shifts a u8/u16/u32/u64. */
+			/*
+			 * In the container's width, as the kernel shifts a
+			 * u8/u16/u32/u64; shift counts modulo 64 as x86 takes
+			 * them (a width + offset that wraps makes them 64, 65).
+			 */
 			uint8_t *e = field + i * st->size;
 			uint64_t mask = st->size >= 8 ? ~0ull : (1ull << (8 * st->size)) - 1;
 			uint64_t v = get_le(e, st->size);
-			v = ((v << mod->lshift) & mask) >> mod->rshift;
+			v = ((v << (mod->lshift & 63)) & mask) >> (mod->rshift & 63);
 			put_le(e, v, st->size);
 		}
 	}

@@ -76,6 +76,7 @@ struct ring_agent {
 struct ring_attach {
 	void *base; /* the region */
 	size_t size;
+	int owned; /* mapped by ring_attach: detach and unmap may replace it */
 	void *map; /* this handle and its ring_agent */
 	size_t map_size;
 	struct ring_agent *agent;
@@ -84,43 +85,37 @@ struct ring_attach {
 /* What ring_claim hands out when there is nothing: kind RING_NONE, never written. */
 static struct ring_writer ring_dead_writer;
 
-int ring_attach(int fd, uint32_t pid, struct ring_attach **out)
+/* The agent's private part: wipe-on-fork writer slots behind a plain page. */
+static int attach_setup(void *base, size_t size, int owned, uint32_t pid, struct ring_attach **out)
 {
 	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE), priv, wiped;
 	struct ring_region_hdr h;
 	struct ring_attach *a;
 	struct ring_agent *ag;
-	struct stat st;
-	void *base, *map;
+	void *map;
 	int err;
 
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if ((uint64_t)st.st_size < pg)
+	if (size < pg)
 		return -EINVAL;
-	base = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (base == MAP_FAILED)
-		return -errno;
-	memcpy(&h, base, sizeof(h));
-	err = ring_geometry_check(&h, st.st_size, pg);
+	memcpy(&h, base, sizeof(h)); /* check one snapshot, use only the checked copy */
+	err = ring_geometry_check(&h, size, pg);
 	if (err)
-		goto unmap_region;
+		return err;
 
 	priv = round_up(sizeof(*a), pg);
 	wiped = round_up(sizeof(*ag) + (uint64_t)h.nr_writers * sizeof(struct ring_writer), pg);
 	map = mmap(NULL, priv + wiped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (map == MAP_FAILED) {
-		err = -errno;
-		goto unmap_region;
-	}
+	if (map == MAP_FAILED)
+		return -errno;
 	if (madvise((char *)map + priv, wiped, MADV_WIPEONFORK) < 0) {
 		err = -errno; /* before Linux 4.14: no safe fork story, refuse */
 		munmap(map, priv + wiped);
-		goto unmap_region;
+		return err;
 	}
 	a = map;
 	a->base = base;
-	a->size = st.st_size;
+	a->size = size;
+	a->owned = owned;
 	a->map = map;
 	a->map_size = priv + wiped;
 	ag = a->agent = (struct ring_agent *)((char *)map + priv);
@@ -134,10 +129,30 @@ int ring_attach(int fd, uint32_t pid, struct ring_attach **out)
 	ag->nr_writers = h.nr_writers; /* last: claims may start */
 	*out = a;
 	return 0;
+}
 
-unmap_region:
-	munmap(base, st.st_size);
+int ring_attach(int fd, uint32_t pid, struct ring_attach **out)
+{
+	struct stat st;
+	void *base;
+	int err;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if ((uint64_t)st.st_size < (uint64_t)sysconf(_SC_PAGESIZE))
+		return -EINVAL;
+	base = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (base == MAP_FAILED)
+		return -errno;
+	err = attach_setup(base, st.st_size, 1, pid, out);
+	if (err)
+		munmap(base, st.st_size);
 	return err;
+}
+
+int ring_attach_mem(void *base, size_t size, uint32_t pid, struct ring_attach **out)
+{
+	return attach_setup(base, size, 0, pid, out);
 }
 
 static void writer_setup(struct ring_agent *ag, struct ring_writer *w, uint32_t ring, uint32_t kind)
@@ -245,6 +260,8 @@ void ring_detach(struct ring_attach *a)
 		return;
 	/* New claims find nothing; in a forked child this already reads 0. */
 	__atomic_store_n(&a->agent->nr_writers, 0, __ATOMIC_RELAXED);
+	if (!a->owned)
+		return; /* someone else's mapping: leave it alone */
 	p = mmap(a->base, a->size, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
@@ -262,7 +279,8 @@ void ring_unmap(struct ring_attach *a)
 	size = a->size;
 	map = a->map;
 	map_size = a->map_size;
-	munmap(base, size);
+	if (a->owned)
+		munmap(base, size);
 	munmap(map, map_size); /* @a lives in there */
 }
 
@@ -404,6 +422,12 @@ void ring_region_destroy(struct ring_region *r)
 int ring_region_fd(const struct ring_region *r)
 {
 	return r->fd;
+}
+
+void *ring_region_mem(const struct ring_region *r, size_t *size)
+{
+	*size = r->size;
+	return r->base;
 }
 
 uint32_t ring_region_nr_rings(const struct ring_region *r)

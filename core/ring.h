@@ -244,6 +244,15 @@ struct ring_attach;
 int ring_attach(int fd, uint32_t pid, struct ring_attach **out);
 
 /*
+ * ring_attach_mem - the same for a region already mapped in this process
+ * (a collector and an agent in one process: ring_region_mem()).  Sharing
+ * one mapping also lets ThreadSanitizer follow the synchronisation, which
+ * it cannot across two mappings of one memfd.  ring_detach and ring_unmap
+ * leave that mapping alone.
+ */
+int ring_attach_mem(void *base, size_t size, uint32_t pid, struct ring_attach **out);
+
+/*
  * ring_claim - a writer for the calling thread @tid: a free exclusive ring
  * if there is one, else a shared ring, else a writer whose reserve always
  * fails.  Never NULL.  Lock-free, no syscall, no libc: callable from the
@@ -500,6 +509,8 @@ void ring_region_destroy(struct ring_region *r);
 
 /* The fd to send to the agent (owned by the region). */
 int ring_region_fd(const struct ring_region *r);
+/* The collector's own mapping of the region, for ring_attach_mem(). */
+void *ring_region_mem(const struct ring_region *r, size_t *size);
 uint32_t ring_region_nr_rings(const struct ring_region *r);
 uint64_t ring_region_ring_size(const struct ring_region *r);
 

@@ -42,7 +42,7 @@ sub short {
 
 for my $i (0 .. $#good) {
 	my ($s, $g) = ($good[$i], $ggood[$i]);
-	my $name = "uprobe-good.defs:$s->{line}: " . short(join ' ; ', @{$s->{writes}});
+	my $name = ($s->{about} || short(join ' ; ', @{$s->{writes}})) . " (uprobe-good.defs:$s->{line})";
 	if (my $why = golden_stale_good($s, $g)) {
 		fail($name);
 		diag("golden entry $why: run selftests/lib/gen-golden");
@@ -51,14 +51,14 @@ for my $i (0 .. $#good) {
 	my @d = compare_good($g, xol_good($s->{writes}, [map { $_->[0] } @{$g->{formats}}]));
 	TODO: {
 		local $TODO = $s->{todo};
-		ok(!@d, "lists and formats as the kernel: $name") or diag(join "\n", @d);
+		ok(!@d, $name) or diag(join "\n", @d);
 	}
 }
 
 for my $i (0 .. $#bad) {
 	my ($c, $g) = ($bad[$i], $gbad[$i]);
 	my $what = $c->{logged} ? "$c->{id} at column $c->{pos}" : "$c->{id}, not logged";
-	my $name = "uprobe-bad.defs:$c->{line}: $what: " . short($c->{write});
+	my $name = "$what: " . short($c->{write}) . " (uprobe-bad.defs:$c->{line})";
 	if (my $why = golden_stale_bad($c, $g)) {
 		fail($name);
 		diag("golden entry $why: run selftests/lib/gen-golden");

@@ -41,7 +41,7 @@ sub short {
 for my $i (0 .. $#good) {
 	my $s = $good[$i];
 	my $k = kernel_good($s->{writes});
-	my $name = "uprobe-good.defs:$s->{line}: " . short(join ' ; ', @{$s->{writes}});
+	my $name = ($s->{about} || short(join ' ; ', @{$s->{writes}})) . " (uprobe-good.defs:$s->{line})";
 	my @d = compare_good($k, xol_good($s->{writes}, [map { $_->[0] } @{$k->{formats}}]));
 	push @drift, $name if $ggood[$i] && !golden_stale_good($s, $ggood[$i]) && compare_good($ggood[$i], $k);
 	$total++;
@@ -55,7 +55,7 @@ for my $i (0 .. $#good) {
 for my $i (0 .. $#bad) {
 	my $c = $bad[$i];
 	my $k = kernel_bad($c);
-	my $name = "uprobe-bad.defs:$c->{line}: $c->{id}: " . short($c->{write});
+	my $name = "$c->{id}: " . short($c->{write}) . " (uprobe-bad.defs:$c->{line})";
 	my @d = compare_bad($k, xol_bad($c));
 	my $g = $gbad[$i];
 	push @drift, $name if $g && !golden_stale_bad($c, $g) &&

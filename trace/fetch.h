@@ -27,6 +27,20 @@
  * The compiler (trace/) guarantees this shape; the interpreter (core/)
  * trusts it and checks nothing at hit time.  Up to FETCH_INSN_MAX ops per
  * argument, END included, as the kernel limits it (TOO_MANY_OPS).
+ *
+ * The programs are the kernel's, op for op (trace/fetcharg.c has the
+ * table), which fixes a few details:
+ *   - @ADDR is IMM(ADDR) then a DEREF(0) that becomes the store;
+ *     @+OFFS is FOFFS(OFFS) likewise (the store's param is 0);
+ *   - a final DEREF(o) becomes ST_MEM(o) / ST_STRING(o): the store reads
+ *     at val + o; after any other load the store has param 0;
+ *   - string[N] keeps its last DEREF(o) and has ST_STRING(0): element 0
+ *     is the string at the pointer that DEREF loaded, element i the one
+ *     at the pointer read at (the value before that DEREF) + o + 8i;
+ *   - DATA's param is a byte offset into the event's pool (tp_event.data),
+ *     where each immediate string is NUL-terminated.  Linux 6.18 records
+ *     a uprobe's `\"str"` as (fault): its fetch hands a kernel address to a
+ *     user-space copy; core/fetch.c stores the string.
  */
 enum fetch_op {
 	FETCH_OP_END = 0,

@@ -147,16 +147,17 @@ static int default_name(struct tp_def *def)
 {
 	const char *base = strrchr(def->path, '/');
 	struct strbuf sb = STRBUF_INIT;
+	bool oom;
 
 	base = base ? base + 1 : def->path;
 	sb_puts(&sb, "p_");
 	sb_put(&sb, base, strcspn(base, ".-_"));
 	sb_printf(&sb, "_0x%llx", (unsigned long long)def->offset);
-	if (sb.oom)
-		return -ENOMEM;
-	snprintf(def->name, sizeof(def->name), "%.*s", TP_NAME_MAX, sb.buf);
+	oom = sb.oom;
+	if (!oom)
+		snprintf(def->name, sizeof(def->name), "%.*s", TP_NAME_MAX, sb.buf);
 	sb_release(&sb);
-	return 0;
+	return oom ? -ENOMEM : 0;
 }
 
 /* PATH:OFFSET[%return][(REFCTR)], token 1, already split at its last ':'. */

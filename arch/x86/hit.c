@@ -8,6 +8,9 @@
  * Emulation exists to skip the slot round trip for the instructions
  * probes most often land on: endbr64, push %rbp, jumps and calls.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* REG_RIP and friends */
+#endif
 #include <errno.h>
 #include <stddef.h>
 #include <sys/ucontext.h>

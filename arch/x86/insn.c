@@ -303,11 +303,13 @@ const char *arch_insn_class_name(const struct arch_insn *ai)
 	return ai->cls < ARCH_INSN_NR_CLASSES ? insn_ops[ai->cls].name : "?";
 }
 
+/* objdump's way: rip-relative operands as written, their address in a comment. */
 const char *arch_insn_text(const struct arch_insn *ai, char *buf, size_t size)
 {
 	ZydisDecodedInstruction in;
 	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 	ZydisFormatter fmt;
+	size_t n;
 
 	if (!size)
 		return buf;
@@ -318,9 +320,16 @@ const char *arch_insn_text(const struct arch_insn *ai, char *buf, size_t size)
 	ZydisFormatterInit(&fmt, ZYDIS_FORMATTER_STYLE_ATT);
 	ZydisFormatterSetProperty(&fmt, ZYDIS_FORMATTER_PROP_ADDR_PADDING_ABSOLUTE,
 				  ZYDIS_PADDING_DISABLED);
+	ZydisFormatterSetProperty(&fmt, ZYDIS_FORMATTER_PROP_FORCE_RELATIVE_RIPREL, ZYAN_TRUE);
+	ZydisFormatterSetProperty(&fmt, ZYDIS_FORMATTER_PROP_HEX_UPPERCASE, ZYAN_FALSE);
 	if (!ZYAN_SUCCESS(ZydisFormatterFormatInstruction(&fmt, &in, ops, in.operand_count_visible,
-							  buf, size, ai->addr, NULL)))
+							  buf, size, ai->addr, NULL))) {
 		snprintf(buf, size, "(bad)");
+		return buf;
+	}
+	n = strlen(buf);
+	if ((ai->flags & ARCH_INSN_F_RIPREL) && n < size)
+		snprintf(buf + n, size - n, "  # %#llx", (unsigned long long)ai->target);
 	return buf;
 }
 

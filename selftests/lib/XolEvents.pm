@@ -30,7 +30,7 @@ use Cwd qw(abs_path);
 use Errno;
 use Fcntl qw(O_WRONLY O_APPEND O_RDONLY :flock);
 use File::Basename qw(dirname);
-use File::Temp qw(tempfile);
+use File::Temp qw(tempdir);
 use POSIX qw(:sys_wait_h);
 
 use Exporter 'import';
@@ -114,7 +114,7 @@ sub expand {
 sub normalize {
 	my ($s) = @_;
 	$s =~ s/#.*//s;
-	return join ' ', grep { length } split /[ \t\n\r\f\x0b]+/, $s;
+	return join ' ', grep { length } split /[ \t\n\r\f\x0b\xa0]+/, $s;   # the kernel's isspace()
 }
 
 sub _lines {
@@ -130,22 +130,25 @@ sub _todo {
 	return $line =~ /^#\s*TODO:?\s*(.*)/ ? ($1 || 'known difference') : undef;
 }
 
+# The comment just above a scenario says what it shows: {about}.
 sub read_good {
 	my ($file) = @_;
-	my (@scenarios, $cur, $todo);
+	my (@scenarios, $cur, $todo, @about);
 	my $n = 0;
 	for my $l (_lines($file)) {
 		$n++;
 		if ($l =~ /^\s*$/) {
 			push @scenarios, $cur if $cur;
-			($cur, $todo) = ();
+			($cur, $todo, @about) = ();
 		} elsif ($l =~ /^#/) {
-			$todo = _todo($l) // $todo;
+			my $t = _todo($l);
+			$todo = $t // $todo;
+			push @about, $l =~ s/^#\s*//r unless defined $t || $cur;
 		} elsif ($l =~ /^\|\s?(.*)$/) {
 			die "$file:$n: '|' continues nothing\n" unless $cur;
 			$cur->{writes}[-1] .= "\n" . expand($1);
 		} else {
-			$cur //= { line => $n, writes => [], todo => $todo };
+			$cur //= { line => $n, writes => [], todo => $todo, about => join(' ', @about) };
 			push @{$cur->{writes}}, expand($l);
 		}
 	}
@@ -324,7 +327,7 @@ sub golden_stale_bad {
 # --- the kernel --------------------------------------------------------------
 
 my $T = '/sys/kernel/tracing';
-my ($lock_fh, %session_names, $in_session);
+my ($lock_fh, %session_names, $in_session, $tmpdir);
 
 sub _errno_name {
 	my ($e) = @_;
@@ -384,7 +387,8 @@ sub _ours {
 	my ($name) = @_;
 	my ($g, $e) = split m{/}, $name, 2;
 	return 1 if $g =~ /xoltest/ || $e =~ /xoltest/ || ($g eq 'uprobes' && $e =~ /^p_/);
-	return defined $case_text && index($case_text, $e) >= 0;
+	return defined $case_text && (index($case_text, $e) >= 0 ||
+				      ($e =~ /^p_/ && index($case_text, $g) >= 0));
 }
 
 # Lines of uprobe_events that the tests made since @before was taken.
@@ -527,14 +531,14 @@ sub kernel_bad {
 }
 
 # The error of a failed write: errno, and the error_log entry it added (not
-# in %$old) if any.  Others may write bad lines at the same time: prefer an
-# entry that shows one of our lines.
+# in %$old) if any.  Others may write bad lines at the same time: only an
+# entry that shows one of our lines is ours.
 sub _kerror {
 	my ($r, $errno, $old, $write) = @_;
 	$r->{errno} = $errno;
 	my %ours = map { normalize($_) => 1 } split /\n/, $write;
 	my @new = grep { !$old->{join "\n", @$_} && $_->[0] =~ /\] trace_uprobe: error: / } _kerrlog();
-	my ($entry) = (reverse(grep { $ours{substr($_->[1], 11)} } @new), reverse(@new));
+	my ($entry) = reverse grep { $ours{substr($_->[1], 11)} } @new;
 	$r->{logged} = $entry ? 1 : 0;
 	@$r{qw(message command pos)} = _entry_fields(@$entry) if $entry;
 }
@@ -564,16 +568,16 @@ sub _run_xol {
 	$stdin = pop @w if @w && $w[-1] =~ /[\n\0]/;
 	my @argv = (xol_path(), 'events', (map { ('-e', $_) } @w),
 		    (defined $stdin ? ('--probe-file', '-') : ()), @extra);
-	my ($ofh, $ofile) = tempfile(UNLINK => 1);
-	my ($efh, $efile) = tempfile(UNLINK => 1);
-	my ($ifh, $ifile) = tempfile(UNLINK => 1);
+	$tmpdir //= tempdir(CLEANUP => 1);
+	my ($ifile, $ofile, $efile) = map { "$tmpdir/$_" } qw(stdin stdout stderr);
+	open my $ifh, '>', $ifile or die "$ifile: $!\n";
 	print $ifh $stdin // '';
 	close $ifh;
 	my $pid = fork // die "fork: $!\n";
 	if (!$pid) {
 		open STDIN, '<', $ifile or POSIX::_exit(127);
-		open STDOUT, '>&', $ofh or POSIX::_exit(127);
-		open STDERR, '>&', $efh or POSIX::_exit(127);
+		open STDOUT, '>', $ofile or POSIX::_exit(127);
+		open STDERR, '>', $efile or POSIX::_exit(127);
 		exec { $argv[0] } @argv or POSIX::_exit(127);
 	}
 	waitpid $pid, 0;

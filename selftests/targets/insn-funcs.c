@@ -184,6 +184,7 @@ long a_rip_imm(long a, long b);		/* cmpq/addq $imm,disp(%rip): imm after disp */
 long a_push_rsp(long a, long b);	/* push %rsp; push $imm; enter/leave */
 long a_xchg_rip(long a, long b);	/* xchg %reg,disp(%rip) */
 long a_call_reg(long a, long b);	/* call *%rax, call *%r11 */
+long a_nops(long a, long b);		/* endbr64 and nops of every length */
 long a_helper(long a, long b);		/* target of the calls above */
 
 __asm__(
@@ -502,7 +503,19 @@ __asm__(
 	"	add %rbx,%rax\n"
 	"	pop %rbx\n"
 	"	ret\n"
-	"	.size a_call_reg,.-a_call_reg\n");
+	"	.size a_call_reg,.-a_call_reg\n"
+
+	"	.globl a_nops\n"
+	"	.type a_nops,@function\n"
+	"a_nops:\n"
+	"	endbr64\n"
+	"	nop\n"
+	"	xchg %ax,%ax\n"
+	"	nopl 0(%rax)\n"
+	"	lea (%rdi,%rsi),%rax\n"
+	"	nopw 0(%rax,%rax,1)\n"
+	"	ret\n"
+	"	.size a_nops,.-a_nops\n");
 
 /* ---- the table the tests walk -------------------------------------------- */
 
@@ -528,7 +541,7 @@ static const struct insn_func insn_funcs[] = {
 	F(a_jmp_got, NEEDS_NONE),  F(a_call_got, NEEDS_NONE), F(a_cmpxchg_rip, NEEDS_NONE),
 	F(a_mulx_rip, NEEDS_BMI2), F(a_vex3_rip, NEEDS_AVX2), F(a_evex_rip, NEEDS_AVX512),
 	F(a_rip_imm, NEEDS_NONE),  F(a_push_rsp, NEEDS_NONE), F(a_xchg_rip, NEEDS_NONE),
-	F(a_call_reg, NEEDS_NONE),
+	F(a_call_reg, NEEDS_NONE), F(a_nops, NEEDS_NONE),
 };
 #undef F
 #define INSN_NFUNCS (sizeof(insn_funcs) / sizeof(insn_funcs[0]))

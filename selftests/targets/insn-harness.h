@@ -10,7 +10,8 @@
  *                       (if set) then emulates or sends the thread to the slot,
  *                       or maps an interior ip through a struct arch_jump
  *   TRY(...)            run a call, turning SIGSEGV/SIGILL/SIGBUS/SIGTRAP
- *                       surprises into a failure instead of a dead test
+ *                       surprises and 10 s hangs (SIGALRM) into a failure
+ *                       instead of a dead test
  */
 #ifndef XOL_SELFTESTS_INSN_HARNESS_H
 #define XOL_SELFTESTS_INSN_HARNESS_H
@@ -34,7 +35,7 @@
 /* ---- symbols --------------------------------------------------------------- */
 
 /* Size of the function at @addr named @name in /proc/self/exe, or 0. */
-static size_t insn_sym_size(const char *name)
+static __attribute__((unused)) size_t insn_sym_size(const char *name)
 {
 	static Elf *elf;
 	static int fd = -1;
@@ -70,12 +71,12 @@ static size_t insn_sym_size(const char *name)
 
 /* ---- memory ------------------------------------------------------------------ */
 
-static int64_t insn_dist(uint64_t a, uint64_t b)
+static __attribute__((unused)) int64_t insn_dist(uint64_t a, uint64_t b)
 {
 	return a > b ? (int64_t)(a - b) : (int64_t)(b - a);
 }
 
-static uint8_t *insn_map_at(uint64_t hint, size_t len)
+static __attribute__((unused)) uint8_t *insn_map_at(uint64_t hint, size_t len)
 {
 	void *p = mmap((void *)hint, len, PROT_READ | PROT_WRITE | PROT_EXEC,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
@@ -84,7 +85,7 @@ static uint8_t *insn_map_at(uint64_t hint, size_t len)
 }
 
 /* RWX memory within 1 GiB of @near (so within ±2 GiB of all the test's code and data). */
-static uint8_t *insn_map_near(uint64_t near, size_t len)
+static __attribute__((unused)) uint8_t *insn_map_near(uint64_t near, size_t len)
 {
 	for (uint64_t step = 64 << 20; step < (1ULL << 30); step += 64 << 20) {
 		uint8_t *p = insn_map_at((near - step) & ~0xfffULL, len);
@@ -98,7 +99,7 @@ static uint8_t *insn_map_near(uint64_t near, size_t len)
 }
 
 /* RWX memory at least 8 GiB from @far (out of rel32 reach of everything in the binary). */
-static uint8_t *insn_map_far(uint64_t far, size_t len)
+static __attribute__((unused)) uint8_t *insn_map_far(uint64_t far, size_t len)
 {
 	for (uint64_t d = 8ULL << 30; d < (64ULL << 30); d += 4ULL << 30) {
 		uint8_t *p = NULL;
@@ -113,7 +114,7 @@ static uint8_t *insn_map_far(uint64_t far, size_t len)
 	return NULL;
 }
 
-static int insn_text_writable(const void *addr, size_t len)
+static __attribute__((unused)) int insn_text_writable(const void *addr, size_t len)
 {
 	uintptr_t lo = (uintptr_t)addr & ~0xfffUL;
 	uintptr_t hi = ((uintptr_t)addr + len + 0xfff) & ~0xfffUL;
@@ -144,13 +145,13 @@ static volatile int try_active;
 static volatile int try_sig;
 static volatile uint64_t try_ip;
 
-static int plain_store8(uint64_t addr, uint64_t val)
+static __attribute__((unused)) int plain_store8(uint64_t addr, uint64_t val)
 {
 	*(uint64_t *)addr = val;
 	return 0;
 }
 
-static void on_trap(int sig, siginfo_t *si, void *ucv)
+static __attribute__((unused)) void on_trap(int sig, siginfo_t *si, void *ucv)
 {
 	struct xol_regs regs;
 	uint64_t site;
@@ -196,7 +197,7 @@ stray:
 	abort();
 }
 
-static void on_crash(int sig, siginfo_t *si, void *ucv)
+static __attribute__((unused)) void on_crash(int sig, siginfo_t *si, void *ucv)
 {
 	(void)si;
 	if (!try_active) {
@@ -208,7 +209,7 @@ static void on_crash(int sig, siginfo_t *si, void *ucv)
 	siglongjmp(try_env, 1);
 }
 
-static void insn_harness_init(void)
+static __attribute__((unused)) void insn_harness_init(void)
 {
 	struct sigaction sa = { .sa_flags = SA_SIGINFO | SA_NODEFER };
 	static char altstack[65536];
@@ -222,9 +223,10 @@ static void insn_harness_init(void)
 	sigaction(SIGSEGV, &sa, NULL);
 	sigaction(SIGILL, &sa, NULL);
 	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);	/* a relocation gone wrong may loop */
 }
 
-static void trap_arm(const struct arch_insn *ai, uint64_t slot, enum trap_mode mode)
+static __attribute__((unused)) void trap_arm(const struct arch_insn *ai, uint64_t slot, enum trap_mode mode)
 {
 	trap.site = ai->addr;
 	trap.ai = ai;
@@ -235,7 +237,7 @@ static void trap_arm(const struct arch_insn *ai, uint64_t slot, enum trap_mode m
 	*(volatile uint8_t *)ai->addr = ARCH_BREAKPOINT_INSN;
 }
 
-static void trap_disarm(void)
+static __attribute__((unused)) void trap_disarm(void)
 {
 	*(volatile uint8_t *)trap.site = trap.saved;
 	trap.ai = NULL;
@@ -248,17 +250,107 @@ static void trap_disarm(void)
  */
 #define TRY(expr)                                                               \
 	({                                                                      \
-		int r_ = 0;                                                     \
+		volatile int r_ = 0;                                            \
 		try_sig = 0;                                                    \
 		if (sigsetjmp(try_env, 1) == 0) {                               \
 			try_active = 1;                                         \
+			alarm(10);                                              \
 			expr;                                                   \
+			alarm(0);                                               \
 			try_active = 0;                                         \
 		} else {                                                        \
+			alarm(0);                                               \
 			try_active = 0;                                         \
 			r_ = try_sig;                                           \
 		}                                                               \
 		r_;                                                             \
 	})
+
+/* ---- a register-exact run of a piece of code --------------------------- */
+
+/* Every general register but rsp, and the flags: in before, out after. */
+struct blk_state {
+	uint64_t ax, bx, cx, dx, si, di, bp, r8, r9, r10, r11, r12, r13, r14, r15, flags;
+};
+
+/*
+ * xol_run_block(st, entry): load every register and the flags from *st,
+ * call entry, store every register and the flags back into *st.
+ *
+ * rb_block mixes registers and flags, keeps values in its red zone across
+ * instructions (-8, -16 and -128(%rsp)), reads memory rip-relatively, takes
+ * a forward jcc and calls a helper: whatever runs at one of its
+ * instructions must leave all of it exactly as it was.
+ */
+void xol_run_block(struct blk_state *st, const void *entry);
+void rb_block(void);
+extern const char rb_block_end[];
+extern long g_rb;
+
+__asm__(
+	"	.text\n"
+	"	.globl xol_run_block\n"
+	"	.type xol_run_block,@function\n"
+	"xol_run_block:\n"
+	"	push %rbp\n	push %rbx\n	push %r12\n	push %r13\n	push %r14\n	push %r15\n"
+	"	push %rdi\n"
+	"	push %rsi\n"
+	/* the block's red zone: the same bytes for a run that enters mid-way */
+	"	lea -144(%rsp),%rax\n"
+	"	mov $18,%ecx\n"
+	"1:	movq $0x3c3c3c3c,(%rax)\n"
+	"	add $8,%rax\n"
+	"	loop 1b\n"
+	"	mov 0(%rdi),%rax\n	mov 8(%rdi),%rbx\n	mov 16(%rdi),%rcx\n	mov 24(%rdi),%rdx\n"
+	"	mov 32(%rdi),%rsi\n	mov 48(%rdi),%rbp\n	mov 56(%rdi),%r8\n	mov 64(%rdi),%r9\n"
+	"	mov 72(%rdi),%r10\n	mov 80(%rdi),%r11\n	mov 88(%rdi),%r12\n	mov 96(%rdi),%r13\n"
+	"	mov 104(%rdi),%r14\n	mov 112(%rdi),%r15\n"
+	"	push 120(%rdi)\n	popfq\n"
+	"	mov 40(%rdi),%rdi\n"
+	"	call *(%rsp)\n"
+	"	push %rdi\n"
+	"	mov 16(%rsp),%rdi\n"
+	"	mov %rax,0(%rdi)\n	mov %rbx,8(%rdi)\n	mov %rcx,16(%rdi)\n	mov %rdx,24(%rdi)\n"
+	"	mov %rsi,32(%rdi)\n	mov %rbp,48(%rdi)\n	mov %r8,56(%rdi)\n	mov %r9,64(%rdi)\n"
+	"	mov %r10,72(%rdi)\n	mov %r11,80(%rdi)\n	mov %r12,88(%rdi)\n	mov %r13,96(%rdi)\n"
+	"	mov %r14,104(%rdi)\n	mov %r15,112(%rdi)\n"
+	"	pushfq\n	pop 120(%rdi)\n"
+	"	pop 40(%rdi)\n"
+	"	cld\n"
+	"	add $16,%rsp\n"
+	"	pop %r15\n	pop %r14\n	pop %r13\n	pop %r12\n	pop %rbx\n	pop %rbp\n"
+	"	ret\n"
+	"	.size xol_run_block,.-xol_run_block\n"
+
+	"rb_helper:\n"
+	"	lea 0x77(%rax,%rdx),%rax\n"
+	"	ret\n"
+
+	"	.globl rb_block\n"
+	"	.type rb_block,@function\n"
+	"rb_block:\n"
+	"	mov %rax,-8(%rsp)\n"
+	"	mov %rbx,-16(%rsp)\n"
+	"	mov %rcx,-128(%rsp)\n"
+	"	inc %rdx\n"
+	"	nop\n"
+	"	add %r8,%r9\n"
+	"	xor g_rb(%rip),%r10\n"
+	"	adc %r11,%r12\n"
+	"	cmovz %r13,%r14\n"
+	"	jc 1f\n"
+	"	not %rbp\n"
+	"1:	mov -8(%rsp),%r15\n"
+	"	add -16(%rsp),%rsi\n"
+	"	sub -128(%rsp),%rdi\n"
+	"	lea 0x11(%rbx,%rax,2),%rbx\n"
+	"	bswap %rax\n"
+	"	call rb_helper\n"
+	"	rol $3,%rcx\n"
+	"	nopl 0(%rax)\n"
+	"	ret\n"
+	"	.globl rb_block_end\n"
+	"rb_block_end:\n"
+	"	.size rb_block,.-rb_block\n");
 
 #endif

@@ -2,10 +2,12 @@
 /*
  * libc-calls: known numbers of calls into libc, between two markers.
  *
- *   libc-calls where    one line per function: NAME FILE OFFSET SYMBOL, the
- *                       file offset of the code that really runs when this
- *                       program calls NAME (IFUNCs resolved: memcpy is some
- *                       __memmove_*), the SYMBOL dladdr() names for it
+ *   libc-calls where    one line per function (malloc, free, memcpy,
+ *                       clock_gettime, fork, write): NAME FILE OFFSET SYMBOL,
+ *                       the file offset of the code that really runs when
+ *                       this program calls NAME (IFUNCs resolved: memcpy is
+ *                       some __memmove_*), and the SYMBOL dladdr() names for
+ *                       it ("?" for a local one)
  *   libc-calls N        mark_begin(), then N rounds of malloc, memcpy,
  *                       clock_gettime and free, then mark_end(); prints the
  *                       counts it made, one "NAME=COUNT" per line
@@ -22,11 +24,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static void *(*volatile do_malloc)(size_t) = malloc;
 static void (*volatile do_free)(void *) = free;
 static void *(*volatile do_memcpy)(void *, const void *, size_t) = memcpy;
 static int (*volatile do_clock_gettime)(clockid_t, struct timespec *) = clock_gettime;
+static pid_t (*volatile do_fork)(void) = fork;
+static ssize_t (*volatile do_write)(int, const void *, size_t) = write;
 
 __attribute__((noinline)) void mark_begin(void)
 {
@@ -95,7 +100,8 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "where"))
 		return where("malloc", (void *)do_malloc) | where("free", (void *)do_free) |
 		       where("memcpy", (void *)do_memcpy) |
-		       where("clock_gettime", (void *)do_clock_gettime);
+		       where("clock_gettime", (void *)do_clock_gettime) |
+		       where("fork", (void *)do_fork) | where("write", (void *)do_write);
 
 	n = argc > 1 ? atol(argv[1]) : 1000;
 	mark_begin();

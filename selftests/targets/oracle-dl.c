@@ -4,9 +4,9 @@
  * dlclose()s it, and does it all again.
  *
  * `oracle-dl [N1 N2]` (default 3 2): plugin_op is called N1 times in the
- * first load and N2 times in the second, plugin_word twice as often.  Each load
- * prints "plugin base 0x..." (where the library was mapped), so that tests
- * can name addresses inside it whatever the mapping.
+ * first load and N2 times in the second, plugin_word twice as often.  Each
+ * load prints "libxolplugin.so base 0x..." (where it was mapped), so that
+ * tests can name addresses inside it wherever it is mapped.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -29,7 +29,7 @@ static int run(const char *path, int calls, int first)
 		fprintf(stderr, "oracle-dl: %s\n", dlerror());
 		exit(1);
 	}
-	printf("plugin base %#lx\n", (unsigned long)lm->l_addr);
+	printf("%s base %#lx\n", strrchr(path, '/') + 1, (unsigned long)lm->l_addr);
 	op = (int (*)(int, const char *))dlsym(h, "plugin_op");
 	word = (const char *(*)(unsigned))dlsym(h, "plugin_word");
 	for (int i = 0; i < calls; i++)

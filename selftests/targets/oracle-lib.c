@@ -2,8 +2,11 @@
 /*
  * oracle-lib: calls into libxoltarget.so (found through rpath $ORIGIN).
  * `oracle-lib [ROUNDS]` (default 3): lib_sum, lib_label and lib_scale are
- * each called ROUNDS times; the results are printed at the end.
+ * each called ROUNDS times; the results are printed at the end, after
+ * "libxoltarget.so base 0x..." (where the library is mapped).
  */
+#define _GNU_SOURCE
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -31,6 +34,10 @@ int main(int argc, char **argv)
 			len++;
 		scale += lib_scale(&p, i + 1);
 	}
+	Dl_info info;
+
+	if (dladdr((void *)lib_sum, &info))
+		printf("libxoltarget.so base %#lx\n", (unsigned long)info.dli_fbase);
 	printf("lib_sum calls=%d sum=%ld\n", rounds, sum);
 	printf("lib_label calls=%d len=%d\n", rounds, len);
 	printf("lib_scale calls=%d sum=%ld\n", rounds, scale);

@@ -187,7 +187,8 @@ static void note(int fn, long v)
 	sums[fn] += v;
 }
 
-static void round_of_calls(int i)
+/* Out of line: return probes see return addresses inside it. */
+static __attribute__((noinline)) void round_of_calls(int i)
 {
 	struct rec local = g_rec[i & 1];	/* on the stack: a pointer probes see the same */
 

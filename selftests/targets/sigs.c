@@ -13,6 +13,9 @@
  *   sigs ignore           SIGTRAP ignored: raise(SIGTRAP) does nothing, and an
  *                         int3 of its own then kills the program (the kernel
  *                         does not let a trap be ignored)
+ *   sigs overflow         a thread with a 128k stack recurses until it
+ *                         overflows; its SIGSEGV handler (SA_ONSTACK) runs
+ *                         on an alternate signal stack and siglongjmps out
  *   sigs default KIND     no handler at all; KIND is null, bus, trap or int3:
  *                         the program dies of that signal
  *
@@ -24,6 +27,7 @@
  * victim() and on the handlers must match.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -102,6 +106,8 @@ static const char *code_name(int sig, int code)
 	}
 	if (sig == SIGSEGV && code == SEGV_MAPERR)
 		return "SEGV_MAPERR";
+	if (sig == SIGSEGV && code == SEGV_ACCERR)
+		return "SEGV_ACCERR";
 	if (sig == SIGBUS && code == BUS_ADRERR)
 		return "BUS_ADRERR";
 	return "?";
@@ -180,6 +186,44 @@ static void install_signal(int sig)
 	show(sig, &old, (void *)on_signal_plain);
 }
 
+static volatile int depth_reached, depth_limit = 1 << 30;
+
+__attribute__((noinline)) int recurse(int depth)
+{
+	volatile char pad[256];
+
+	pad[0] = (char)depth;
+	depth_reached = depth;
+	if (depth == depth_limit) /* never: the stack ends first */
+		return 0;
+	return recurse(depth + 1) + pad[0];
+}
+
+static void *overflow_thread(void *arg)
+{
+	stack_t ss = { .ss_size = 64 * 1024 };
+	struct sigaction sa = { 0 }, old;
+
+	(void)arg;
+	ss.ss_sp = malloc(ss.ss_size);
+	if (!ss.ss_sp || sigaltstack(&ss, NULL))
+		return "sigaltstack failed";
+	sa.sa_sigaction = on_signal_info;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, &old);
+	show(SIGSEGV, &old, (void *)on_signal_info);
+	if (!sigsetjmp(env, 1)) {
+		can_jump = 1;
+		recurse(0);
+		return "recursion returned";
+	}
+	printf("stack overflow: jumped back, SIG%s %s, at a depth %s 100\n",
+	       sigabbrev_np(seen_sig), code_name(seen_sig, seen_code),
+	       depth_reached > 100 ? "over" : "under");
+	return NULL;
+}
+
 static void all_steps(void)
 {
 	step("null dereference", NULL_DEREF, NULL);
@@ -244,6 +288,18 @@ int main(int argc, char **argv)
 		signal(SIGTRAP, SIG_IGN);
 		step("raise(SIGTRAP), ignored", RAISE_TRAP, NULL);
 		step("int3, ignored", INT3, NULL);
+	} else if (!strcmp(mode, "overflow")) {
+		pthread_attr_t attr;
+		pthread_t th;
+		void *err;
+		pthread_attr_init(&attr);
+		pthread_attr_setstacksize(&attr, 128 * 1024);
+		if (pthread_create(&th, &attr, overflow_thread, NULL) || pthread_join(th, &err))
+			return 2;
+		if (err) {
+			printf("%s\n", (char *)err);
+			return 1;
+		}
 	} else if (!strcmp(mode, "default") && argc > 2) {
 		const char *k = argv[2];
 		step(k, !strcmp(k, "null") ? NULL_DEREF : !strcmp(k, "bus") ? BUS_READ :

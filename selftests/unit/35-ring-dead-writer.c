@@ -141,6 +141,7 @@ static void thread_dies(void)
 	if (write(go[1], "g", 1) != 1)
 		return;
 	waitpid(pid, NULL, 0);
+	close(ready[0]), close(ready[1]), close(go[0]), close(go[1]);
 	ring_region_destroy(r);
 }
 
@@ -167,7 +168,7 @@ static void process_killed(const char *what, int liveness, unsigned nr_exclusive
 		.buffer_size = 2 * RING_SIZE_MIN, .nr_exclusive = nr_exclusive, .nr_shared = 1,
 		.stall_ms = STALL_MS,
 	};
-	int ready[2];
+	int ready[2], inner[2];
 	struct tally t = { 0 };
 	struct ring_region *r;
 	double t0, took;
@@ -176,14 +177,14 @@ static void process_killed(const char *what, int liveness, unsigned nr_exclusive
 	char c;
 
 	ring_region_create(&o, &r);
-	if (pipe(ready))
+	if (pipe(ready) || pipe(inner))
 		return;
 	hang_exclusive = nr_exclusive;
 	pid = fork();
 	if (!pid) {
 		ring_attach(ring_region_fd(r), getpid(), &child_a);
-		pthread_create(&th, NULL, reserve_and_hang, &ready[1]);
-		if (read(ready[0], &c, 1) != 1)
+		pthread_create(&th, NULL, reserve_and_hang, &inner[1]);
+		if (read(inner[0], &c, 1) != 1)
 			_exit(1);
 		if (!hang_exclusive)
 			put(ring_claim(child_a, gettid()), 7, 3); /* behind the open record */
@@ -194,7 +195,7 @@ static void process_killed(const char *what, int liveness, unsigned nr_exclusive
 	}
 	if (liveness)
 		ring_region_set_pid(r, pid);
-	if (read(ready[0], &c, 1) != 1 || read(ready[0], &c, 1) != 1)
+	if (read(ready[0], &c, 1) != 1)
 		return;
 
 	t0 = now_ms();
@@ -232,6 +233,7 @@ static void process_killed(const char *what, int liveness, unsigned nr_exclusive
 			ok(t.busy == 1 && t.by_type[99] == 1,
 			   "%s: RING_DRAIN_ABANDONED shows it, header intact, RING_F_BUSY set", what);
 	}
+	close(ready[0]), close(ready[1]), close(inner[0]), close(inner[1]);
 	ring_region_destroy(r);
 }
 

@@ -31,8 +31,8 @@ static void usage(FILE *out)
 		"usage: xol events [-e DEF]... [--probe-file FILE|-]... [--format GRP/EVENT]...\n"
 		"\n"
 		"  -e, --event DEF         apply DEF as one write to uprobe_events\n"
-		"  -f, --probe-file FILE   apply FILE (- for stdin) as one write\n"
-		"  -F, --format GRP/EVENT  print the event's format file instead of the listing\n"
+		"  -F, --probe-file FILE   apply FILE (- for stdin) as one write\n"
+		"      --format GRP/EVENT  print the event's format file instead of the listing\n"
 		"  -h, --help              show this help\n"
 		"\n"
 		"See Documentation/xol-events.md.\n");
@@ -110,8 +110,8 @@ int cmd_events(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "event", required_argument, NULL, 'e' },
-		{ "probe-file", required_argument, NULL, 'f' },
-		{ "format", required_argument, NULL, 'F' },
+		{ "probe-file", required_argument, NULL, 'F' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -128,15 +128,15 @@ int cmd_events(int argc, char **argv)
 		fprintf(stderr, "xol events: out of memory\n");
 		goto out;
 	}
-	while ((c = getopt_long(argc, argv, "+e:f:F:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+e:F:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			writes[nwrites++].text = optarg;
 			break;
-		case 'f':
+		case 'F':
 			writes[nwrites++].file = optarg;
 			break;
-		case 'F':
+		case 'f':
 			formats[nformats++] = optarg;
 			break;
 		case 'h':
