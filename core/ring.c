@@ -178,22 +178,33 @@ static void writer_setup(struct ring_agent *ag, struct ring_writer *w, uint32_t 
 struct ring_writer *ring_claim(struct ring_attach *a, uint32_t tid)
 {
 	struct ring_agent *ag = a->agent;
-	uint32_t n = __atomic_load_n(&ag->nr_writers, __ATOMIC_RELAXED), nr_excl, i, expected;
+	uint32_t n, nr_excl, i, expected;
 	struct ring_writer *w = NULL;
 
+	/*
+	 * Relaxed: set before any thread could call us, cleared by
+	 * ring_detach; a stale non-zero only lets one more claim into a region
+	 * that is being let go, which is harmless.
+	 */
+	n = __atomic_load_n(&ag->nr_writers, __ATOMIC_RELAXED);
 	if (!tid || !n)
 		return &ring_dead_writer;
 	for (i = 0; i < n && !w; i++) {
 		struct ring_writer *s = &ag->w[((uint64_t)tid + i) % n];
 
 		expected = 0;
-		/* C1: pairs with C2 in ring_release; the slot's last thread is done with it. */
+		/*
+		 * C1: pairs with C2 in ring_release; the slot's last thread is
+		 * done with it.  The relaxed look first keeps the scan from
+		 * writing every line it passes.
+		 */
 		if (!__atomic_load_n(&s->tid, __ATOMIC_RELAXED) &&
 		    __atomic_compare_exchange_n(&s->tid, &expected, tid, 0, __ATOMIC_ACQUIRE,
 						__ATOMIC_RELAXED))
 			w = s;
 	}
 	if (!w) {
+		/* Counters in the region header: relaxed, nothing is published through them. */
 		__atomic_fetch_add(&ag->hdr->failed_claims, 1, __ATOMIC_RELAXED);
 		return &ring_dead_writer;
 	}
@@ -250,6 +261,36 @@ void ring_release(struct ring_writer *w)
 	w->data = NULL;
 	/* C2: pairs with C1 in ring_claim; the slot may now go to another thread. */
 	__atomic_store_n(&w->tid, 0, __ATOMIC_RELEASE);
+}
+
+unsigned ring_reap_writers(struct ring_attach *a)
+{
+	struct ring_agent *ag = a->agent;
+	uint32_t i, n = __atomic_load_n(&ag->nr_writers, __ATOMIC_RELAXED);
+	unsigned freed = 0;
+
+	for (i = 0; i < n; i++) {
+		struct ring_writer *w = &ag->w[i];
+		/*
+		 * Acquire, for a tid stored by a claim.  The slot's other fields
+		 * were written by a thread that has exited by the time the
+		 * kernel says ESRCH: nothing of it is still in flight.
+		 */
+		uint32_t tid = __atomic_load_n(&w->tid, __ATOMIC_ACQUIRE);
+
+		if (!tid || tgkill(ag->pid, tid, 0) == 0 || errno != ESRCH)
+			continue;
+		/*
+		 * The thread is gone and nobody else takes a claimed slot: what
+		 * ring_release would have done.  A shared ring's open record is
+		 * left to the collector, which counts it abandoned.
+		 */
+		if (w->kind == RING_SHARED)
+			w->open = NULL;
+		ring_release(w);
+		freed++;
+	}
+	return freed;
 }
 
 void ring_detach(struct ring_attach *a)
@@ -381,8 +422,11 @@ int ring_region_create(const struct ring_region_opts *o, struct ring_region **ou
 	r->ctl = (struct ring_ctl *)(base + RING_CTL_OFFSET);
 	for (i = 0; i < nr; i++)
 		r->ctl[i].kind = i < d.nr_exclusive ? RING_EXCLUSIVE : RING_SHARED;
-	/* Last: an agent that sees the magic sees a complete header. */
-	__atomic_store_n(&hdr->magic, RING_MAGIC, __ATOMIC_RELEASE);
+	/*
+	 * Last.  No pairing needed: the agent maps the region only after it
+	 * received the fd, which orders it after all of this.
+	 */
+	hdr->magic = RING_MAGIC;
 
 	r->fd = fd;
 	r->base = base;
@@ -546,7 +590,7 @@ static long drain_ring(struct ring_region *r, unsigned i, ring_record_fn *fn, vo
 	int shared = i >= r->nr_rings - r->nr_shared, final = flags & RING_DRAIN_FINAL;
 	long n = 0;
 
-	lost = __atomic_load_n(&ctl->lost, __ATOMIC_RELAXED);
+	lost = __atomic_load_n(&ctl->lost, __ATOMIC_RELAXED); /* a counter: relaxed */
 	if (lost != rs->lost_seen) {
 		rs->lost_seen = lost;
 		r->last_lost = 1;
@@ -651,7 +695,10 @@ long ring_drain(struct ring_region *r, ring_record_fn *fn, void *ctx, unsigned f
 	int stop = 0;
 	uint32_t i;
 
-	/* A thread that found no free ring: maybe one is held by a dead thread. */
+	/*
+	 * A thread that found no free ring: maybe one is held by a dead
+	 * thread.  Counters: relaxed.
+	 */
 	claims = __atomic_load_n(&r->hdr->shared_claims, __ATOMIC_RELAXED) +
 		 __atomic_load_n(&r->hdr->failed_claims, __ATOMIC_RELAXED);
 	if (claims != r->claims_seen) {
@@ -694,7 +741,7 @@ void ring_stats(const struct ring_region *r, unsigned i, struct ring_stats *st)
 	rs = &r->rs[i];
 	st->records = rs->records;
 	st->bytes = rs->bytes;
-	st->lost = __atomic_load_n(&r->ctl[i].lost, __ATOMIC_RELAXED);
+	st->lost = __atomic_load_n(&r->ctl[i].lost, __ATOMIC_RELAXED); /* counters: relaxed */
 	st->abandoned = rs->abandoned;
 	st->corrupt = rs->corrupt;
 	st->peak = rs->peak;
@@ -714,7 +761,7 @@ unsigned ring_reap(struct ring_region *r)
 	uint32_t i;
 
 	for (i = 0; i < r->nr_rings - r->nr_shared; i++) {
-		uint32_t owner = __atomic_load_n(&r->ctl[i].owner, __ATOMIC_RELAXED);
+		uint32_t owner = __atomic_load_n(&r->ctl[i].owner, __ATOMIC_RELAXED); /* the CAS decides */
 
 		/*
 		 * C2: pairs with C1 in ring_claim.  The owner is dead, so a

@@ -27,9 +27,9 @@
  * exactly one writer: reserve is arithmetic on the writer's own cache line,
  * commit is one release store, per-thread order is free, and a writer that
  * dies between reserve and commit has published nothing, so it can never
- * stall the reader.  The price is memory per thread; the shared rings cap it
- * (a process with more threads than rings degrades to the per-CPU-like
- * multi-producer path instead of losing records).
+ * stall the reader.  The price is memory per thread; the collector fixes N,
+ * and threads beyond the exclusive rings fall back to the shared ones (the
+ * per-CPU-like multi-producer path) instead of losing records.
  *
  * Records
  * -------
@@ -108,17 +108,36 @@
  * which maps anonymous memory over the parent's region without storing a
  * byte into it, and attaches the new region the collector sends.
  *
+ * The child's thread may still be inside a hit (fork from a signal handler
+ * that interrupted one).  Its commit does nothing (the wiped writer has no
+ * ring), and its late payload stores land in the anonymous memory provided
+ * the engine detaches in its pthread_atfork child handler, which runs before
+ * fork returns in the child.
+ *
+ * Trust
+ * -----
+ * The region is writable by the traced process, which may be buggy; the
+ * collector must not crash or loop because of it.  The memfd is sealed
+ * against resizing (no SIGBUS), the reader keeps its own copy of the
+ * geometry and of tail (the shared tail is only ever stored), reads each
+ * commit word once, accepts a record only if it lies inside the ring and
+ * below head, never adopts a misaligned head, and on bad framing counts the
+ * bytes up to head as `corrupt` and starts again from head (always a record
+ * boundary).  Payloads are handed to the callback with a validated length;
+ * their content is the target's business.  The agent, for its part, checks
+ * the geometry once at attach and uses only its private copy.
+ *
  * Waking the collector
  * --------------------
  * The collector polls: ring_wait() sleeps between wait_min_us and
- * wait_max_us, halving the interval when a ring was over 1/8 full or lost
- * records, doubling it when the drain found nothing, and not sleeping at all
- * after a drain that found a ring over half full.  Writers pay nothing.  A
- * futex wake would react faster to bursts, but it is a syscall on the hit
- * path (forbidden: a probe on a syscall wrapper or in a signal handler must
- * still work) and needs a shared "reader sleeping" flag that every commit
- * would have to read; sizing the rings for wait_max_us of peak rate is the
- * cheaper answer.
+ * wait_max_us, halving the interval after a drain that took more than 1/8
+ * of a ring or saw new drops, doubling it after a drain that found nothing,
+ * and not sleeping at all after one that took more than half a ring.
+ * Writers pay nothing.  A futex wake would react faster to bursts, but it is
+ * a syscall on the hit path (forbidden: a probe on a syscall wrapper or in a
+ * signal handler must still work) and needs a "reader sleeping" flag that
+ * commits would have to read; sizing the rings for wait_max_us at peak rate
+ * is the cheaper answer.
  *
  * Memory ordering, all in one place (each site repeats its pairing):
  *   W1 commit, exclusive: store-release head      ↔ R1 load-acquire head
@@ -136,7 +155,7 @@
 #error "the ring commit word assumes a little-endian layout"
 #endif
 
-#define RING_MAGIC       0x31474e494c4f58ULL /* "XOLING1" */
+#define RING_MAGIC       0x31474e49524c4f58ULL /* "XOLRING1" */
 #define RING_VERSION     1u
 #define RING_HDR_SIZE    32u
 #define RING_PAYLOAD_MAX 4096u /* a kernel trace record is at most one page */
@@ -267,6 +286,14 @@ struct ring_writer *ring_claim(struct ring_attach *a, uint32_t tid);
 void ring_release(struct ring_writer *w);
 
 /*
+ * ring_reap_writers - free the writer slots (and exclusive rings) of
+ * threads that exited without ring_release (a raw exit syscall).  For the
+ * agent's control thread, not the hit path: it asks the kernel about each
+ * thread.  Returns how many it freed.
+ */
+unsigned ring_reap_writers(struct ring_attach *a);
+
+/*
  * ring_detach - stop using the region without storing a byte into it: the
  * mapping is replaced by private anonymous memory, so a late store from a
  * thread still inside a hit lands nowhere.  The way out for a forked child
@@ -339,7 +366,11 @@ static inline struct ring_rec *__ring_place(struct ring_writer *w, uint64_t pos,
 	return rec;
 }
 
-/* Owner-only counter in shared memory: relaxed atomics keep the reader's loads race-free. */
+/*
+ * A counter, so relaxed: nothing is published through it.  The exclusive
+ * owner is its only writer and needs no lock prefix; atomics keep the
+ * reader's loads race-free.
+ */
 static inline void __ring_count_lost(struct ring_writer *w)
 {
 	if (w->kind == RING_SHARED)
@@ -379,6 +410,7 @@ __ring_reserve_slow(struct ring_writer *w, uint16_t type, uint32_t len, uint64_t
 		return rec;
 	}
 
+	/* Relaxed: a guess for the CAS below, which checks it. */
 	pos = __atomic_load_n(&ctl->head, __ATOMIC_RELAXED);
 	for (;;) {
 		/*
@@ -441,7 +473,7 @@ static inline void ring_commit(struct ring_writer *w, struct ring_rec *rec)
 		w->head = w->pend;
 	} else if (w->kind == RING_SHARED) {
 		/* W2: pairs with R2; payload visible before the word loses BUSY. */
-		uint64_t word = __atomic_load_n(&rec->word, __ATOMIC_RELAXED);
+		uint64_t word = __atomic_load_n(&rec->word, __ATOMIC_RELAXED); /* our own store */
 
 		__atomic_store_n(&rec->word, word & ~((uint64_t)RING_F_BUSY << 48), __ATOMIC_RELEASE);
 		w->open = NULL;
@@ -489,9 +521,9 @@ static inline void ring_copy(void *dst, const void *src, size_t n)
 struct ring_region;
 
 struct ring_region_opts {
-	uint64_t buffer_size; /* bytes of ring data in all; default 8 MiB */
-	uint32_t nr_exclusive; /* default 16 */
-	uint32_t nr_shared;    /* default 1; 0 is allowed when nr_exclusive > 0 */
+	uint64_t buffer_size;  /* bytes of ring data in all; default 8 MiB */
+	uint32_t nr_exclusive; /* both 0: 16 exclusive and 1 shared */
+	uint32_t nr_shared;    /* 0 is allowed: then threads beyond the exclusive rings get none */
 	uint32_t nr_writers;   /* threads the agent serves at once; default 1024 */
 	pid_t pid;             /* the traced process, for liveness checks; 0: none */
 	uint32_t stall_ms;     /* a BUSY record this old gets its writer checked; default 100 */

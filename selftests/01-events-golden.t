@@ -71,4 +71,16 @@ for my $i (0 .. $#bad) {
 	}
 }
 
+# The command itself: what reading an empty uprobe_events and a missing
+# format file give.
+{
+	my $out = `$xol events 2>&1`;
+	ok($? == 0 && $out eq '', 'no definitions: an empty listing, exit status 0');
+	my @err = `$xol events -e 'p:xoltest/a /bin/sh:0x10' --format xoltest/none 2>&1 >/dev/null`;
+	my $st = $? >> 8;
+	my $stdout = `$xol events -e 'p:xoltest/a /bin/sh:0x10' --format xoltest/none 2>/dev/null`;
+	ok($st == 1 && @err == 1 && $stdout eq '', 'the format of a missing event: exit 1, one line on stderr')
+		or diag("exit $st, stderr: @err, stdout: $stdout");
+}
+
 done_testing();

@@ -99,7 +99,7 @@ for my $case (['spin 150', 'spin', 'tick', ' i=%di', 150],
 
 	# The program, now ours: is the probe gone from its code while it runs on?
 	my $byte;
-	for (1 .. 50) {
+	for (1 .. 300) {
 		$byte = peek($pid, $hit->{ip}) if $hit;
 		last if !defined $byte || $byte == $want;
 		sleep 0.01;

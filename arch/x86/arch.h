@@ -47,7 +47,15 @@
  *
  * Every error is 0 or -errno.  Refusals are -ENOTSUP with a static,
  * human-readable reason in ->reason; show it with the address and
- * arch_insn_text().
+ * arch_insn_text().  What x86 refuses (the table in insn.c gives the
+ * reason for each): undecodable or truncated bytes; int3, int1, int N
+ * (but int $0x80), ud0/1/2 (signals by design: out of line they would
+ * report the slot's address); privileged, I/O and hypervisor
+ * instructions (they fault in user mode anyway); sysenter, sysret, iret,
+ * far call/jmp/ret (they do not return to the next instruction or change
+ * CS); xbegin; relative branches with a 66 prefix; eip-relative operands;
+ * call *%rsp.  Everything else runs out of line, the slot rewriting
+ * whatever depends on where the instruction is.
  */
 
 #define ARCH_BREAKPOINT_INSN	0xcc	/* int3 */
@@ -144,14 +152,24 @@ int arch_prepare_slot(const struct arch_insn *ai, uint8_t *buf, size_t size,
  *	tramp = xolarea_alloc(ARCH_TRAMPOLINE_BYTES within ARCH_JUMP_REACH of site)
  *	arch_prepare_trampoline(&j, buf, size, tramp, handler, probe)
  *	arch_jump_bytes(jmp, site, tramp)
- *	text poke: int3 at site, sync, jmp[1..4] (+ int3 over the rest of j.len), sync, jmp[0]
- *	threads stopped at site < ip < site + j.len: ip = arch_map_displaced_ip(&j, tramp, ip)
- *	a SIGTRAP at the site while poking: run the handler, then resume at
- *		arch_map_displaced_ip(&j, tramp, site)
+ *	text poke: int3 at site, sync, jmp[1..4] + ARCH_BREAKPOINT_INSN over
+ *		site + 5 .. site + j.len, sync, jmp[0]
+ *
+ * Pass the original bytes (not ones with another probe's int3 in them).
+ * While and after poking, the agent's SIGTRAP handler maps any int3 hit
+ * in [site, site + j.len): at the site itself it runs the handler, then
+ * (anywhere in the range) resumes at arch_map_displaced_ip(&j, tramp,
+ * trap address).  Threads found stopped at site < ip < site + j.len are
+ * moved to arch_map_displaced_ip() too.
  *
  * Disarm: restore the original bytes the same way; a thread whose ip is in
  * the trampoline goes to arch_unmap_displaced_ip() if that is not 0, else
- * the trampoline must stay until it has left.
+ * the trampoline must stay until it has left (with ARCH_INSN_F_MAY_BLOCK
+ * in j.flags that may be never: a syscall in the copy can sleep forever).
+ *
+ * The handler runs on the thread's stack with only the general registers
+ * and flags saved: like the rest of the hit path it must not touch vector
+ * or x87 registers (build it with -mgeneral-regs-only).
  */
 
 typedef void (*arch_handler_fn)(void *probe_ctx, struct xol_regs *regs);
@@ -197,9 +215,10 @@ int arch_check_jump_range(struct arch_jump *aj, const uint8_t *code, size_t len,
  * executable at @tramp_addr).  It skips the red zone, saves the flags and
  * every general register as a struct xol_regs (ip = site, sp = the site's
  * rsp), calls @handler(@probe_ctx, regs) on a 16-byte aligned stack with
- * the direction flag clear, restores everything (register changes made by
- * the handler are kept, ip and sp changes are not), runs the relocated
- * instructions and jumps back to site + len.
+ * the direction flag clear (vector registers are not saved), restores
+ * everything (register changes made by the handler are kept, ip and sp
+ * changes are not), runs the relocated instructions and jumps back to
+ * site + len.
  *
  * Return: bytes written (also in @aj->size), -ENOSPC, -ENOTSUP (@aj->reason).
  */

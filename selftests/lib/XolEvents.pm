@@ -566,10 +566,12 @@ sub _run_xol {
 	my @w = @$writes;
 	my $stdin;
 	$stdin = pop @w if @w && $w[-1] =~ /[\n\0]/;
-	my @argv = (xol_path(), 'events', (map { ('-e', $_) } @w),
-		    (defined $stdin ? ('--probe-file', '-') : ()), @extra);
 	$tmpdir //= tempdir(CLEANUP => 1);
 	my ($ifile, $ofile, $efile) = map { "$tmpdir/$_" } qw(stdin stdout stderr);
+	# a probe file is read from stdin, or from its path when it has a NUL
+	my $pf = defined $stdin ? ($stdin =~ /\0/ ? $ifile : '-') : undef;
+	my @argv = (xol_path(), 'events', (map { ('-e', $_) } @w),
+		    (defined $pf ? ('--probe-file', $pf) : ()), @extra);
 	open my $ifh, '>', $ifile or die "$ifile: $!\n";
 	print $ifh $stdin // '';
 	close $ifh;
@@ -597,6 +599,7 @@ sub xol_good {
 		return \%r;
 	}
 	$r{listing} = [split /\n/, $out];
+	$r{stderr} = $err;
 	$names //= [_distinct_names(@{$r{listing}})];
 	for my $n (@$names) {
 		my ($fst, $fout, $ferr) = _run_xol($writes, '--format', $n);
@@ -643,6 +646,7 @@ sub compare_good {
 	my @d;
 	push @d, "expected side failed: $exp->{error}" if $exp->{error};
 	push @d, $got->{error} if $got->{error};
+	push @d, 'stderr is not empty: ' . _esc($got->{stderr}) if length($got->{stderr} // '');
 	push @d, _diff_lines('listing', $exp->{listing}, $got->{listing});
 	my %gf = map { @$_ } @{$got->{formats}};
 	for my $f (@{$exp->{formats}}) {

@@ -200,7 +200,7 @@ sub count_by {
 # --- the kernel -------------------------------------------------------------
 
 my $T = '/sys/kernel/tracing';
-my (@ours, $group_prefix);
+my (@ours, $instance);
 
 # undef if the kernel's uprobes can be asked here (WITH: 'perf' also wants
 # perf record), else why not.
@@ -236,6 +236,8 @@ sub _kgroups {
 }
 
 sub kernel_clear {
+	rmdir $instance if $instance;
+	$instance = undef;
 	for my $n (@ours) {
 		_kwrite("-:$n\n");
 	}
@@ -304,7 +306,7 @@ sub perf_stat {
 # our own: returns the run and the instance's trace lines.
 sub tracefs_record {
 	my ($events, $cmd) = @_;
-	my $inst = "$T/instances/" . basename(scratch());
+	my $inst = $instance = "$T/instances/" . basename(scratch());
 	mkdir $inst or die "$inst: $!\n";
 	my $enable = sub {
 		my ($v) = @_;
@@ -320,6 +322,7 @@ sub tracefs_record {
 	$enable->(0);
 	my @l = grep { !/^#/ } split /\n/, slurp("$inst/trace") // '';
 	rmdir $inst;
+	$instance = undef;
 	return ($r, @l);
 }
 

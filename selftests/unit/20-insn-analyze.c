@@ -257,6 +257,25 @@ static void test_slots(void)
 		"call: push the original return address, jump");
 	slot_is("0f 05", 0x402000, 0x401000, "0f 05 48 b9 02 20 40 00 00 00 00 00 e9 f1 0f 00 00",
 		"syscall: rcx as if run in place");
+	/* indirect calls: the same operand as a jump (Zydis re-encodes), +8 on the stack */
+	slot_is("41 ff d3", 0x402000, 0x401000,
+		"ff 35 03 00 00 00 41 ff e3 03 20 40 00 00 00 00 00", "call *%r11: jmp *%r11");
+	slot_is("3e ff d0", 0x402000, 0x401000,
+		"ff 35 03 00 00 00 3e ff e0 03 20 40 00 00 00 00 00", "notrack kept");
+	slot_is("ff 14 24", 0x402000, 0x401000,
+		"ff 35 04 00 00 00 ff 64 24 08 03 20 40 00 00 00 00 00", "call *(%rsp): jmp *8(%rsp)");
+	slot_is("ff 54 24 7c", 0x402000, 0x401000,
+		"ff 35 07 00 00 00 ff a4 24 84 00 00 00 04 20 40 00 00 00 00 00",
+		"call *0x7c(%rsp): jmp *0x84(%rsp), now with a disp32");
+	slot_is("ff 14 c4", 0x402000, 0x401000,
+		"ff 35 04 00 00 00 ff 64 c4 08 03 20 40 00 00 00 00 00",
+		"call *(%rsp,%rax,8): jmp *8(%rsp,%rax,8)");
+	slot_is("64 ff 14 25 10 00 00 00", 0x402000, 0x401000,
+		"ff 35 08 00 00 00 64 ff 24 25 10 00 00 00 08 20 40 00 00 00 00 00",
+		"call *%fs:0x10: segment kept");
+	slot_is("ff 15 00 10 00 00", 0x402000, 0x401000,
+		"ff 35 06 00 00 00 ff 25 fa 1f 00 00 06 20 40 00 00 00 00 00",
+		"call *disp(%rip): jmp *disp'(%rip)");
 	/* 16 GiB away: absolute jumps */
 	slot_is("55", 0x402000, 0x400401000ULL,
 		"55 ff 25 00 00 00 00 01 20 40 00 00 00 00 00", "far slot: absolute jump back");

@@ -218,10 +218,40 @@ static void reap(void)
 	ring_region_destroy(r);
 }
 
+/* The agent's side: a dead thread's writer slot and ring, without the collector. */
+static void reap_writers(void)
+{
+	struct ring_region_opts o = { .buffer_size = 2 * RING_SIZE_MIN, .nr_exclusive = 1, .nr_shared = 1,
+				      .nr_writers = 2 };
+	struct ring_region *r;
+	struct ring_attach *a;
+	struct ring_writer *mine, *w;
+	struct ring_stats st;
+	pthread_t th;
+
+	ring_region_create(&o, &r);
+	ring_attach(ring_region_fd(r), getpid(), &a);
+	pthread_create(&th, NULL, claim_and_leave, a);
+	pthread_join(th, NULL);
+	mine = ring_claim(a, gettid());
+	is_int(mine->kind, RING_SHARED, "the only exclusive ring is held by a dead thread");
+	w = ring_claim(a, 5555557);
+	is_int(w->kind, RING_NONE, "and both writer slots are taken");
+	is_int(ring_reap_writers(a), 1, "the agent frees the dead thread's slot, not the live one's");
+	ring_stats(r, 0, &st);
+	is_int(st.owner, 0, "and its exclusive ring");
+	w = ring_claim(a, 5555558);
+	is_int(w->kind, RING_EXCLUSIVE, "both are claimed again");
+	is_int(mine->tid, gettid(), "the live thread's slot is untouched");
+	ring_unmap(a);
+	ring_region_destroy(r);
+}
+
 int main(void)
 {
 	fork_child();
 	contention();
 	reap();
+	reap_writers();
 	return done_testing();
 }
