@@ -246,17 +246,6 @@ static void arm_and_report(void)
 	send(agent.sock, &a, sizeof(a), MSG_NOSIGNAL);
 }
 
-static int make_ret_tramp(void)
-{
-	uint8_t *p = xolarea_alloc((uint64_t)&make_ret_tramp, 16);
-	uint8_t bp = ARCH_BREAKPOINT_INSN;
-
-	if (!p)
-		return -ENOMEM;
-	agent.ret_tramp = (uint64_t)p;
-	return poke_text(agent.ret_tramp, &bp, 1);
-}
-
 static void child_after_fork(void);
 static void on_link_map_change(void);
 
@@ -267,8 +256,7 @@ static int agent_start(const char *path)
 	if (err)
 		return err;
 	thread_init_main();
-	if (!agent.ret_tramp && make_ret_tramp())
-		agent.ret_tramp = 0;
+	agent.ret_tramp = (uint64_t)xol_return_trampoline;
 	err = signals_install();
 	if (err)
 		return err;

@@ -39,11 +39,13 @@ struct site {
 	uint64_t refctr_addr;    /* 0: none */
 	struct agent_event *entry[8], *ret[8];
 	unsigned nentry, nret;
-	uint8_t orig[16];        /* bytes replaced at addr */
+	uint8_t orig[32];        /* bytes replaced at addr */
 	unsigned patched;        /* how many of them */
 	bool armed;
 	struct arch_insn insn;
 	uint8_t *slot;           /* out-of-line copy (trap path) */
+	uint8_t *tramp;          /* trampoline (jump path), else NULL */
+	struct arch_jump jump;   /* what the jump displaced */
 	void (*hook)(void);      /* the agent's own site: run this instead of events */
 };
 
@@ -98,6 +100,7 @@ void thread_comm_changed(void);
 
 /* site.c */
 struct site *site_lookup(uint64_t addr);
+struct site *site_lookup_displaced(uint64_t addr);
 int sites_arm_all(void);
 void sites_disarm_all(void);
 void sites_forget_unmapped(void);
@@ -108,6 +111,9 @@ void *xolarea_alloc(uint64_t near, size_t size);
 /* hit.c */
 void hit_entry(struct site *s, struct xol_regs *regs);
 uint64_t hit_return(struct xol_regs *regs);
+uint64_t xol_return_hit(struct xol_regs *regs);
+void jump_hit(void *site, struct xol_regs *regs);
+void xol_return_trampoline(void); /* arch/x86/rettramp.S */
 
 /* signal.c */
 int signals_install(void);

@@ -161,3 +161,16 @@ uint64_t hit_return(struct xol_regs *regs)
 	}
 	return f->ret;
 }
+
+/* Called by xol_return_trampoline (arch/x86/rettramp.S). */
+uint64_t xol_return_hit(struct xol_regs *regs)
+{
+	arch_regs_set_ip(regs, (uint64_t)xol_return_trampoline);
+	return hit_return(regs);
+}
+
+/* Called by a site's jump trampoline (the jump path). */
+void jump_hit(void *site, struct xol_regs *regs)
+{
+	hit_entry(site, regs);
+}

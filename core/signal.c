@@ -138,8 +138,19 @@ static void on_trap(int sig, siginfo_t *si, void *uc)
 				s->hook();
 			if (s->nentry || s->nret)
 				hit_entry(s, &regs);
-			if (arch_emulate(&s->insn, &regs, xol_store8_safe))
+			if (s->tramp) /* a jump site caught mid-patch: its displaced copy */
+				arch_regs_set_ip(&regs, arch_map_displaced_ip(&s->jump,
+							(uint64_t)s->tramp, ip));
+			else if (arch_emulate(&s->insn, &regs, xol_store8_safe))
 				arch_regs_set_ip(&regs, (uint64_t)s->slot);
+			arch_regs_to_ucontext(uc, &regs);
+			return;
+		}
+		/* Inside the bytes a jump displaced: the same point of the copy. */
+		s = site_lookup_displaced(ip);
+		uint64_t to = s ? arch_map_displaced_ip(&s->jump, (uint64_t)s->tramp, ip) : 0;
+		if (to) {
+			arch_regs_set_ip(&regs, to);
 			arch_regs_to_ucontext(uc, &regs);
 			return;
 		}

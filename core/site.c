@@ -21,7 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/membarrier.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -227,23 +229,166 @@ static void refctr_add(uint64_t addr, int delta)
 	poke_text(addr, &v, 2);
 }
 
+/* --- live patching ------------------------------------------------------ */
+
+static struct site *jump_sites[SITE_TABLE];
+static unsigned njump_sites;
+
 /*
- * Analyse the instruction at s->addr, prepare its out-of-line slot, publish
- * the site and write the int3.  On failure @why says what and where, and
- * the site is not published (the caller frees it).
+ * Make every thread's next instruction fetch see what poke_text() wrote:
+ * each core runs a serialising instruction before it returns to user
+ * space (the kernel's text_poke_sync, from user space).
  */
-static int site_install(struct site *s, size_t avail, char *why, size_t whylen)
+static void sync_cores(void)
 {
-	const char *reason = NULL;
+	static int registered;
+
+	if (!registered)
+		registered = syscall(__NR_membarrier,
+				     MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0) ? -1 : 1;
+	if (registered > 0)
+		syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0);
+}
+
+/* Hit path: the jump site whose displaced bytes (not its first) hold @addr. */
+struct site *site_lookup_displaced(uint64_t addr)
+{
+	unsigned n = __atomic_load_n(&njump_sites, __ATOMIC_ACQUIRE);
+
+	for (unsigned i = 0; i < n; i++) {
+		struct site *s = jump_sites[i];
+		if (addr > s->addr && addr < s->addr + s->jump.len)
+			return s;
+	}
+	return NULL;
+}
+
+/*
+ * Replace the bytes at s->addr by @bytes (s->jump.len of them) while other
+ * threads run, as the kernel pokes text: int3 on the first byte, sync, the
+ * tail, sync, the first byte, sync.  A thread that reaches the site in the
+ * meantime traps and is sent to the displaced copy (signal.c); one that
+ * reaches an int3 inside the range is sent to the matching point of it.
+ */
+static int poke_live(struct site *s, const uint8_t *bytes, unsigned len)
+{
+	uint8_t bp = ARCH_BREAKPOINT_INSN;
+	int err = poke_text(s->addr, &bp, 1);
+
+	if (err)
+		return err;
+	sync_cores();
+	if (len > 1) {
+		err = poke_text(s->addr + 1, bytes + 1, len - 1);
+		if (err)
+			return err;
+		sync_cores();
+	}
+	err = poke_text(s->addr, bytes, 1);
+	sync_cores();
+	return err;
+}
+
+/*
+ * The jump path: a jmp to a trampoline that saves the registers, calls the
+ * hit handler, restores them, runs the displaced instructions and jumps
+ * back.  Only where the displaced range holds whole instructions that no
+ * branch of the function (nor of its .cold part) targets.  Returns 0, or
+ * -ENOTSUP with *reason saying why the trap path is used instead.
+ */
+static int site_jump(struct site *s, const struct wire_probe *wp, size_t avail,
+		     const char **reason)
+{
+	uint8_t buf[ARCH_TRAMPOLINE_BYTES], jmp[ARCH_JUMP_BYTES + 32];
+	uint64_t where;
+	int err;
+
+	if (!wp || (wp->flags & WIRE_PROBE_NO_JUMP)) {
+		*reason = "the jump path is off (--trap)";
+		return -ENOTSUP;
+	}
+	if (!wp->func_len) {
+		*reason = "no symbol covers the site, so the branches around it are unknown";
+		return -ENOTSUP;
+	}
+	if (arch_analyze_jump(&s->jump, s->orig, avail, s->addr)) {
+		*reason = s->jump.reason;
+		return -ENOTSUP;
+	}
+	if (arch_check_jump_range(&s->jump, (const uint8_t *)(s->foffs_base + wp->func_off),
+				  wp->func_len, s->foffs_base + wp->func_off, 0, &where) ||
+	    (wp->cold_len &&
+	     arch_check_jump_range(&s->jump, (const uint8_t *)(s->foffs_base + wp->cold_off),
+				   wp->cold_len, s->foffs_base + wp->cold_off, 0, &where))) {
+		*reason = s->jump.reason;
+		return -ENOTSUP;
+	}
+	s->tramp = xolarea_alloc(s->addr, ARCH_TRAMPOLINE_BYTES);
+	if (!s->tramp) {
+		*reason = "no room for a trampoline within reach";
+		return -ENOTSUP;
+	}
+	int n = arch_prepare_trampoline(&s->jump, buf, sizeof(buf), (uint64_t)s->tramp, jump_hit, s);
+	err = n < 0 ? n : poke_text((uint64_t)s->tramp, buf, (size_t)n);
+	if (!err)
+		err = arch_jump_bytes(jmp, s->addr, (uint64_t)s->tramp);
+	if (err) {
+		s->tramp = NULL;
+		*reason = s->jump.reason ? s->jump.reason : "the trampoline could not be built";
+		return -ENOTSUP;
+	}
+	/* Bytes past the jmp that were displaced too: int3, never run again. */
+	for (unsigned i = ARCH_JUMP_BYTES; i < s->jump.len; i++)
+		jmp[i] = ARCH_BREAKPOINT_INSN;
+
+	err = site_publish(s);
+	if (!err) {
+		jump_sites[njump_sites] = s;
+		/* Pairs with the acquire in site_lookup_displaced(). */
+		__atomic_store_n(&njump_sites, njump_sites + 1, __ATOMIC_RELEASE);
+		err = poke_live(s, jmp, s->jump.len);
+	}
+	if (err) {
+		*reason = "the jump could not be written";
+		return err;
+	}
+	s->patched = s->jump.len;
+	s->armed = true;
+	return 0;
+}
+
+/*
+ * Place the site: the jump path where it is safe, else the trap path
+ * (analyse the instruction, prepare its out-of-line slot, publish, write
+ * the int3).  @why says what was done, or what failed and where.
+ */
+static int site_install(struct site *s, const struct wire_probe *wp, size_t avail, char *why,
+			size_t whylen)
+{
+	const char *reason = NULL, *nojump = NULL;
 	char text[96];
 	int err;
 
+	if (avail > sizeof(s->orig))
+		avail = sizeof(s->orig);
 	memcpy(s->orig, (void *)s->addr, avail);
 	if (s->orig[0] == ARCH_BREAKPOINT_INSN) {
 		snprintf(why, whylen, "cannot probe 0x%lx: an int3 is already there",
 			 (unsigned long)s->addr);
 		return -EEXIST;
 	}
+	err = site_jump(s, wp, avail, &nojump);
+	if (!err) {
+		arch_insn_text(&s->jump.insn[0], text, sizeof(text));
+		snprintf(why, whylen, "jump: jmp at 0x%lx, %u bytes (%u instructions from '%s') displaced",
+			 (unsigned long)s->addr, s->jump.len, s->jump.n, text);
+		return 0;
+	}
+	if (err != -ENOTSUP) {
+		snprintf(why, whylen, "cannot probe 0x%lx: %s", (unsigned long)s->addr, nojump);
+		return err;
+	}
+
 	err = arch_analyze(&s->insn, s->orig, avail, s->addr);
 	reason = s->insn.reason;
 	if (!err) {
@@ -276,8 +421,9 @@ static int site_install(struct site *s, size_t avail, char *why, size_t whylen)
 	}
 	s->patched = 1;
 	s->armed = true;
-	snprintf(why, whylen, "trap: int3 at 0x%lx, '%s' %s", (unsigned long)s->addr, text,
-		 s->insn.flags & ARCH_INSN_F_EMULATED ? "emulated" : "run out of line");
+	snprintf(why, whylen, "trap: int3 at 0x%lx, '%s' %s; no jump: %s", (unsigned long)s->addr,
+		 text, s->insn.flags & ARCH_INSN_F_EMULATED ? "emulated" : "run out of line",
+		 nojump);
 	return 0;
 }
 
@@ -287,7 +433,7 @@ static int site_place(unsigned pi, const struct wire_probe *wp, const struct map
 	uint64_t addr = m->start + wp->offset - m->pgoff;
 	struct agent_event *ev = &agent.events[wp->event];
 	struct site *s = site_find(addr);
-	char why[160];
+	char why[256];
 	int err;
 
 	if (s) {
@@ -330,8 +476,7 @@ static int site_place(unsigned pi, const struct wire_probe *wp, const struct map
 			}
 	}
 
-	err = site_install(s, m->end - addr < sizeof(s->orig) ? m->end - addr : sizeof(s->orig),
-			   why, sizeof(why));
+	err = site_install(s, wp, m->end - addr, why, sizeof(why));
 	report_site(pi, err ? 0 : addr, err, why);
 	if (err) {
 		free(s);
@@ -350,14 +495,14 @@ static int site_place(unsigned pi, const struct wire_probe *wp, const struct map
 int site_place_hook(uint64_t addr, void (*fn)(void))
 {
 	struct site *s = calloc(1, sizeof(*s));
-	char why[160];
+	char why[256];
 	int err;
 
 	if (!s)
 		return -ENOMEM;
 	s->addr = addr;
 	s->hook = fn;
-	err = site_install(s, 16, why, sizeof(why));
+	err = site_install(s, NULL, 16, why, sizeof(why));
 	if (err)
 		free(s);
 	return err;
@@ -433,7 +578,10 @@ void sites_disarm_all(void)
 		struct site *s = sites[i];
 		if (!s->armed)
 			continue;
-		poke_text(s->addr, s->orig, s->patched);
+		if (s->tramp)
+			poke_live(s, s->orig, s->patched);
+		else
+			poke_text(s->addr, s->orig, s->patched);
 		refctr_add(s->refctr_addr, -1);
 		s->armed = false;
 	}

@@ -70,8 +70,18 @@ struct wire_probe {
 	uint64_t offset;         /* file offset */
 	uint64_t refctr;         /* 0: none */
 	uint32_t event;          /* index into the events */
-	uint32_t reserved;
+	uint32_t flags;          /* WIRE_PROBE_* */
+	/*
+	 * The function around the probe and its split-off .cold part, as
+	 * file offsets from the ELF symbols (len 0: unknown).  The jump path
+	 * is taken only when no branch of these can land inside the bytes it
+	 * displaces.
+	 */
+	uint64_t func_off, func_len;
+	uint64_t cold_off, cold_len;
 };
+
+#define WIRE_PROBE_NO_JUMP 0x01  /* always use the trap path */
 
 struct wire_defs {
 	uint32_t type;           /* WIRE_DEFS */
@@ -90,7 +100,7 @@ struct wire_site {
 	uint64_t addr;           /* where it was placed (0: refused) */
 	int32_t err;             /* 0 or -errno */
 	uint32_t path_kind;      /* enum site_path */
-	char why[160];           /* refusal reason, or how it was placed */
+	char why[256];           /* refusal reason, or how it was placed */
 };
 
 struct wire_armed {

@@ -25,7 +25,7 @@ use XolEvents;
 
 my $xol = xol_path();
 plan skip_all => "$xol is not built" unless -x $xol;
-chdir '/' or die "/: $!\n";    # relative paths in the tables are relative to /
+enter_fixture();    # relative paths in the tables are relative to it
 
 my $dir = data_dir();
 my @good = read_good("$dir/uprobe-good.defs");

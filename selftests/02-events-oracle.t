@@ -22,7 +22,7 @@ plan skip_all => "$xol is not built" unless -x $xol;
 if (my $why = kernel_unusable()) {
 	plan skip_all => "kernel oracle unavailable: $why";
 }
-chdir '/' or die "/: $!\n";
+enter_fixture();    # relative paths in the tables are relative to it
 
 my $dir = data_dir();
 my @good = read_good("$dir/uprobe-good.defs");

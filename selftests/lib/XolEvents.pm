@@ -35,7 +35,7 @@ use POSIX qw(:sys_wait_h);
 
 use Exporter 'import';
 our @EXPORT = qw(
-	data_dir read_good read_bad expand normalize
+	data_dir enter_fixture read_good read_bad expand normalize
 	read_golden_good write_golden_good read_golden_bad write_golden_bad
 	golden_stale_good golden_stale_bad
 	kernel_unusable kernel_session kernel_good kernel_bad kernel_cleanup_all
@@ -99,6 +99,24 @@ our %MESSAGES = (
 );
 
 sub data_dir { abs_path(dirname(__FILE__) . '/../data') }
+
+# The directory relative paths of the tables are relative to, made afresh
+# by each run and the same on every machine: bin and usr lead to the
+# system's, the rest are files whose names make odd default event names and
+# files of every type.  The kernel and xol both run with it as cwd.
+sub enter_fixture {
+	my $d = tempdir('xol-events-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+	chdir $d or die "$d: $!\n";
+	symlink('/bin', 'bin') && symlink('/usr', 'usr') or die "$d: symlink: $!\n";
+	for my $f ('a+b', 'x:y', "caf\xe9", '1abc', 'a(1)', 'l' x 70) {
+		open my $fh, '>', $f or die "$d/$f: $!\n";
+	}
+	mkdir 'dir' or die "$d/dir: $!\n";
+	symlink('a+b', 'link') && symlink('dir', 'dirlink') && symlink('nowhere', 'dangling')
+		or die "$d: symlink: $!\n";
+	POSIX::mkfifo('fifo', 0644) or die "$d/fifo: $!\n";
+	return $d;
+}
 
 # --- the .defs tables -------------------------------------------------------
 

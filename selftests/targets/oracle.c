@@ -6,7 +6,8 @@
  * `oracle [ROUNDS]` (default 3) calls every probed function ROUNDS times,
  * in the same order each round, then prints one line per function with
  * its call count and a checksum of the results.  take_ptr is called twice
- * per round (once with a bad pointer it does not touch).
+ * per round (once with a bad pointer it does not touch); depth recurses
+ * (round i calls depth(i + 1), which calls itself down to depth(0)).
  *
  * Every value a probe can see lives in registers, in globals or on the main
  * thread's stack, never on the heap: with ASLR off, a run under the kernel's
@@ -157,6 +158,18 @@ PROBED long leaf_neg(long x)
 	return -(x * 1000) - 7;
 }
 
+/* Recursion: nested return probes.  depth(n) = 3 * depth(n - 1) + n, depth(0) = 1. */
+PROBED long depth(int n)
+{
+	long r;
+
+	if (n <= 0)
+		return 1;
+	r = depth(n - 1);
+	__asm__ volatile("" ::: "memory");	/* no tail-recursion elimination */
+	return r * 3 + n;
+}
+
 /* Every general register holds a known value at regs_mid. */
 PROBED long regs_point(long seed)
 {
@@ -179,7 +192,7 @@ PROBED long regs_point(long seed)
 
 /* --- the driver ---------------------------------------------------------- */
 
-static long calls[9], sums[9];
+static long calls[10], sums[10];
 
 static void note(int fn, long v)
 {
@@ -206,20 +219,21 @@ static __attribute__((noinline)) void round_of_calls(int i)
 	note(6, walk(&g_inner[0], 3 - i));
 	note(7, (long)strlen(pick_name(i)));
 	note(8, leaf_neg(i + 1) + regs_point(0x100 * (i + 1)));
+	note(9, depth(i + 1));
 }
 
 int main(int argc, char **argv)
 {
 	static const char *const names[] = {
 		"take_ints", "take_many", "take_rec", "take_strs", "take_ptr",
-		"take_double", "walk", "pick_name", "leaf_neg+regs_point",
+		"take_double", "walk", "pick_name", "leaf_neg+regs_point", "depth",
 	};
 	int rounds = argc > 1 ? atoi(argv[1]) : 3;
 
 	memset(g_long, 'x', sizeof(g_long) - 1);
 	for (int i = 0; i < rounds; i++)
 		round_of_calls(i);
-	for (int f = 0; f < 9; f++)
+	for (int f = 0; f < 10; f++)
 		printf("%s calls=%ld sum=%ld\n", names[f], calls[f], sums[f]);
 	return 0;
 }

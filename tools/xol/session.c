@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "elfsym.h"
 #include "session.h"
 #include "trace/events.h"
 
@@ -101,8 +102,16 @@ static int defs_build(struct session *s, const struct xol_events *evs)
 	i = 0;
 	for (const struct tp_probe *p = tp_first_probe(evs); p; p = p->next, i++) {
 		struct wire_probe *w = (void *)(blob + at);
+		struct elf_func f;
 		*w = (struct wire_probe){ .dev = p->dev, .ino = p->ino, .offset = p->offset,
-					  .refctr = p->has_refctr ? p->refctr : 0, .event = i };
+					  .refctr = p->has_refctr ? p->refctr : 0, .event = i,
+					  .flags = s->opts.no_jump ? WIRE_PROBE_NO_JUMP : 0 };
+		if (!elf_func_at(p->path, p->offset, &f) && f.len) {
+			w->func_off = f.off;
+			w->func_len = f.len;
+			w->cold_off = f.cold_off;
+			w->cold_len = f.cold_len;
+		}
 		s->probes[i] = p;
 		at += sizeof(*w);
 	}

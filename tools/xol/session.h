@@ -46,6 +46,7 @@ struct session_opts {
 	size_t buffer_size;       /* bytes of ring per process */
 	int verbose;
 	bool count_only;          /* xol stat: agents count hits, record nothing */
+	bool no_jump;             /* --trap: never the jump path */
 	session_sink_fn sink;
 	void *sink_ctx;
 };
