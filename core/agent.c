@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/rseq.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -255,6 +256,9 @@ static int agent_start(const char *path)
 
 	if (err)
 		return err;
+	/* glibc registers an rseq area per thread; its cpu_id is the current CPU. */
+	if (__rseq_size >= 8)
+		agent.rseq_cpu_offset = (long)__rseq_offset + 4;
 	thread_init_main();
 	agent.ret_tramp = (uint64_t)xol_return_trampoline;
 	err = signals_install();

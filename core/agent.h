@@ -86,6 +86,7 @@ struct agent {
 	struct agent_counters *counters; /* [nevents], shared */
 	uint64_t ret_tramp;      /* address of the return trampoline's int3 */
 	int memfd;               /* /proc/self/mem, for patching text */
+	long rseq_cpu_offset;    /* of rseq.cpu_id from the thread pointer, 0: none */
 	bool active;
 };
 
