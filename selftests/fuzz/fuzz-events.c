@@ -10,6 +10,11 @@
  * a fresh set: that must be accepted and list the same (a round trip), except
  * where the kernel's own listing cannot be re-read either (see below).
  *
+ * Records are rendered too, since a traced program can scribble on the ring
+ * its records travel in: the last write's bytes, with each listed event's ID
+ * put in common_type, are one record as they are and one at the start of an
+ * otherwise zeroed page, rendered into buffers of several sizes.
+ *
  * Paths in definitions are stat()ed.  The harness runs in a sandbox directory
  * ($XOL_FUZZ_DIR, or a new one under $TMPDIR) that it fills once, at start,
  * with a fixed set of files, so that relative paths reach every outcome:
@@ -193,12 +198,73 @@ static void round_trip(const char *listing, size_t len)
 	xol_events_free(again);
 }
 
+/* The ID: line of an event's format file. */
+static int event_id(struct xol_events *evs, const char *name)
+{
+	char *buf = NULL, *id;
+	size_t len;
+	FILE *f = open_memstream(&buf, &len);
+	int ret = -1;
+
+	if (!f)
+		die("open_memstream");
+	xol_events_format(evs, name, f);
+	fclose(f);
+	id = strstr(buf, "\nID: ");
+	if (id)
+		ret = atoi(id + 5);
+	free(buf);
+	return ret;
+}
+
+static void render_one(struct xol_events *evs, const uint8_t *rec, size_t len)
+{
+	static const size_t sizes[] = { 0, 1, 8, 64, 65536 };
+	static char out[65536];
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		int n;
+
+		memset(out, 'X', sizeof(out));
+		n = xol_events_render(evs, rec, len, out, sizes[i]);
+		if (n < 0 || !sizes[i])
+			continue;
+		/* a char of 0 renders as a NUL byte, as the kernel's %c does */
+		size_t want = (size_t)n < sizes[i] ? (size_t)n : sizes[i] - 1;
+		if (out[want] != '\0' || (want + 1 < sizeof(out) && out[want + 1] != 'X'))
+			die("xol_events_render wrote other than snprintf would");
+	}
+}
+
+static void render(struct xol_events *evs, char **names, size_t n, const uint8_t *last, size_t len)
+{
+	for (size_t i = 0; i < n; i++) {
+		int id = event_id(evs, names[i]);
+		uint8_t *rec = malloc(len ? len : 1), *page = calloc(1, 4096);
+		uint16_t type = (uint16_t)id;
+
+		if (!rec || !page)
+			die("out of memory");
+		if (id < 0)
+			die("a listed event has no ID");
+		memcpy(rec, last, len);
+		memcpy(page, last, len < 4096 ? len : 4096);
+		if (len >= 2)
+			memcpy(rec, &type, 2);
+		memcpy(page, &type, 2);
+		render_one(evs, rec, len);     /* exactly as long as the input: overreads show */
+		render_one(evs, page, 4096);
+		free(rec);
+		free(page);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct xol_events *evs = xol_events_new();
-	const char *p = (const char *)data, *end = p + size;
+	const char *p = (const char *)data, *end = p + size, *last = p;
 	char *names[256], *listing;
-	size_t len, n;
+	size_t len, n, last_len = 0;
 
 	if (!evs)
 		die("xol_events_new failed");
@@ -207,6 +273,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t wlen = (nul ? nul : end) - p;
 		struct xol_error err;
 
+		last = p;
+		last_len = wlen;
 		if (!wlen && nul) {
 			xol_events_clear(evs);
 		} else if (wlen) {
@@ -239,6 +307,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	xol_events_format(evs, "uprobes/nosuchevent", devnull);
 	xol_events_format(evs, "", devnull);
+	render(evs, names, n, (const uint8_t *)last, last_len);
 	free(scratch);
 
 	round_trip(listing, len);

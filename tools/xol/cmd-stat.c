@@ -11,7 +11,7 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: xol stat -e DEF [-e DEF]... [--probe-file FILE] [-x SEP] [-o OUT] [-v]\n"
+	fprintf(out, "usage: xol stat -e DEF [-e DEF]... [--probe-file FILE] [-x SEP] [-o OUT] [--trap] [-v]\n"
 		     "                -- CMD [ARGS]\n");
 }
 
@@ -42,6 +42,7 @@ int cmd_stat(int argc, char **argv)
 		{ "field-separator", required_argument, NULL, 'x' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "trap", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -72,6 +73,9 @@ int cmd_stat(int argc, char **argv)
 			break;
 		case 'v':
 			so.verbose++;
+			break;
+		case 'T':
+			so.no_jump = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -16,7 +16,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: xol trace -e DEF [-e DEF]... [--probe-file FILE] [-o OUT]\n"
-		"                 [--buffer-size SIZE] [-v] -- CMD [ARGS]\n");
+		"                 [--buffer-size SIZE] [--trap] [-v] -- CMD [ARGS]\n");
 }
 
 struct trace_out {
@@ -49,6 +49,7 @@ int cmd_trace(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "buffer-size", required_argument, NULL, 'b' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "trap", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -82,6 +83,9 @@ int cmd_trace(int argc, char **argv)
 			break;
 		case 'v':
 			so.verbose++;
+			break;
+		case 'T':
+			so.no_jump = true;
 			break;
 		case 'h':
 			usage(stdout);
