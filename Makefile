@@ -109,7 +109,8 @@ demo: deps
 	$(Q)$(MAKE) all targets
 	$(Q)sh selftests/demo.sh $(abspath $(O))
 
-bench: deps
+bench:
+	@scripts/install-deps --bench
 	$(Q)$(MAKE) all targets
 	$(Q)sh bench/run $(abspath $(O))
 

@@ -237,6 +237,16 @@ struct ring_writer *ring_claim(struct ring_attach *a, uint32_t tid)
 	return w;
 }
 
+/*
+ * Fault the writer's ring in now (not the hit path: thread start), so that
+ * hits do not pay a page fault per page of ring the first time round.
+ */
+void ring_prefault(struct ring_writer *w)
+{
+	if (w->kind == RING_EXCLUSIVE && w->data)
+		madvise(w->data, w->mask + 1, MADV_POPULATE_WRITE);
+}
+
 void ring_release(struct ring_writer *w)
 {
 	uint32_t tid = w->tid;

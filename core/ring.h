@@ -279,6 +279,9 @@ int ring_attach_mem(void *base, size_t size, uint32_t pid, struct ring_attach **
  */
 struct ring_writer *ring_claim(struct ring_attach *a, uint32_t tid);
 
+/* ring_prefault - populate @w's ring (exclusive rings only); not for the hit path. */
+void ring_prefault(struct ring_writer *w);
+
 /*
  * ring_release - at thread exit (the agent's TLS destructor).  Discards an
  * open reservation and gives the ring back.  @w must not be used again.

@@ -90,6 +90,8 @@ static void thread_setup(void)
 
 	if (!t)
 		return;
+	if (t->ring)
+		ring_prefault(t->ring);
 	prctl(PR_GET_NAME, t->comm, 0, 0, 0);
 	self = t;
 	pthread_setspecific(release_key, t);

@@ -6,8 +6,10 @@
 # recording both arguments: every one of the 4,000,000 hits is either a line
 # of the trace or counted as lost, and the summary says so:
 #     lines printed + lost = hits - misses = 4,000,000
-# Then 4 x 100,000 with rings so small (--buffer-size 64k) that records
-# must be dropped: lost > 0 and the sum still holds.  A size too small for
+# Then 4 x 250,000 with rings big enough for all (--buffer-size 1G):
+# nothing lost, each thread's 250,000 lines exactly once; and 4 x 100,000
+# with rings so small (--buffer-size 64k) that records must be dropped:
+# lost > 0 and the sum still holds.  A size too small for
 # any ring (4k) is refused before the program runs, never traced silently.
 # Every line is read as it is written (through a FIFO, never stored): it
 # must parse, name its worker w (0..3) with a thread of its own, and each
@@ -81,21 +83,36 @@ sub accounts {
 	is($seen->{lines} + $s->{lost}, $s->{hits} - $s->{misses},
 	   "$name: lines printed ($seen->{lines}) + lost ($s->{lost}) = hits - misses ($s->{misses})");
 	is($seen->{bad}, 0, "$name: every line is a step line with w and i");
+	# A thread whose records were all dropped has no line: with losses, at most.
 	my @tids = keys %{$seen->{tids}};
-	is(scalar(@tids), $threads, "$name: lines from $threads threads");
-	is(join(' ', sort map { $_->[0] } values %{$seen->{tids}}), join(' ', 0 .. $threads - 1),
-	   "$name: one thread per worker");
+	my @w = sort map { $_->[0] } values %{$seen->{tids}};
+	my %uniq = map { $_ => 1 } @w;
+	if ($s->{lost}) {
+		ok(@tids >= 1 && @tids <= $threads, "$name: lines from 1 to $threads threads (" . @tids . ')');
+		ok(keys %uniq == @w && !grep({ $_ < 0 || $_ >= $threads } @w),
+		   "$name: one thread per worker (@w)");
+	} else {
+		is(scalar(@tids), $threads, "$name: nothing lost: lines from $threads threads");
+		is(join(' ', map { $_->[0] . ':' . $_->[1] } sort { $a->[0] <=> $b->[0] } values %{$seen->{tids}}),
+		   join(' ', map { "$_:$calls" } 0 .. $threads - 1),
+		   "$name: nothing lost: one thread per worker, $calls lines each");
+	}
 	is($seen->{mixed}, 0, "$name: a thread's lines all name its own worker");
 	is($seen->{disorder}, 0, "$name: each thread's i only grows (no record twice, none out of order)");
 	return $s;
 }
 
 my ($r, $seen) = traced(4, 1_000_000);
-accounts('4 x 1,000,000, default rings', 4, 1_000_000, $r, $seen);
+my $s = accounts('4 x 1,000,000, default rings', 4, 1_000_000, $r, $seen);
+
+# Rings big enough for every record: nothing lost, each exactly once.
+($r, $seen) = traced(4, 250_000, '--buffer-size', '1G');
+$s = accounts('4 x 250,000, --buffer-size 1G', 4, 250_000, $r, $seen);
+is($s->{lost}, 0, '4 x 250,000, --buffer-size 1G: nothing lost');
 
 # Rings so small that most records cannot fit.
 ($r, $seen) = traced(4, 100_000, '--buffer-size', '64k');
-my $s = accounts('4 x 100,000, --buffer-size 64k', 4, 100_000, $r, $seen);
+$s = accounts('4 x 100,000, --buffer-size 64k', 4, 100_000, $r, $seen);
 cmp_ok($s->{lost}, '>', 0, '4 x 100,000, --buffer-size 64k: records were lost, and counted');
 
 # Smaller than any ring: refused before anything runs, never traced silently.

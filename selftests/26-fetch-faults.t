@@ -25,6 +25,7 @@ use Test::More;
 use XolInv;
 
 need_targets('faults');
+exclusive('26-fetch-faults'); # the kernel's probe on faults would be armed in our xol run too
 
 my $bin = target('faults');
 my $off = symoff($bin, 'show');

@@ -15,7 +15,7 @@ use strict;
 use warnings;
 use Config;
 use Cwd qw(abs_path);
-use Fcntl qw(O_WRONLY O_APPEND);
+use Fcntl qw(O_WRONLY O_APPEND :flock);
 use File::Basename qw(dirname basename);
 use File::Temp qw(tempdir);
 use POSIX qw(:sys_wait_h);
@@ -27,7 +27,7 @@ our @EXPORT = qw(
 	top build xol target libc_where symoff need_targets scratch slurp
 	run trace parse_line by_event count_by
 	kernel_unusable kernel_define kernel_clear perf_record perf_stat tracefs_record
-	status_text
+	status_text exclusive
 );
 
 my $top = abs_path(dirname(__FILE__) . '/../..');
@@ -50,6 +50,17 @@ sub slurp {
 	local $/;
 	my $s = <$fh>;
 	return $s;
+}
+
+# Run alone among the tests that say the same NAME, until exit: a probe
+# enabled in tracefs is armed in every process that maps the file, so two
+# runs of one test (two `make check` of one tree) must not overlap.
+my $lock_fh;
+sub exclusive {
+	my ($name) = @_;
+	my $dir = -d '/run/lock' && -w '/run/lock' ? '/run/lock' : ($ENV{TMPDIR} // '/tmp');
+	open $lock_fh, '>>', "$dir/xolinv-$name.lock" or die "$dir/xolinv-$name.lock: $!\n";
+	flock($lock_fh, LOCK_EX) or die "flock: $!\n";
 }
 
 # Skip the whole test unless xol, its agent and these targets are built.
