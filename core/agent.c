@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <link.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -195,6 +196,7 @@ static void *control_thread(void *arg)
 	char buf[256];
 
 	(void)arg;
+	agent_quiet_enter(); /* for good: nothing this thread does is the program's */
 	for (;;) {
 		ssize_t n = recv(agent.sock, buf, sizeof(buf), 0);
 		if (n > 0)
@@ -248,24 +250,35 @@ static void arm_and_report(void)
 }
 
 static void child_after_fork(void);
+static int agent_arm(void);
 static void on_link_map_change(void);
 
 static int agent_start(const char *path)
 {
-	int err = session_connect(path);
+	int err = session_connect(path), quiet;
 
 	if (err)
 		return err;
+	thread_init_main();
+	quiet = agent_quiet_enter();
+	err = agent_arm();
+	agent_quiet_leave(quiet);
+	return err;
+}
+
+/* Everything after the session answered, as the agent's own (quiet) work. */
+static int agent_arm(void)
+{
+	int err;
+
 	/* glibc registers an rseq area per thread; its cpu_id is the current CPU. */
 	if (__rseq_size >= 8)
 		agent.rseq_cpu_offset = (long)__rseq_offset + 4;
-	thread_init_main();
 	agent.ret_tramp = (uint64_t)xol_return_trampoline;
 	err = signals_install();
 	if (err)
 		return err;
 	agent.active = true;
-	/* The control thread first: creating it must not hit a probe of the program's. */
 	err = start_control_thread();
 	if (err)
 		return err;
@@ -275,11 +288,27 @@ static int agent_start(const char *path)
 	return 0;
 }
 
+static void child_reconnect(void);
+
 static void child_after_fork(void)
+{
+	int quiet = agent_quiet_enter();
+
+	child_reconnect();
+	agent_quiet_leave(quiet);
+}
+
+static void child_reconnect(void)
 {
 	const char *path = getenv(XOL_SESSION_ENV);
 
-	/* Nothing of the parent's session is ours: not its socket, not its rings. */
+	/*
+	 * Nothing of the parent's is ours: not its socket, not its rings, and
+	 * above all not its /proc/self/mem, which writes into the parent.
+	 */
+	if (agent.memfd >= 0)
+		close(agent.memfd);
+	agent.memfd = -1;
 	if (agent.sock >= 0)
 		close(agent.sock);
 	agent.sock = -1;
@@ -344,12 +373,14 @@ static void on_link_map_change(void)
 {
 	if (!agent.active || arming || _r_debug.r_state != RT_CONSISTENT)
 		return;
+	int quiet = agent_quiet_enter();
 	pthread_mutex_lock(&arm_lock);
 	arming = true;
 	sites_forget_unmapped();
 	int placed = sites_arm_all();
 	arming = false;
 	pthread_mutex_unlock(&arm_lock);
+	agent_quiet_leave(quiet);
 	if (placed > 0) {
 		struct wire_armed a = { .type = WIRE_ARMED, .nsites = (uint32_t)placed };
 		send(agent.sock, &a, sizeof(a), MSG_NOSIGNAL);
@@ -368,6 +399,28 @@ int pthread_setname_np(pthread_t th, const char *name)
 		real = (typeof(real))dlsym(RTLD_NEXT, "pthread_setname_np");
 	ret = real(th, name);
 	if (!ret && pthread_equal(th, pthread_self()))
+		thread_comm_changed();
+	else if (!ret)
+		thread_rename(th, name);
+	return ret;
+}
+
+__attribute__((visibility("default")))
+int prctl(int option, ...)
+{
+	static int (*real)(int, unsigned long, unsigned long, unsigned long, unsigned long);
+	unsigned long a[4];
+	va_list ap;
+	int ret;
+
+	va_start(ap, option);
+	for (int i = 0; i < 4; i++)
+		a[i] = va_arg(ap, unsigned long);
+	va_end(ap);
+	if (!real)
+		real = (typeof(real))dlsym(RTLD_NEXT, "prctl");
+	ret = real(option, a[0], a[1], a[2], a[3]);
+	if (!ret && option == PR_SET_NAME)
 		thread_comm_changed();
 	return ret;
 }

@@ -3,6 +3,7 @@
 #ifndef XOL_CORE_AGENT_H
 #define XOL_CORE_AGENT_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -28,6 +29,18 @@ struct agent_event {
 };
 
 /*
+ * The events on one site, entry or return.  Copy-on-write: adding one
+ * publishes a new list, so the hit path reads a list that never changes
+ * under it; old lists are not freed (a hit may still be reading one).
+ */
+struct consumers {
+	unsigned n;
+	struct agent_event *ev[];
+};
+
+extern struct consumers no_consumers;
+
+/*
  * A site: one probepoint (file, offset) placed at one address of this
  * process.  Sites are never freed: a thread may still be in the SIGTRAP
  * handler or in the slot of a site that was just disarmed.
@@ -37,8 +50,7 @@ struct site {
 	uint64_t foffs_base;     /* addr - file offset, for @+OFFS */
 	uint64_t dev, ino, offset;
 	uint64_t refctr_addr;    /* 0: none */
-	struct agent_event *entry[8], *ret[8];
-	unsigned nentry, nret;
+	struct consumers *entry, *ret; /* never NULL; replaced, never changed */
 	uint8_t orig[32];        /* bytes replaced at addr */
 	unsigned patched;        /* how many of them */
 	bool armed;
@@ -56,11 +68,18 @@ struct shadow_frame {
 	struct site *site;
 };
 
+enum {
+	BUSY_HIT = 1,            /* in a hit: a nested hit is a miss */
+	BUSY_AGENT,              /* the agent's own work: hits are not the program's */
+};
+
 struct xol_thread {
 	int claimed;             /* 0 free, 1 in use (CAS) */
 	pid_t tid;
-	int busy;                /* recursion guard */
+	int busy;                /* recursion guard: BUSY_* */
 	struct ring_writer *ring;
+	pthread_t self;
+	int comm_dirty;          /* comm changed: write a WIRE_REC_COMM first */
 	char comm[XOL_COMM_LEN];
 	unsigned depth;
 	struct shadow_frame shadow[SHADOW_DEPTH];
@@ -98,6 +117,11 @@ void thread_init_main(void);
 void thread_release_all_after_fork(void);
 void thread_attach_ring(void);
 void thread_comm_changed(void);
+void thread_emit_comm(struct xol_thread *t);
+void thread_rename(pthread_t th, const char *name);
+
+int agent_quiet_enter(void);
+void agent_quiet_leave(int prev);
 
 /* site.c */
 struct site *site_lookup(uint64_t addr);

@@ -110,35 +110,47 @@ static void emit(struct xol_thread *t, struct agent_event *e, const struct xol_r
 	ring_commit(t->ring, rr);
 }
 
-static void miss_all(struct agent_event **evs, unsigned n)
+static void miss_all(const struct consumers *c)
 {
-	for (unsigned i = 0; i < n; i++) {
-		count(evs[i], C_HITS);
-		count(evs[i], C_MISSES);
+	for (unsigned i = 0; i < c->n; i++) {
+		count(c->ev[i], C_HITS);
+		count(c->ev[i], C_MISSES);
 	}
+}
+
+/* Pairs with the release store in site_add_consumer(). */
+static inline const struct consumers *load(struct consumers *const *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
 }
 
 void hit_entry(struct site *s, struct xol_regs *regs)
 {
 	struct xol_thread *t = thread_self();
+	const struct consumers *entry = load(&s->entry), *ret = load(&s->ret);
 
 	if (!t || t->busy) {
-		miss_all(s->entry, s->nentry);
+		if (t && t->busy == BUSY_AGENT)
+			return; /* the agent's own work: not the program's hit */
+		miss_all(entry);
+		miss_all(ret);
 		return;
 	}
-	t->busy = 1;
-	for (unsigned i = 0; i < s->nentry; i++)
-		emit(t, s->entry[i], regs, s, 0);
+	t->busy = BUSY_HIT;
+	if (__builtin_expect(t->comm_dirty, 0))
+		thread_emit_comm(t);
+	for (unsigned i = 0; i < entry->n; i++)
+		emit(t, entry->ev[i], regs, s, 0);
 
-	if (s->nret) {
-		unsigned long ret;
+	if (ret->n) {
+		unsigned long addr;
 		uint64_t *slot = (uint64_t *)regs->sp;
 
-		if (t->depth >= SHADOW_DEPTH || xol_load_safe(&ret, slot)) {
-			miss_all(s->ret, s->nret);
+		if (t->depth >= SHADOW_DEPTH || xol_load_safe(&addr, slot)) {
+			miss_all(ret);
 		} else {
 			struct shadow_frame *f = &t->shadow[t->depth++];
-			f->ret = ret;
+			f->ret = addr;
 			f->sp = regs->sp;
 			f->site = s;
 			*slot = agent.ret_tramp;
@@ -162,13 +174,18 @@ uint64_t hit_return(struct xol_regs *regs)
 	while (t->depth > 1 && t->shadow[t->depth - 1].sp < regs->sp - 8)
 		t->depth--;
 	f = &t->shadow[--t->depth];
+	/* As the kernel does: the handlers see ip at the real return address. */
+	arch_regs_set_ip(regs, f->ret);
+	const struct consumers *ret = load(&f->site->ret);
 	if (!t->busy) {
-		t->busy = 1;
-		for (unsigned i = 0; i < f->site->nret; i++)
-			emit(t, f->site->ret[i], regs, f->site, f->ret);
+		t->busy = BUSY_HIT;
+		if (__builtin_expect(t->comm_dirty, 0))
+			thread_emit_comm(t);
+		for (unsigned i = 0; i < ret->n; i++)
+			emit(t, ret->ev[i], regs, f->site, f->ret);
 		t->busy = 0;
-	} else {
-		miss_all(f->site->ret, f->site->nret);
+	} else if (t->busy != BUSY_AGENT) {
+		miss_all(ret);
 	}
 	return f->ret;
 }
@@ -176,7 +193,6 @@ uint64_t hit_return(struct xol_regs *regs)
 /* Called by xol_return_trampoline (arch/x86/rettramp.S). */
 uint64_t xol_return_hit(struct xol_regs *regs)
 {
-	arch_regs_set_ip(regs, (uint64_t)xol_return_trampoline);
 	return hit_return(regs);
 }
 

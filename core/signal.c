@@ -81,10 +81,8 @@ static void chain(int sig, siginfo_t *si, void *uc)
 	sigset_t mask = h.sa_mask;
 	if (!(h.sa_flags & SA_NODEFER))
 		sigaddset(&mask, sig);
-	if (h.sa_flags & SA_RESETHAND) {
-		a->sa_handler = SIG_DFL;
-		a->sa_flags &= ~(SA_SIGINFO | SA_RESETHAND);
-	}
+	if (h.sa_flags & SA_RESETHAND)
+		a->sa_handler = SIG_DFL; /* the kernel resets the handler only */
 	unblockable(&mask);
 	pthread_sigmask(SIG_BLOCK, &mask, &old);
 	if (h.sa_flags & SA_SIGINFO)
@@ -136,7 +134,7 @@ static void on_trap(int sig, siginfo_t *si, void *uc)
 			arch_regs_set_ip(&regs, ip);
 			if (s->hook)
 				s->hook();
-			if (s->nentry || s->nret)
+			if (s->entry->n || s->ret->n)
 				hit_entry(s, &regs);
 			if (s->tramp) /* a jump site caught mid-patch: its displaced copy */
 				arch_regs_set_ip(&regs, arch_map_displaced_ip(&s->jump,

@@ -211,6 +211,24 @@ static void report_site(unsigned probe, uint64_t addr, int err, const char *why)
 		send(agent.sock, &ws, sizeof(ws), MSG_NOSIGNAL);
 }
 
+struct consumers no_consumers;
+
+/* Add @ev to the site's entry or return list (arming time, under the arm lock). */
+static int site_add_consumer(struct site *s, struct agent_event *ev)
+{
+	struct consumers **list = ev->w->is_return ? &s->ret : &s->entry;
+	struct consumers *c = malloc(sizeof(*c) + ((*list)->n + 1) * sizeof(c->ev[0]));
+
+	if (!c)
+		return -ENOMEM;
+	c->n = (*list)->n + 1;
+	memcpy(c->ev, (*list)->ev, (*list)->n * sizeof(c->ev[0]));
+	c->ev[c->n - 1] = ev;
+	/* Pairs with the acquire loads of the hit path (hit.c). */
+	__atomic_store_n(list, c, __ATOMIC_RELEASE);
+	return 0;
+}
+
 static struct site *site_find(uint64_t addr)
 {
 	for (unsigned i = 0; i < nsites; i++)
@@ -248,6 +266,24 @@ static void sync_cores(void)
 				     MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0) ? -1 : 1;
 	if (registered > 0)
 		syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0);
+}
+
+/*
+ * The addresses this arming pass places probes at, so that a jump never
+ * displaces the instruction another probe is about to patch.
+ */
+static uint64_t *plan;
+static unsigned nplan;
+
+static bool displaces_another(uint64_t addr, unsigned len)
+{
+	for (unsigned i = 0; i < nplan; i++)
+		if (plan[i] > addr && plan[i] < addr + len)
+			return true;
+	for (unsigned i = 0; i < nsites; i++)
+		if (sites[i]->addr > addr && sites[i]->addr < addr + len)
+			return true;
+	return false;
 }
 
 /* Hit path: the jump site whose displaced bytes (not its first) hold @addr. */
@@ -313,6 +349,10 @@ static int site_jump(struct site *s, const struct wire_probe *wp, size_t avail,
 	}
 	if (arch_analyze_jump(&s->jump, s->orig, avail, s->addr)) {
 		*reason = s->jump.reason;
+		return -ENOTSUP;
+	}
+	if (displaces_another(s->addr, s->jump.len)) {
+		*reason = "another probe is inside the bytes a jump would displace";
 		return -ENOTSUP;
 	}
 	if (arch_check_jump_range(&s->jump, (const uint8_t *)(s->foffs_base + wp->func_off),
@@ -436,21 +476,22 @@ static int site_place(unsigned pi, const struct wire_probe *wp, const struct map
 	char why[256];
 	int err;
 
+	if (!s && (s = site_lookup_displaced(addr))) {
+		char why[128];
+		snprintf(why, sizeof(why), "inside the bytes the jump at 0x%lx displaced",
+			 (unsigned long)s->addr);
+		report_site(pi, 0, -EBUSY, why);
+		return -EBUSY;
+	}
 	if (s) {
 		if (!s->armed) {
 			report_site(pi, 0, -EBUSY, "site is disarmed");
 			return -EBUSY;
 		}
-		if (ev->w->is_return ? s->nret >= 8 : s->nentry >= 8) {
-			report_site(pi, 0, -ENOSPC, "too many events on one probepoint");
-			return -ENOSPC;
-		}
-		if (ev->w->is_return)
-			__atomic_store_n(&s->ret[s->nret++], ev, __ATOMIC_RELEASE);
-		else
-			__atomic_store_n(&s->entry[s->nentry++], ev, __ATOMIC_RELEASE);
-		report_site(pi, addr, 0, "shares the site of an earlier probe");
-		return 0;
+		err = site_add_consumer(s, ev);
+		report_site(pi, err ? 0 : addr, err,
+			    err ? "out of memory" : "shares the site of an earlier probe");
+		return err;
 	}
 
 	s = calloc(1, sizeof(*s));
@@ -461,10 +502,11 @@ static int site_place(unsigned pi, const struct wire_probe *wp, const struct map
 	s->dev = wp->dev;
 	s->ino = wp->ino;
 	s->offset = wp->offset;
-	if (ev->w->is_return)
-		s->ret[s->nret++] = ev;
-	else
-		s->entry[s->nentry++] = ev;
+	s->entry = s->ret = &no_consumers;
+	if (site_add_consumer(s, ev)) {
+		free(s);
+		return -ENOMEM;
+	}
 	if (wp->refctr) {
 		for (int i = 0; i < nmaps; i++)
 			if (maps[i].dev == wp->dev && maps[i].ino == wp->ino &&
@@ -502,10 +544,28 @@ int site_place_hook(uint64_t addr, void (*fn)(void))
 		return -ENOMEM;
 	s->addr = addr;
 	s->hook = fn;
+	s->entry = s->ret = &no_consumers;
 	err = site_install(s, NULL, 16, why, sizeof(why));
 	if (err)
 		free(s);
 	return err;
+}
+
+static bool probe_maps(const struct wire_probe *wp, const struct mapping *m)
+{
+	return m->exec && m->dev == wp->dev && m->ino == wp->ino && wp->offset >= m->pgoff &&
+	       wp->offset < m->pgoff + (m->end - m->start);
+}
+
+static bool site_has(const struct site *s, const struct agent_event *ev)
+{
+	for (unsigned k = 0; k < s->entry->n; k++)
+		if (s->entry->ev[k] == ev)
+			return true;
+	for (unsigned k = 0; k < s->ret->n; k++)
+		if (s->ret->ev[k] == ev)
+			return true;
+	return false;
 }
 
 /* Arm every probe on every executable mapping of its file not armed yet. */
@@ -517,30 +577,30 @@ int sites_arm_all(void)
 
 	if (nmaps < 0)
 		return nmaps;
+	/* First where everything goes, then place: see displaces_another(). */
+	plan = malloc(sizeof(*plan) * (agent.nprobes * (size_t)nmaps + 1));
+	nplan = 0;
+	for (unsigned pi = 0; plan && pi < agent.nprobes; pi++)
+		for (int i = 0; i < nmaps; i++)
+			if (probe_maps(&agent.probes[pi], &maps[i]))
+				plan[nplan++] = maps[i].start + agent.probes[pi].offset - maps[i].pgoff;
+
 	for (unsigned pi = 0; pi < agent.nprobes; pi++) {
 		const struct wire_probe *wp = &agent.probes[pi];
 		for (int i = 0; i < nmaps; i++) {
 			const struct mapping *m = &maps[i];
-			if (!m->exec || m->dev != wp->dev || m->ino != wp->ino)
+			if (!probe_maps(wp, m))
 				continue;
-			if (wp->offset < m->pgoff || wp->offset >= m->pgoff + (m->end - m->start))
+			struct site *s = site_find(m->start + wp->offset - m->pgoff);
+			if (s && s->armed && site_has(s, &agent.events[wp->event]))
 				continue;
-			uint64_t addr = m->start + wp->offset - m->pgoff;
-			struct site *s = site_find(addr);
-			if (s && s->armed) {
-				bool has = false;
-				struct agent_event *ev = &agent.events[wp->event];
-				for (unsigned k = 0; k < s->nentry; k++)
-					has |= s->entry[k] == ev;
-				for (unsigned k = 0; k < s->nret; k++)
-					has |= s->ret[k] == ev;
-				if (has)
-					continue;
-			}
 			if (!site_place(pi, wp, m, maps, nmaps))
 				placed++;
 		}
 	}
+	free(plan);
+	plan = NULL;
+	nplan = 0;
 	free(maps);
 	return placed;
 }

@@ -93,6 +93,8 @@ static void thread_setup(void)
 	if (t->ring)
 		ring_prefault(t->ring);
 	prctl(PR_GET_NAME, t->comm, 0, 0, 0);
+	t->self = pthread_self();
+	t->comm_dirty = 1;
 	self = t;
 	pthread_setspecific(release_key, t);
 }
@@ -136,11 +138,70 @@ void thread_attach_ring(void)
 		self->ring = ring_claim(agent.region, (uint32_t)self->tid);
 }
 
-/* The calling thread's comm changed: keep $comm right. */
+/*
+ * Around the agent's own work (arming, reconnecting, its control thread):
+ * probes that code reaches (malloc, memcpy, pthread_create in libc) are
+ * not the program's hits, so they are neither recorded nor counted.
+ */
+int agent_quiet_enter(void)
+{
+	struct xol_thread *t = thread_self();
+	int prev;
+
+	if (!t)
+		return -1;
+	prev = t->busy;
+	t->busy = BUSY_AGENT;
+	return prev;
+}
+
+void agent_quiet_leave(int prev)
+{
+	struct xol_thread *t = thread_self();
+
+	if (t && prev >= 0)
+		t->busy = prev;
+}
+
+/*
+ * Hit path (behind a flag test): tell the session this thread's comm, so
+ * that its lines carry the name it had when they were written.
+ */
+void thread_emit_comm(struct xol_thread *t)
+{
+	struct ring_rec *rr;
+
+	t->comm_dirty = 0;
+	if (!t->ring)
+		return;
+	rr = ring_reserve(t->ring, WIRE_REC_COMM, XOL_COMM_LEN, 0, 0);
+	if (!rr)
+		return;
+	ring_copy(rr->data, t->comm, XOL_COMM_LEN);
+	ring_commit(t->ring, rr);
+}
+
+/* The calling thread's comm changed (prctl, pthread_setname_np): keep $comm right. */
 void thread_comm_changed(void)
 {
-	if (self)
+	if (self) {
 		prctl(PR_GET_NAME, self->comm, 0, 0, 0);
+		self->comm_dirty = 1;
+	}
+}
+
+/* Another thread was renamed: its own next hit reports it. */
+void thread_rename(pthread_t th, const char *name)
+{
+	for (unsigned i = 0; pool && i < THREAD_POOL; i++) {
+		struct xol_thread *t = &pool[i];
+		if (__atomic_load_n(&t->claimed, __ATOMIC_ACQUIRE) && pthread_equal(t->self, th)) {
+			strncpy(t->comm, name, XOL_COMM_LEN - 1);
+			t->comm[XOL_COMM_LEN - 1] = 0;
+			__atomic_store_n(&t->comm_dirty, 1, __ATOMIC_RELEASE);
+			return;
+		}
+	}
 }
 
 /* --- pthread_create: give each new thread its state before it runs ---- */

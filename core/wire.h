@@ -31,6 +31,14 @@
 #define XOL_SESSION_ENV  "XOL_SESSION"
 #define XOL_COMM_LEN     16
 
+/*
+ * Ring records of this type (the ring header's type; events use their
+ * ids, all below it) carry a thread's comm, XOL_COMM_LEN bytes: written
+ * when a thread starts and whenever its name changes, as perf's COMM
+ * records, so the session names every line after the thread as it was.
+ */
+#define WIRE_REC_COMM    0xffff
+
 enum wire_type {
 	WIRE_HELLO = 1,
 	WIRE_DEFS,

@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # 20-same-behaviour: a traced program behaves exactly as untraced
-# (invariant 1).  Each case runs a command twice, without xol and under
-# `xol trace` with probes that fire, and wants the same stdout, the same
-# stderr (the summary taken off) and the same exit status, death by signal
-# included (xol exits 128 + N as a shell reports it).  Every case also says
-# what the untraced run does, so that it cannot quietly test nothing, and
-# checks that the probes fired and that every hit is accounted for.
+# (invariant 1).  Each case runs a command without xol, then under `xol
+# trace` with probes that fire, placed by jumps (the default) and by int3
+# (--trap), and wants the same stdout, the same stderr (the summary taken
+# off) and the same exit status, death by signal included (xol exits
+# 128 + N as a shell reports it).  Every case also says what the untraced
+# run does, so that it cannot quietly test nothing, and checks that the
+# probes fired and that every hit is accounted for.
 use strict;
 use warnings;
 use FindBin;
@@ -77,28 +78,33 @@ my @cases = (
 	 [probe($sigs, 'victim', ' what=%di:s32')], 'killed by SIGTRAP'],
 );
 
-plan tests => 6 * @cases;
+# Both ways of placing a probe: the jump to a trampoline where it is safe
+# (the default), and int3 everywhere (--trap).
+my @paths = (['jump path', []], ['trap path', ['--trap']]);
+
+plan tests => (1 + 5 * @paths) * @cases;
 
 for my $c (@cases) {
 	my ($name, $cmd, $defs, $expect, %o) = @$c;
 	my $plain = run($cmd, %o);
-	my $traced = trace($defs, $cmd, %o);
-
 	is(status_text($plain->{status}), $expect, "$name: untraced, $expect");
-	is($traced->{out}, $plain->{out}, "$name: same stdout");
-	is($traced->{err}, $plain->{err}, "$name: same stderr");
-	is($traced->{code}, $plain->{code}, "$name: same exit status ($plain->{code})");
 
-	my $hits = 0;
-	my $ok = $traced->{has_summary};
-	for my $e (values %{$traced->{summary}}) {
-		$hits += $e->{hits};
+	for my $p (@paths) {
+		my ($path, $opts) = @$p;
+		my $traced = trace($defs, $cmd, %o, opts => $opts);
+		is($traced->{out}, $plain->{out}, "$name, $path: same stdout");
+		is($traced->{err}, $plain->{err}, "$name, $path: same stderr");
+		is($traced->{code}, $plain->{code}, "$name, $path: same exit status ($plain->{code})");
+
+		my ($hits, $lost, $misses) = (0, 0, 0);
+		for my $e (values %{$traced->{summary}}) {
+			$hits += $e->{hits};
+			$lost += $e->{lost};
+			$misses += $e->{misses};
+		}
+		ok($traced->{has_summary} && $hits > 0, "$name, $path: the probes fired ($hits hits)")
+			or diag("xol said: $traced->{xol_err}\nstderr: $traced->{err}");
+		my $lines = grep { parse_line($_) } @{$traced->{trace}};
+		is($lines + $lost, $hits - $misses, "$name, $path: printed + lost = hits - misses");
 	}
-	ok($ok && $hits > 0, "$name: the probes fired ($hits hits)")
-		or diag("xol said: $traced->{xol_err}\nstderr: $traced->{err}");
-
-	my $lines = grep { parse_line($_) } @{$traced->{trace}};
-	my ($lost, $misses) = (0, 0);
-	$lost += $_->{lost}, $misses += $_->{misses} for values %{$traced->{summary}};
-	is($lines + $lost, $hits - $misses, "$name: printed + lost = hits - misses");
 }

@@ -11,7 +11,8 @@
 # with rings so small (--buffer-size 64k) that records must be dropped:
 # lost > 0 and the sum still holds.  A size too small for
 # any ring (4k) is refused before the program runs, never traced silently.
-# Every line is read as it is written (through a FIFO, never stored): it
+# A static program, which the agent cannot get into, is not silently
+# reported as "0 hits".  Every line is read as it is written (through a FIFO, never stored): it
 # must parse, name its worker w (0..3) with a thread of its own, and each
 # thread's i must only grow (a ring hands out its records once, in order).
 use strict;
@@ -23,7 +24,7 @@ use POSIX qw(mkfifo);
 use Test::More;
 use XolInv;
 
-need_targets('procs');
+need_targets('procs', 'app-static');
 
 my $bin = target('procs');
 my $def = "p:inv/step $bin:" . symoff($bin, 'step') . ' w=%di:s32 i=%si:s32';
@@ -120,5 +121,17 @@ $r = trace([$def], [$bin, 4, 1000], opts => ['--buffer-size', '4k']);
 is($r->{code}, 2, '--buffer-size 4k: xol trace refuses it (exit 2)');
 like($r->{xol_err}, qr/--buffer-size/, '--buffer-size 4k: and says why');
 is($r->{out}, '', '--buffer-size 4k: the program is not run');
+
+# A program the agent cannot get into (static: no LD_PRELOAD) is not
+# silently "0 hits": it is traced (5 hits), or xol says it was not.
+my $static = target('app-static');
+$r = trace(["p:inv/work $static:" . symoff($static, 'work') . ' a=%di'], [$static, 5]);
+is($r->{out}, run([$static, 5])->{out}, 'a static program runs as untraced');
+TODO: {
+	local $TODO = 'engine bug: a program the agent cannot get into is silently not traced';
+	ok(($r->{summary}{'inv:work'}{hits} // 0) == 5 || $r->{xol_err} =~ /not traced/,
+	   'a static program: its 5 hits are counted, or xol says it was not traced')
+		or diag(explain($r->{summary}), "xol said: '$r->{xol_err}'");
+}
 
 done_testing();

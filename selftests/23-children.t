@@ -93,12 +93,6 @@ is(scalar(grep { $_->{comm} ne 'procs' } @step), 0, 'all with comm procs');
 # --- names that change --------------------------------------------------------
 my $comms = target('comms');
 my $tick = "p:inv/tick $comms:" . symoff($comms, 'tick') . ' n=%di:s32 c=$comm';
-my $comm_todo = 'engine bug: a line\'s comm and $comm do not follow prctl(PR_SET_NAME), nor threads gone before the drain';
-my %todo = (
-	'1 column' => $comm_todo, '1 $comm' => $comm_todo,
-	'2 column' => $comm_todo, '3 column' => $comm_todo,
-	'4 column' => $comm_todo, '4 $comm' => $comm_todo,
-);
 for my $args ([], ['nofork']) {
 	my $name = join ' ', 'comms', @$args;
 	my $plain = run([$comms, @$args]);
@@ -108,18 +102,11 @@ for my $args ([], ['nofork']) {
 	$r = trace([$tick], [$comms, @$args]);
 	is($r->{out}, $plain->{out}, "$name: traced, the program sees the same names");
 	my @hits = by_event($r, 'tick');
-	my $fork_todo = @$args ? undef :
-		'engine bug: a forked child patches its parent\'s code through an inherited /proc/self/mem';
-	TODO: {
-		local $TODO = $fork_todo;
-		is(join(' ', map { $_->{arg}{n} } @hits), "@n",
-		   "$name: one hit for each tick(), " . (@$args ? 'in order' : 'the parent\'s after its child exited too'));
-	}
+	is(join(' ', map { $_->{arg}{n} } @hits), "@n",
+	   "$name: one hit for each tick(), " . (@$args ? 'in order' : 'the parent\'s after its child exited too'));
 	for my $n (@n) {
 		my ($h) = grep { $_->{arg}{n} == $n } @hits;
-		local $TODO = $n >= 2 && $fork_todo || $todo{"$n column"};
 		is($h && $h->{comm}, $says{$n}, "$name: tick($n) shows its task as $says{$n}");
-		local $TODO = $n >= 2 && $fork_todo || $todo{"$n \$comm"};
 		is($h && $h->{arg}{c}, "\"$says{$n}\"", "$name: tick($n) records \$comm=\"$says{$n}\"");
 	}
 }

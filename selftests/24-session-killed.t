@@ -13,6 +13,7 @@
 #
 #   - spin 150: one thread, tick() called 2000 times every 10 ms (~1.5 s)
 #   - procs 4 2000000: four threads hammering step(), killed mid-run
+# each with probes placed by jumps (the default) and by int3 (--trap).
 use strict;
 use warnings;
 use FindBin;
@@ -31,14 +32,15 @@ syscall(157, 36, 1, 0, 0, 0) == 0 or plan skip_all => "prctl(PR_SET_CHILD_SUBREA
 # Start CMD under xol trace in the background: returns (xol pid, trace file,
 # stdout file, stderr file).
 sub start {
-	my ($def, $cmd, $tag) = @_;
+	my ($def, $cmd, $tag, @opts) = @_;
 	my $d = scratch();
 	my @f = map { "$d/$tag.$_" } qw(trace out err);
+	unlink @f;
 	my $pid = fork // die "fork: $!\n";
 	if (!$pid) {
 		$ENV{TMPDIR} = $d;
 		open(STDIN, '<', '/dev/null') && open(STDOUT, '>', $f[1]) && open(STDERR, '>', $f[2]) &&
-			exec xol(), 'trace', '-o', $f[0], '-e', $def, '--', @$cmd;
+			exec xol(), 'trace', @opts, '-o', $f[0], '-e', $def, '--', @$cmd;
 		POSIX::_exit(127);
 	}
 	return ($pid, @f);
@@ -76,14 +78,16 @@ sub file_byte {
 	return ord $b;
 }
 
-for my $case (['spin 150', 'spin', 'tick', ' i=%di', 150],
-	      ['procs 4 2000000', 'procs', 'step', ' w=%di:s32 i=%si:s32', 4, 2_000_000]) {
-	my ($name, $t, $sym, $args, @argv) = @$case;
+for my $case (['spin 150', 'spin', 'tick', ' i=%di', [], 150],
+	      ['spin 150, --trap', 'spin', 'tick', ' i=%di', ['--trap'], 150],
+	      ['procs 4 2000000', 'procs', 'step', ' w=%di:s32 i=%si:s32', [], 4, 2_000_000],
+	      ['procs 4 2000000, --trap', 'procs', 'step', ' w=%di:s32 i=%si:s32', ['--trap'], 4, 2_000_000]) {
+	my ($name, $t, $sym, $args, $opts, @argv) = @$case;
 	my $bin = target($t);
 	my $off = symoff($bin, $sym);
 	my $plain = run([$bin, @argv]);
 
-	my ($xol, $trace, $out, $err) = start("p:inv/$sym $bin:$off$args", [$bin, @argv], $t);
+	my ($xol, $trace, $out, $err) = start("p:inv/$sym $bin:$off$args", [$bin, @argv], "$t@$opts", @$opts);
 	my $hit = first_hit($trace);
 	ok($hit, "$name: probes fire under xol trace") or diag(XolInv::slurp($err));
 	sleep 0.3;

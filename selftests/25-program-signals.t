@@ -16,8 +16,9 @@
 #
 # For every mode: the untraced run prints the literal text below and ends
 # as said; the run under `xol trace` with probes on victim() (entry and
-# return), and again with probes inside the handlers too, prints the same
-# stdout and stderr and ends the same way; and the probes counted what the
+# return), and again with probes inside the handlers too, each placed by
+# jumps (the default) and by int3 (--trap), prints the same stdout and
+# stderr and ends the same way; and the probes counted what the
 # program counted itself (its last line).
 use strict;
 use warnings;
@@ -93,9 +94,7 @@ EOF
 	[['default', 'int3'], 'killed by SIGTRAP', "mode default\n"],
 );
 
-my %todo = (
-	resethand => 'engine bug: after an SA_RESETHAND handler, sigaction() reports flags without SA_SIGINFO|SA_RESETHAND',
-);
+my %todo;	# mode => reason, for known engine bugs
 
 sub hits {
 	my ($r, @events) = @_;
@@ -111,9 +110,11 @@ for my $m (@modes) {
 	is(status_text($plain->{status}), $ends, "$name: untraced, $ends");
 	is($plain->{out}, $text, "$name: untraced, prints what it saw");
 
-	for my $probes (['victim() probed', @victim], ['victim() and the handlers probed', @victim, @handlers]) {
-		my ($how, @defs) = @$probes;
-		my $r = trace(\@defs, [$bin, @$args]);
+	for my $probes (['victim() probed', [], @victim], ['victim() and the handlers probed', [], @victim, @handlers],
+			['victim() probed, --trap', ['--trap'], @victim],
+			['victim() and the handlers probed, --trap', ['--trap'], @victim, @handlers]) {
+		my ($how, $opts, @defs) = @$probes;
+		my $r = trace(\@defs, [$bin, @$args], opts => $opts);
 		{
 			local $TODO = $todo{$args->[0]};
 			is($r->{out}, $plain->{out}, "$name, $how: same stdout");

@@ -73,6 +73,18 @@ static void make_sandbox(void)
 	touch("libc.so.6", NULL);
 	touch("run-parts", NULL);
 	touch(".dot", NULL);
+	/* the files of the tables' fixture (selftests/lib/XolEvents.pm) */
+	touch("a+b", NULL);
+	touch("x:y", NULL);
+	touch("caf\xe9", NULL);
+	touch("1abc", NULL);
+	touch("a(1)", NULL);
+	touch("llllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllll", NULL);
+	if (symlink("a+b", "link") && errno != EEXIST)
+		(void)0;
+	if (symlink("d", "dirlink") && errno != EEXIST)
+		(void)0;
+	mkdir("dir", 0755);
 	mkdir("d", 0755);
 	touch("d/x", NULL);
 	if (symlink("a", "l") && errno != EEXIST)

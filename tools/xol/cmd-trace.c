@@ -36,9 +36,12 @@ static void print_hit(struct session *s, const struct session_rec *r, void *ctx)
 	to->sb.len = 0;
 	if (tp_render(r->event, r->data, r->size, &to->sb))
 		return;
-	fprintf(to->out, "%16.16s-%-7d [%03u] ..... %5llu.%06llu: %s\n", r->comm, r->tid, r->cpu,
+	fprintf(to->out, "%16.16s-%-7d [%03u] ..... %5llu.%06llu: ", r->comm, r->tid, r->cpu,
 		(unsigned long long)(r->ns / 1000000000ull),
-		(unsigned long long)(r->ns % 1000000000ull / 1000), sb_str(&to->sb));
+		(unsigned long long)(r->ns % 1000000000ull / 1000));
+	/* The text may hold a NUL (a char arg): write it whole, as the kernel does. */
+	fwrite(sb_str(&to->sb), 1, to->sb.len, to->out);
+	fputc('\n', to->out);
 }
 
 int cmd_trace(int argc, char **argv)

@@ -390,16 +390,17 @@ struct pending {
 static struct pending *pend;
 static size_t npend, cappend;
 
+/* A thread's comm as the agent last reported it, else as /proc has it, else the process's. */
 static const char *thread_comm(struct session_proc *p, int32_t tid)
 {
 	static char buf[XOL_COMM_LEN + 1];
-	static int32_t last_tid = -1;
 	char path[64];
 
+	for (unsigned i = 0; i < p->ncomms; i++)
+		if (p->comms[i].tid == tid)
+			return p->comms[i].comm;
 	if (tid == p->pid)
 		return p->comm;
-	if (tid == last_tid)
-		return buf;
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", p->pid, tid);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -410,8 +411,25 @@ static const char *thread_comm(struct session_proc *p, int32_t tid)
 		return p->comm;
 	buf[n] = 0;
 	buf[strcspn(buf, "\n")] = 0;
-	last_tid = tid;
 	return buf;
+}
+
+static void set_thread_comm(struct session_proc *p, int32_t tid, const uint8_t *comm)
+{
+	unsigned i;
+
+	for (i = 0; i < p->ncomms && p->comms[i].tid != tid; i++)
+		;
+	if (i == p->ncomms) {
+		struct thread_comm *n = realloc(p->comms, (p->ncomms + 1) * sizeof(*n));
+		if (!n)
+			return;
+		p->comms = n;
+		p->ncomms++;
+		p->comms[i].tid = tid;
+	}
+	memcpy(p->comms[i].comm, comm, XOL_COMM_LEN);
+	p->comms[i].comm[XOL_COMM_LEN - 1] = 0;
 }
 
 struct drain_ctx {
@@ -427,6 +445,11 @@ static int collect(void *arg, unsigned ring, const struct ring_rec *rr, uint32_t
 	uint16_t id = rr->type;
 
 	(void)ring;
+	if (id == WIRE_REC_COMM) {
+		if (len >= XOL_COMM_LEN)
+			set_thread_comm(dc->p, (int32_t)rr->tid, rr->data);
+		return 0;
+	}
 	if (len < TP_COMMON_SIZE)
 		return 0;
 	const struct tp_event *ev = NULL;
@@ -604,6 +627,7 @@ void session_destroy(struct session *s)
 			close(p->sock);
 		if (p->region)
 			ring_region_destroy(p->region);
+		free(p->comms);
 		if (p->counters)
 			munmap(p->counters, p->counters_size);
 		free(p);

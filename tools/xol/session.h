@@ -39,6 +39,11 @@ struct session_proc {
 	} *counters;
 	size_t counters_size;
 	unsigned sites, refused;
+	struct thread_comm {      /* from the agent's WIRE_REC_COMM records */
+		int32_t tid;
+		char comm[XOL_COMM_LEN];
+	} *comms;
+	unsigned ncomms;
 	struct session_proc *next;
 };
 
