@@ -40,7 +40,8 @@ struct agent agent = { .sock = -1, .memfd = -1 };
 
 static pthread_mutex_t arm_lock = PTHREAD_MUTEX_INITIALIZER;
 static __thread bool arming __attribute__((tls_model("initial-exec"))); /* holds arm_lock */
-static struct agent_counters dummy_counters[AGENT_MAX_EVENTS];
+/* Before the session answered there are no events, so nothing is counted here. */
+static struct wire_counters dummy_counters[XOL_COUNTER_ROWS];
 
 static int recv_fds(int sock, void *buf, size_t len, int *fds, int nfds)
 {
@@ -164,7 +165,7 @@ static int session_connect(const char *path)
 	}
 
 	off_t counters_size = lseek(fds[2], 0, SEEK_END);
-	if (counters_size < (off_t)(agent.nevents * sizeof(struct agent_counters)))
+	if (counters_size < (off_t)(XOL_COUNTER_ROWS * agent.nevents * sizeof(struct wire_counters)))
 		goto fail;
 	void *counters = mmap(NULL, (size_t)counters_size, PROT_READ | PROT_WRITE, MAP_SHARED, fds[2], 0);
 	if (counters == MAP_FAILED)
@@ -315,7 +316,11 @@ static void child_reconnect(void)
 	if (agent.region)
 		ring_detach(agent.region);
 	agent.region = NULL;
-	agent.counters = dummy_counters;
+	/* Until the child's own arrive: counted nowhere the parent or session sees. */
+	void *c = mmap(NULL, XOL_COUNTER_ROWS * agent.nevents * sizeof(struct wire_counters),
+		       PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (c != MAP_FAILED)
+		agent.counters = c;
 	thread_release_all_after_fork();
 	if (!agent.active || !path || session_connect(path)) {
 		sites_disarm_all();

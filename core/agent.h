@@ -76,6 +76,7 @@ enum {
 struct xol_thread {
 	int claimed;             /* 0 free, 1 in use (CAS) */
 	pid_t tid;
+	unsigned slot;           /* its row of hit counters */
 	int busy;                /* recursion guard: BUSY_* */
 	struct ring_writer *ring;
 	pthread_t self;
@@ -84,11 +85,6 @@ struct xol_thread {
 	unsigned depth;
 	struct shadow_frame shadow[SHADOW_DEPTH];
 	uint8_t scratch[TP_RECORD_MAX];
-};
-
-/* Counters the session reads from shared memory, per event index. */
-struct agent_counters {
-	uint64_t hits, misses, lost;
 };
 
 struct agent {
@@ -102,7 +98,7 @@ struct agent {
 	struct agent_event events[AGENT_MAX_EVENTS];
 	unsigned nevents;
 	struct ring_attach *region;
-	struct agent_counters *counters; /* [nevents], shared */
+	struct wire_counters *counters; /* [XOL_COUNTER_ROWS][nevents], shared */
 	uint64_t ret_tramp;      /* address of the return trampoline's int3 */
 	int memfd;               /* /proc/self/mem, for patching text */
 	long rseq_cpu_offset;    /* of rseq.cpu_id from the thread pointer, 0: none */

@@ -16,14 +16,26 @@
 #include "agent.h"
 #include "fetch.h"
 
-static inline void count(struct agent_event *e, unsigned which)
+enum { C_HITS, C_MISSES, C_LOST };
+
+/*
+ * The thread's own row of counters: a plain increment (single writer; an
+ * aligned 8-byte store is never torn for the session reading it).
+ */
+static inline void count(const struct xol_thread *t, const struct agent_event *e, unsigned which)
 {
-	uint64_t *c = &agent.counters[e->index].hits + which;
+	uint64_t *c = &agent.counters[t->slot * agent.nevents + e->index].hits + which;
+
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+}
+
+/* For a thread with no slot: the shared last row, atomically. */
+static inline void count_shared(const struct agent_event *e, unsigned which)
+{
+	uint64_t *c = &agent.counters[XOL_THREAD_SLOTS * agent.nevents + e->index].hits + which;
 
 	__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
 }
-
-enum { C_HITS, C_MISSES, C_LOST };
 
 /*
  * The time (TSC, converted by the session) and the CPU.  The CPU comes
@@ -55,11 +67,11 @@ static void emit(struct xol_thread *t, struct agent_event *e, const struct xol_r
 	unsigned cpu;
 	uint64_t ts;
 
-	count(e, C_HITS);
+	count(t, e, C_HITS);
 	if (w->flags & WIRE_EV_COUNT_ONLY)
 		return;
 	if (__builtin_expect(!t->ring, 0)) {
-		count(e, C_LOST);
+		count(t, e, C_LOST);
 		return;
 	}
 	ts = read_tsc(&cpu);
@@ -73,7 +85,7 @@ static void emit(struct xol_thread *t, struct agent_event *e, const struct xol_r
 	} else {
 		rr = ring_reserve(t->ring, w->id, w->fixed_size, ts, (uint16_t)cpu);
 		if (!rr) {
-			count(e, C_LOST);
+			count(t, e, C_LOST);
 			return;
 		}
 		rec = rr->data;
@@ -102,7 +114,7 @@ static void emit(struct xol_thread *t, struct agent_event *e, const struct xol_r
 	if (!rr) {
 		rr = ring_reserve(t->ring, w->id, ctx.dyn, ts, (uint16_t)cpu);
 		if (!rr) {
-			count(e, C_LOST);
+			count(t, e, C_LOST);
 			return;
 		}
 		ring_copy(rr->data, rec, ctx.dyn);
@@ -110,11 +122,16 @@ static void emit(struct xol_thread *t, struct agent_event *e, const struct xol_r
 	ring_commit(t->ring, rr);
 }
 
-static void miss_all(const struct consumers *c)
+static void miss_all(const struct xol_thread *t, const struct consumers *c)
 {
 	for (unsigned i = 0; i < c->n; i++) {
-		count(c->ev[i], C_HITS);
-		count(c->ev[i], C_MISSES);
+		if (t) {
+			count(t, c->ev[i], C_HITS);
+			count(t, c->ev[i], C_MISSES);
+		} else {
+			count_shared(c->ev[i], C_HITS);
+			count_shared(c->ev[i], C_MISSES);
+		}
 	}
 }
 
@@ -132,8 +149,8 @@ void hit_entry(struct site *s, struct xol_regs *regs)
 	if (!t || t->busy) {
 		if (t && t->busy == BUSY_AGENT)
 			return; /* the agent's own work: not the program's hit */
-		miss_all(entry);
-		miss_all(ret);
+		miss_all(t, entry);
+		miss_all(t, ret);
 		return;
 	}
 	t->busy = BUSY_HIT;
@@ -147,7 +164,7 @@ void hit_entry(struct site *s, struct xol_regs *regs)
 		uint64_t *slot = (uint64_t *)regs->sp;
 
 		if (t->depth >= SHADOW_DEPTH || xol_load_safe(&addr, slot)) {
-			miss_all(ret);
+			miss_all(t, ret);
 		} else {
 			struct shadow_frame *f = &t->shadow[t->depth++];
 			f->ret = addr;
@@ -185,7 +202,7 @@ uint64_t hit_return(struct xol_regs *regs)
 			emit(t, ret->ev[i], regs, f->site, f->ret);
 		t->busy = 0;
 	} else if (t->busy != BUSY_AGENT) {
-		miss_all(ret);
+		miss_all(t, ret);
 	}
 	return f->ret;
 }

@@ -21,7 +21,7 @@
 
 #include "agent.h"
 
-#define THREAD_POOL 512
+#define THREAD_POOL XOL_THREAD_SLOTS
 
 static struct xol_thread *pool;
 static __thread struct xol_thread *self __attribute__((tls_model("initial-exec")));
@@ -45,6 +45,7 @@ static struct xol_thread *claim(pid_t tid)
 		if (__atomic_compare_exchange_n(&pool[i].claimed, &expect, 1, false,
 						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
 			struct xol_thread *t = &pool[i];
+			t->slot = i;
 			t->busy = 0;
 			t->depth = 0;
 			t->tid = tid;

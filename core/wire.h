@@ -39,6 +39,20 @@
  */
 #define WIRE_REC_COMM    0xffff
 
+/*
+ * Hit counters, in a shared memfd the session sizes and reads: one row
+ * per thread slot of the agent (each thread counts in its own row with
+ * plain stores, no atomic instruction), plus a last row that threads
+ * without a slot share with atomics.  A row has one struct
+ * wire_counters per probe.
+ */
+#define XOL_THREAD_SLOTS 512
+#define XOL_COUNTER_ROWS (XOL_THREAD_SLOTS + 1)
+
+struct wire_counters {
+	uint64_t hits, misses, lost;
+};
+
 enum wire_type {
 	WIRE_HELLO = 1,
 	WIRE_DEFS,

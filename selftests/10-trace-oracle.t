@@ -4,8 +4,9 @@
 # 10-trace-oracle: the kernel's uprobes are the reference for `xol trace`.
 #
 # Every definition of data/trace-oracle.defs is armed once in the kernel
-# (uprobe_events) and once in `xol trace`, for a run of the same target with
-# the same arguments and the same environment, ASLR off.  For each event:
+# (uprobe_events) and in `xol trace` (once with the jump path where it is safe,
+# once with --trap), for runs of the same target with the same arguments and
+# the same environment, ASLR off.  For each event and each way xol ran:
 #
 #   - the kernel hits it at least once (else the definition tests nothing);
 #   - xol hits it as often as the kernel, and its summary says so (no misses,
@@ -150,6 +151,66 @@ my $dir = stage(sort(keys %targets), 'libxoltarget.so', 'libxolplugin.so');
 my (%def_ok, %def_seen, @report);
 my ($events_ok, $events_run) = (0, 0);
 
+# One xol run (MODE: jump or trap) of a section's PROG against the kernel's run K.
+sub compare_run {
+	my ($sec, $prog, $mode, $defs, $unresolved, $k, $x, @cmd) = @_;
+	my @khits = parse_trace($k->{trace});
+	my @xhits = parse_trace($x->{trace});
+	my ($kn, $xn) = (namer_for($dir, $k->{out}), namer_for($dir, $x->{out}));
+
+	# the run itself
+	my @rd;
+	push @rd, "exit status: $k->{status} untraced, $x->{status} under xol"
+		if $k->{status} != $x->{status};
+	push @rd, "the program's output differs:\n$k->{out}---\n$x->{out}"
+		if without_bases($k->{out}) ne without_bases($x->{out});
+	push @rd, map { "kernel trace: " . visible($_->{text}) } grep { $_->{junk} } @khits;
+	push @rd, map { "xol trace: " . visible($_->{text}) } grep { $_->{junk} } @xhits;
+	ok(!@rd, "$prog [$mode] @cmd[1..$#cmd]: same output and exit status, traces well formed")
+		or diag(join "\n", @rd, "xol's stderr:", $x->{err});
+
+	# each event
+	my %seen;
+	for my $ev (grep { !$seen{$_}++ } map { $_->{event} } @{$sec->{defs}}) {
+		my @mine = grep { $_->{event} eq $ev } @{$sec->{defs}};
+		my $lines = join ',', map { $_->{line} } @mine;
+		my @kt = texts_of($ev, $kn, $sec->{unordered}, @khits);
+		my @xt = texts_of($ev, $xn, $sec->{unordered}, @xhits);
+		my @d;
+		if (my $why = $unresolved->{$ev} // $k->{errors}{$ev}) {
+			@d = ($why);
+		} else {
+			@d = differences(\@kt, \@xt);
+			push @d, 'no hits under the kernel: the definition tests nothing' unless @kt;
+			my $s = $x->{summary}{$ev};
+			push @d, "xol's summary: " . ($s ? "hits=$s->[0] misses=$s->[1] lost=$s->[2]"
+					 : 'no line for the event') . ', printed ' . scalar(@xt)
+				unless $s && $s->[0] == @xt && !$s->[1] && !$s->[2];
+		}
+		my ($todo) = map { $_->{todo} // () } @mine;
+		my $name = "$prog [$mode]: $ev (defs line $lines): " . scalar(@kt) . ' hits, same text';
+		$events_run++;
+		$events_ok++ unless @d;
+		for (@mine) {
+			$def_seen{$_->{line}} = 1;
+			$def_ok{$_->{line}} //= 1;
+			$def_ok{$_->{line}} = 0 if @d;
+		}
+		if (@d) {
+			push @report, "$name" . ($todo ? " # TODO $todo" : ''),
+				map { "    $_" } @d, map { "    def: $_->{resolved}" }
+				grep { $_->{event} eq $ev } @$defs;
+			my @err = grep { /\Q$ev\E|refus|cannot|error/i && !/^\s*\d+\s+\d+\s+\d+\s/ }
+				split /\n/, $x->{err};
+			push @d, "xol: $_" for @err[0 .. ($#err > 2 ? 2 : $#err)];
+		}
+		TODO: {
+			local $TODO = $todo;
+			ok(!@d, $name) or diag(join "\n", @d);
+		}
+	}
+}
+
 for my $sec (@sections) {
 	for my $prog (@{$sec->{progs}}) {
 		my %files = (BIN => "$dir/$prog", LIB => "$dir/libxoltarget.so",
@@ -167,69 +228,18 @@ for my $sec (@sections) {
 		my @cmd = ($files{BIN}, @{$sec->{args}});
 		my $k = kernel_run(\@defs, @cmd);
 		BAIL_OUT($k->{fatal}) if $k->{fatal};
-		my $x = xol_run([map { $_->{resolved} } @defs], @cmd);
-		my @khits = parse_trace($k->{trace});
-		my @xhits = parse_trace($x->{trace});
-		my ($kn, $xn) = (namer_for($dir, $k->{out}), namer_for($dir, $x->{out}));
-
-		# the run itself
-		my @rd;
-		push @rd, "exit status: $k->{status} untraced, $x->{status} under xol"
-			if $k->{status} != $x->{status};
-		push @rd, "the program's output differs:\n$k->{out}---\n$x->{out}"
-			if without_bases($k->{out}) ne without_bases($x->{out});
-		push @rd, map { "kernel trace: " . visible($_->{text}) } grep { $_->{junk} } @khits;
-		push @rd, map { "xol trace: " . visible($_->{text}) } grep { $_->{junk} } @xhits;
-		ok(!@rd, "@cmd[1..$#cmd] ($prog): same output and exit status, traces well formed")
-			or diag(join "\n", @rd, "xol's stderr:", $x->{err});
-
-		# each event
-		my %seen;
-		for my $ev (grep { !$seen{$_}++ } map { $_->{event} } @{$sec->{defs}}) {
-			my @mine = grep { $_->{event} eq $ev } @{$sec->{defs}};
-			my $lines = join ',', map { $_->{line} } @mine;
-			my @kt = texts_of($ev, $kn, $sec->{unordered}, @khits);
-			my @xt = texts_of($ev, $xn, $sec->{unordered}, @xhits);
-			my @d;
-			if (my $why = $unresolved{$ev} // $k->{errors}{$ev}) {
-				@d = ($why);
-			} else {
-				@d = differences(\@kt, \@xt);
-				push @d, 'no hits under the kernel: the definition tests nothing' unless @kt;
-				my $s = $x->{summary}{$ev};
-				push @d, "xol's summary: " . ($s ? "hits=$s->[0] misses=$s->[1] lost=$s->[2]"
-						 : 'no line for the event') . ', printed ' . scalar(@xt)
-					unless $s && $s->[0] == @xt && !$s->[1] && !$s->[2];
-			}
-			my ($todo) = map { $_->{todo} // () } @mine;
-			my $name = "$prog: $ev (defs line $lines): " . scalar(@kt) . ' hits, same text';
-			$events_run++;
-			$events_ok++ unless @d;
-			for (@mine) {
-				$def_seen{$_->{line}} = 1;
-				$def_ok{$_->{line}} //= 1;
-				$def_ok{$_->{line}} = 0 if @d;
-			}
-			if (@d) {
-				push @report, "$name" . ($todo ? " # TODO $todo" : ''),
-					map { "    $_" } @d, map { "    def: $_->{resolved}" }
-					grep { $_->{event} eq $ev } @defs;
-				my @err = grep { /\Q$ev\E|refus|cannot|error/i && !/^\s*\d+\s+\d+\s+\d+\s/ }
-					split /\n/, $x->{err};
-				push @d, "xol: $_" for @err[0 .. ($#err > 2 ? 2 : $#err)];
-			}
-			TODO: {
-				local $TODO = $todo;
-				ok(!@d, $name) or diag(join "\n", @d);
-			}
+		for my $m (@MODES) {
+			my $x = xol_run([map { $_->{resolved} } @defs], $m->[1], @cmd);
+			compare_run($sec, $prog, $m->[0], \@defs, \%unresolved, $k, $x, @cmd);
 		}
 	}
 }
 
 my $defs = keys %def_seen;
 my $matched = grep { $_ } values %def_ok;
-diag(sprintf 'kernel oracle: %d/%d definitions matched (%d/%d event runs over %d programs) on Linux %s',
-	$matched, $defs, $events_ok, $events_run, scalar(keys %targets), (POSIX::uname())[2]);
+diag(sprintf 'kernel oracle: %d/%d definitions matched (%d/%d event runs: %d programs, %s) on Linux %s',
+	$matched, $defs, $events_ok, $events_run, scalar(keys %targets),
+	join('+', map { $_->[0] } @MODES), (POSIX::uname())[2]);
 
 if (my $f = $ENV{XOL_TRACE_MISMATCHES}) {
 	open my $fh, '>', $f or die "$f: $!\n";

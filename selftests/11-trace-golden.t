@@ -5,8 +5,9 @@
 # exactly: the values the target programs compute, known from their sources.
 # The kernel-free half of 10-trace-oracle: it needs neither root nor tracefs.
 #
-# For each section, one run of each target under `xol trace` (ASLR off, a
-# fixed environment) and one untraced:
+# For each section, runs of each target under `xol trace` (ASLR off, a fixed
+# environment; once with the jump path where it is safe, once with --trap) and
+# one untraced:
 #
 #   - the traced run prints what the untraced one prints and exits alike;
 #   - each event's hits, from the event name on, with addresses named by
@@ -29,38 +30,46 @@ my $dir = stage(sort(keys %targets), 'libxoltarget.so', 'libxolplugin.so');
 
 sub without_bases { join '', grep { !/^\S+ base 0x[0-9a-f]+$/ } split /^/, $_[0] }
 
+# One run of PROG under xol (MODE: jump or trap) against the expected hits.
+sub check_run {
+	my ($sec, $prog, $mode, $plain, $x, $files, @cmd) = @_;
+
+	is("$x->{status}\n" . without_bases($x->{out}), "$plain->{status}\n" . without_bases($plain->{out}),
+	   "$prog [$mode] @cmd[1..$#cmd]: the same output and exit status as untraced")
+		or diag("xol's stderr:\n$x->{err}");
+
+	my $bases = mapped_bases($x->{out});
+	my $namer = addr_namer([exe_bias($files->{BIN}), $files->{BIN}, undef],
+			       map { my $n = $_; map { [$_, "$dir/$n", undef] } @{$bases->{$n}} }
+			       grep { -f "$dir/$_" } sort keys %$bases);
+	my @hits = parse_trace($x->{trace});
+	my %seen;
+	for my $ev (grep { !$seen{$_}++ } map { $_->{event} } @{$sec->{defs}}) {
+		my @mine = grep { $_->{event} eq $ev } @{$sec->{defs}};
+		my @want = map { @{$_->{expect}} } @mine;
+		my @got = map { visible($namer->($_->{text})) } grep { $_->{event} eq $ev } @hits;
+		@got = sort @got if $sec->{unordered};
+		my $s = $x->{summary}{$ev} // [0, 0, 0];
+		my ($todo) = map { $_->{todo} // () } @mine;
+		TODO: {
+			local $TODO = $todo;
+			is(join("\n", @got, ''), join("\n", @want, ''),
+			   "$prog [$mode]: $ev (defs line $mine[0]{line}): " . scalar(@want) . ' hits as expected');
+		}
+		is("@$s", scalar(@got) . ' 0 0', "$prog [$mode]: $ev: summary hits=printed, no misses, none lost");
+	}
+}
+
 for my $sec (@sections) {
 	for my $prog (@{$sec->{progs}}) {
 		my %files = (BIN => "$dir/$prog", LIB => "$dir/libxoltarget.so",
 			     PLUGIN => "$dir/libxolplugin.so");
 		my @defs = map { resolve_def($_->{text}, \%files) } @{$sec->{defs}};
 		my @cmd = ($files{BIN}, @{$sec->{args}});
-		my $x = xol_run(\@defs, @cmd);
 		my $plain = run_cmd(same_env_cmd(@cmd));
-
-		is("$x->{status}\n" . without_bases($x->{out}), "$plain->{status}\n" . without_bases($plain->{out}),
-		   "@cmd[1..$#cmd] ($prog): the same output and exit status as untraced")
-			or diag("xol's stderr:\n$x->{err}");
-
-		my $bases = mapped_bases($x->{out});
-		my $namer = addr_namer([exe_bias($files{BIN}), $files{BIN}, undef],
-				       map { my $n = $_; map { [$_, "$dir/$n", undef] } @{$bases->{$n}} }
-				       grep { -f "$dir/$_" } sort keys %$bases);
-		my @hits = parse_trace($x->{trace});
-		my %seen;
-		for my $ev (grep { !$seen{$_}++ } map { $_->{event} } @{$sec->{defs}}) {
-			my @mine = grep { $_->{event} eq $ev } @{$sec->{defs}};
-			my @want = map { @{$_->{expect}} } @mine;
-			my @got = map { visible($namer->($_->{text})) } grep { $_->{event} eq $ev } @hits;
-			@got = sort @got if $sec->{unordered};
-			my $s = $x->{summary}{$ev} // [0, 0, 0];
-			my ($todo) = map { $_->{todo} // () } @mine;
-			TODO: {
-				local $TODO = $todo;
-				is(join("\n", @got, ''), join("\n", @want, ''),
-				   "$prog: $ev (defs line $mine[0]{line}): " . scalar(@want) . ' hits as expected');
-			}
-			is("@$s", scalar(@got) . ' 0 0', "$prog: $ev: summary hits=printed, no misses, none lost");
+		for my $m (@MODES) {
+			my $x = xol_run(\@defs, $m->[1], @cmd);
+			check_run($sec, $prog, $m->[0], $plain, $x, \%files, @cmd);
 		}
 	}
 }

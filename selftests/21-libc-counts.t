@@ -14,7 +14,7 @@
 #     same window (perf record), where root, tracefs and perf are there;
 # and over the whole run, start and exit included, xol's summary must count
 # what the kernel counts (perf stat): the agent's own calls are not the
-# program's.
+# program's.  Probes placed by jumps (the default) and by int3 (--trap).
 use strict;
 use warnings;
 use FindBin;
@@ -61,39 +61,45 @@ is_deeply([map { $says{$_} } @funcs], [$N, $N, 2 * $N, $N],
 	  "untraced, libc-calls $N makes $N mallocs, frees, clock_gettimes and " . 2 * $N . ' memcpys');
 
 my @xdefs = map { s{^p:GRP/}{p:inv/}r } @defs;
-my $r = trace(\@xdefs, [$bin, $N]);
-is($r->{code}, 0, 'traced, libc-calls exits 0');
-is($r->{out}, $plain->{out}, 'traced, it prints what it prints untraced');
-is($r->{xol_err}, '', 'every probe was placed') or diag($r->{xol_err});
+my (%r, %x);
+for my $p (['jump path', []], ['trap path', ['--trap']]) {
+	my ($path, $opts) = @$p;
+	my $r = $r{$path} = trace(\@xdefs, [$bin, $N], opts => $opts);
+	is($r->{code}, 0, "$path: libc-calls exits 0");
+	is($r->{out}, $plain->{out}, "$path: it prints what it prints untraced");
+	is($r->{xol_err}, '', "$path: every probe was placed") or diag($r->{xol_err});
 
-my $x = window(map { my $p = parse_line($_); $p ? [$p->{tid}, $p->{event}] : () } @{$r->{trace}});
-is($x->{end}, 1, 'xol saw both markers');
-is($x->{$_}, $says{$_}, "xol counts $_ between the markers as the program does ($says{$_})") for @funcs;
+	my $x = $x{$path} = window(map { my $p = parse_line($_); $p ? [$p->{tid}, $p->{event}] : () } @{$r->{trace}});
+	is($x->{end}, 1, "$path: xol saw both markers");
+	is($x->{$_}, $says{$_}, "$path: xol counts $_ between the markers as the program does ($says{$_})")
+		for @funcs;
 
-for my $e (@funcs) {
-	my $s = $r->{summary}{"inv:$e"};
-	my $lines = grep { /: $e: / } @{$r->{trace}};
-	ok($s && $s->{misses} == 0 && $s->{lost} == 0 && $s->{hits} == $lines,
-	   "$e: nothing missed or lost, every hit of the run printed ($lines)")
-		or diag(explain($s));
+	for my $e (@funcs) {
+		my $s = $r->{summary}{"inv:$e"};
+		my $lines = grep { /: $e: / } @{$r->{trace}};
+		ok($s && $s->{misses} == 0 && $s->{lost} == 0 && $s->{hits} == $lines,
+		   "$path: $e: nothing missed or lost, every hit of the run printed ($lines)")
+			or diag(explain($s));
+	}
 }
 
 SKIP: {
 	my $why = kernel_unusable(with => 'perf');
-	skip "kernel oracle unavailable: $why", 1 + 2 * @funcs if $why;
+	skip "kernel oracle unavailable: $why", 1 + 4 * @funcs if $why;
 	my $grp = kernel_define(21, @defs);
 	my ($kr, @kev) = perf_record([map { "$grp:$_" } 'begin', 'end', @funcs], [$bin, $N]);
 	my $k = window(map { [$_->[0], (split /:/, $_->[1])[1]] } @kev);
 	is($k->{end}, 1, 'the kernel saw both markers');
-	is($x->{$_}, $k->{$_}, "xol counts $_ between the markers as the kernel's uprobes do ($k->{$_})")
-		for @funcs;
 
 	# The whole run, the program's start and end included.
 	my ($sr, $kn) = perf_stat([map { "$grp:$_" } @funcs], [$bin, $N]);
 	kernel_clear();
-	for my $f (@funcs) {
-		is($r->{summary}{"inv:$f"}{hits}, $kn->{"$grp:$f"},
-		   "xol counts $f over the whole run as the kernel does ($kn->{\"$grp:$f\"})");
+	for my $path (sort keys %x) {
+		is($x{$path}{$_}, $k->{$_}, "$path: xol counts $_ between the markers as the kernel's uprobes do ($k->{$_})")
+			for @funcs;
+		is($r{$path}{summary}{"inv:$_"}{hits}, $kn->{"$grp:$_"},
+		   "$path: xol counts $_ over the whole run as the kernel does ($kn->{\"$grp:$_\"})")
+			for @funcs;
 	}
 }
 

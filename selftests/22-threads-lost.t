@@ -8,8 +8,8 @@
 #     lines printed + lost = hits - misses = 4,000,000
 # Then 4 x 250,000 with rings big enough for all (--buffer-size 1G):
 # nothing lost, each thread's 250,000 lines exactly once; and 4 x 100,000
-# with rings so small (--buffer-size 64k) that records must be dropped:
-# lost > 0 and the sum still holds.  A size too small for
+# with rings so small (--buffer-size 64k) that records must be dropped,
+# probes placed by int3 (--trap): lost > 0 and the sum still holds.  A size too small for
 # any ring (4k) is refused before the program runs, never traced silently.
 # A static program, which the agent cannot get into, is not silently
 # reported as "0 hits".  Every line is read as it is written (through a FIFO, never stored): it
@@ -112,9 +112,9 @@ $s = accounts('4 x 250,000, --buffer-size 1G', 4, 250_000, $r, $seen);
 is($s->{lost}, 0, '4 x 250,000, --buffer-size 1G: nothing lost');
 
 # Rings so small that most records cannot fit.
-($r, $seen) = traced(4, 100_000, '--buffer-size', '64k');
-$s = accounts('4 x 100,000, --buffer-size 64k', 4, 100_000, $r, $seen);
-cmp_ok($s->{lost}, '>', 0, '4 x 100,000, --buffer-size 64k: records were lost, and counted');
+($r, $seen) = traced(4, 100_000, '--buffer-size', '64k', '--trap');
+$s = accounts('4 x 100,000, --buffer-size 64k --trap', 4, 100_000, $r, $seen);
+cmp_ok($s->{lost}, '>', 0, '4 x 100,000, --buffer-size 64k --trap: records were lost, and counted');
 
 # Smaller than any ring: refused before anything runs, never traced silently.
 $r = trace([$def], [$bin, 4, 1000], opts => ['--buffer-size', '4k']);

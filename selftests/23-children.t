@@ -20,7 +20,8 @@
 #     after renaming itself (4); the program prints each name as the kernel
 #     has it.  Each hit must show that name, as the task's comm and as
 #     $comm, as the kernel's uprobes do; and the parent's probes must still
-#     fire after its forked child exited.
+#     fire after its forked child exited (probes placed by jumps, and by
+#     int3 with --trap).
 use strict;
 use warnings;
 use FindBin;
@@ -93,13 +94,14 @@ is(scalar(grep { $_->{comm} ne 'procs' } @step), 0, 'all with comm procs');
 # --- names that change --------------------------------------------------------
 my $comms = target('comms');
 my $tick = "p:inv/tick $comms:" . symoff($comms, 'tick') . ' n=%di:s32 c=$comm';
-for my $args ([], ['nofork']) {
-	my $name = join ' ', 'comms', @$args;
+for my $run ([[], []], [['nofork'], []], [[], ['--trap']]) {
+	my ($args, $opts) = @$run;
+	my $name = join ' ', 'comms', @$args, @$opts;
 	my $plain = run([$comms, @$args]);
 	my %says = $plain->{out} =~ /^(\d) (.*)$/mg;
 	my @n = @$args ? (0, 2, 3, 4) : (0 .. 4);
 	is(join(' ', sort keys %says), "@n", "$name: untraced, tick(@{[join ',', @n]}) under names of their own");
-	$r = trace([$tick], [$comms, @$args]);
+	$r = trace([$tick], [$comms, @$args], opts => $opts);
 	is($r->{out}, $plain->{out}, "$name: traced, the program sees the same names");
 	my @hits = by_event($r, 'tick');
 	is(join(' ', map { $_->{arg}{n} } @hits), "@n",

@@ -13,10 +13,11 @@
 #   show   s=+0(%di):string n=+0(%si):s64 u=+0(%si):u64 x=+0(%si):x32
 #   deref  double dereferences, an array, a ustring, stack slots near and far
 #   bits   bitfields of *n
-# The program's output and exit status are its own; `show` prints the
-# literal values below; and, where root and tracefs are there, every line
-# of every event is the kernel's own line for the same definition and the
-# same run (ASLR off), from the event name on.
+# With probes placed by jumps (the default) and by int3 (--trap): the
+# program's output and exit status are its own; `show` prints the literal
+# values below; and, where root and tracefs are there, every line of every
+# event is the kernel's own line for the same definition and the same run
+# (ASLR off), from the event name on.
 use strict;
 use warnings;
 use FindBin;
@@ -50,24 +51,28 @@ my $plain = run([$bin]);
 is($plain->{out}, "faults: 9 calls\n", 'untraced, faults makes its 9 calls');
 
 my @xdefs = map { s{^p:GRP/}{p:inv/}r } @defs;
-my $r = trace(\@xdefs, [$bin], prefix => ['setarch', '-R']);
-is($r->{out}, $plain->{out}, 'traced, the program prints the same');
-is($r->{err}, $plain->{err}, 'traced, and the same on stderr');
-is($r->{code}, $plain->{code}, "traced, it exits as untraced ($plain->{code})");
-my %x;
-for my $e (@events) {
-	$x{$e} = [by_event($r, $e)];
-	is(scalar(@{$x{$e}}), 9, "$e: one line per call");
-}
-
-for my $i (0 .. $#calls) {
-	local $TODO = $todo{"show $i"};
-	is($x{show}[$i] && $x{show}[$i]{args}, " $show[$i]", "show with $calls[$i]: $show[$i]");
+my @paths = (['jump path', []], ['trap path', ['--trap']]);
+my %x;	# path => event => [parsed lines]
+for my $p (@paths) {
+	my ($path, $opts) = @$p;
+	my $r = trace(\@xdefs, [$bin], prefix => ['setarch', '-R'], opts => $opts);
+	is($r->{out}, $plain->{out}, "$path: the program prints the same");
+	is($r->{err}, $plain->{err}, "$path: and the same on stderr");
+	is($r->{code}, $plain->{code}, "$path: it exits as untraced ($plain->{code})");
+	for my $e (@events) {
+		$x{$path}{$e} = [by_event($r, $e)];
+		is(scalar(@{$x{$path}{$e}}), 9, "$path: $e: one line per call");
+	}
+	for my $i (0 .. $#calls) {
+		local $TODO = $todo{"show $i"};
+		my $l = $x{$path}{show}[$i];
+		is($l && $l->{args}, " $show[$i]", "$path: show with $calls[$i]: $show[$i]");
+	}
 }
 
 SKIP: {
 	my $why = kernel_unusable();
-	skip "kernel oracle unavailable: $why", 3 * @calls if $why;
+	skip "kernel oracle unavailable: $why", @paths * @events * @calls if $why;
 	my $grp = kernel_define(26, @defs);
 	my ($kr, @lines) = tracefs_record([map { "$grp:$_" } @events], [$bin]);
 	kernel_clear();
@@ -76,10 +81,13 @@ SKIP: {
 		push @{$k{$_->{event}}}, $_ if $_;
 	}
 	my $text = sub { my ($p) = @_; $p ? "$p->{event}: ($p->{ip})$p->{args}" : '(no line)' };
-	for my $e (@events) {
-		for my $i (0 .. $#calls) {
-			local $TODO = $todo{"$e $i"};
-			is($text->($x{$e}[$i]), $text->($k{$e}[$i]), "$e with $calls[$i]: as the kernel prints it");
+	for my $path (map { $_->[0] } @paths) {
+		for my $e (@events) {
+			for my $i (0 .. $#calls) {
+				local $TODO = $todo{"$e $i"};
+				is($text->($x{$path}{$e}[$i]), $text->($k{$e}[$i]),
+				   "$path: $e with $calls[$i]: as the kernel prints it");
+			}
 		}
 	}
 }

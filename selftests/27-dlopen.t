@@ -12,9 +12,10 @@
 # and on plug_work() in the library, between phase 1 and 2 and again
 # between phase 2 and 3: the constructor's hit (i=-1: the probe is armed
 # when the library is mapped, before its constructors run, as the kernel's
-# are) and then N hits, i = 0..N-1; and the program's output unchanged.  The library is loaded by path, and by name through
-# the program's own RUNPATH, which the dynamic linker searches for the
-# object that called dlopen.
+# are) and then N hits, i = 0..N-1; and the program's output unchanged.
+# The library is loaded by path, with probes placed by jumps (the default)
+# and by int3 (--trap), and by name, through the program's own RUNPATH,
+# which the dynamic linker searches for the object that called dlopen.
 use strict;
 use warnings;
 use FindBin;
@@ -36,35 +37,40 @@ my $says = "phase 1: $N calls, mapped after dlclose: no\n" .
 # --- by path ---------------------------------------------------------------------
 my $plain = run([$bin, $N, $lib]);
 is($plain->{out}, $says, "untraced, $N calls in each phase, and dlclose unmaps the library");
-my $r = trace(\@defs, [$bin, $N, $lib]);
-is($r->{out}, $plain->{out}, 'traced, the same output');
-is($r->{code}, $plain->{code}, 'traced, the same exit status');
-is($r->{xol_err}, '', 'every probe placed') or diag($r->{xol_err});
+for my $p (['jump path', []], ['trap path', ['--trap']]) {
+	my ($path, $opts) = @$p;
+	my $r = trace(\@defs, [$bin, $N, $lib], opts => $opts);
+	is($r->{out}, $plain->{out}, "$path: the same output");
+	is($r->{code}, $plain->{code}, "$path: the same exit status");
+	is($r->{xol_err}, '', "$path: every probe placed") or diag($r->{xol_err});
 
-# plug_work's i values between phase k and k+1
-my (%in, $k);
-for my $p (map { parse_line($_) } @{$r->{trace}}) {
-	next unless $p;
-	if ($p->{event} eq 'phase') {
-		$k = $p->{arg}{k};
-	} elsif ($p->{event} eq 'plug') {
-		push @{$in{$k // 0}}, $p->{arg}{i};
+	# plug_work's i values between phase k and k+1
+	my (%in, $k);
+	for my $p (map { parse_line($_) } @{$r->{trace}}) {
+		next unless $p;
+		if ($p->{event} eq 'phase') {
+			$k = $p->{arg}{k};
+		} elsif ($p->{event} eq 'plug') {
+			push @{$in{$k // 0}}, $p->{arg}{i};
+		}
 	}
+	for my $k (1, 2) {
+		my @i = @{$in{$k} // []};
+		my $when = $k == 1 ? 'when first loaded' : 'again when loaded after dlclose';
+		is(join(' ', grep { $_ >= 0 } @i), join(' ', 0 .. $N - 1),
+		   "$path: armed $when: $N hits, i=0..@{[$N - 1]}");
+		is(join(' ', grep { $_ < 0 } @i), '-1', "$path: armed $when before its constructor ran (i=-1)");
+	}
+	ok(!$in{0} && !$in{3}, "$path: no hit before the first dlopen or after the last dlclose");
+	is($r->{summary}{'inv:phase'}{hits}, 3, "$path: 3 hits of phase()");
+	is($r->{summary}{'inv:plug'}{hits}, 2 * ($N + 1),
+	   "$path: the summary counts " . 2 * ($N + 1) . ' hits of plug_work');
 }
-for my $k (1, 2) {
-	my @i = @{$in{$k} // []};
-	my $when = $k == 1 ? 'when first loaded' : 'again when loaded after dlclose';
-	is(join(' ', grep { $_ >= 0 } @i), join(' ', 0 .. $N - 1), "armed $when: $N hits, i=0..@{[$N - 1]}");
-	is(join(' ', grep { $_ < 0 } @i), '-1', "armed $when before its constructor ran (i=-1)");
-}
-ok(!$in{0} && !$in{3}, 'no hit before the first dlopen or after the last dlclose');
-is($r->{summary}{'inv:phase'}{hits}, 3, '3 hits of phase()');
-is($r->{summary}{'inv:plug'}{hits}, 2 * ($N + 1), 'the summary counts ' . 2 * ($N + 1) . ' hits of plug_work');
 
 # --- by name, through the program's RUNPATH -----------------------------------------
 $plain = run([$bin, $N]);
 is($plain->{out}, $says, 'by name: untraced, the library is found through RUNPATH $ORIGIN');
-$r = trace(\@defs, [$bin, $N]);
+my $r = trace(\@defs, [$bin, $N]);
 is($r->{out}, $plain->{out}, 'by name: traced, the same output (the library found as untraced)');
 is($r->{code}, $plain->{code}, 'by name: traced, the same exit status');
 is($r->{summary}{'inv:plug'}{hits}, 2 * ($N + 1), 'by name: ' . 2 * ($N + 1) . ' hits of plug_work');

@@ -6,7 +6,7 @@
 #   stage NAMES             private copies of build/targets files (their own inodes, so that
 #                           kernel uprobes on them touch no other test's processes)
 #   resolve_def TEXT FILES  fill in the placeholders ({BIN}, PATH:{SYM#K}, {map:VAR}, ...)
-#   xol_run DEFS CMD        run CMD under `xol trace` with ASLR off, in a fixed environment
+#   xol_run DEFS OPTS CMD   run CMD under `xol trace OPTS` with ASLR off, in a fixed environment
 #   same_env_cmd CMD        the command line that runs CMD in the environment `xol trace`
 #                           gives it, but without tracing (for the kernel's run)
 #   parse_trace TEXT        trace_pipe lines -> { comm, pid, event, text (from the event name on) }
@@ -30,7 +30,10 @@ use Exporter 'import';
 
 our @EXPORT = qw(build_dir xol_path read_defs stage resolve_def xol_run same_env_cmd
 		 run_cmd parse_trace parse_summary mapped_bases addr_namer exe_bias
-		 slurp visible);
+		 slurp visible @MODES);
+
+# The ways xol can place probes: [name, xol trace options].
+our @MODES = (['jump', []], ['trap', ['--trap']]);
 
 my $SELFTESTS = abs_path(dirname(__FILE__) . '/..');
 
@@ -247,11 +250,11 @@ sub run_cmd {
 		 out => slurp($ofile) // '', err => slurp($efile) // '' };
 }
 
-# CMD under `xol trace` with DEFS; adds { trace, summary } to run_cmd's result.
+# CMD under `xol trace OPTS` with DEFS; adds { trace, summary } to run_cmd's result.
 sub xol_run {
-	my ($defs, @cmd) = @_;
+	my ($defs, $opts, @cmd) = @_;
 	my ($tfh, $tfile) = tempfile(UNLINK => 1);
-	my $r = run_cmd('env', '-i', @ENV, 'setarch', '-R', xol_path(), 'trace', '-o', $tfile,
+	my $r = run_cmd('env', '-i', @ENV, 'setarch', '-R', xol_path(), 'trace', @$opts, '-o', $tfile,
 			(map { ('-e', $_) } @$defs), '--', @cmd);
 	$r->{trace} = slurp($tfile) // '';
 	$r->{summary} = parse_summary($r->{err});

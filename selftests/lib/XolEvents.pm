@@ -96,6 +96,7 @@ our %MESSAGES = (
 	NO_ARG_BODY       => 'No argument expression',
 	NEED_STRING_TYPE  => '$comm and immediate-string only accepts string type',
 	NOSUP_BTFARG      => 'BTF is not available or not supported',
+	EVENT_TOO_BIG     => 'Event too big (too many fields?)',   # 6.18: args > 3072 bytes
 );
 
 sub data_dir { abs_path(dirname(__FILE__) . '/../data') }

@@ -325,7 +325,8 @@ static void proc_hello(struct session *s, int sock)
 				       .nr_exclusive = session_rings(s->opts.buffer_size) - 1,
 				       .nr_shared = 1 };
 	int fds[3] = { s->defs_fd, -1, -1 };
-	p->counters_size = (s->nprobes * sizeof(*p->counters) + 4095) & ~(size_t)4095;
+	p->counters_size = (XOL_COUNTER_ROWS * s->nprobes * sizeof(*p->counters) + 4095) &
+			   ~(size_t)4095;
 	fds[2] = shm("xol-counters", p->counters_size, (void **)&p->counters);
 	if (fds[2] < 0 || ring_region_create(&ro, &p->region)) {
 		if (fds[2] >= 0) {
@@ -598,9 +599,12 @@ void session_totals(const struct session *s, unsigned event, uint64_t out[3])
 		for (unsigned i = 0; i < s->nprobes; i++) {
 			if (s->probes[i]->event != s->events[event])
 				continue;
-			out[0] += __atomic_load_n(&p->counters[i].hits, __ATOMIC_RELAXED);
-			out[1] += __atomic_load_n(&p->counters[i].misses, __ATOMIC_RELAXED);
-			out[2] += __atomic_load_n(&p->counters[i].lost, __ATOMIC_RELAXED);
+			for (unsigned row = 0; row < XOL_COUNTER_ROWS; row++) {
+				const struct wire_counters *c = &p->counters[row * s->nprobes + i];
+				out[0] += __atomic_load_n(&c->hits, __ATOMIC_RELAXED);
+				out[1] += __atomic_load_n(&c->misses, __ATOMIC_RELAXED);
+				out[2] += __atomic_load_n(&c->lost, __ATOMIC_RELAXED);
+			}
 		}
 	}
 }

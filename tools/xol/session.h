@@ -34,9 +34,7 @@ struct session_proc {
 	char comm[XOL_COMM_LEN];
 	int sock;                 /* -1 once it has gone */
 	struct ring_region *region;
-	struct wire_counters_view {
-		uint64_t hits, misses, lost;
-	} *counters;
+	struct wire_counters *counters; /* [XOL_COUNTER_ROWS][nprobes] */
 	size_t counters_size;
 	unsigned sites, refused;
 	struct thread_comm {      /* from the agent's WIRE_REC_COMM records */
