@@ -81,11 +81,12 @@ $(O)/libxol.a: $(LIB_OBJS)
 
 $(O)/xol: $(TOOL_OBJS) $(O)/libxol.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_TOOL)
+	$(Q)$(CC) $(LDFLAGS) -o $@.tmp $^ $(LDLIBS_TOOL) && mv -f $@.tmp $@
 
+# Linked aside and renamed: programs traced while it is rebuilt keep a whole file.
 $(O)/libxol-agent.so: $(AGENT_OBJS)
 	$(call msg,LD,$@)
-	$(Q)$(CC) -shared -Wl,-z,now -Wl,-z,defs -o $@ $^ -lZydis -ldl -lpthread
+	$(Q)$(CC) -shared -Wl,-z,now -Wl,-z,defs -o $@.tmp $^ -lZydis -ldl -lpthread && mv -f $@.tmp $@
 
 # --- tests ----------------------------------------------------------------
 $(O)/selftests/%.t: selftests/unit/%.c $(O)/libxol.a

@@ -17,7 +17,7 @@ use File::Temp qw(tempdir);
 use Test::More;
 
 my $top = abs_path("$FindBin::Bin/..");
-my $build = $ENV{XOL_BUILD} // "$top/build";
+my $build = abs_path($ENV{XOL_BUILD} // "$top/build") // die "no build directory\n";
 my $out = "$build/fuzz";
 my $seconds = $ENV{XOL_FUZZ_SECONDS} // 60;
 my $clang = $ENV{CLANG} // 'clang';

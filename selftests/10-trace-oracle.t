@@ -19,12 +19,13 @@
 # are compared as NAME+OFFSET (dlopen maps libraries where xol's own mappings
 # leave room).  Definitions marked "# TODO: why" are known differences.
 #
-# One run per target build and side: a section's definitions are armed
-# together.  Needs root and tracefs with uprobe_events; skips otherwise.  The
-# kernel's events live in group xolo_PID and are recorded into a tracing
-# instance of that name (its own buffer: nobody else's trace is read or
-# cleared), on private copies of the targets (their own inodes: no other
-# process hits them); all of it is removed at the end, also when killed.
+# A section's definitions are armed together: one kernel run and two xol runs
+# per target build and section (some 20 s on a 2-core machine).  Needs root
+# and tracefs with uprobe_events; skips otherwise.  The kernel's events live
+# in group xolo_PID and are recorded into a tracing instance of that name (its
+# own buffer: nobody else's trace is read or cleared), on private copies of
+# the targets (their own inodes: no other process hits them); all of it is
+# removed at the end, also when killed.
 # XOL_TRACE_MISMATCHES=FILE writes every difference to FILE.
 use strict;
 use warnings;

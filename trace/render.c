@@ -70,10 +70,10 @@ static void print_value(struct strbuf *sb, const struct tp_type *t, const struct
 	v = get(r, off, t->size);
 	switch (t->kind) {
 	case TP_TYPE_S:
-		sb_printf(sb, "%" PRId64, sign_extend(v, t->size));
+		sb_put_s64(sb, sign_extend(v, t->size));
 		break;
 	case TP_TYPE_X:
-		sb_printf(sb, "0x%" PRIx64, v);
+		sb_put_hex(sb, v);
 		break;
 	case TP_TYPE_CHAR:
 		sb_putc(sb, '\'');
@@ -81,7 +81,7 @@ static void print_value(struct strbuf *sb, const struct tp_type *t, const struct
 		sb_putc(sb, '\'');
 		break;
 	default: /* u, and bitfields, which the modifier left unsigned */
-		sb_printf(sb, "%" PRIu64, v);
+		sb_put_u64(sb, v);
 	}
 }
 
@@ -89,17 +89,22 @@ int tp_render(const struct tp_event *ev, const void *data, size_t len, struct st
 {
 	const struct rec r = { data, len };
 
-	if (ev->is_return)
-		sb_printf(sb, "%s: (0x%" PRIx64 " <- 0x%" PRIx64 ")", ev->name, get(&r, 16, 8),
-			  get(&r, 8, 8));
-	else
-		sb_printf(sb, "%s: (0x%" PRIx64 ")", ev->name, get(&r, 8, 8));
+	sb_puts(sb, ev->name);
+	sb_put(sb, ": (", 3);
+	if (ev->is_return) {
+		sb_put_hex(sb, get(&r, 16, 8));
+		sb_put(sb, " <- ", 4);
+	}
+	sb_put_hex(sb, get(&r, 8, 8));
+	sb_putc(sb, ')');
 
 	for (unsigned i = 0; i < ev->nargs; i++) {
 		const struct tp_arg *a = &ev->args[i];
 		size_t off = a->offset;
 
-		sb_printf(sb, " %s=", a->name);
+		sb_putc(sb, ' ');
+		sb_puts(sb, a->name);
+		sb_putc(sb, '=');
 		if (!a->type.count) {
 			print_value(sb, &a->type, &r, off);
 			continue;

@@ -69,3 +69,46 @@ void sb_release(struct strbuf *sb)
 	free(sb->buf);
 	*sb = (struct strbuf)STRBUF_INIT;
 }
+
+void sb_put_u64_width(struct strbuf *sb, uint64_t v, unsigned width, char pad)
+{
+	char tmp[24];
+	unsigned n = 0;
+
+	do {
+		tmp[sizeof(tmp) - ++n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n < width && n < sizeof(tmp))
+		tmp[sizeof(tmp) - ++n] = pad;
+	sb_put(sb, tmp + sizeof(tmp) - n, n);
+}
+
+void sb_put_u64(struct strbuf *sb, uint64_t v)
+{
+	sb_put_u64_width(sb, v, 0, ' ');
+}
+
+void sb_put_s64(struct strbuf *sb, int64_t v)
+{
+	if (v < 0) {
+		sb_putc(sb, '-');
+		sb_put_u64(sb, -(uint64_t)v);
+	} else {
+		sb_put_u64(sb, (uint64_t)v);
+	}
+}
+
+void sb_put_hex(struct strbuf *sb, uint64_t v)
+{
+	char tmp[18];
+	unsigned n = 0;
+
+	do {
+		tmp[sizeof(tmp) - ++n] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v);
+	tmp[sizeof(tmp) - ++n] = 'x';
+	tmp[sizeof(tmp) - ++n] = '0';
+	sb_put(sb, tmp + sizeof(tmp) - n, n);
+}

@@ -20,8 +20,9 @@
 # need no caret.  Lines "+ DEF" just above a case are written first and must
 # succeed; "|" lines continue a write as in the good file.
 #
-# Both files may say "{{TEXT*N}}" for TEXT repeated N times, and a comment
-# "# TODO: reason" just above a case marks it as a known difference.
+# Both files may say "{{TEXT*N}}" for TEXT repeated N times and "{{0xHH}}"
+# for the byte HH, and a comment "# TODO: reason" just above a case marks it
+# as a known difference.
 package XolEvents;
 
 use strict;
@@ -573,10 +574,14 @@ sub _entry_fields {
 
 # --- xol events --------------------------------------------------------------
 
-sub xol_path {
-	my $build = $ENV{XOL_BUILD} // abs_path(dirname(__FILE__) . '/../../build');
-	return abs_path("$build/xol") // "$build/xol";
-}
+# $XOL_BUILD/xol (make check exports XOL_BUILD), else build/xol; resolved
+# when this file loads, before the tests change directory
+my $xol_path = do {
+	my $build = $ENV{XOL_BUILD} // dirname(__FILE__) . '/../../build';
+	abs_path("$build/xol") // (abs_path($build) // $build) . '/xol';
+};
+
+sub xol_path { $xol_path }
 
 # Run xol events on @writes; a last write of several lines (or with a NUL)
 # goes through stdin as a probe file, the others as -e.  Returns (status, stdout, stderr).

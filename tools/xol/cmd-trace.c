@@ -31,17 +31,32 @@ struct trace_out {
 static void print_hit(struct session *s, const struct session_rec *r, void *ctx)
 {
 	struct trace_out *to = ctx;
+	struct strbuf *sb = &to->sb;
+	size_t n = strnlen(r->comm, 16);
 
 	(void)s;
-	to->sb.len = 0;
-	if (tp_render(r->event, r->data, r->size, &to->sb))
+	sb->len = 0;
+	/* "%16s-%-7d [%03u] ..... %5llu.%06llu: " without printf: this is the hot loop */
+	for (size_t i = n; i < 16; i++)
+		sb_putc(sb, ' ');
+	sb_put(sb, r->comm, n);
+	sb_putc(sb, '-');
+	size_t at = sb->len;
+	sb_put_s64(sb, r->tid);
+	for (size_t w = sb->len - at; w < 7; w++)
+		sb_putc(sb, ' ');
+	sb_put(sb, " [", 2);
+	sb_put_u64_width(sb, r->cpu, 3, '0');
+	sb_put(sb, "] ..... ", 8);
+	sb_put_u64_width(sb, r->ns / 1000000000ull, 5, ' ');
+	sb_putc(sb, '.');
+	sb_put_u64_width(sb, r->ns % 1000000000ull / 1000, 6, '0');
+	sb_put(sb, ": ", 2);
+	if (tp_render(r->event, r->data, r->size, sb))
 		return;
-	fprintf(to->out, "%16.16s-%-7d [%03u] ..... %5llu.%06llu: ", r->comm, r->tid, r->cpu,
-		(unsigned long long)(r->ns / 1000000000ull),
-		(unsigned long long)(r->ns % 1000000000ull / 1000));
+	sb_putc(sb, '\n');
 	/* The text may hold a NUL (a char arg): write it whole, as the kernel does. */
-	fwrite(sb_str(&to->sb), 1, to->sb.len, to->out);
-	fputc('\n', to->out);
+	fwrite(sb_str(sb), 1, sb->len, to->out);
 }
 
 int cmd_trace(int argc, char **argv)

@@ -580,6 +580,16 @@ int session_run(struct session *s)
 			child_done = true;
 		}
 	}
+	/*
+	 * A program the agent never entered was not traced at all: say so,
+	 * rather than report zero hits as if nothing had happened.
+	 */
+	bool entered = false;
+	for (struct session_proc *p = s->procs; p; p = p->next)
+		entered |= p->pid == s->child || p->ppid == s->child;
+	if (!entered)
+		fprintf(stderr, "xol: the program never loaded the agent, so nothing was traced "
+				"(a statically linked program, or one that clears LD_PRELOAD?)\n");
 	/* Let agents that are still saying something (sites, BYE) finish, then drain. */
 	for (int round = 0; round < 3; round++) {
 		for (struct session_proc *p = s->procs; p; p = p->next)
