@@ -108,7 +108,16 @@ struct agent {
 extern struct agent agent;
 
 /* thread.c */
-struct xol_thread *thread_self(void);
+struct xol_thread *thread_self_slow(void);
+extern __thread struct xol_thread *xol_self __attribute__((tls_model("initial-exec")));
+
+/* Hit path: the calling thread's state (one %fs-relative load), claimed on first use. */
+static inline struct xol_thread *thread_self(void)
+{
+	struct xol_thread *t = xol_self;
+
+	return __builtin_expect(t != NULL, 1) ? t : thread_self_slow();
+}
 void thread_init_main(void);
 void thread_release_all_after_fork(void);
 void thread_attach_ring(void);

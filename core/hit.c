@@ -141,7 +141,8 @@ static inline const struct consumers *load(struct consumers *const *p)
 	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
 }
 
-void hit_entry(struct site *s, struct xol_regs *regs)
+static __attribute__((always_inline)) inline void hit_entry_inline(struct site *s,
+								      struct xol_regs *regs)
 {
 	struct xol_thread *t = thread_self();
 	const struct consumers *entry = load(&s->entry), *ret = load(&s->ret);
@@ -216,5 +217,10 @@ uint64_t xol_return_hit(struct xol_regs *regs)
 /* Called by a site's jump trampoline (the jump path). */
 void jump_hit(void *site, struct xol_regs *regs)
 {
-	hit_entry(site, regs);
+	hit_entry_inline(site, regs);
+}
+
+void hit_entry(struct site *s, struct xol_regs *regs)
+{
+	hit_entry_inline(s, regs);
 }

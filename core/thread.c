@@ -24,7 +24,7 @@
 #define THREAD_POOL XOL_THREAD_SLOTS
 
 static struct xol_thread *pool;
-static __thread struct xol_thread *self __attribute__((tls_model("initial-exec")));
+__thread struct xol_thread *xol_self __attribute__((tls_model("initial-exec")));
 static pthread_key_t release_key;
 
 static inline long raw_gettid(void)
@@ -65,29 +65,26 @@ static void thread_release(void *arg)
 	if (t->ring)
 		ring_release(t->ring);
 	t->ring = NULL;
-	if (self == t)
-		self = NULL;
+	if (xol_self == t)
+		xol_self = NULL;
 	__atomic_store_n(&t->claimed, 0, __ATOMIC_RELEASE);
 }
 
-/* Hit path: the calling thread's state, claimed on first use. */
-struct xol_thread *thread_self(void)
+/* A thread's first hit, for threads not started by pthread_create. */
+struct xol_thread *thread_self_slow(void)
 {
-	struct xol_thread *t = self;
+	struct xol_thread *t = claim((pid_t)raw_gettid());
 
-	if (__builtin_expect(t != NULL, 1))
-		return t;
-	t = claim((pid_t)raw_gettid());
 	if (!t)
 		return NULL;
 	t->comm[0] = 0; /* the session fills an empty comm from the tid's /proc entry */
-	self = t;
+	xol_self = t;
 	return t;
 }
 
 static void thread_setup(void)
 {
-	struct xol_thread *t = self ? self : claim((pid_t)syscall(SYS_gettid));
+	struct xol_thread *t = xol_self ? xol_self : claim((pid_t)syscall(SYS_gettid));
 
 	if (!t)
 		return;
@@ -96,7 +93,7 @@ static void thread_setup(void)
 	prctl(PR_GET_NAME, t->comm, 0, 0, 0);
 	t->self = pthread_self();
 	t->comm_dirty = 1;
-	self = t;
+	xol_self = t;
 	pthread_setspecific(release_key, t);
 }
 
@@ -126,17 +123,17 @@ void thread_release_all_after_fork(void)
 		return;
 	for (unsigned i = 0; i < THREAD_POOL; i++) {
 		pool[i].ring = NULL;
-		if (&pool[i] != self)
+		if (&pool[i] != xol_self)
 			pool[i].claimed = 0;
 	}
-	if (self)
-		self->tid = (pid_t)syscall(SYS_gettid);
+	if (xol_self)
+		xol_self->tid = (pid_t)syscall(SYS_gettid);
 }
 
 void thread_attach_ring(void)
 {
-	if (self && agent.region)
-		self->ring = ring_claim(agent.region, (uint32_t)self->tid);
+	if (xol_self && agent.region)
+		xol_self->ring = ring_claim(agent.region, (uint32_t)xol_self->tid);
 }
 
 /*
@@ -185,9 +182,9 @@ void thread_emit_comm(struct xol_thread *t)
 /* The calling thread's comm changed (prctl, pthread_setname_np): keep $comm right. */
 void thread_comm_changed(void)
 {
-	if (self) {
-		prctl(PR_GET_NAME, self->comm, 0, 0, 0);
-		self->comm_dirty = 1;
+	if (xol_self) {
+		prctl(PR_GET_NAME, xol_self->comm, 0, 0, 0);
+		xol_self->comm_dirty = 1;
 	}
 }
 

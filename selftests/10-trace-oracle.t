@@ -70,18 +70,20 @@ sub last_kernel_error {
 	return @l >= 3 ? join(' | ', @l[-3 .. -1]) : '';
 }
 
-my $armed;
+my ($armed, $killed);
 
 sub kernel_cleanup {
 	return unless $armed;
 	kwrite("$INST/events/$GROUP/enable", "0\n") if -e "$INST/events/$GROUP/enable";
 	my $e = kwrite("$T/uprobe_events", "-:$GROUP/\n");
 	diag("could not delete the kernel's $GROUP events: $e") if $e && $e !~ /No such file/;
-	rmdir $INST if -d $INST;
+	for (1 .. 50) { last if !-d $INST || rmdir $INST; select(undef, undef, undef, 0.02) }
+	diag("could not remove $INST: $!") if -d $INST;
 	$armed = 0;
 }
+# On a signal, unwind first (closing the instance's files), then clean up.
 END { kernel_cleanup() }
-$SIG{$_} = sub { kernel_cleanup(); die "killed by SIG$_[0]\n" } for qw(INT TERM HUP PIPE);
+$SIG{$_} = sub { $killed = $_[0]; die "killed by SIG$_[0]\n" } for qw(INT TERM HUP PIPE);
 
 # Arm DEFS in the kernel, run CMD as xol would run it but untraced, disarm.
 # Returns run_cmd's result plus { trace, errors => { EVENT => why } }.
@@ -219,6 +221,7 @@ for my $sec (@sections) {
 		my (@defs, %unresolved);
 		for my $d (@{$sec->{defs}}) {
 			my $t = eval { resolve_def($d->{text}, \%files) };
+			die "killed by SIG$killed\n" if $killed;
 			if (defined $t) {
 				push @defs, { %$d, resolved => $t };
 			} else {

@@ -15,7 +15,8 @@
  *            cld                          the C handler expects DF = 0
  *            rdi = probe_ctx, rsi = regs, rbx = regs (callee-saved)
  *            and $-16,%rsp; call *handler
- *            rsp = rbx; pop r15 ... di; skip orig_ax/ip/cs; popf
+ *            rsp = rbx; flags by std/add/sahf (no popfq: see emit_restore_flags)
+ *            pop r15 ... di; skip orig_ax/ip/cs/flags
  *            lea 144(%rsp),%rsp           back to the site's rsp
  *   copy_off[0]  relocated insn 0         <- arch_map_displaced_ip(site)
  *   copy_off[1]  relocated insn 1
@@ -134,12 +135,12 @@ static void emit_save(struct emit *e, uint64_t site, arch_handler_fn handler, vo
 	emit_u32(e, REDZONE + REGS_SIZE);
 	emit_bytes(e, "\x48\x89\x84\x24", 4);		/* mov %rax,sp(%rsp) */
 	emit_u32(e, OFF(sp));
-	emit_bytes(e, "\x48\x8c\xd0", 3);		/* mov %ss,%rax */
-	emit_bytes(e, "\x48\x89\x84\x24", 4);		/* mov %rax,ss(%rsp) */
+	emit_bytes(e, "\x48\xc7\x84\x24", 4);		/* movq $USER_DS,ss(%rsp) */
 	emit_u32(e, OFF(ss));
-	emit_bytes(e, "\x48\x8c\xc8", 3);		/* mov %cs,%rax */
-	emit_bytes(e, "\x48\x89\x84\x24", 4);		/* mov %rax,cs(%rsp) */
+	emit_u32(e, 0x2b);
+	emit_bytes(e, "\x48\xc7\x84\x24", 4);		/* movq $USER_CS,cs(%rsp) */
 	emit_u32(e, OFF(cs));
+	emit_u32(e, 0x33);
 	emit_bytes(e, "\x48\xb8", 2);			/* movabs $site,%rax */
 	emit_u64(e, site);
 	emit_bytes(e, "\x48\x89\x84\x24", 4);		/* mov %rax,ip(%rsp) */
@@ -155,18 +156,41 @@ static void emit_save(struct emit *e, uint64_t site, arch_handler_fn handler, vo
 	emit_bytes(e, "\xff\xd0", 2);			/* call *%rax */
 }
 
+/*
+ * The flags without popfq, which is microcoded and costs more than the
+ * rest of the restore: DF with std when it was set (the handler ran with
+ * DF clear), OF by an add that overflows exactly when it was set, then
+ * SF ZF AF PF CF with sahf.  Only these can differ: nothing in between
+ * touches the system flags.  %rax and %rcx are scratch here; their saved
+ * values are popped after.
+ */
+static void emit_restore_flags(struct emit *e)
+{
+	emit_bytes(e, "\x48\x8b\x8c\x24", 4);		/* mov flags(%rsp),%rcx */
+	emit_u32(e, OFF(flags));
+	emit_bytes(e, "\xf7\xc1\x00\x04\x00\x00", 6);	/* test $0x400,%ecx (DF) */
+	emit_bytes(e, "\x74\x01", 2);			/* jz 1f */
+	emit_u8(e, 0xfd);				/* std */
+	emit_bytes(e, "\x89\xc8", 2);			/* 1: mov %ecx,%eax */
+	emit_bytes(e, "\xc1\xe8\x0b", 3);		/* shr $11,%eax */
+	emit_bytes(e, "\x24\x01", 2);			/* and $1,%al: OF */
+	emit_bytes(e, "\x04\x7f", 2);			/* add $0x7f,%al: OF = al */
+	emit_bytes(e, "\x88\xcc", 2);			/* mov %cl,%ah */
+	emit_u8(e, 0x9e);				/* sahf: SF ZF AF PF CF */
+}
+
 static void emit_restore(struct emit *e)
 {
 	emit_bytes(e, "\x48\x89\xdc", 3);		/* mov %rbx,%rsp */
+	emit_restore_flags(e);
 	emit_bytes(e, "\x41\x5f\x41\x5e\x41\x5d\x41\x5c", 8); /* pop %r15 %r14 %r13 %r12 */
 	emit_bytes(e, "\x5d\x5b", 2);			/* pop %rbp %rbx */
 	emit_bytes(e, "\x41\x5b\x41\x5a\x41\x59\x41\x58", 8); /* pop %r11 %r10 %r9 %r8 */
 	emit_bytes(e, "\x58\x59\x5a\x5e\x5f", 5);	/* pop %rax %rcx %rdx %rsi %rdi */
 	emit_bytes(e, "\x48\x8d\x64\x24", 4);		/* lea 24(%rsp),%rsp: orig_ax ip cs */
 	emit_u8(e, OFF(flags) - OFF(orig_ax));
-	emit_u8(e, 0x9d);				/* popfq */
-	emit_bytes(e, "\x48\x8d\xa4\x24", 4);		/* lea sp,ss + REDZONE(%rsp),%rsp */
-	emit_u32(e, REGS_SIZE - OFF(sp) + REDZONE);
+	emit_bytes(e, "\x48\x8d\xa4\x24", 4);		/* lea flags,sp,ss + REDZONE(%rsp),%rsp */
+	emit_u32(e, REGS_SIZE - OFF(flags) + REDZONE);
 }
 
 int arch_prepare_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
