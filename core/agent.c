@@ -272,6 +272,7 @@ static int agent_arm(void)
 {
 	int err;
 
+	agent.tls_self_off = (long)((char *)&xol_self - (char *)__builtin_thread_pointer());
 	/* glibc registers an rseq area per thread; its cpu_id is the current CPU. */
 	if (__rseq_size >= 8)
 		agent.rseq_cpu_offset = (long)__rseq_offset + 4;
@@ -322,12 +323,16 @@ static void child_reconnect(void)
 	if (c != MAP_FAILED)
 		agent.counters = c;
 	thread_release_all_after_fork();
+	if (xol_self)
+		thread_set_row(xol_self);
 	if (!agent.active || !path || session_connect(path)) {
 		sites_disarm_all();
 		agent.active = false;
 		return;
 	}
 	thread_attach_ring();
+	if (xol_self)
+		thread_set_row(xol_self);
 	start_control_thread();
 	arm_and_report();
 }

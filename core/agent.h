@@ -77,6 +77,7 @@ struct xol_thread {
 	int claimed;             /* 0 free, 1 in use (CAS) */
 	pid_t tid;
 	unsigned slot;           /* its row of hit counters */
+	struct wire_counters *row; /* that row, NULL until the counters are there */
 	int busy;                /* recursion guard: BUSY_* */
 	struct ring_writer *ring;
 	pthread_t self;
@@ -102,6 +103,7 @@ struct agent {
 	uint64_t ret_tramp;      /* address of the return trampoline's int3 */
 	int memfd;               /* /proc/self/mem, for patching text */
 	long rseq_cpu_offset;    /* of rseq.cpu_id from the thread pointer, 0: none */
+	long tls_self_off;       /* of xol_self from the thread pointer (initial-exec TLS) */
 	bool active;
 };
 
@@ -109,6 +111,7 @@ extern struct agent agent;
 
 /* thread.c */
 struct xol_thread *thread_self_slow(void);
+void thread_set_row(struct xol_thread *t);
 extern __thread struct xol_thread *xol_self __attribute__((tls_model("initial-exec")));
 
 /* Hit path: the calling thread's state (one %fs-relative load), claimed on first use. */

@@ -24,7 +24,9 @@ enum { C_HITS, C_MISSES, C_LOST };
  */
 static inline void count(const struct xol_thread *t, const struct agent_event *e, unsigned which)
 {
-	uint64_t *c = &agent.counters[t->slot * agent.nevents + e->index].hits + which;
+	if (__builtin_expect(!t->row, 0))
+		return;
+	uint64_t *c = &t->row[e->index].hits + which;
 
 	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
 }

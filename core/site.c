@@ -272,13 +272,16 @@ static void sync_cores(void)
  * The addresses this arming pass places probes at, so that a jump never
  * displaces the instruction another probe is about to patch.
  */
-static uint64_t *plan;
+static struct planned {
+	uint64_t addr;
+	unsigned probe;
+} *plan;
 static unsigned nplan;
 
 static bool displaces_another(uint64_t addr, unsigned len)
 {
 	for (unsigned i = 0; i < nplan; i++)
-		if (plan[i] > addr && plan[i] < addr + len)
+		if (plan[i].addr > addr && plan[i].addr < addr + len)
 			return true;
 	for (unsigned i = 0; i < nsites; i++)
 		if (sites[i]->addr > addr && sites[i]->addr < addr + len)
@@ -326,6 +329,29 @@ static int poke_live(struct site *s, const uint8_t *bytes, unsigned len)
 }
 
 /*
+ * A site whose events only count (xol stat, no return probe) gets the
+ * trampoline's counting fast path: each hit adds to the thread's counter
+ * row without saving registers or calling anything.
+ */
+static bool count_path(const struct site *s, struct arch_count_path *cp)
+{
+	if (s->ret->n || !s->entry->n || s->entry->n > ARCH_COUNT_MAX || !agent.tls_self_off)
+		return false;
+	memset(cp, 0, sizeof(*cp));
+	cp->tls_off = (int32_t)agent.tls_self_off;
+	cp->busy_off = offsetof(struct xol_thread, busy);
+	cp->row_off = offsetof(struct xol_thread, row);
+	for (unsigned i = 0; i < s->entry->n; i++) {
+		const struct agent_event *e = s->entry->ev[i];
+		if (!(e->w->flags & WIRE_EV_COUNT_ONLY))
+			return false;
+		cp->counter_off[cp->n++] = (int32_t)(e->index * sizeof(struct wire_counters) +
+						     offsetof(struct wire_counters, hits));
+	}
+	return true;
+}
+
+/*
  * The jump path: a jmp to a trampoline that saves the registers, calls the
  * hit handler, restores them, runs the displaced instructions and jumps
  * back.  Only where the displaced range holds whole instructions that no
@@ -368,7 +394,11 @@ static int site_jump(struct site *s, const struct wire_probe *wp, size_t avail,
 		*reason = "no room for a trampoline within reach";
 		return -ENOTSUP;
 	}
-	int n = arch_prepare_trampoline(&s->jump, buf, sizeof(buf), (uint64_t)s->tramp, jump_hit, s);
+	struct arch_count_path cp;
+	int n = count_path(s, &cp) ?
+		arch_prepare_count_trampoline(&s->jump, buf, sizeof(buf), (uint64_t)s->tramp,
+					      jump_hit, s, &cp) :
+		arch_prepare_trampoline(&s->jump, buf, sizeof(buf), (uint64_t)s->tramp, jump_hit, s);
 	err = n < 0 ? n : poke_text((uint64_t)s->tramp, buf, (size_t)n);
 	if (!err)
 		err = arch_jump_bytes(jmp, s->addr, (uint64_t)s->tramp);
@@ -503,10 +533,20 @@ static int site_place(unsigned pi, const struct wire_probe *wp, const struct map
 	s->ino = wp->ino;
 	s->offset = wp->offset;
 	s->entry = s->ret = &no_consumers;
+	/*
+	 * Every probe of this pass at the same address joins now, before the
+	 * code is patched: the trampoline may count their hits itself.
+	 */
 	if (site_add_consumer(s, ev)) {
 		free(s);
 		return -ENOMEM;
 	}
+	for (unsigned i = 0; i < nplan; i++)
+		if (plan[i].addr == addr && plan[i].probe != pi &&
+		    site_add_consumer(s, &agent.events[agent.probes[plan[i].probe].event])) {
+			free(s);
+			return -ENOMEM;
+		}
 	if (wp->refctr) {
 		for (int i = 0; i < nmaps; i++)
 			if (maps[i].dev == wp->dev && maps[i].ino == wp->ino &&
@@ -520,6 +560,10 @@ static int site_place(unsigned pi, const struct wire_probe *wp, const struct map
 
 	err = site_install(s, wp, m->end - addr, why, sizeof(why));
 	report_site(pi, err ? 0 : addr, err, why);
+	for (unsigned i = 0; i < nplan; i++)
+		if (plan[i].addr == addr && plan[i].probe != pi)
+			report_site(plan[i].probe, err ? 0 : addr, err,
+				    err ? why : "shares the site of an earlier probe");
 	if (err) {
 		free(s);
 		return err;
@@ -583,7 +627,8 @@ int sites_arm_all(void)
 	for (unsigned pi = 0; plan && pi < agent.nprobes; pi++)
 		for (int i = 0; i < nmaps; i++)
 			if (probe_maps(&agent.probes[pi], &maps[i]))
-				plan[nplan++] = maps[i].start + agent.probes[pi].offset - maps[i].pgoff;
+				plan[nplan++] = (struct planned){
+					maps[i].start + agent.probes[pi].offset - maps[i].pgoff, pi };
 
 	for (unsigned pi = 0; pi < agent.nprobes; pi++) {
 		const struct wire_probe *wp = &agent.probes[pi];

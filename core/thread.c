@@ -35,6 +35,15 @@ static inline long raw_gettid(void)
 	return ret;
 }
 
+/* Point @t at its row of the current counters (they change after fork). */
+void thread_set_row(struct xol_thread *t)
+{
+	struct wire_counters *row = agent.nevents ? &agent.counters[t->slot * agent.nevents] : NULL;
+
+	/* The trampoline's counting path reads it: publish it whole. */
+	__atomic_store_n(&t->row, row, __ATOMIC_RELEASE);
+}
+
 static struct xol_thread *claim(pid_t tid)
 {
 	if (!pool)
@@ -50,6 +59,7 @@ static struct xol_thread *claim(pid_t tid)
 			t->depth = 0;
 			t->tid = tid;
 			t->ring = agent.region ? ring_claim(agent.region, (uint32_t)tid) : NULL;
+			thread_set_row(t);
 			return t;
 		}
 	}

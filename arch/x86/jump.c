@@ -193,13 +193,73 @@ static void emit_restore(struct emit *e)
 	emit_u32(e, REGS_SIZE - OFF(flags) + REDZONE);
 }
 
-int arch_prepare_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
-			    uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx)
+static void patch_rel32(struct emit *e, size_t at, size_t target)
+{
+	uint32_t rel = (uint32_t)((int64_t)target - (int64_t)(at + 4));
+
+	if (!e->err && at + 4 <= e->size)
+		memcpy(e->buf + at, &rel, 4);
+}
+
+static void emit_disp32(struct emit *e, const char *op, size_t n, int32_t disp)
+{
+	emit_bytes(e, op, n);
+	emit_u32(e, (uint32_t)disp);
+}
+
+/*
+ * The counting fast path (see struct arch_count_path).  Returns where the
+ * rel32 of its final jmp to the displaced copy is, to patch later.
+ */
+static size_t emit_count_fast(struct emit *e, const struct arch_count_path *cp)
+{
+	size_t slow_jmp, count_jrcxz, slow_pos, to_copy;
+
+	emit_bytes(e, "\x48\x8d\x64\x24\x80", 5);	/* lea -0x80(%rsp),%rsp */
+	emit_bytes(e, "\x50\x51", 2);			/* push %rax; push %rcx */
+	emit_disp32(e, "\x64\x48\x8b\x0c\x25", 5, cp->tls_off); /* mov %fs:tls,%rcx */
+	emit_bytes(e, "\xe3\x0b", 2);			/* jrcxz slow (11 bytes on) */
+	emit_bytes(e, "\x48\x89\xc8", 3);		/* mov %rcx,%rax */
+	emit_disp32(e, "\x8b\x88", 2, cp->busy_off);	/* mov busy(%rax),%ecx */
+	count_jrcxz = e->pos;
+	emit_bytes(e, "\xe3\x00", 2);			/* jrcxz count */
+	slow_pos = e->pos;				/* slow: */
+	emit_bytes(e, "\x59\x58", 2);			/* pop %rcx; pop %rax */
+	emit_bytes(e, "\x48\x8d\xa4\x24\x80\x00\x00\x00", 8); /* lea 0x80(%rsp),%rsp */
+	emit_u8(e, 0xe9);				/* jmp general */
+	slow_jmp = e->pos;
+	emit_u32(e, 0);
+	if (!e->err)
+		e->buf[count_jrcxz + 1] = (uint8_t)(e->pos - (count_jrcxz + 2));
+	emit_disp32(e, "\x48\x8b\x88", 3, cp->row_off);	/* count: mov row(%rax),%rcx */
+	emit_u8(e, 0xe3);				/* jrcxz slow */
+	emit_u8(e, (uint8_t)(slow_pos - (e->pos + 1)));
+	for (unsigned i = 0; i < cp->n; i++) {
+		emit_disp32(e, "\x48\x8b\x81", 3, cp->counter_off[i]); /* mov off(%rcx),%rax */
+		emit_bytes(e, "\x48\x8d\x40\x01", 4);	/* lea 1(%rax),%rax */
+		emit_disp32(e, "\x48\x89\x81", 3, cp->counter_off[i]); /* mov %rax,off(%rcx) */
+	}
+	emit_bytes(e, "\x59\x58", 2);			/* pop %rcx; pop %rax */
+	emit_bytes(e, "\x48\x8d\xa4\x24\x80\x00\x00\x00", 8); /* lea 0x80(%rsp),%rsp */
+	emit_u8(e, 0xe9);				/* jmp copy */
+	to_copy = e->pos;
+	emit_u32(e, 0);
+	patch_rel32(e, slow_jmp, e->pos);		/* general: */
+	return to_copy;
+}
+
+static int prepare(struct arch_jump *aj, uint8_t *buf, size_t size, uint64_t tramp_addr,
+		   arch_handler_fn handler, void *probe_ctx, const struct arch_count_path *cp)
 {
 	struct emit e = { .buf = buf, .size = size, .addr = tramp_addr };
+	size_t to_copy = 0;
 
 	if (!aj->n)
 		return -EINVAL;
+	if (cp && (cp->n == 0 || cp->n > ARCH_COUNT_MAX))
+		return -EINVAL;
+	if (cp)
+		to_copy = emit_count_fast(&e, cp);
 	emit_save(&e, aj->site, handler, probe_ctx);
 	emit_restore(&e);
 	for (int i = 0; i < aj->n; i++) {
@@ -209,12 +269,27 @@ int arch_prepare_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
 	aj->copy_off[aj->n] = e.pos;
 	if (!(aj->insn[aj->n - 1].flags & (ARCH_INSN_F_NO_FALLTHROUGH | ARCH_INSN_F_CALL)))
 		emit_jmp(&e, aj->site + aj->len);
+	if (cp)
+		patch_rel32(&e, to_copy, aj->copy_off[0]);
 	if (e.err) {
 		aj->reason = e.reason;
 		return e.err;
 	}
 	aj->size = e.pos;
 	return (int)e.pos;
+}
+
+int arch_prepare_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
+			    uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx)
+{
+	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, NULL);
+}
+
+int arch_prepare_count_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
+				  uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx,
+				  const struct arch_count_path *cp)
+{
+	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, cp);
 }
 
 int arch_jump_bytes(uint8_t out[ARCH_JUMP_BYTES], uint64_t site, uint64_t tramp_addr)

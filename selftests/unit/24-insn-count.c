@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The counting fast path of the jump path (xol stat), executed: a site
+ * whose trampoline finds the thread's state through %fs and adds to its
+ * counter row without saving registers or calling anything.
+ *
+ *  - a thread with a row, not busy: every hit counted in the row, the
+ *    handler never called, the site's own instructions still run
+ *  - a busy thread, a thread without state, a state without a row: the
+ *    general path, through the handler, and the row untouched
+ *  - the flags and every register survive the fast path exactly
+ */
+#include <string.h>
+#include <sys/mman.h>
+
+#include "arch/x86/arch.h"
+#include "tap.h"
+
+struct fake_thread {
+	int busy;
+	uint64_t *row;
+};
+
+static __thread struct fake_thread *fake_self;
+static long slow_calls;
+
+__attribute__((target("general-regs-only")))
+static void slow_handler(void *ctx, struct xol_regs *regs)
+{
+	(void)ctx;
+	(void)regs;
+	slow_calls++;
+}
+
+/* The site: mov %edi,%eax; add %esi,%eax; nop; ret -- the jump displaces the first three. */
+static const uint8_t add_site[] = { 0x89, 0xf8, 0x01, 0xf0, 0x90, 0xc3 };
+/* A 5-byte nop then ret: nothing of its own touches a flag or a register. */
+static const uint8_t nop_site[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00, 0xc3 };
+
+static uint8_t *place(uint8_t *area, const uint8_t *code, size_t len, unsigned ncount,
+		      const int32_t *offs)
+{
+	uint8_t *site = area, *tramp = area + 2048, jmp[ARCH_JUMP_BYTES];
+	struct arch_count_path cp = { 0 };
+	struct arch_jump aj;
+
+	memcpy(site, code, len);
+	if (arch_analyze_jump(&aj, site, len, (uint64_t)site))
+		return NULL;
+	cp.tls_off = (int32_t)((char *)&fake_self - (char *)__builtin_thread_pointer());
+	cp.busy_off = offsetof(struct fake_thread, busy);
+	cp.row_off = offsetof(struct fake_thread, row);
+	cp.n = ncount;
+	memcpy(cp.counter_off, offs, ncount * sizeof(offs[0]));
+	if (arch_prepare_count_trampoline(&aj, tramp, 2048, (uint64_t)tramp, slow_handler, NULL,
+					  &cp) < 0 ||
+	    arch_jump_bytes(jmp, (uint64_t)site, (uint64_t)tramp))
+		return NULL;
+	memcpy(site, jmp, sizeof(jmp));
+	return site;
+}
+
+int main(void)
+{
+	uint8_t *area = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t row[8] = { 0 };
+	struct fake_thread me = { 0, row };
+	const int32_t offs[2] = { 0, 24 };
+	int (*add)(int, int);
+	int sum = 0;
+
+	ok(area != MAP_FAILED, "an executable area");
+	add = (int (*)(int, int))place(area, add_site, sizeof(add_site), 2, offs);
+	ok(add != NULL, "a counting trampoline for mov/add/nop/ret, two counters");
+	if (!add)
+		return done_testing();
+
+	fake_self = &me;
+	for (int i = 0; i < 1000; i++)
+		sum += add(i, 1);
+	is_int(sum, 1000 * 999 / 2 + 1000, "the site's own instructions run (sum of i + 1)");
+	is_int(row[0], 1000, "a thread with a row: the first counter counts every hit");
+	is_int(row[3], 1000, "and the second one too (byte offset 24)");
+	is_int(slow_calls, 0, "and the handler is never called");
+
+	me.busy = 1;
+	for (int i = 0; i < 10; i++)
+		sum += add(i, 1);
+	is_int(row[0], 1000, "a busy thread: the row is not touched");
+	is_int(slow_calls, 10, "the general path runs the handler instead");
+
+	me.busy = 0;
+	me.row = NULL;
+	add(1, 2);
+	is_int(slow_calls, 11, "a state without a row: the general path");
+	me.row = row;
+	fake_self = NULL;
+	is_int(add(40, 2), 42, "a thread without state: the result is right");
+	is_int(slow_calls, 12, "and it went through the handler");
+	fake_self = &me;
+
+	/* flags and registers across the fast path */
+	munmap(area, 4096);
+	area = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
+		    -1, 0);
+	void (*nop)(void) = (void (*)(void))place(area, nop_site, sizeof(nop_site), 1, offs);
+	ok(nop != NULL, "a counting trampoline for a 5-byte nop");
+	if (nop) {
+		for (int k = 0; k < 2; k++) {
+			uint64_t f_in = k ? 0x8d5 /* CF PF AF ZF SF OF */ : 0x202, f_out;
+			uint64_t rax_out, rcx_out, before = row[0];
+
+			asm volatile("push %[fi]\n\t popfq\n\t"
+				     "mov $0x4242, %%eax\n\t mov $0x4343, %%ecx\n\t"
+				     "call *%[site]\n\t"
+				     "pushfq\n\t pop %[fo]\n\t"
+				     "mov %%rax, %[ra]\n\t mov %%rcx, %[rc]\n\t"
+				     : [fo] "=&r"(f_out), [ra] "=&r"(rax_out), [rc] "=&r"(rcx_out)
+				     : [fi] "r"(f_in), [site] "m"(nop)
+				     : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11",
+				       "memory", "cc");
+			is_int(row[0], before + 1, "flags 0x%lx: the hit was counted", (unsigned long)f_in);
+			is_int(f_out & 0x8d5, f_in & 0x8d5, "flags 0x%lx: the status flags survive exactly",
+			       (unsigned long)f_in);
+			is_int(rax_out, 0x4242, "flags 0x%lx: rax (a scratch of the fast path) survives",
+			       (unsigned long)f_in);
+			is_int(rcx_out, 0x4343, "flags 0x%lx: rcx (the other scratch) survives",
+			       (unsigned long)f_in);
+		}
+	}
+	return done_testing();
+}
