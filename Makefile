@@ -9,7 +9,7 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 XCFLAGS := -std=gnu11 -Wall -Wextra -Werror -fPIC -D_GNU_SOURCE \
 	   -I. -Iinclude -fvisibility=hidden
-LDLIBS_TOOL := -lelf -ldw -lZydis -lpthread
+LDLIBS_TOOL := -lelf -ldw -ldebuginfod -lZydis -lpthread
 
 # SAN=1: AddressSanitizer + UndefinedBehaviorSanitizer for the tool and tests.
 ifeq ($(SAN),1)
@@ -32,12 +32,18 @@ ARCH_SRCS  := $(wildcard arch/x86/*.c)
 ARCH_ASM   := $(wildcard arch/x86/*.S)
 CORE_SRCS  := $(wildcard core/*.c)
 TOOL_SRCS  := $(wildcard tools/xol/*.c)
+# script engines: embedded CPython and Lua 5.4, linked into the tool only
+SCRIPT_SRCS := $(wildcard scripts/*.c scripts/*/*.c)
+SCRIPT_CFLAGS := $(shell pkg-config --cflags python3-embed lua5.4)
+SCRIPT_LIBS := $(shell pkg-config --libs python3-embed lua5.4)
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(filter %.c,$(1))) \
       $(patsubst %.S,$(O)/obj/%.o,$(filter %.S,$(1)))
 
 LIB_OBJS   := $(call obj,$(TRACE_SRCS) $(ARCH_SRCS) $(ARCH_ASM) core/ring.c)
 TOOL_OBJS  := $(call obj,$(TOOL_SRCS))
+SCRIPT_OBJS:= $(call obj,$(SCRIPT_SRCS))
+$(SCRIPT_OBJS): XCFLAGS += $(SCRIPT_CFLAGS)
 AGENT_OBJS := $(patsubst $(O)/obj/%,$(O)/agent/%,$(call obj,$(CORE_SRCS) $(ARCH_SRCS) $(ARCH_ASM)))
 
 # The agent runs inside other programs: its hit path must not touch vector
@@ -79,9 +85,9 @@ $(O)/libxol.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(O)/xol: $(TOOL_OBJS) $(O)/libxol.a
+$(O)/xol: $(TOOL_OBJS) $(SCRIPT_OBJS) $(O)/libxol.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@.tmp $^ $(LDLIBS_TOOL) && mv -f $@.tmp $@
+	$(Q)$(CC) $(LDFLAGS) -o $@.tmp $^ $(LDLIBS_TOOL) $(SCRIPT_LIBS) && mv -f $@.tmp $@
 
 # Linked aside and renamed: programs traced while it is rebuilt keep a whole file.
 $(O)/libxol-agent.so: $(AGENT_OBJS)
@@ -93,6 +99,12 @@ $(O)/selftests/%.t: selftests/unit/%.c $(O)/libxol.a
 	$(call msg,CC,$<)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_TOOL)
+
+# 6x: the script engines, linked in
+$(O)/selftests/6%.t: selftests/unit/6%.c $(SCRIPT_OBJS) $(O)/libxol.a
+	$(call msg,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) $(SCRIPT_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_TOOL) $(SCRIPT_LIBS)
 
 unit: $(UNIT_BINS)
 
@@ -123,6 +135,12 @@ install: all
 	[ ! -f $(O)/libxol-agent.so ] || install -m 755 $(O)/libxol-agent.so $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 include/xol/*.h $(DESTDIR)$(PREFIX)/include/xol/
 	install -m 644 Documentation/*.md $(DESTDIR)$(PREFIX)/share/doc/xol/
+	# the script engines' helpers, where xol looks: ../libexec/xol from bin/
+	install -d $(DESTDIR)$(PREFIX)/libexec/xol/scripts/python/Perf-Trace-Util/lib/Perf/Trace \
+		$(DESTDIR)$(PREFIX)/libexec/xol/scripts/lua
+	install -m 644 scripts/python/Perf-Trace-Util/lib/Perf/Trace/*.py \
+		$(DESTDIR)$(PREFIX)/libexec/xol/scripts/python/Perf-Trace-Util/lib/Perf/Trace/
+	install -m 644 scripts/lua/xol.lua $(DESTDIR)$(PREFIX)/libexec/xol/scripts/lua/
 
 clean:
 	rm -rf build

@@ -13,6 +13,11 @@ static const struct {
 	{ "events", cmd_events, "check and list uprobe_events definitions" },
 	{ "trace", cmd_trace, "run a program with probes armed, print each hit" },
 	{ "stat", cmd_stat, "run a program with probes armed, count hits" },
+	{ "record", cmd_record, "run a program with probes armed, write perf.data" },
+	{ "script", cmd_script, "print a perf.data file as perf script does, or run handlers" },
+	{ "report", cmd_report, "aggregate a perf.data file: hits per key, histograms, latency" },
+	{ "probe", cmd_probe, "resolve perf probe specs (functions, lines, variables) into definitions" },
+	{ "list", cmd_list, "list a binary's SDT markers (list sdt -x BIN)" },
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,1959 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * From a perf probe spec to probes, the way perf probe 6.1 finds them, so
+ * that the same spec gives the same uprobe_events line:
+ *
+ *   FUNC       each DWARF subprogram of that name (or glob) per CU; an
+ *              inline abstract gives one probe per concrete instance (DIE
+ *              order); at -O0 with variable args, after the prologue (the
+ *              line table's next row).
+ *   FUNC:RLN   every is_stmt row of line decl_line+RLN of FUNC's file, plus
+ *   SRC:ALN    function entries and inline call sites declared on it.
+ *   args       found from the innermost scope at the address outwards, then
+ *              the CU's globals; located through DW_AT_location and the
+ *              frame base (CFA from .eh_frame); fields, ->, [i]; the type
+ *              from DWARF: s/x by signedness, bits by size, string on
+ *              (unsigned) char pointers and arrays.
+ *
+ * Where perf is wrong, xol differs on purpose: globals become "@+FILEOFF"
+ * (perf writes the kprobe-only "@sym"); C++ classes are structures; "::"
+ * names a scope.  Without DWARF, functions come from .symtab/.dynsym.
+ */
+#include <ctype.h>
+#include <dwarf.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe-find.h"
+
+#define MAX_BASIC_TYPE_BITS 64
+
+/* die_find_child's answers, as perf's dwarf-aux. */
+enum { CB_END = 0, CB_CHILD = 1, CB_SIBLING = 2, CB_CONTINUE = 3 };
+
+static Dwarf_Die *find_child(Dwarf_Die *rt, int (*cb)(Dwarf_Die *, void *), void *data,
+			     Dwarf_Die *mem)
+{
+	Dwarf_Die child;
+	int r;
+
+	if (dwarf_child(rt, mem) != 0)
+		return NULL;
+	do {
+		r = cb(mem, data);
+		if (r == CB_END)
+			return mem;
+		if ((r & CB_CHILD) && find_child(mem, cb, data, &child)) {
+			*mem = child;
+			return mem;
+		}
+	} while ((r & CB_SIBLING) && dwarf_siblingof(mem, mem) == 0);
+	return NULL;
+}
+
+static const char *x86_64_regs[] = {
+	"%ax", "%dx", "%cx", "%bx", "%si", "%di", "%bp", "%sp",
+	"%r8", "%r9", "%r10", "%r11", "%r12", "%r13", "%r14", "%r15", "%ip",
+};
+
+/* --- DIE helpers --------------------------------------------------------- */
+
+static int die_entrypc(Dwarf_Die *d, Dwarf_Addr *pc)
+{
+	Dwarf_Attribute a;
+	Dwarf_Addr base, end;
+	ptrdiff_t off;
+
+	if (!dwarf_entrypc(d, pc))
+		return 0;
+	if (!dwarf_attr(d, DW_AT_ranges, &a))
+		return -ENOENT;
+	off = dwarf_ranges(d, 0, &base, pc, &end);
+	return off > 0 ? 0 : -ENOENT;
+}
+
+static bool die_is_func_instance(Dwarf_Die *d)
+{
+	Dwarf_Addr t;
+	Dwarf_Attribute a;
+	int tag = dwarf_tag(d);
+
+	if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine)
+		return false;
+	return dwarf_entrypc(d, &t) == 0 || dwarf_attr(d, DW_AT_ranges, &a) != NULL;
+}
+
+static bool die_is_func_def(Dwarf_Die *d)
+{
+	Dwarf_Attribute a;
+	Dwarf_Addr pc;
+
+	if (dwarf_tag(d) != DW_TAG_subprogram || dwarf_attr(d, DW_AT_declaration, &a))
+		return false;
+	return dwarf_attr(d, DW_AT_inline, &a) || die_entrypc(d, &pc) == 0;
+}
+
+static const char *die_linkage_name(Dwarf_Die *d)
+{
+	Dwarf_Attribute a;
+
+	if (!dwarf_attr_integrate(d, DW_AT_linkage_name, &a) &&
+	    !dwarf_attr_integrate(d, DW_AT_MIPS_linkage_name, &a))
+		return NULL;
+	return dwarf_formstring(&a);
+}
+
+/* "ns::Class::name" of a function DIE, from the scopes of its declaration. */
+static void die_qualified_name(Dwarf_Die *d, char *buf, size_t len)
+{
+	Dwarf_Die spec, *decl = d, *scopes = NULL;
+	Dwarf_Attribute a;
+	int n;
+
+	buf[0] = 0;
+	if (dwarf_attr(d, DW_AT_specification, &a) && dwarf_formref_die(&a, &spec))
+		decl = &spec;
+	else if (dwarf_attr(d, DW_AT_abstract_origin, &a) && dwarf_formref_die(&a, &spec))
+		return die_qualified_name(&spec, buf, len);
+	n = dwarf_getscopes_die(decl, &scopes);
+	for (int i = n - 1; i >= 1; i--) {
+		int tag = dwarf_tag(&scopes[i]);
+		const char *nm = dwarf_diename(&scopes[i]);
+		if ((tag == DW_TAG_namespace || tag == DW_TAG_class_type ||
+		     tag == DW_TAG_structure_type || tag == DW_TAG_union_type) && nm) {
+			strncat(buf, nm, len - strlen(buf) - 1);
+			strncat(buf, "::", len - strlen(buf) - 1);
+		}
+	}
+	free(scopes);
+	strncat(buf, dwarf_diename(d) ? dwarf_diename(d) : "", len - strlen(buf) - 1);
+}
+
+static bool die_match_name(Dwarf_Die *d, const char *pat)
+{
+	const char *n = dwarf_diename(d);
+
+	if (n && pspec_glob(pat, n))
+		return true;
+	n = die_linkage_name(d);
+	if (n && pspec_glob(pat, n))
+		return true;
+	if (strstr(pat, "::")) {
+		char q[512];
+		die_qualified_name(d, q, sizeof(q));
+		return pspec_glob(pat, q);
+	}
+	return false;
+}
+
+static Dwarf_Die *die_get_type(Dwarf_Die *d, Dwarf_Die *mem)
+{
+	Dwarf_Attribute a;
+
+	if (dwarf_attr_integrate(d, DW_AT_type, &a) && dwarf_formref_die(&a, mem))
+		return mem;
+	return NULL;
+}
+
+/* The type with const, volatile, restrict, shared and typedefs stripped. */
+static Dwarf_Die *die_get_real_type(Dwarf_Die *d, Dwarf_Die *mem)
+{
+	int tag;
+
+	d = die_get_type(d, mem);
+	while (d) {
+		tag = dwarf_tag(d);
+		if (tag != DW_TAG_const_type && tag != DW_TAG_volatile_type &&
+		    tag != DW_TAG_restrict_type && tag != DW_TAG_shared_type &&
+		    tag != DW_TAG_typedef)
+			break;
+		d = die_get_type(d, mem);
+	}
+	return d;
+}
+
+static bool die_is_signed_type(Dwarf_Die *t)
+{
+	Dwarf_Attribute a;
+	Dwarf_Word enc;
+
+	if (!dwarf_attr(t, DW_AT_encoding, &a) || dwarf_formudata(&a, &enc))
+		return false;
+	return enc == DW_ATE_signed_char || enc == DW_ATE_signed || enc == DW_ATE_signed_fixed;
+}
+
+static const char *die_decl_file(Dwarf_Die *d)
+{
+	Dwarf_Die spec;
+	Dwarf_Attribute a;
+	const char *f = dwarf_decl_file(d);
+
+	if (!f && dwarf_attr(d, DW_AT_abstract_origin, &a) && dwarf_formref_die(&a, &spec))
+		f = dwarf_decl_file(&spec);
+	return f;
+}
+
+static int die_decl_line(Dwarf_Die *d, int *line)
+{
+	Dwarf_Die spec;
+	Dwarf_Attribute a;
+
+	if (!dwarf_decl_line(d, line))
+		return 0;
+	if (dwarf_attr(d, DW_AT_abstract_origin, &a) && dwarf_formref_die(&a, &spec))
+		return dwarf_decl_line(&spec, line);
+	return -1;
+}
+
+/* Whether the tail of @a is @b, path component-wise (perf's strtailcmp). */
+static bool tail_match(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (lb > la)
+		return false;
+	if (strcmp(a + la - lb, b))
+		return false;
+	return la == lb || a[la - lb - 1] == '/';
+}
+
+static int has_loclist_cb(Dwarf_Attribute *a, void *arg)
+{
+	bool *hit = arg;
+	unsigned f = dwarf_whatform(a);
+
+	if (dwarf_whatattr(a) == DW_AT_location &&
+	    (f == DW_FORM_loclistx || f == DW_FORM_sec_offset || f == DW_FORM_data4 ||
+	     f == DW_FORM_data8)) {
+		*hit = true;
+		return DWARF_CB_ABORT;
+	}
+	return DWARF_CB_OK;
+}
+
+static bool die_has_loclist_rec(Dwarf_Die *d)
+{
+	Dwarf_Die c;
+	bool hit = false;
+
+	dwarf_getattrs(d, has_loclist_cb, &hit, 0);
+	if (hit)
+		return true;
+	if (dwarf_child(d, &c) == 0) {
+		do {
+			if (die_has_loclist_rec(&c))
+				return true;
+		} while (dwarf_siblingof(&c, &c) == 0);
+	}
+	return false;
+}
+
+/* --- the finder ---------------------------------------------------------- */
+
+struct finder {
+	struct pbin *b;
+	const struct pspec *ps;
+	struct ptevs *out;
+	FILE *err;
+	int max;
+	Dwarf_Die cu;
+	Dwarf_Die sp;           /* the real function of the probe point */
+	Dwarf_Op *fb_ops;       /* frame base at addr */
+	Dwarf_Addr addr;
+	const char *fname;      /* file of the function or of SRC */
+	int lno;
+	int found;              /* probe points found */
+	int ret;
+	int optimized;          /* of this CU: -1 not known yet */
+	bool list_vars;         /* -V: print instead of adding */
+	FILE *vout;
+};
+
+struct loc {
+	const char *reg;        /* base register, or NULL for a global */
+	uint64_t gaddr;         /* the global's address */
+	int nref;
+	long ref[PSPEC_MAX_FIELDS + 4]; /* derefs: ref[0] innermost */
+	bool user[PSPEC_MAX_FIELDS + 4];
+	char imm[64];           /* a constant: "\\N" */
+};
+
+static void ferr(struct finder *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(f->err, "xol probe: %s: '%s': ", f->b->path, f->ps->text);
+	va_start(ap, fmt);
+	vfprintf(f->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', f->err);
+}
+
+static bool cu_optimized(struct finder *f)
+{
+	if (f->optimized < 0)
+		f->optimized = die_has_loclist_rec(&f->cu);
+	return f->optimized;
+}
+
+static int var_location(struct finder *f, Dwarf_Die *vr, Dwarf_Addr addr, struct loc *l)
+{
+	Dwarf_Attribute a;
+	Dwarf_Op *op;
+	size_t nops;
+	Dwarf_Addr t;
+	unsigned regn;
+	long offs = 0;
+	bool ref = false;
+
+	memset(l, 0, sizeof(*l));
+	if (dwarf_attr(vr, DW_AT_external, &a))
+		goto global;
+	if (dwarf_attr_integrate(vr, DW_AT_const_value, &a)) {
+		Dwarf_Sword v;
+		if (dwarf_formsdata(&a, &v))
+			return -ENOTSUP;
+		snprintf(l->imm, sizeof(l->imm), "\\%ld", (long)v);
+		return 0;
+	}
+	if (!dwarf_attr(vr, DW_AT_location, &a))
+		return -EINVAL;
+	if (dwarf_getlocation_addr(&a, addr, &op, &nops, 1) <= 0) {
+		if (dwarf_entrypc(&f->sp, &t) || addr != t || dwarf_tag(vr) != DW_TAG_formal_parameter)
+			return -ENOENT;
+		if (dwarf_highpc(&f->sp, &t))
+			return -ENOENT;
+		for (addr += 1; addr <= t; addr++)
+			if (dwarf_getlocation_addr(&a, addr, &op, &nops, 1) > 0)
+				goto found;
+		return -ENOENT;
+	}
+found:
+	if (!nops)
+		return -ENOENT;
+	if (op->atom == DW_OP_addr) {
+		l->gaddr = op->number;
+		l->nref = 1;
+		return 0;
+	}
+	if (op->atom == DW_OP_fbreg) {
+		if (!f->fb_ops)
+			return -ENOTSUP;
+		ref = true;
+		offs = (long)op->number;
+		op = &f->fb_ops[0];
+	}
+	if (op->atom >= DW_OP_breg0 && op->atom <= DW_OP_breg31) {
+		regn = op->atom - DW_OP_breg0;
+		offs += (long)op->number;
+		ref = true;
+	} else if (op->atom >= DW_OP_reg0 && op->atom <= DW_OP_reg31) {
+		regn = op->atom - DW_OP_reg0;
+	} else if (op->atom == DW_OP_bregx) {
+		regn = (unsigned)op->number;
+		offs += (long)op->number2;
+		ref = true;
+	} else if (op->atom == DW_OP_regx) {
+		regn = (unsigned)op->number;
+	} else {
+		return -ENOTSUP;
+	}
+	if (regn >= sizeof(x86_64_regs) / sizeof(x86_64_regs[0]))
+		return -ENOTSUP;
+	l->reg = x86_64_regs[regn];
+	if (ref) {
+		l->nref = 1;
+		l->ref[0] = offs;
+	}
+	return 0;
+global:
+	/* An external variable declared here: its address from its defining DIE. */
+	if (dwarf_attr(vr, DW_AT_location, &a) && dwarf_getlocation_addr(&a, 0, &op, &nops, 1) > 0 &&
+	    nops && op->atom == DW_OP_addr) {
+		l->gaddr = op->number;
+		l->nref = 1;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static int add_ref(struct loc *l, long off, bool user)
+{
+	if (l->nref == (int)(sizeof(l->ref) / sizeof(l->ref[0])))
+		return -E2BIG;
+	l->user[l->nref] = user;
+	l->ref[l->nref++] = off;
+	return 0;
+}
+
+static Dwarf_Die *find_member(Dwarf_Die *st, const char *name, Dwarf_Die *mem)
+{
+	if (dwarf_child(st, mem))
+		return NULL;
+	do {
+		if (dwarf_tag(mem) != DW_TAG_member)
+			continue;
+		const char *n = dwarf_diename(mem);
+		if (n && !strcmp(n, name))
+			return mem;
+		if (!n) {
+			Dwarf_Die t, tmp;
+			if (die_get_type(mem, &t) && find_member(&t, name, &tmp))
+				return mem;
+		}
+	} while (dwarf_siblingof(mem, mem) == 0);
+	return NULL;
+}
+
+static int member_offset(Dwarf_Die *m, Dwarf_Word *offs)
+{
+	Dwarf_Attribute a;
+	Dwarf_Op *op;
+	size_t n;
+
+	if (!dwarf_attr(m, DW_AT_data_member_location, &a))
+		return -ENOENT;
+	if (!dwarf_formudata(&a, offs))
+		return 0;
+	if (dwarf_getlocation(&a, &op, &n) || !n || op[0].atom != DW_OP_plus_uconst)
+		return -ENOENT;
+	*offs = op[0].number;
+	return 0;
+}
+
+static bool is_struct(int tag)
+{
+	return tag == DW_TAG_structure_type || tag == DW_TAG_union_type || tag == DW_TAG_class_type;
+}
+
+static int var_fields(struct finder *f, Dwarf_Die *vr, const char *varname, const struct pspec_arg *pa,
+		      int fi, struct loc *l, Dwarf_Die *mem)
+{
+	const struct pspec_field *fl = &pa->fields[fi];
+	Dwarf_Die type;
+	Dwarf_Word offs;
+	int tag;
+
+	if (!die_get_real_type(vr, &type)) {
+		ferr(f, "cannot find the type of '%s'", varname);
+		return -ENOENT;
+	}
+	tag = dwarf_tag(&type);
+	if (fl->name[0] == '[' && (tag == DW_TAG_array_type || tag == DW_TAG_pointer_type)) {
+		*mem = type;
+		if (!die_get_real_type(&type, &type)) {
+			ferr(f, "cannot find the element type of '%s'", varname);
+			return -ENOENT;
+		}
+		if (tag == DW_TAG_pointer_type)
+			add_ref(l, 0, pa->user);
+		else if (!l->nref) {
+			ferr(f, "'%s' is an array in a register: cannot index it", varname);
+			return -ENOTSUP;
+		}
+		int sz = dwarf_bytesize(&type);
+		l->ref[l->nref - 1] += (long)sz * fl->index;
+		goto next;
+	} else if (tag == DW_TAG_pointer_type) {
+		if (!fl->ref) {
+			ferr(f, "'%s' is a pointer: use '->%s', not '.%s'", varname, fl->name, fl->name);
+			return -EINVAL;
+		}
+		if (!die_get_real_type(&type, &type)) {
+			ferr(f, "cannot find the type '%s' points to", varname);
+			return -ENOENT;
+		}
+		tag = dwarf_tag(&type);
+		if (!is_struct(tag)) {
+			ferr(f, "'%s' does not point to a structure, a class nor a union", varname);
+			return -EINVAL;
+		}
+		add_ref(l, 0, pa->user);
+	} else {
+		if (!is_struct(tag)) {
+			ferr(f, "'%s' is not a structure, a class nor a union", varname);
+			return -EINVAL;
+		}
+		if (fl->name[0] == '[') {
+			ferr(f, "'%s' is not a pointer nor an array: cannot index it", varname);
+			return -EINVAL;
+		}
+		if (fl->ref && dwarf_diename(vr)) {
+			ferr(f, "'%s' is not a pointer: use '.%s', not '->%s'", varname, fl->name, fl->name);
+			return -EINVAL;
+		}
+		if (!l->nref) {
+			ferr(f, "'%s' is a structure held in registers: not supported", varname);
+			return -ENOTSUP;
+		}
+	}
+	if (!find_member(&type, fl->name, mem)) {
+		/* close member names */
+		Dwarf_Die m;
+		char close[256] = "";
+		if (!dwarf_child(&type, &m)) {
+			do {
+				const char *n = dwarf_diename(&m);
+				if (dwarf_tag(&m) == DW_TAG_member && n &&
+				    probe_distance(n, fl->name) <= 2 + (int)strlen(fl->name) / 4 &&
+				    strlen(close) + strlen(n) + 8 < sizeof(close)) {
+					strcat(close, close[0] ? ", " : "");
+					strcat(close, n);
+				}
+			} while (!dwarf_siblingof(&m, &m));
+		}
+		ferr(f, "'%s' (type %s) has no member '%s'%s%s%s", varname,
+		     dwarf_diename(&type) ? dwarf_diename(&type) : "(anonymous)", fl->name,
+		     close[0] ? "; did you mean " : "", close, close[0] ? "?" : "");
+		return -EINVAL;
+	}
+	if (tag == DW_TAG_union_type)
+		offs = 0;
+	else if (member_offset(mem, &offs)) {
+		ferr(f, "cannot find the offset of '%s'", fl->name);
+		return -ENOENT;
+	}
+	l->ref[l->nref - 1] += (long)offs;
+	if (!dwarf_diename(mem))
+		return var_fields(f, mem, varname, pa, fi, l, mem);
+next:
+	if (fi + 1 < pa->nfields)
+		return var_fields(f, mem, fl->name, pa, fi + 1, l, mem);
+	return 0;
+}
+
+/* The type suffix perf chooses, in @buf ("" for none); -errno when it can't. */
+static int var_type(struct finder *f, Dwarf_Die *vr, const char *cast, struct loc *l, char *buf,
+		    size_t len, bool user)
+{
+	Dwarf_Die type;
+	int tag, sz;
+	char prefix;
+
+	buf[0] = 0;
+	if (cast && strcmp(cast, "string") && strcmp(cast, "ustring") && strcmp(cast, "x") &&
+	    strcmp(cast, "s") && strcmp(cast, "u")) {
+		snprintf(buf, len, "%s", cast);
+		return 0;
+	}
+	if (!die_get_real_type(vr, &type)) {
+		ferr(f, "cannot find the type of '%s'", dwarf_diename(vr) ? dwarf_diename(vr) : "?");
+		return -ENOENT;
+	}
+	if (cast && (!strcmp(cast, "string") || !strcmp(cast, "ustring"))) {
+		tag = dwarf_tag(&type);
+		if (tag != DW_TAG_pointer_type && tag != DW_TAG_array_type) {
+			ferr(f, "cannot read '%s' as a string: it is not a pointer nor an array",
+			     dwarf_diename(vr) ? dwarf_diename(vr) : "?");
+			return -EINVAL;
+		}
+		if (!die_get_real_type(&type, &type)) {
+			ferr(f, "cannot find the type of the string");
+			return -ENOENT;
+		}
+		if (tag == DW_TAG_pointer_type)
+			add_ref(l, 0, user);
+		const char *n = dwarf_diename(&type);
+		if (!n || (strcmp(n, "char") && strcmp(n, "unsigned char"))) {
+			ferr(f, "cannot read '%s' as a string: it is not (unsigned) char * or []",
+			     dwarf_diename(vr) ? dwarf_diename(vr) : "?");
+			return -EINVAL;
+		}
+		snprintf(buf, len, "%s", cast);
+		return 0;
+	}
+	if (cast && !strcmp(cast, "u"))
+		prefix = 'u';
+	else if (cast && !strcmp(cast, "s"))
+		prefix = 's';
+	else if (cast && !strcmp(cast, "x"))
+		prefix = 'x';
+	else
+		prefix = die_is_signed_type(&type) ? 's' : 'x';
+	sz = dwarf_bytesize(&type);
+	if (sz <= 0)
+		return 0;
+	sz *= 8;
+	if (sz > MAX_BASIC_TYPE_BITS)
+		sz = MAX_BASIC_TYPE_BITS;
+	snprintf(buf, len, "%c%d", prefix, sz);
+	return 0;
+}
+
+/* The fetch text of @l, innermost ref last, as the kernel reads it. */
+static void loc_print(struct finder *f, const struct loc *l, uint64_t probe_addr, char *buf, size_t len)
+{
+	size_t n = 0;
+	int first = 0;
+
+	buf[0] = 0;
+	if (l->imm[0]) {
+		snprintf(buf, len, "%s", l->imm);
+		return;
+	}
+	if (!l->reg)
+		first = 1;      /* the global's first deref is @+OFF itself */
+	for (int i = l->nref - 1; i >= first && n < len; i--)
+		n += (size_t)snprintf(buf + n, len - n, "%s%ld(", l->user[i] ? "+u" : (l->ref[i] >= 0 ? "+" : ""),
+				      l->ref[i]);
+	if (l->reg) {
+		n += (size_t)snprintf(buf + n, len - n, "%s", l->reg);
+	} else {
+		/* @+OFF: the kernel adds OFF to (probe address - probe file offset) */
+		uint64_t seg = probe_addr - pbin_va_to_off(f->b, probe_addr);
+		n += (size_t)snprintf(buf + n, len - n, "@+0x%llx",
+				      (unsigned long long)(l->gaddr + (uint64_t)l->ref[0] - seg));
+	}
+	for (int i = l->nref - 1; i >= first && n < len; i--)
+		n += (size_t)snprintf(buf + n, len - n, ")");
+}
+
+struct var_find {
+	const char *name;
+	Dwarf_Addr addr;
+};
+
+static int find_var_cb(Dwarf_Die *d, void *data)
+{
+	struct var_find *vf = data;
+	Dwarf_Attribute a;
+	int tag = dwarf_tag(d);
+	const char *n;
+
+	if ((tag == DW_TAG_formal_parameter || tag == DW_TAG_variable) && (n = dwarf_diename(d)) &&
+	    !strcmp(n, vf->name) &&
+	    (dwarf_attr(d, DW_AT_external, &a) || dwarf_attr(d, DW_AT_location, &a) ||
+	     dwarf_attr(d, DW_AT_const_value, &a)))
+		return CB_END;
+	return dwarf_haspc(d, vf->addr) > 0 ? CB_CONTINUE : CB_SIBLING;
+}
+
+static Dwarf_Die *find_variable_at(Dwarf_Die *sc, const char *name, Dwarf_Addr addr, Dwarf_Die *mem)
+{
+	struct var_find vf = { name, addr };
+
+	return find_child(sc, find_var_cb, &vf, mem);
+}
+
+/* Names of variables visible at the probe point close to @name, for "did you mean". */
+struct close_names {
+	const char *name;
+	Dwarf_Addr addr;
+	char buf[256];
+};
+
+static int close_cb(Dwarf_Die *d, void *data)
+{
+	struct close_names *c = data;
+	int tag = dwarf_tag(d);
+	const char *n;
+
+	if ((tag == DW_TAG_formal_parameter || tag == DW_TAG_variable) && (n = dwarf_diename(d)) &&
+	    probe_distance(n, c->name) <= 1 + (int)strlen(c->name) / 3 && !strstr(c->buf, n) &&
+	    strlen(c->buf) + strlen(n) + 4 < sizeof(c->buf)) {
+		strcat(c->buf, c->buf[0] ? ", " : "");
+		strcat(c->buf, n);
+	}
+	return dwarf_haspc(d, c->addr) > 0 ? CB_CONTINUE : CB_SIBLING;
+}
+
+static int append(char **args, const char *fmt, ...)
+{
+	va_list ap;
+	char *piece, *n;
+	size_t ol = *args ? strlen(*args) : 0;
+
+	va_start(ap, fmt);
+	if (vasprintf(&piece, fmt, ap) < 0) {
+		va_end(ap);
+		return -ENOMEM;
+	}
+	va_end(ap);
+	n = realloc(*args, ol + strlen(piece) + 1);
+	if (!n) {
+		free(piece);
+		return -ENOMEM;
+	}
+	memcpy(n + ol, piece, strlen(piece) + 1);
+	free(piece);
+	*args = n;
+	return 0;
+}
+
+/* One arg at the probe point: a C expression through DWARF, anything else as written. */
+static int convert_arg(struct finder *f, Dwarf_Die *sc, const struct pspec_arg *pa, char **args)
+{
+	Dwarf_Die vr, mem, *vp = &vr;
+	struct loc l;
+	char *name, type[32], fetch[512];
+	int ret;
+
+	if (!pspec_is_c_varname(pa->var)) {
+		if (pa->name)
+			append(args, " %s=", pa->name);
+		else
+			append(args, " ");
+		return append(args, "%s%s%s", pa->var, pa->type ? ":" : "", pa->type ? pa->type : "");
+	}
+	name = pa->name ? strdup(pa->name) : pspec_arg_synth_name(pa);
+	if (!find_variable_at(sc, pa->var, f->addr, &vr) &&
+	    !find_variable_at(&f->cu, pa->var, 0, &vr)) {
+		struct close_names c = { .name = pa->var, .addr = f->addr };
+		Dwarf_Die m;
+		find_child(sc, close_cb, &c, &m);
+		c.addr = 0;
+		find_child(&f->cu, close_cb, &c, &m);
+		ferr(f, "no variable '%s' in %s at 0x%llx%s%s%s", pa->var,
+		     dwarf_diename(sc) ? dwarf_diename(sc) : "this scope", (unsigned long long)f->addr,
+		     c.buf[0] ? "; did you mean " : "", c.buf, c.buf[0] ? "?" : "");
+		free(name);
+		return -ENOENT;
+	}
+	ret = var_location(f, &vr, f->addr, &l);
+	if (ret == -ENOENT || ret == -EINVAL) {
+		ferr(f, "the variable '%s' has no location at 0x%llx (optimized out there?); "
+		     "xol probe -V shows where variables can be read", pa->var, (unsigned long long)f->addr);
+	} else if (ret == -ENOTSUP) {
+		ferr(f, "the location of '%s' at 0x%llx is a DWARF expression xol cannot fetch",
+		     pa->var, (unsigned long long)f->addr);
+	} else if (pa->nfields) {
+		if (l.imm[0]) {
+			ferr(f, "'%s' is a constant: it has no members", pa->var);
+			ret = -EINVAL;
+		} else {
+			ret = var_fields(f, &vr, pa->var, pa, 0, &l, &mem);
+			vp = &mem;
+		}
+	}
+	if (!ret)
+		ret = var_type(f, vp, pa->type, &l, type, sizeof(type), pa->user);
+	if (!ret) {
+		loc_print(f, &l, f->addr, fetch, sizeof(fetch));
+		ret = append(args, " %s=%s%s%s", name, fetch, type[0] ? ":" : "", type);
+	}
+	free(name);
+	return ret;
+}
+
+struct vars_collect {
+	struct finder *f;
+	bool vars;
+	const struct pspec_arg **out;
+	struct pspec_arg *store;
+	int n, max;
+};
+
+static int collect_vars_cb(Dwarf_Die *d, void *data)
+{
+	struct vars_collect *vc = data;
+	int tag = dwarf_tag(d);
+	struct loc l;
+
+	if ((tag == DW_TAG_formal_parameter || (tag == DW_TAG_variable && vc->vars)) &&
+	    var_location(vc->f, d, vc->f->addr, &l) == 0 && dwarf_diename(d) && vc->n < vc->max) {
+		struct pspec_arg *a = &vc->store[vc->n];
+		memset(a, 0, sizeof(*a));
+		a->var = (char *)dwarf_diename(d);
+		vc->out[vc->n++] = a;
+	}
+	return dwarf_haspc(d, vc->f->addr) > 0 ? CB_CONTINUE : CB_SIBLING;
+}
+
+static const char *sym_at(struct pbin *b, uint64_t addr, uint64_t *start);
+
+static int add_probe(struct finder *f, Dwarf_Die *sc)
+{
+	const struct pspec *ps = f->ps;
+	struct ptev *t;
+	Dwarf_Addr eaddr;
+	const char *symbol;
+	const struct pspec_arg *args[PSPEC_MAX_ARGS];
+	static struct pspec_arg store[PSPEC_MAX_ARGS];
+	int n = 0, ret = 0;
+
+	if (f->max && f->found >= f->max) {
+		ferr(f, "too many probe points (more than %d)", f->max);
+		return -E2BIG;
+	}
+	/* a line's statement row and a call site declared on it can share an address: one probe */
+	for (int i = f->out->n - f->found; i < f->out->n; i++)
+		if (f->out->v[i].addr == f->addr)
+			return 0;
+	if (!dwarf_haspc(&f->sp, f->addr)) {
+		ferr(f, "the offset is outside %s", dwarf_diename(&f->sp));
+		return -EINVAL;
+	}
+	if (dwarf_entrypc(&f->sp, &eaddr) == 0) {
+		symbol = dwarf_diename(&f->sp);
+	} else {
+		symbol = sym_at(f->b, f->addr, &eaddr);
+	}
+	if (!symbol) {
+		ferr(f, "no symbol at 0x%llx", (unsigned long long)f->addr);
+		return -ENOENT;
+	}
+	if (ps->retprobe && eaddr != f->addr) {
+		ferr(f, "%s is inlined there: an inlined instance has no return to probe; "
+		     "probe its caller's %%return, or a line after the call", ps->func);
+		return -EINVAL;
+	}
+	/* $params and $vars expand in place */
+	for (int i = 0; i < ps->nargs; i++) {
+		if (strcmp(ps->args[i].var, "$vars") && strcmp(ps->args[i].var, "$params")) {
+			if (n < PSPEC_MAX_ARGS)
+				args[n++] = &ps->args[i];
+			continue;
+		}
+		struct vars_collect vc = { f, !strcmp(ps->args[i].var, "$vars"), args, store, n,
+					   PSPEC_MAX_ARGS };
+		Dwarf_Die mem;
+		find_child(sc, collect_vars_cb, &vc, &mem);
+		n = vc.n;
+	}
+	if (f->out->n == f->out->cap) {
+		int cap = f->out->cap ? f->out->cap * 2 : 16;
+		struct ptev *v = realloc(f->out->v, (size_t)cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		f->out->v = v;
+		f->out->cap = cap;
+	}
+	t = &f->out->v[f->out->n];
+	memset(t, 0, sizeof(*t));
+	t->retprobe = ps->retprobe;
+	t->addr = f->addr;
+	t->off = pbin_va_to_off(f->b, f->addr);
+	t->realname = strdup(dwarf_diename(sc) ? dwarf_diename(sc) : symbol);
+	t->args = strdup("");
+	for (int i = 0; i < n && !ret; i++)
+		ret = convert_arg(f, sc, args[i], &t->args);
+	if (ret) {
+		free(t->realname);
+		free(t->args);
+		return ret;
+	}
+	f->out->n++;
+	f->found++;
+	return 0;
+}
+
+static int realfunc_cb(Dwarf_Die *d, void *data)
+{
+	Dwarf_Addr *addr = data;
+
+	if (dwarf_tag(d) == DW_TAG_subprogram && dwarf_haspc(d, *addr) > 0)
+		return CB_END;
+	return CB_CONTINUE;
+}
+
+/* The subprogram holding @addr (dwarf_getscopes would follow inlines to their abstract origins). */
+static Dwarf_Die *die_find_realfunc(Dwarf_Die *cu, Dwarf_Addr addr, Dwarf_Die *mem)
+{
+	return find_child(cu, realfunc_cb, &addr, mem);
+}
+
+static int inline_cb(Dwarf_Die *d, void *data)
+{
+	Dwarf_Addr *addr = data;
+
+	if (dwarf_tag(d) == DW_TAG_inlined_subroutine && dwarf_haspc(d, *addr) > 0)
+		return CB_END;
+	return CB_CONTINUE;
+}
+
+/* The function, then each inlined instance inside it, that holds @addr: outermost first. */
+static int func_scopes_at(Dwarf_Die *cu, Dwarf_Addr addr, Dwarf_Die *out, int max)
+{
+	Dwarf_Die mem;
+	int n = 0;
+
+	if (!die_find_realfunc(cu, addr, &out[0]))
+		return 0;
+	n = 1;
+	while (n < max && find_child(&out[n - 1], inline_cb, &addr, &mem))
+		out[n++] = mem;
+	return n;
+}
+
+static int call_finder(struct finder *f, Dwarf_Die *sc)
+{
+	Dwarf_Attribute fb;
+	size_t nops;
+
+	if (dwarf_tag(sc) != DW_TAG_subprogram) {
+		/* the real function holding addr (an inlined instance is not one) */
+		if (!die_find_realfunc(&f->cu, f->addr, &f->sp)) {
+			ferr(f, "0x%llx is in no function", (unsigned long long)f->addr);
+			return -ENOENT;
+		}
+	} else {
+		f->sp = *sc;
+	}
+	f->fb_ops = NULL;
+	if (dwarf_attr(&f->sp, DW_AT_frame_base, &fb) &&
+	    dwarf_getlocation_addr(&fb, f->addr, &f->fb_ops, &nops, 1) > 0 && nops) {
+		if (nops == 1 && f->fb_ops[0].atom == DW_OP_call_frame_cfa) {
+			Dwarf_Frame *frame = NULL;
+			if ((!f->b->cfi_eh || dwarf_cfi_addrframe(f->b->cfi_eh, f->addr, &frame)) &&
+			    (!f->b->cfi_dbg || dwarf_cfi_addrframe(f->b->cfi_dbg, f->addr, &frame))) {
+				ferr(f, "no call frame information at 0x%llx", (unsigned long long)f->addr);
+				return -ENOENT;
+			}
+			if (dwarf_frame_cfa(frame, &f->fb_ops, &nops)) {
+				free(frame);
+				ferr(f, "no CFA at 0x%llx", (unsigned long long)f->addr);
+				return -ENOENT;
+			}
+			/* frame owns the ops: keep it (a few bytes per probe point) */
+		}
+	} else {
+		f->fb_ops = NULL;
+	}
+	if (f->list_vars)
+		return 1;
+	return add_probe(f, sc);
+}
+
+/* --- line walking -------------------------------------------------------- */
+
+typedef int (*line_cb)(const char *fname, int lineno, Dwarf_Addr addr, void *data);
+
+struct funclines {
+	line_cb cb;
+	void *data;
+	bool recursive;
+	int ret;
+};
+
+static int funclines_cb(Dwarf_Die *in, void *data)
+{
+	struct funclines *lw = data;
+	Dwarf_Addr addr = 0;
+	const char *fname;
+	int line;
+
+	if (dwarf_tag(in) == DW_TAG_inlined_subroutine) {
+		Dwarf_Attribute a;
+		Dwarf_Word cl = 0;
+		Dwarf_Files *files;
+		Dwarf_Word cf = 0;
+		fname = NULL;
+		if (dwarf_attr(in, DW_AT_call_file, &a) && !dwarf_formudata(&a, &cf)) {
+			Dwarf_Die cu;
+			if (dwarf_diecu(in, &cu, NULL, NULL) && !dwarf_getsrcfiles(&cu, &files, NULL))
+				fname = dwarf_filesrc(files, cf, NULL, NULL);
+		}
+		if (dwarf_attr(in, DW_AT_call_line, &a))
+			dwarf_formudata(&a, &cl);
+		if (fname && cl > 0 && die_entrypc(in, &addr) == 0) {
+			lw->ret = lw->cb(fname, (int)cl, addr, lw->data);
+			if (lw->ret)
+				return CB_END;
+		}
+		if (!lw->recursive)
+			return CB_SIBLING;
+	}
+	if (addr) {
+		fname = die_decl_file(in);
+		if (fname && die_decl_line(in, &line) == 0 && line > 0) {
+			lw->ret = lw->cb(fname, line, addr, lw->data);
+			if (lw->ret)
+				return CB_END;
+		}
+	}
+	return CB_CONTINUE;
+}
+
+static int walk_funclines(Dwarf_Die *sp, bool recursive, line_cb cb, void *data)
+{
+	struct funclines lw = { cb, data, recursive, 0 };
+	Dwarf_Die mem;
+	Dwarf_Addr addr;
+	const char *fname = die_decl_file(sp);
+	int line;
+
+	if (fname && die_decl_line(sp, &line) == 0 && die_entrypc(sp, &addr) == 0) {
+		lw.ret = cb(fname, line, addr, data);
+		if (lw.ret)
+			return lw.ret;
+	}
+	find_child(sp, funclines_cb, &lw, &mem);
+	return lw.ret;
+}
+
+struct culines {
+	line_cb cb;
+	void *data;
+	int ret;
+};
+
+static int culines_cb(Dwarf_Die *sp, void *data)
+{
+	struct culines *c = data;
+
+	c->ret = walk_funclines(sp, true, c->cb, c->data);
+	return c->ret ? DWARF_CB_ABORT : DWARF_CB_OK;
+}
+
+static int inline_at_cb(Dwarf_Die *d, void *data)
+{
+	Dwarf_Addr *addr = data;
+
+	if (dwarf_tag(d) == DW_TAG_inlined_subroutine && dwarf_haspc(d, *addr) > 0)
+		return CB_END;
+	return dwarf_haspc(d, *addr) > 0 ? CB_CONTINUE : CB_SIBLING;
+}
+
+/* perf's die_walk_lines: the line table's statement rows, then declarations and call sites. */
+static int walk_lines(Dwarf_Die *rt, Dwarf_Die *cu, line_cb cb, void *data)
+{
+	Dwarf_Lines *lines;
+	size_t n;
+	int ret = 0;
+
+	if (dwarf_getsrclines(cu, &lines, &n))
+		return -ENOENT;
+	for (size_t i = 0; i < n; i++) {
+		Dwarf_Line *ln = dwarf_onesrcline(lines, i);
+		int lineno;
+		Dwarf_Addr addr;
+		bool flag;
+		Dwarf_Die mem;
+
+		if (!ln || dwarf_lineno(ln, &lineno) || dwarf_lineaddr(ln, &addr))
+			continue;
+		if (dwarf_lineendsequence(ln, &flag) || flag)
+			continue;
+		if (dwarf_linebeginstatement(ln, &flag) || !flag)
+			continue;
+		if (rt != cu) {
+			Dwarf_Addr a = addr;
+			if (dwarf_haspc(rt, addr) <= 0 || find_child(rt, inline_at_cb, &a, &mem))
+				continue;
+		}
+		ret = cb(dwarf_linesrc(ln, NULL, NULL), lineno, addr, data);
+		if (ret)
+			return ret;
+	}
+	if (rt != cu)
+		return walk_funclines(rt, false, cb, data);
+	struct culines c = { cb, data, 0 };
+	dwarf_getfuncs(cu, culines_cb, &c, 0);
+	return c.ret;
+}
+
+/* The function scope to read variables from at f->addr: the innermost instance holding it. */
+static bool best_scope(struct finder *f, Dwarf_Die *out)
+{
+	Dwarf_Die scopes[32];
+	int n = func_scopes_at(&f->cu, f->addr, scopes, 32);
+	bool found = false;
+	int diff = INT_MAX;
+
+	for (int i = 0; i < n; i++) {
+		Dwarf_Die *d = &scopes[i];
+		int lno;
+		if (f->fname) {
+			const char *file = die_decl_file(d);
+			if (!file || strcmp(file, f->fname))
+				continue;
+		}
+		if (f->ps->func) {
+			if (die_match_name(d, f->ps->func)) {
+				*out = *d;
+				return true;
+			}
+		} else if (die_decl_line(d, &lno) == 0 && lno < f->lno && diff > f->lno - lno) {
+			diff = f->lno - lno;
+			*out = *d;
+			found = true;
+		}
+	}
+	if (!found && n) {
+		*out = scopes[0];
+		found = true;
+	}
+	return found;
+}
+
+/* The line a debugger would show for @addr: a function's entry shows its declaration. */
+static int line_at(Dwarf_Die *cu, Dwarf_Addr addr, const char **fname, int *lineno)
+{
+	Dwarf_Die fn;
+	Dwarf_Addr fa, la;
+	Dwarf_Lines *lines;
+	size_t n, l, u, m;
+	bool flag;
+
+	*fname = NULL;
+	*lineno = 0;
+	if (die_find_realfunc(cu, addr, &fn) && die_entrypc(&fn, &fa) == 0 && fa == addr) {
+		*fname = die_decl_file(&fn);
+		die_decl_line(&fn, lineno);
+		return (*fname && *lineno) ? 0 : -ENOENT;
+	}
+	if (dwarf_getsrclines(cu, &lines, &n) || !n)
+		return -ENOENT;
+	l = 0, u = n - 1;
+	while (l < u) {
+		m = u - (u - l) / 2;
+		if (dwarf_lineaddr(dwarf_onesrcline(lines, m), &la))
+			return -ENOENT;
+		if (addr < la)
+			u = m - 1;
+		else
+			l = m;
+	}
+	while (l > 0 && !dwarf_lineaddr(dwarf_onesrcline(lines, l - 1), &la) && la == addr)
+		l--;
+	for (;; l++) {
+		Dwarf_Line *ln = dwarf_onesrcline(lines, l);
+		if (!ln || dwarf_lineaddr(ln, &la) || dwarf_linebeginstatement(ln, &flag) || la > addr)
+			return -ENOENT;
+		if (flag) {
+			dwarf_lineno(ln, lineno);
+			*fname = dwarf_linesrc(ln, NULL, NULL);
+			break;
+		}
+	}
+	return (*fname && *lineno) ? 0 : -ENOENT;
+}
+
+static int line_walker(const char *fname, int lineno, Dwarf_Addr addr, void *data)
+{
+	struct finder *f = data;
+	Dwarf_Die sc;
+	int ret;
+
+	if (lineno != f->lno || !fname || !tail_match(fname, f->fname))
+		return 0;
+	/* perf refuses a line whose address belongs to another line: the probe would be that line's */
+	const char *rf;
+	int rl;
+	if (line_at(&f->cu, addr, &rf, &rl) == 0 && !strcmp(fname, rf) && rl != lineno) {
+		Dwarf_Die sc;
+		f->addr = addr;
+		if (f->ps->func && best_scope(f, &sc) && die_match_name(&sc, f->ps->func)) {
+			int dl = 0;
+			die_decl_line(&sc, &dl);
+			ferr(f, "line %d has no code of its own: its first instruction (0x%llx) is line %d's; "
+			     "probe %s:%d instead", lineno, (unsigned long long)addr, rl, dwarf_diename(&sc), rl - dl);
+		} else {
+			ferr(f, "line %d has no code of its own: its first instruction (0x%llx) is line %d's; "
+			     "probe %s:%d instead", lineno, (unsigned long long)addr, rl, rf, rl);
+		}
+		return -ENOENT;
+	}
+	f->addr = addr;
+	if (!best_scope(f, &sc)) {
+		ferr(f, "line %d at 0x%llx is in no function", lineno, (unsigned long long)addr);
+		return -ENOENT;
+	}
+	ret = call_finder(f, &sc);
+	if (f->list_vars && ret == 1)
+		ret = 0;
+	return ret < 0 ? ret : 0;
+}
+
+/* The source file's lines, read once for lazy patterns and -L. */
+static char **read_source(Dwarf_Die *cu, const char *fname, int *nlines, char *path, size_t plen)
+{
+	FILE *fp;
+	char **v = NULL, *line = NULL;
+	size_t cap = 0;
+	int n = 0, vcap = 0;
+	ssize_t r;
+
+	if (fname[0] == '/') {
+		snprintf(path, plen, "%s", fname);
+	} else {
+		Dwarf_Attribute a;
+		const char *dir = dwarf_attr(cu, DW_AT_comp_dir, &a) ? dwarf_formstring(&a) : NULL;
+		snprintf(path, plen, "%s/%s", dir ? dir : ".", fname);
+	}
+	fp = fopen(path, "r");
+	if (!fp)
+		return NULL;
+	while ((r = getline(&line, &cap, fp)) >= 0) {
+		if (n == vcap) {
+			vcap = vcap ? vcap * 2 : 256;
+			v = realloc(v, (size_t)vcap * sizeof(*v));
+		}
+		if (r && line[r - 1] == '\n')
+			line[r - 1] = 0;
+		v[n++] = strdup(line);
+	}
+	free(line);
+	fclose(fp);
+	*nlines = n;
+	return v;
+}
+
+struct lazy {
+	struct finder *f;
+	char **src;
+	int nsrc;
+	const char *fname;
+};
+
+static int lazy_walker(const char *fname, int lineno, Dwarf_Addr addr, void *data)
+{
+	struct lazy *lz = data;
+	struct finder *f = lz->f;
+	Dwarf_Die sc;
+	int ret;
+
+	if (!fname || !tail_match(fname, lz->fname) || lineno <= 0 || lineno > lz->nsrc ||
+	    !pspec_lazy_match(f->ps->lazy, lz->src[lineno - 1]))
+		return 0;
+	f->addr = addr;
+	f->lno = lineno;
+	if (!best_scope(f, &sc))
+		return 0;
+	ret = call_finder(f, &sc);
+	if (f->list_vars && ret == 1)
+		ret = 0;
+	return ret < 0 ? ret : 0;
+}
+
+static int find_lazy(struct finder *f, Dwarf_Die *sc)
+{
+	char path[PATH_MAX];
+	struct lazy lz = { f, NULL, 0, f->fname };
+	int ret;
+
+	lz.src = read_source(&f->cu, f->fname, &lz.nsrc, path, sizeof(path));
+	if (!lz.src) {
+		ferr(f, "the pattern needs the source: cannot read %s", path);
+		return -ENOENT;
+	}
+	ret = walk_lines(sc, &f->cu, lazy_walker, &lz);
+	for (int i = 0; i < lz.nsrc; i++)
+		free(lz.src[i]);
+	free(lz.src);
+	return ret;
+}
+
+/* --- functions ----------------------------------------------------------- */
+
+struct inst_walk {
+	Dwarf_Die *origin;
+	struct finder *f;
+	int ret;
+};
+
+static int instance_cb(struct finder *f, Dwarf_Die *in)
+{
+	const struct pspec *ps = f->ps;
+	Dwarf_Addr addr;
+
+	if (ps->lazy)
+		return find_lazy(f, in);
+	if (die_entrypc(in, &addr) || !addr)
+		return -ENODATA;        /* an instance without code: not an error */
+	f->addr = addr + ps->offset;
+	int r = call_finder(f, in);
+	return r == 1 ? 0 : r;
+}
+
+static int walk_instances_cb(Dwarf_Die *in, void *data)
+{
+	struct inst_walk *w = data;
+	Dwarf_Attribute a;
+	Dwarf_Die om, *o;
+
+	if (!die_is_func_instance(in))
+		return CB_CONTINUE;
+	if (!dwarf_attr(in, DW_AT_abstract_origin, &a))
+		return CB_CONTINUE;
+	o = dwarf_formref_die(&a, &om);
+	if (!o || o->addr != w->origin->addr)
+		return CB_CONTINUE;
+	if (dwarf_tag(in) == DW_TAG_inlined_subroutine) {
+		/* a redundant instance at the function's own declaration */
+		int dl;
+		Dwarf_Word cl = 0, cf = 0, df = 0;
+		if (!dwarf_decl_line(o, &dl) && dwarf_attr(in, DW_AT_call_line, &a) &&
+		    !dwarf_formudata(&a, &cl) && (int)cl == dl && dwarf_attr(o, DW_AT_decl_file, &a) &&
+		    !dwarf_formudata(&a, &df) && dwarf_attr(in, DW_AT_call_file, &a) &&
+		    !dwarf_formudata(&a, &cf) && cf == df)
+			return CB_CONTINUE;
+	}
+	w->ret = instance_cb(w->f, in);
+	return w->ret ? CB_END : CB_CONTINUE;
+}
+
+struct search {
+	struct finder *f;
+	int ret;
+	bool matched;
+};
+
+static int search_cb(Dwarf_Die *sp, void *data)
+{
+	struct search *s = data;
+	struct finder *f = s->f;
+	const struct pspec *ps = f->ps;
+	const char *fname;
+
+	if (!die_is_func_def(sp) || !die_match_name(sp, ps->func))
+		return DWARF_CB_OK;
+	fname = die_decl_file(sp);
+	if (ps->file && (!fname || !tail_match(fname, ps->file)))
+		return DWARF_CB_OK;
+	s->matched = true;
+	f->fname = fname;
+	if (ps->line) {
+		int dl = 0;
+		die_decl_line(sp, &dl);
+		f->lno = dl + ps->line;
+		s->ret = walk_lines(&f->cu, &f->cu, line_walker, f);
+	} else if (die_is_func_instance(sp)) {
+		Dwarf_Addr addr = 0;
+		die_entrypc(sp, &addr);
+		if (!addr) {
+			s->ret = 0;
+		} else if (ps->lazy) {
+			s->ret = find_lazy(f, sp);
+		} else {
+			f->addr = addr;
+			bool withvar = false;
+			for (int i = 0; i < ps->nargs; i++)
+				withvar |= pspec_is_c_varname(ps->args[i].var) ||
+					   !strcmp(ps->args[i].var, "$params") ||
+					   !strcmp(ps->args[i].var, "$vars");
+			if (!ps->retprobe && !ps->offset && (withvar || f->list_vars) && !cu_optimized(f)) {
+				/* -O0: arguments are only where DWARF says after the prologue */
+				Dwarf_Addr high;
+				Dwarf_Lines *lines;
+				size_t n, i;
+				if (!dwarf_highpc(sp, &high) && !dwarf_getsrclines(&f->cu, &lines, &n)) {
+					for (i = 0; i < n; i++) {
+						Dwarf_Addr a;
+						if (!dwarf_lineaddr(dwarf_onesrcline(lines, i), &a) && a == addr)
+							break;
+					}
+					if (i < n) {
+						int elno, lno;
+						size_t e = i;
+						Dwarf_Line *ln = dwarf_onesrcline(lines, e);
+						Dwarf_Addr a = addr;
+						bool pend;
+						dwarf_lineno(ln, &elno);
+						for (; i < n; i++) {
+							ln = dwarf_onesrcline(lines, i);
+							if (dwarf_lineaddr(ln, &a) || dwarf_lineno(ln, &lno) ||
+							    dwarf_lineprologueend(ln, &pend))
+								break;
+							if (a >= high || pend || lno != elno || i != e)
+								break;
+						}
+						if (i < n) {
+							dwarf_lineaddr(ln, &a);
+							if (a >= high && i > 0)
+								dwarf_lineaddr(dwarf_onesrcline(lines, i - 1), &a);
+							f->addr = a;
+						}
+					}
+				}
+			}
+			f->addr += ps->offset;
+			s->ret = call_finder(f, sp);
+			if (s->ret == 1)
+				s->ret = 0;
+		}
+	} else {
+		struct inst_walk w = { sp, f, 0 };
+		Dwarf_Die mem;
+		find_child(&f->cu, walk_instances_cb, &w, &mem);
+		s->ret = w.ret == -ENODATA ? 0 : w.ret;
+	}
+	if (pspec_is_glob(ps->func) && s->ret >= 0) {
+		s->ret = 0;
+		return DWARF_CB_OK;
+	}
+	return DWARF_CB_ABORT;
+}
+
+/* Whether the CU has a source file ending in @file. */
+static const char *cu_find_file(Dwarf_Die *cu, const char *file)
+{
+	Dwarf_Files *files;
+	size_t n;
+
+	if (dwarf_getsrcfiles(cu, &files, &n))
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const char *s = dwarf_filesrc(files, i, NULL, NULL);
+		if (s && tail_match(s, file))
+			return s;
+	}
+	return NULL;
+}
+
+/* --- symbols (no DWARF, or not in DWARF) --------------------------------- */
+
+struct sym {
+	const char *name;
+	uint64_t addr, size;
+};
+
+static int syms_read(struct pbin *b, struct sym **out, int *n)
+{
+	Elf *elfs[2] = { b->elf, b->delf };
+	int cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		for (int k = 0; k < 2; k++) {
+			Elf_Scn *scn = NULL;
+			if (!elfs[k])
+				continue;
+			while ((scn = elf_nextscn(elfs[k], scn))) {
+				GElf_Shdr sh;
+				Elf_Data *d;
+				if (!gelf_getshdr(scn, &sh) ||
+				    sh.sh_type != (pass ? SHT_DYNSYM : SHT_SYMTAB) || !sh.sh_entsize ||
+				    !(d = elf_getdata(scn, NULL)))
+					continue;
+				for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+					GElf_Sym s;
+					if (!gelf_getsym(d, (int)i, &s) ||
+					    (GELF_ST_TYPE(s.st_info) != STT_FUNC &&
+					     GELF_ST_TYPE(s.st_info) != STT_GNU_IFUNC) ||
+					    s.st_shndx == SHN_UNDEF || !s.st_value)
+						continue;
+					if (*n == cap) {
+						cap = cap ? cap * 2 : 256;
+						*out = realloc(*out, (size_t)cap * sizeof(**out));
+					}
+					(*out)[*n].name = elf_strptr(elfs[k], sh.sh_link, s.st_name);
+					(*out)[*n].addr = s.st_value;
+					(*out)[*n].size = s.st_size;
+					if ((*out)[*n].name && (*out)[*n].name[0])
+						(*n)++;
+				}
+			}
+		}
+		if (*n)
+			break;  /* .symtab found: .dynsym adds nothing */
+	}
+	return 0;
+}
+
+static const char *sym_at(struct pbin *b, uint64_t addr, uint64_t *start)
+{
+	static struct pbin *cached;
+	static struct sym *syms;
+	static int n;
+	const char *best = NULL;
+
+	if (cached != b) {
+		free(syms);
+		syms_read(b, &syms, &n);
+		cached = b;
+	}
+	for (int i = 0; i < n; i++)
+		if (addr >= syms[i].addr && addr < syms[i].addr + (syms[i].size ? syms[i].size : 1)) {
+			*start = syms[i].addr;
+			best = syms[i].name;
+			break;
+		}
+	return best;
+}
+
+static int find_by_symbols(struct finder *f)
+{
+	const struct pspec *ps = f->ps;
+	struct sym *syms;
+	int n;
+
+	if (ps->line || ps->lazy || (!ps->func && ps->file)) {
+		ferr(f, "a line or a pattern needs DWARF, and %s has none; looked for:\n%s",
+		     f->b->path, f->b->looked);
+		return -ENOENT;
+	}
+	for (int i = 0; i < ps->nargs; i++)
+		if (pspec_is_c_varname(ps->args[i].var)) {
+			ferr(f, "the argument '%s' needs DWARF, and %s has none; looked for:\n%s\n"
+			     "  (registers and memory, as %%di or +8(%%si):u32, need none)",
+			     ps->args[i].var, f->b->path, f->b->looked);
+			return -ENOENT;
+		}
+	syms_read(f->b, &syms, &n);
+	for (int i = 0; i < n; i++) {
+		struct ptev *t;
+		bool dup = false;
+		if (!pspec_glob(ps->func, syms[i].name))
+			continue;
+		for (int j = 0; j < f->out->n; j++)
+			dup |= f->out->v[j].addr == syms[i].addr + ps->offset;
+		if (dup)
+			continue;
+		if (f->max && f->found >= f->max) {
+			ferr(f, "too many probe points (more than %d)", f->max);
+			free(syms);
+			return -E2BIG;
+		}
+		if (f->out->n == f->out->cap) {
+			f->out->cap = f->out->cap ? f->out->cap * 2 : 16;
+			f->out->v = realloc(f->out->v, (size_t)f->out->cap * sizeof(*t));
+		}
+		t = &f->out->v[f->out->n++];
+		memset(t, 0, sizeof(*t));
+		t->retprobe = ps->retprobe;
+		t->addr = syms[i].addr + ps->offset;
+		t->off = pbin_va_to_off(f->b, t->addr);
+		t->realname = strdup(syms[i].name);
+		t->args = strdup("");
+		for (int k = 0; k < ps->nargs; k++)
+			append(&t->args, "%s%s%s%s%s%s", ps->args[k].name ? " " : " ",
+			       ps->args[k].name ? ps->args[k].name : "", ps->args[k].name ? "=" : "",
+			       ps->args[k].var, ps->args[k].type ? ":" : "",
+			       ps->args[k].type ? ps->args[k].type : "");
+		f->found++;
+	}
+	free(syms);
+	return 0;
+}
+
+/* "did you mean": function names (DWARF and symbols) close to @name. */
+static void close_funcs(struct finder *f, const char *name, char *buf, size_t len)
+{
+	struct sym *syms;
+	int n, best = 3 + (int)strlen(name) / 4;
+
+	buf[0] = 0;
+	syms_read(f->b, &syms, &n);
+	for (int i = 0; i < n; i++) {
+		int d = probe_distance(syms[i].name, name);
+		if (d <= best && !strstr(buf, syms[i].name) && strlen(buf) + strlen(syms[i].name) + 4 < len) {
+			strcat(buf, buf[0] ? ", " : "");
+			strcat(buf, syms[i].name);
+		}
+	}
+	free(syms);
+}
+
+static int run_finder(struct finder *f)
+{
+	const struct pspec *ps = f->ps;
+	Dwarf_Off off = 0, noff;
+	size_t hl;
+	bool matched = false;
+	int ret = 0;
+
+	if (!f->b->dw)
+		return find_by_symbols(f);
+	while (dwarf_nextcu(f->b->dw, off, &noff, &hl, NULL, NULL, NULL) == 0) {
+		if (!dwarf_offdie(f->b->dw, off + hl, &f->cu)) {
+			off = noff;
+			continue;
+		}
+		f->optimized = -1;
+		f->fname = ps->file ? cu_find_file(&f->cu, ps->file) : NULL;
+		if (!ps->file || f->fname) {
+			if (ps->func) {
+				struct search s = { f, 0, false };
+				dwarf_getfuncs(&f->cu, search_cb, &s, 0);
+				ret = s.ret;
+				matched |= s.matched;
+			} else if (ps->lazy) {
+				matched = true;
+				ret = find_lazy(f, &f->cu);
+			} else {
+				matched = true;
+				f->lno = ps->line;
+				ret = walk_lines(&f->cu, &f->cu, line_walker, f);
+			}
+			if (ret < 0)
+				return ret;
+		}
+		off = noff;
+	}
+	if (!matched && ps->func && !ps->file) {
+		/* Not in DWARF: a symbol (assembly, or a CU without debug info) */
+		int before = f->found;
+		bool withvar = false;
+		for (int i = 0; i < ps->nargs; i++)
+			withvar |= pspec_is_c_varname(ps->args[i].var);
+		if (!ps->line && !ps->lazy && !withvar) {
+			find_by_symbols(f);
+			if (f->found > before)
+				return 0;
+		}
+	}
+	if (!f->found && !f->list_vars) {
+		char close[512];
+		if (ps->func && matched && ps->line) {
+			ferr(f, "%s:%d (line %d of %s) has no code: a comment, a declaration, or optimized away; "
+			     "xol probe -L %s shows the lines that have", ps->func, ps->line, f->lno,
+			     f->fname ? f->fname : "its file", ps->func);
+		} else if (ps->func && matched) {
+			ferr(f, "%s has no code in %s (DWARF from %s): inlined everywhere and never called?",
+			     ps->func, f->b->path, f->b->debug_file);
+		} else if (ps->func) {
+			close_funcs(f, ps->func, close, sizeof(close));
+			ferr(f, "%s%s%s not found in %s (DWARF from %s)%s%s%s", ps->func,
+			     ps->file ? "@" : "", ps->file ? ps->file : "",
+			     f->b->path, f->b->debug_file, close[0] ? "; did you mean " : "", close,
+			     close[0] ? "?" : "");
+		} else if (ps->line) {
+			ferr(f, "no code at %s:%d in %s (DWARF from %s): the line has no statement "
+			     "(a comment, a declaration, or optimized away); xol probe -L shows the lines that have",
+			     ps->file, ps->line, f->b->path, f->b->debug_file);
+		} else {
+			ferr(f, "no line of %s matches the pattern '%s'", ps->file, ps->lazy);
+		}
+		return -ENOENT;
+	}
+	return 0;
+}
+
+int probe_find(struct pbin *b, const struct pspec *ps, struct ptevs *out, int max, FILE *err)
+{
+	struct finder f = { .b = b, .ps = ps, .out = out, .err = err, .max = max };
+
+	if (ps->has_abs) {
+		struct ptev *t;
+		if (out->n == out->cap) {
+			out->cap = out->cap ? out->cap * 2 : 16;
+			out->v = realloc(out->v, (size_t)out->cap * sizeof(*t));
+		}
+		t = &out->v[out->n++];
+		memset(t, 0, sizeof(*t));
+		t->retprobe = ps->retprobe;
+		t->addr = ps->abs_addr;
+		t->off = ps->abs_addr;
+		t->realname = strdup(ps->func);
+		t->args = strdup("");
+		for (int k = 0; k < ps->nargs; k++)
+			append(&t->args, " %s%s%s%s%s", ps->args[k].name ? ps->args[k].name : "",
+			       ps->args[k].name ? "=" : "", ps->args[k].var, ps->args[k].type ? ":" : "",
+			       ps->args[k].type ? ps->args[k].type : "");
+		return 0;
+	}
+	if (ps->sdt) {
+		struct sdt_note *notes;
+		int n, found = 0;
+		if (sdt_read(b, &notes, &n)) {
+			fprintf(err, "xol probe: %s: cannot read its SDT notes\n", b->path);
+			return -EINVAL;
+		}
+		for (int i = 0; i < n; i++) {
+			struct ptev *t;
+			if (!pspec_glob(ps->sdt_group, notes[i].provider) || !pspec_glob(ps->sdt_name, notes[i].name))
+				continue;
+			char *args = sdt_convert_args(b, &notes[i], err);
+			if (!args) {
+				sdt_free(notes, n);
+				return -EINVAL;
+			}
+			if (out->n == out->cap) {
+				out->cap = out->cap ? out->cap * 2 : 16;
+				out->v = realloc(out->v, (size_t)out->cap * sizeof(*t));
+			}
+			t = &out->v[out->n++];
+			memset(t, 0, sizeof(*t));
+			t->addr = notes[i].pc;
+			t->off = notes[i].off;
+			t->refctr = notes[i].sem_off;
+			t->realname = strdup(notes[i].name);
+			asprintf(&t->group, "sdt_%s", notes[i].provider);
+			t->event = strdup(notes[i].name);
+			t->args = args;
+			for (int k = 0; k < ps->nargs; k++)
+				append(&t->args, " %s%s%s%s%s", ps->args[k].name ? ps->args[k].name : "",
+				       ps->args[k].name ? "=" : "", ps->args[k].var,
+				       ps->args[k].type ? ":" : "", ps->args[k].type ? ps->args[k].type : "");
+			found++;
+		}
+		if (!found) {
+			char close[512] = "";
+			for (int i = 0; i < n; i++) {
+				char full[256];
+				snprintf(full, sizeof(full), "%s:%s", notes[i].provider, notes[i].name);
+				if (!strstr(close, full) && strlen(close) + strlen(full) + 4 < sizeof(close)) {
+					strcat(close, close[0] ? ", " : "");
+					strcat(close, full);
+				}
+			}
+			fprintf(err, "xol probe: %s: no SDT marker %s:%s%s%s\n", b->path, ps->sdt_group,
+				ps->sdt_name, n ? "; its markers: " : " (it has no .note.stapsdt markers)", close);
+			sdt_free(notes, n);
+			return -ENOENT;
+		}
+		sdt_free(notes, n);
+		return 0;
+	}
+	return run_finder(&f);
+}
+
+void ptevs_free(struct ptevs *t)
+{
+	for (int i = 0; i < t->n; i++) {
+		free(t->v[i].realname);
+		free(t->v[i].args);
+		free(t->v[i].group);
+		free(t->v[i].event);
+	}
+	free(t->v);
+	memset(t, 0, sizeof(*t));
+}
+
+/* --- listings ------------------------------------------------------------ */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int probe_list_funcs(struct pbin *b, const char *filter, FILE *out)
+{
+	struct sym *syms;
+	int n, k = 0;
+	const char **names;
+
+	syms_read(b, &syms, &n);
+	names = calloc((size_t)n + 1, sizeof(*names));
+	for (int i = 0; i < n; i++) {
+		const char *s = syms[i].name;
+		if (filter ? !pspec_glob(filter, s) : (s[0] == '_' || strchr(s, '@')))
+			continue;
+		names[k++] = s;
+	}
+	qsort(names, (size_t)k, sizeof(*names), cmp_str);
+	for (int i = 0; i < k; i++)
+		if (!i || strcmp(names[i], names[i - 1]))
+			fprintf(out, "%s\n", names[i]);
+	free(names);
+	free(syms);
+	return 0;
+}
+
+static void type_name(Dwarf_Die *vr, char *buf, size_t len)
+{
+	Dwarf_Die t, *tp = die_get_type(vr, &t);
+	const char *nm, *kw = "";
+	size_t n;
+
+	if (len < 2)
+		return;
+	if (!tp) {
+		snprintf(buf, len, "void");
+		return;
+	}
+	nm = dwarf_diename(tp) ? dwarf_diename(tp) : "";
+	switch (dwarf_tag(tp)) {
+	case DW_TAG_pointer_type:
+	case DW_TAG_array_type:
+		type_name(tp, buf, len - 2);
+		strcat(buf, dwarf_tag(tp) == DW_TAG_pointer_type ? "*" : "[]");
+		return;
+	case DW_TAG_const_type:
+	case DW_TAG_volatile_type:
+		n = (size_t)snprintf(buf, len, "%s ", dwarf_tag(tp) == DW_TAG_const_type ? "const" : "volatile");
+		if (n < len)
+			type_name(tp, buf + n, len - n);
+		return;
+	case DW_TAG_structure_type: kw = "struct "; break;
+	case DW_TAG_class_type: kw = "class "; break;
+	case DW_TAG_union_type: kw = "union "; break;
+	case DW_TAG_enumeration_type: kw = "enum "; break;
+	default: if (!*nm) nm = "(unknown)";
+	}
+	n = strlen(kw);
+	if (n + 1 < len) {
+		memcpy(buf, kw, n);
+		snprintf(buf + n, len - n, "%.*s", (int)(len - n - 1), nm);
+	}
+}
+
+static int list_vars_cb(Dwarf_Die *d, void *data)
+{
+	struct finder *f = data;
+	int tag = dwarf_tag(d);
+	struct loc l;
+	char tn[256];
+
+	if ((tag == DW_TAG_formal_parameter || tag == DW_TAG_variable) && dwarf_diename(d) &&
+	    var_location(f, d, f->addr, &l) == 0) {
+		type_name(d, tn, sizeof(tn));
+		fprintf(f->vout, "\t\t%s\t%s\n", tn, dwarf_diename(d));
+	}
+	return dwarf_haspc(d, f->addr) > 0 ? CB_CONTINUE : CB_SIBLING;
+}
+
+/* -V: the finder's callback prints instead of adding (see call_finder). */
+int probe_list_vars(struct pbin *b, const struct pspec *ps, FILE *out, FILE *err)
+{
+	struct ptevs tevs = { 0 };
+	int ret;
+
+	if (!b->dw) {
+		fprintf(err, "xol probe: %s: -V needs DWARF; looked for:\n%s\n", b->path, b->looked);
+		return -ENOENT;
+	}
+	/* Find the points, then list what is visible at each. */
+	struct pspec bare = *ps;
+	bare.nargs = 0;
+	ret = probe_find(b, &bare, &tevs, 0, err);
+	if (ret)
+		return ret;
+	for (int i = 0; i < tevs.n; i++) {
+		struct finder f = { .b = b, .ps = &bare, .err = err, .vout = out };
+		Dwarf_Die cu, sc;
+		if (!dwarf_addrdie(b->dw, tevs.v[i].addr, &cu))
+			continue;
+		f.cu = cu;
+		f.addr = tevs.v[i].addr;
+		f.lno = 0;
+		f.fname = NULL;
+		if (!best_scope(&f, &sc))
+			continue;
+		uint64_t start = 0;
+		Dwarf_Addr e;
+		if (dwarf_entrypc(&sc, &e) == 0)
+			start = e;
+		fprintf(out, "Available variables at %s%s%s\n        @<%s+%llu>\n",
+			ps->func ? ps->func : ps->file, ps->line ? ":" : "",
+			ps->line ? (char[16]){ 0 } : "", dwarf_diename(&sc) ? dwarf_diename(&sc) : "?",
+			(unsigned long long)(f.addr - start));
+		f.list_vars = true;
+		call_finder(&f, &sc);
+		Dwarf_Die mem;
+		find_child(&sc, list_vars_cb, &f, &mem);
+	}
+	ptevs_free(&tevs);
+	return 0;
+}
+
+struct lines_seen {
+	char *file;
+	int first, last;
+	unsigned char *has;
+};
+
+static int mark_line(const char *fname, int lineno, Dwarf_Addr addr, void *data)
+{
+	struct lines_seen *ls = data;
+
+	(void)addr;
+	if (fname && tail_match(fname, ls->file) && lineno >= ls->first && lineno <= ls->last)
+		ls->has[lineno - ls->first] = 1;
+	return 0;
+}
+
+int probe_list_lines(struct pbin *b, const struct pspec *ps, FILE *out, FILE *err)
+{
+	Dwarf_Off off = 0, noff;
+	size_t hl;
+	Dwarf_Die cu;
+	int shown = 0;
+
+	if (!b->dw) {
+		fprintf(err, "xol probe: %s: -L needs DWARF; looked for:\n%s\n", b->path, b->looked);
+		return -ENOENT;
+	}
+	while (dwarf_nextcu(b->dw, off, &noff, &hl, NULL, NULL, NULL) == 0) {
+		Dwarf_Die sp;
+		struct lines_seen ls = { 0 };
+		char **src, path[PATH_MAX];
+		int nsrc;
+		bool have = false;
+
+		if (!dwarf_offdie(b->dw, off + hl, &cu))
+			goto next;
+		if (ps->func) {
+			/* the function's lines: decl line to the last line with code */
+			Dwarf_Die child;
+			if (dwarf_child(&cu, &child))
+				goto next;
+			do {
+				if (die_is_func_def(&child) && die_match_name(&child, ps->func) &&
+				    (!ps->file || (die_decl_file(&child) && tail_match(die_decl_file(&child), ps->file)))) {
+					sp = child;
+					have = true;
+					break;
+				}
+			} while (!dwarf_siblingof(&child, &child));
+			if (!have)
+				goto next;
+			ls.file = (char *)die_decl_file(&sp);
+			die_decl_line(&sp, &ls.first);
+			ls.last = ls.first + 100000;
+		} else {
+			const char *fn = cu_find_file(&cu, ps->file);
+			if (!fn)
+				goto next;
+			ls.file = (char *)fn;
+			ls.first = ps->line ? ps->line : 1;
+			ls.last = ps->line ? ps->line : 1000000;
+		}
+		src = read_source(&cu, ls.file, &nsrc, path, sizeof(path));
+		if (!src) {
+			fprintf(err, "xol probe: -L: cannot read the source %s\n", path);
+			return -ENOENT;
+		}
+		if (ls.last > nsrc)
+			ls.last = nsrc;
+		ls.has = calloc((size_t)(ls.last - ls.first + 2), 1);
+		walk_lines(&cu, &cu, mark_line, &ls);
+		if (ps->func) {
+			/* stop at the closing brace of the function: the last line with code + the brace */
+			int last = ls.first;
+			for (int l = ls.first; l <= ls.last; l++)
+				if (ls.has[l - ls.first])
+					last = l;
+			Dwarf_Addr hi;
+			if (dwarf_highpc(&sp, &hi) == 0) {
+				/* the function's own last row */
+				Dwarf_Lines *lines;
+				size_t n;
+				Dwarf_Addr lo = 0;
+				die_entrypc(&sp, &lo);
+				int maxl = ls.first;
+				if (!dwarf_getsrclines(&cu, &lines, &n))
+					for (size_t i = 0; i < n; i++) {
+						Dwarf_Addr a;
+						int l;
+						Dwarf_Line *ln = dwarf_onesrcline(lines, i);
+						if (!dwarf_lineaddr(ln, &a) && a >= lo && a < hi && !dwarf_lineno(ln, &l) &&
+						    l > maxl && tail_match(dwarf_linesrc(ln, NULL, NULL), ls.file))
+							maxl = l;
+					}
+				last = maxl;
+			}
+			ls.last = last;
+			fprintf(out, "<%s@%s:0>\n", dwarf_diename(&sp), path);
+		} else {
+			fprintf(out, "<%s:%d>\n", path, ls.first);
+		}
+		for (int l = ls.first; l <= ls.last; l++) {
+			int rel = ps->func ? l - ls.first : l;
+			if (ls.has[l - ls.first])
+				fprintf(out, "%7d  %s\n", rel, src[l - 1]);
+			else
+				fprintf(out, "         %s\n", src[l - 1]);
+		}
+		for (int i = 0; i < nsrc; i++)
+			free(src[i]);
+		free(src);
+		free(ls.has);
+		shown++;
+		if (ps->func && !pspec_is_glob(ps->func))
+			break;
+next:
+		off = noff;
+	}
+	if (!shown) {
+		fprintf(err, "xol probe: %s: '%s': no such function or source file in the DWARF (from %s)\n",
+			b->path, ps->text, b->debug_file);
+		return -ENOENT;
+	}
+	return 0;
+}
