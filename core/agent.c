@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "fetch.h"
 
 struct agent agent = { .sock = -1, .memfd = -1 };
 
@@ -92,7 +93,7 @@ static int defs_load(void *blob, size_t size)
 		if (size - at < sizeof(*w))
 			return -EPROTO;
 		at += sizeof(*w);
-		if ((size - at) / sizeof(struct wire_arg) < w->nargs)
+		if ((size - at) / sizeof(struct wire_arg) < w->nargs || w->nargs > TP_MAX_ARGS)
 			return -EPROTO;
 		e->w = w;
 		e->index = i;
@@ -109,6 +110,7 @@ static int defs_load(void *blob, size_t size)
 				return -EPROTO;
 			if (a->kind == TP_TYPE_STRING || a->kind == TP_TYPE_USTRING)
 				e->has_dyn = true;
+			e->fast[k] = (uint8_t)fetch_classify(&a->prog);
 		}
 	}
 	for (unsigned i = 0; i < d->nprobes; i++)

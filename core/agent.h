@@ -26,6 +26,7 @@ struct agent_event {
 	const char *data;
 	uint32_t index;
 	bool has_dyn;            /* has __data_loc fields */
+	uint8_t fast[TP_MAX_ARGS]; /* enum fetch_fast of each arg */
 };
 
 /*

@@ -110,8 +110,30 @@ static void emit(struct xol_thread *t, struct agent_event *e, const struct xol_r
 	ctx.rec = rec;
 	ctx.dyn = w->fixed_size;
 	ctx.max = TP_RECORD_MAX;
-	for (unsigned i = 0; i < w->nargs; i++)
-		fetch_run(&e->args[i].prog, e->args[i].offset, &ctx);
+	for (unsigned i = 0; i < w->nargs; i++) {
+		const struct fetch_insn *in = e->args[i].prog.insn;
+		uint8_t *field = rec + e->args[i].offset;
+		unsigned long v, left;
+
+		switch (e->fast[i]) {
+		case FETCH_FAST_REG:
+			fetch_put(field, *(const uint64_t *)((const char *)regs + in[0].param), in[1].size);
+			break;
+		case FETCH_FAST_MEM:
+			v = *(const uint64_t *)((const char *)regs + in[0].param) + (uint64_t)in[1].param;
+			left = xol_copy_safe(field, (const void *)v, in[1].size);
+			for (unsigned k = in[1].size - (unsigned)left; k < in[1].size; k++)
+				field[k] = 0; /* a fault part-way keeps what was read */
+			break;
+		case FETCH_FAST_STACK:
+			if (xol_load_safe(&v, (const void *)(regs->sp + 8 * (uint64_t)in[0].param)))
+				v = 0;
+			fetch_put(field, v, in[1].size);
+			break;
+		default:
+			fetch_run(&e->args[i].prog, e->args[i].offset, &ctx);
+		}
+	}
 
 	if (!rr) {
 		rr = ring_reserve(t->ring, w->id, ctx.dyn, ts, (uint16_t)cpu);
