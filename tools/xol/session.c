@@ -97,8 +97,15 @@ static int defs_build(struct session *s, const struct xol_events *evs)
 				 .nprobes = np, .size = (uint32_t)size };
 	size_t at = sizeof(*d);
 	unsigned i = 0;
-	for (const struct tp_event *e = tp_first_event(evs); e; e = e->next)
+	s->by_id = calloc(65536, sizeof(*s->by_id));
+	if (!s->by_id) {
+		free(blob);
+		return -ENOMEM;
+	}
+	for (const struct tp_event *e = tp_first_event(evs); e; e = e->next) {
 		s->events[i++] = e;
+		s->by_id[e->id] = e;
+	}
 	i = 0;
 	for (const struct tp_probe *p = tp_first_probe(evs); p; p = p->next, i++) {
 		struct wire_probe *w = (void *)(blob + at);
@@ -258,15 +265,19 @@ int session_spawn(struct session *s, char **argv)
 /* --- agents ------------------------------------------------------------ */
 
 /*
- * How many rings a region of @size bytes gets: one per thread for up to 16
- * threads (more share the last ring), fewer when the buffer is small, so
- * that each ring still holds a few hundred records.
+ * How many rings a region of @size bytes gets: one per thread for up to
+ * twice as many threads as CPUs (at least 4, at most 16; more threads share
+ * the last ring), fewer when the buffer is small, so that each ring still
+ * holds a few hundred records.
  */
 unsigned session_rings(size_t size)
 {
-	size_t n = size / (64 << 10);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n = size / (64 << 10), most = cpus > 0 && cpus < 8 ? 2 * (size_t)cpus + 1 : 17;
 
-	return n < 2 ? 2 : n > 17 ? 17 : (unsigned)n;
+	if (most < 5)
+		most = 5;
+	return n < 2 ? 2 : n > most ? (unsigned)most : (unsigned)n;
 }
 
 static int send_fds(int sock, const void *buf, size_t len, const int *fds, int nfds)
@@ -383,13 +394,21 @@ static void proc_message(struct session *s, struct session_proc *p)
 
 /* --- the drain --------------------------------------------------------- */
 
+/*
+ * Records collected by one drain, before they are merged by time: the
+ * payloads copied into one arena (no allocation per record), the comm
+ * kept inline.
+ */
 struct pending {
 	struct session_rec r;
-	uint8_t *copy;
+	size_t at;                /* of the payload in the arena */
+	char comm[XOL_COMM_LEN];
 };
 
 static struct pending *pend;
 static size_t npend, cappend;
+static uint8_t *arena;
+static size_t arena_len, arena_cap;
 
 /* A thread's comm as the agent last reported it, else as /proc has it, else the process's. */
 static const char *thread_comm(struct session_proc *p, int32_t tid)
@@ -453,10 +472,7 @@ static int collect(void *arg, unsigned ring, const struct ring_rec *rr, uint32_t
 	}
 	if (len < TP_COMMON_SIZE)
 		return 0;
-	const struct tp_event *ev = NULL;
-	for (unsigned i = 0; i < s->nevents && !ev; i++)
-		if (s->events[i]->id == id)
-			ev = s->events[i];
+	const struct tp_event *ev = s->by_id ? s->by_id[id] : NULL;
 	if (!ev)
 		return 0;
 	if (npend == cappend) {
@@ -467,20 +483,30 @@ static int collect(void *arg, unsigned ring, const struct ring_rec *rr, uint32_t
 		pend = np;
 		cappend = nc;
 	}
+	if (arena_cap - arena_len < len) {
+		size_t nc = arena_cap ? arena_cap * 2 : 1 << 20;
+		while (nc - arena_len < len)
+			nc *= 2;
+		uint8_t *na = realloc(arena, nc);
+		if (!na)
+			return -ENOMEM;
+		arena = na;
+		arena_cap = nc;
+	}
 	struct pending *pe = &pend[npend];
-	pe->copy = malloc(len);
-	if (!pe->copy)
-		return -ENOMEM;
-	memcpy(pe->copy, payload, len);
+	memcpy(arena + arena_len, payload, len);
+	pe->at = arena_len;
+	arena_len += (len + 7) & ~(size_t)7;
+	if (arena_len > arena_cap)
+		arena_len = arena_cap;
 	pe->r = (struct session_rec){ .ns = tsc_to_ns(s, rr->time),
 				      .pid = dc->p->pid,
 				      .tid = (int32_t)rr->tid,
 				      .cpu = rr->cpu,
-				      .comm = NULL,
 				      .event = ev,
-				      .data = pe->copy,
 				      .size = len };
-	pe->r.comm = strdup(thread_comm(dc->p, pe->r.tid));
+	strncpy(pe->comm, thread_comm(dc->p, pe->r.tid), sizeof(pe->comm) - 1);
+	pe->comm[sizeof(pe->comm) - 1] = 0;
 	npend++;
 	return 0;
 }
@@ -507,14 +533,20 @@ static long drain(struct session *s, bool final)
 				got += n;
 		}
 	}
-	qsort(pend, npend, sizeof(*pend), by_time);
+	/* Each ring is in time order; one ring alone needs no sort. */
+	bool sorted = true;
+	for (size_t i = 1; i < npend && sorted; i++)
+		sorted = pend[i - 1].r.ns <= pend[i].r.ns;
+	if (!sorted)
+		qsort(pend, npend, sizeof(*pend), by_time);
 	for (size_t i = 0; i < npend; i++) {
+		pend[i].r.data = arena + pend[i].at;
+		pend[i].r.comm = pend[i].comm;
 		if (s->opts.sink)
 			s->opts.sink(s, &pend[i].r, s->opts.sink_ctx);
-		free(pend[i].copy);
-		free((char *)pend[i].r.comm);
 	}
 	npend = 0;
+	arena_len = 0;
 	return got;
 }
 
@@ -619,8 +651,34 @@ void session_totals(const struct session *s, unsigned event, uint64_t out[3])
 	}
 }
 
+/* Return probes: activations that never returned through the probe (longjmp, exceptions, exit). */
+uint64_t session_left(const struct session *s, unsigned event)
+{
+	uint64_t n = 0;
+
+	for (struct session_proc *p = s->procs; p; p = p->next) {
+		if (!p->counters)
+			continue;
+		for (unsigned i = 0; i < s->nprobes; i++) {
+			if (s->probes[i]->event != s->events[event])
+				continue;
+			for (unsigned row = 0; row < XOL_COUNTER_ROWS; row++)
+				n += __atomic_load_n(&p->counters[row * s->nprobes + i].left,
+						     __ATOMIC_RELAXED);
+		}
+	}
+	return n;
+}
+
 void session_print_summary(const struct session *s, FILE *out)
 {
+	for (unsigned i = 0; i < s->nevents; i++) {
+		uint64_t left = s->events[i]->is_return ? session_left(s, i) : 0;
+		if (left)
+			fprintf(out, "xol: %s:%s: %llu calls left without returning "
+				     "(longjmp, exception, thread or process exit): no return event\n",
+				s->events[i]->group, s->events[i]->name, (unsigned long long)left);
+	}
 	fprintf(out, "\n%14s %10s %10s  %s\n", "hits", "misses", "lost", "event");
 	for (unsigned i = 0; i < s->nevents; i++) {
 		uint64_t t[3];
@@ -660,6 +718,10 @@ void session_destroy(struct session *s)
 	free(pend);
 	pend = NULL;
 	npend = cappend = 0;
+	free(arena);
+	arena = NULL;
+	arena_len = arena_cap = 0;
+	free(s->by_id);
 }
 
 int session_exit_code(int status)

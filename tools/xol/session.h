@@ -59,6 +59,7 @@ struct session {
 	const struct tp_event **events; /* by agent index */
 	unsigned nevents;
 	const struct tp_probe **probes; /* by agent index */
+	const struct tp_event **by_id;  /* [65536]: record type -> event */
 	unsigned nprobes;
 	int defs_fd;
 	size_t defs_size;
@@ -78,6 +79,7 @@ int session_spawn(struct session *s, char **argv);
 int session_run(struct session *s);
 /* Hits, misses and lost records per event, summed over every process. */
 void session_totals(const struct session *s, unsigned event, uint64_t out[3]);
+uint64_t session_left(const struct session *s, unsigned event);
 void session_print_summary(const struct session *s, FILE *out);
 void session_destroy(struct session *s);
 
