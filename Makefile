@@ -13,6 +13,7 @@ LDLIBS_TOOL := -lelf -ldw -ldebuginfod -lZydis -lpthread
 
 # SAN=1: AddressSanitizer + UndefinedBehaviorSanitizer for the tool and tests.
 ifeq ($(SAN),1)
+export LSAN_OPTIONS := suppressions=$(abspath selftests/lsan.supp):print_suppressions=0
 O       := build/san
 XCFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined

@@ -39,7 +39,7 @@
 
 struct agent agent = { .sock = -1, .memfd = -1 };
 
-static pthread_mutex_t arm_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t arm_lock = PTHREAD_MUTEX_INITIALIZER; /* attach.c takes it too */
 static __thread bool arming __attribute__((tls_model("initial-exec"))); /* holds arm_lock */
 /* Before the session answered there are no events, so nothing is counted here. */
 static struct wire_counters dummy_counters[XOL_COUNTER_ROWS];
@@ -83,6 +83,9 @@ static int defs_load(void *blob, size_t size)
 	at = sizeof(*d);
 	if (d->nprobes > (size - at) / sizeof(struct wire_probe))
 		return -EPROTO;
+	agent.events = calloc(d->nevents ? d->nevents : 1, sizeof(*agent.events));
+	if (!agent.events)
+		return -ENOMEM;
 	agent.probes = (const struct wire_probe *)((char *)blob + at);
 	agent.nprobes = d->nprobes;
 	at += d->nprobes * sizeof(struct wire_probe);
@@ -122,7 +125,7 @@ static int defs_load(void *blob, size_t size)
 }
 
 /* HELLO, then DEFS with the blob, the ring region and the counters. */
-static int session_connect(const char *path)
+int session_connect(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct wire_hello h = { .type = WIRE_HELLO, .magic = XOL_WIRE_MAGIC };
@@ -213,6 +216,9 @@ static void *control_thread(void *arg)
 	sites_disarm_all();
 	agent.active = false;
 	pthread_mutex_unlock(&arm_lock);
+	/* Only now may the session read the counters for the last time. */
+	struct wire_armed bye = { .type = WIRE_BYE };
+	send(agent.sock, &bye, sizeof(bye), MSG_NOSIGNAL);
 	return NULL;
 }
 
@@ -238,7 +244,7 @@ static int start_control_thread(void)
 	return -err;
 }
 
-static void arm_and_report(void)
+void arm_and_report(void)
 {
 	struct wire_armed a = { .type = WIRE_ARMED };
 	int placed;
@@ -252,9 +258,8 @@ static void arm_and_report(void)
 	send(agent.sock, &a, sizeof(a), MSG_NOSIGNAL);
 }
 
-static void child_after_fork(void);
+void child_after_fork(void);
 static int agent_arm(void);
-static void on_link_map_change(void);
 
 static int agent_start(const char *path)
 {
@@ -289,12 +294,13 @@ static int agent_arm(void)
 	arm_and_report();
 	if (_r_debug.r_brk)
 		site_place_hook(_r_debug.r_brk, on_link_map_change);
+	return_arm();
 	return 0;
 }
 
 static void child_reconnect(void);
 
-static void child_after_fork(void)
+void child_after_fork(void)
 {
 	int quiet = agent_quiet_enter();
 
@@ -305,6 +311,9 @@ static void child_after_fork(void)
 static void child_reconnect(void)
 {
 	const char *path = getenv(XOL_SESSION_ENV);
+
+	if (!path && agent.attach_path[0]) /* attached with -p: no environment */
+		path = agent.attach_path;
 
 	/*
 	 * Nothing of the parent's is ours: not its socket, not its rings, and
@@ -368,6 +377,7 @@ __attribute__((destructor(101))) static void agent_fini(void)
 	pthread_mutex_lock(&arm_lock);
 	sites_disarm_all();
 	pthread_mutex_unlock(&arm_lock);
+	return_fini();
 	if (agent.sock >= 0)
 		send(agent.sock, &bye, sizeof(bye), MSG_NOSIGNAL);
 }
@@ -381,7 +391,7 @@ __attribute__((destructor(101))) static void agent_fini(void)
  * moment to arm the new mappings and forget the gone ones, as the kernel
  * arms a uprobe when the file is mmapped.
  */
-static void on_link_map_change(void)
+void on_link_map_change(void)
 {
 	if (!agent.active || arming || _r_debug.r_state != RT_CONSISTENT)
 		return;

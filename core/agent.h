@@ -11,13 +11,13 @@
 
 #include "arch/x86/arch.h"
 #include "arch/x86/regs.h"
+#include "core/return.h"
 #include "core/ring.h"
 #include "core/uaccess.h"
 #include "core/wire.h"
 #include "trace/probe.h"
 
-#define AGENT_MAX_EVENTS 1024
-#define SHADOW_DEPTH     256
+#define AGENT_MAX_EVENTS (1 << 20) /* a sanity bound on what a session sends */
 
 /* An event as the agent runs it: points into the DEFS blob. */
 struct agent_event {
@@ -63,11 +63,6 @@ struct site {
 };
 
 /* Per-thread state, found through one TLS pointer. */
-struct shadow_frame {
-	uint64_t ret;            /* the real return address */
-	uint64_t sp;             /* where it was stored */
-	struct site *site;
-};
 
 enum {
 	BUSY_HIT = 1,            /* in a hit: a nested hit is a miss */
@@ -84,8 +79,12 @@ struct xol_thread {
 	pthread_t self;
 	int comm_dirty;          /* comm changed: write a WIRE_REC_COMM first */
 	char comm[XOL_COMM_LEN];
-	unsigned depth;
-	struct shadow_frame shadow[SHADOW_DEPTH];
+	/* return probes (return.c) */
+	unsigned depth, shadow_max;
+	uint32_t ctx;            /* the current execution context (swapcontext) */
+	unsigned unhooked;       /* frames an unwinder got back: re-hijack them */
+	uint64_t stack_lo, stack_hi; /* the thread's own stack, 0 0: unknown */
+	struct shadow_frame *shadow; /* [shadow_max], reserved, touched as it grows */
 	uint8_t scratch[TP_RECORD_MAX];
 };
 
@@ -97,7 +96,7 @@ struct agent {
 	size_t defs_size;
 	const struct wire_probe *probes;
 	unsigned nprobes;
-	struct agent_event events[AGENT_MAX_EVENTS];
+	struct agent_event *events;    /* [nevents], allocated when the definitions arrive */
 	unsigned nevents;
 	struct ring_attach *region;
 	struct wire_counters *counters; /* [XOL_COUNTER_ROWS][nevents], shared */
@@ -106,9 +105,17 @@ struct agent {
 	long rseq_cpu_offset;    /* of rseq.cpu_id from the thread pointer, 0: none */
 	long tls_self_off;       /* of xol_self from the thread pointer (initial-exec TLS) */
 	bool active;
+	char attach_path[108];   /* the session's socket when attached (-p) */
 };
 
 extern struct agent agent;
+
+/* agent.c: the steps attach.c shares with the launched path */
+extern pthread_mutex_t arm_lock;
+int session_connect(const char *path);
+void arm_and_report(void);
+void on_link_map_change(void);
+void child_after_fork(void);
 
 /* thread.c */
 struct xol_thread *thread_self_slow(void);
@@ -128,6 +135,8 @@ void thread_attach_ring(void);
 void thread_comm_changed(void);
 void thread_emit_comm(struct xol_thread *t);
 void thread_rename(pthread_t th, const char *name);
+void thread_rebind_all(void);
+struct xol_thread *thread_pool_slot(unsigned i);
 
 int agent_quiet_enter(void);
 void agent_quiet_leave(int prev);
@@ -138,6 +147,8 @@ struct site *site_lookup_displaced(uint64_t addr);
 int sites_arm_all(void);
 void sites_disarm_all(void);
 void sites_forget_unmapped(void);
+void sites_retire_consumers(void);
+void sites_free_retired(void);
 int site_place_hook(uint64_t addr, void (*fn)(void));
 int poke_text(uint64_t addr, const void *bytes, size_t len);
 void *xolarea_alloc(uint64_t near, size_t size);

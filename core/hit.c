@@ -184,38 +184,22 @@ static __attribute__((always_inline)) inline void hit_entry_inline(struct site *
 	for (unsigned i = 0; i < entry->n; i++)
 		emit(t, entry->ev[i], regs, s, 0);
 
-	if (ret->n) {
-		unsigned long addr;
-		uint64_t *slot = (uint64_t *)regs->sp;
-
-		if (t->depth >= SHADOW_DEPTH || xol_load_safe(&addr, slot)) {
-			miss_all(t, ret);
-		} else {
-			struct shadow_frame *f = &t->shadow[t->depth++];
-			f->ret = addr;
-			f->sp = regs->sp;
-			f->site = s;
-			*slot = agent.ret_tramp;
-		}
-	}
+	if (ret->n && !return_push(t, s, regs->sp))
+		miss_all(t, ret); /* deeper than the shadow stack */
 	t->busy = 0;
 }
 
 /*
  * At the return trampoline: regs->sp is one word above the slot the
- * return address was taken from.  Frames above it on the shadow stack
- * were left without returning (longjmp, exceptions): drop them.
+ * return address was taken from, which names the frame (return.c).
  */
 uint64_t hit_return(struct xol_regs *regs)
 {
 	struct xol_thread *t = thread_self();
-	struct shadow_frame *f;
+	struct shadow_frame frame, *f = &frame;
 
-	if (!t || !t->depth)
+	if (!t || !return_pop(t, regs->sp - 8, f))
 		return 0;
-	while (t->depth > 1 && t->shadow[t->depth - 1].sp < regs->sp - 8)
-		t->depth--;
-	f = &t->shadow[--t->depth];
 	/* As the kernel does: the handlers see ip at the real return address. */
 	arch_regs_set_ip(regs, f->ret);
 	const struct consumers *ret = load(&f->site->ret);

@@ -352,6 +352,21 @@ static bool count_path(const struct site *s, struct arch_count_path *cp)
 }
 
 /*
+ * What the jump decision reads besides the function's code: its jump
+ * tables.  Through /proc/self/mem, which fails cleanly where nothing is
+ * mapped (a table address from misread code).
+ */
+static int read_text(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	(void)ctx;
+	if (agent.memfd < 0)
+		agent.memfd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+	if (agent.memfd < 0 || (int64_t)addr < 0)
+		return -EFAULT;
+	return pread(agent.memfd, buf, len, (off_t)addr) == (ssize_t)len ? 0 : -EFAULT;
+}
+
+/*
  * The jump path: a jmp to a trampoline that saves the registers, calls the
  * hit handler, restores them, runs the displaced instructions and jumps
  * back.  Only where the displaced range holds whole instructions that no
@@ -373,20 +388,19 @@ static int site_jump(struct site *s, const struct wire_probe *wp, size_t avail,
 		*reason = "no symbol covers the site, so the branches around it are unknown";
 		return -ENOTSUP;
 	}
-	if (arch_analyze_jump(&s->jump, s->orig, avail, s->addr)) {
-		*reason = s->jump.reason;
+	const struct arch_code_range fn[2] = {
+		{ (const uint8_t *)(s->foffs_base + wp->func_off), s->foffs_base + wp->func_off,
+		  wp->func_len },
+		{ (const uint8_t *)(s->foffs_base + wp->cold_off), s->foffs_base + wp->cold_off,
+		  wp->cold_len },
+	};
+	if (arch_decide_jump(&s->jump, s->orig, avail, s->addr, fn, wp->cold_len ? 2 : 1,
+			     read_text, NULL, &where)) {
+		*reason = s->jump.reason ? s->jump.reason : "out of memory checking the function";
 		return -ENOTSUP;
 	}
 	if (displaces_another(s->addr, s->jump.len)) {
 		*reason = "another probe is inside the bytes a jump would displace";
-		return -ENOTSUP;
-	}
-	if (arch_check_jump_range(&s->jump, (const uint8_t *)(s->foffs_base + wp->func_off),
-				  wp->func_len, s->foffs_base + wp->func_off, 0, &where) ||
-	    (wp->cold_len &&
-	     arch_check_jump_range(&s->jump, (const uint8_t *)(s->foffs_base + wp->cold_off),
-				   wp->cold_len, s->foffs_base + wp->cold_off, 0, &where))) {
-		*reason = s->jump.reason;
 		return -ENOTSUP;
 	}
 	s->tramp = xolarea_alloc(s->addr, ARCH_TRAMPOLINE_BYTES);
@@ -497,6 +511,78 @@ static int site_install(struct site *s, const struct wire_probe *wp, size_t avai
 	return 0;
 }
 
+/*
+ * A site an earlier session placed and disarmed (attach, detach, attach
+ * again): the same code, so the same displaced range, slot and, where its
+ * bytes come out the same for the new events, the same trampoline.  Only
+ * a trampoline whose counting path changed is built anew; the old one
+ * stays (a thread may still be in it), so arming the same probes again and
+ * again takes no more memory.
+ */
+static int site_rearm(struct site *s, unsigned pi, const struct wire_probe *wp,
+		      struct agent_event *ev)
+{
+	char why[256];
+	int err = site_add_consumer(s, ev);
+
+	for (unsigned i = 0; !err && i < nplan; i++)
+		if (plan[i].addr == s->addr && plan[i].probe != pi)
+			err = site_add_consumer(s, &agent.events[agent.probes[plan[i].probe].event]);
+	if (err) {
+		report_site(pi, 0, err, "out of memory");
+		return err;
+	}
+	if (s->tramp) {
+		uint8_t buf[ARCH_TRAMPOLINE_BYTES], jmp[ARCH_JUMP_BYTES + 32];
+		struct arch_count_path cp;
+		bool counting = !(wp->flags & WIRE_PROBE_NO_JUMP) && count_path(s, &cp);
+		uint8_t *tramp = s->tramp;
+		int n;
+
+		for (int pass = 0; pass < 2; pass++) {
+			n = counting ? arch_prepare_count_trampoline(&s->jump, buf, sizeof(buf),
+								     (uint64_t)tramp, jump_hit, s, &cp) :
+				       arch_prepare_trampoline(&s->jump, buf, sizeof(buf),
+							       (uint64_t)tramp, jump_hit, s);
+			if (n < 0 || !memcmp(buf, tramp, (size_t)n) || pass)
+				break;
+			tramp = xolarea_alloc(s->addr, ARCH_TRAMPOLINE_BYTES);
+			if (!tramp) {
+				n = -ENOMEM;
+				break;
+			}
+		}
+		err = n < 0 ? n : tramp != s->tramp ? poke_text((uint64_t)tramp, buf, (size_t)n) : 0;
+		if (!err)
+			err = arch_jump_bytes(jmp, s->addr, (uint64_t)tramp);
+		if (!err) {
+			for (unsigned i = ARCH_JUMP_BYTES; i < s->jump.len; i++)
+				jmp[i] = ARCH_BREAKPOINT_INSN;
+			/* Pairs with the acquire of site_lookup_displaced()'s readers: tramp first. */
+			__atomic_store_n(&s->tramp, tramp, __ATOMIC_RELEASE);
+			err = poke_live(s, jmp, s->jump.len);
+		}
+		snprintf(why, sizeof(why), "jump: jmp at 0x%lx again, %u bytes displaced%s",
+			 (unsigned long)s->addr, s->jump.len,
+			 tramp != s->tramp ? ", new trampoline" : "");
+	} else {
+		uint8_t bp = ARCH_BREAKPOINT_INSN;
+		err = poke_text(s->addr, &bp, 1);
+		snprintf(why, sizeof(why), "trap: int3 at 0x%lx again", (unsigned long)s->addr);
+	}
+	if (err) {
+		report_site(pi, 0, err, "cannot write the probe again");
+		return err;
+	}
+	s->armed = true;
+	refctr_add(s->refctr_addr, 1);
+	report_site(pi, s->addr, 0, why);
+	for (unsigned i = 0; i < nplan; i++)
+		if (plan[i].addr == s->addr && plan[i].probe != pi)
+			report_site(plan[i].probe, s->addr, 0, "shares the site of an earlier probe");
+	return 0;
+}
+
 static int site_place(unsigned pi, const struct wire_probe *wp, const struct mapping *m,
 		      const struct mapping *maps, int nmaps)
 {
@@ -513,6 +599,8 @@ static int site_place(unsigned pi, const struct wire_probe *wp, const struct map
 		report_site(pi, 0, -EBUSY, why);
 		return -EBUSY;
 	}
+	if (s && !s->armed && !s->hook)
+		return site_rearm(s, pi, wp, ev);
 	if (s) {
 		if (!s->armed) {
 			report_site(pi, 0, -EBUSY, "site is disarmed");
@@ -690,4 +778,48 @@ void sites_disarm_all(void)
 		refctr_add(s->refctr_addr, -1);
 		s->armed = false;
 	}
+}
+
+/*
+ * The end of an attached session: after sites_disarm_all(), no site has
+ * events any more (a return through a frame hijacked earlier then records
+ * nothing), and the lists go to the retired pile.  They are freed at the
+ * next attach, long after any hit that may have been reading them.
+ */
+static struct consumers **retired;
+static unsigned nretired, capretired;
+
+static void retire(struct consumers **list)
+{
+	struct consumers *old = *list;
+
+	__atomic_store_n(list, &no_consumers, __ATOMIC_RELEASE);
+	if (old == &no_consumers)
+		return;
+	if (nretired == capretired) {
+		unsigned nc = capretired ? capretired * 2 : 64;
+		struct consumers **n = realloc(retired, nc * sizeof(*n));
+		if (!n)
+			return; /* leaked: a few bytes */
+		retired = n;
+		capretired = nc;
+	}
+	retired[nretired++] = old;
+}
+
+void sites_retire_consumers(void)
+{
+	for (unsigned i = 0; i < nsites; i++) {
+		if (sites[i]->hook || sites[i]->armed)
+			continue;
+		retire(&sites[i]->entry);
+		retire(&sites[i]->ret);
+	}
+}
+
+void sites_free_retired(void)
+{
+	for (unsigned i = 0; i < nretired; i++)
+		free(retired[i]);
+	nretired = 0;
 }

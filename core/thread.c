@@ -12,6 +12,7 @@
  */
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -56,7 +57,7 @@ static struct xol_thread *claim(pid_t tid)
 			struct xol_thread *t = &pool[i];
 			t->slot = i;
 			t->busy = 0;
-			t->depth = 0;
+			return_thread_claim(t);
 			t->tid = tid;
 			t->ring = agent.region ? ring_claim(agent.region, (uint32_t)tid) : NULL;
 			thread_set_row(t);
@@ -72,6 +73,7 @@ static void thread_release(void *arg)
 
 	if (!t)
 		return;
+	return_thread_release(t);
 	if (t->ring)
 		ring_release(t->ring);
 	t->ring = NULL;
@@ -101,6 +103,7 @@ static void thread_setup(void)
 	if (t->ring)
 		ring_prefault(t->ring);
 	prctl(PR_GET_NAME, t->comm, 0, 0, 0);
+	return_thread_setup(t);
 	t->self = pthread_self();
 	t->comm_dirty = 1;
 	xol_self = t;
@@ -117,6 +120,7 @@ void thread_init_main(void)
 		pool = p;
 		pthread_key_create(&release_key, thread_release);
 	}
+	return_init();
 	thread_setup();
 }
 
@@ -140,10 +144,45 @@ void thread_release_all_after_fork(void)
 		xol_self->tid = (pid_t)syscall(SYS_gettid);
 }
 
+/* Block @i of the pool if it is claimed (return.c counts what threads left at exit). */
+struct xol_thread *thread_pool_slot(unsigned i)
+{
+	if (!pool || i >= THREAD_POOL || !__atomic_load_n(&pool[i].claimed, __ATOMIC_ACQUIRE))
+		return NULL;
+	return &pool[i];
+}
+
 void thread_attach_ring(void)
 {
 	if (xol_self && agent.region)
 		xol_self->ring = ring_claim(agent.region, (uint32_t)xol_self->tid);
+}
+
+/*
+ * A new session in an attached process (attach.c), before it arms: every
+ * thread that has a block gets a ring of the new region and a row of the
+ * new counters; the blocks of threads that have exited since are freed
+ * (threads of an attached process claim blocks at their first hit, and
+ * nothing releases them at exit).  No hit runs meanwhile: nothing is armed.
+ */
+void thread_rebind_all(void)
+{
+	char path[48];
+
+	for (unsigned i = 0; pool && i < THREAD_POOL; i++) {
+		struct xol_thread *t = &pool[i];
+
+		if (!__atomic_load_n(&t->claimed, __ATOMIC_ACQUIRE))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%d", t->tid);
+		if (t != xol_self && access(path, F_OK)) {
+			t->ring = NULL;
+			__atomic_store_n(&t->claimed, 0, __ATOMIC_RELEASE);
+			continue;
+		}
+		t->ring = agent.region ? ring_claim(agent.region, (uint32_t)t->tid) : NULL;
+		thread_set_row(t);
+	}
 }
 
 /*

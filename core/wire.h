@@ -51,6 +51,7 @@
 
 struct wire_counters {
 	uint64_t hits, misses, lost;
+	uint64_t left;           /* return probes: frames left without returning */
 };
 
 enum wire_type {

@@ -158,7 +158,7 @@ static bool has_marker(const char *dir)
 const char *script_exec_path(void)
 {
 	static char found[PATH_MAX];
-	static const char *const rel[] = { "/..", "/../..", "/../libexec/xol" };
+	static const char *const rel[] = { "/..", "/../..", "/../../..", "/../libexec/xol" };
 	const char *env = getenv("XOL_EXEC_PATH");
 	char exe[PATH_MAX], buf[PATH_MAX + 32];
 	ssize_t n;

@@ -81,8 +81,6 @@ SKIP: {
 	my $p = perf_script('-s', "$d/perf-gen.py");
 	my $x = xol_script('-s', "$d/perf-gen.py");
 	is($x->{code}, 0, "perf's skeleton runs under xol") or diag($x->{err});
-	local $TODO = 'xol script passes no sample ip, cpumode or attr to the engine yet'
-		if $x->{out} =~ /Sample: \{[^}]*ip=0,/;
 	is($x->{out}, $p->{out}, "perf's skeleton: the same output");
 	xol_script('-g', 'python');
 	is(slurp("$d/perf-script.py"), slurp("$d/perf-gen.py"),

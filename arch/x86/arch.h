@@ -22,7 +22,8 @@
  *     arch_insn_text()           its disassembly, for messages
  *     arch_prepare_slot()        its out-of-line copy, ending in a jump back
  *     arch_analyze_jump()        the whole instructions covering ARCH_JUMP_BYTES at a site
- *     arch_check_jump_range()    no branch of a code range lands inside the displaced range
+ *     arch_check_jump_func()     no branch of the function (jump tables read) lands inside it
+ *     arch_decide_jump()         both: the agent's decision, which selftests run over libc
  *     arch_prepare_trampoline()  save regs, call the handler, restore, displaced copy, jump back
  *     arch_jump_bytes()          the bytes that send the site to its trampoline
  *     arch_map_displaced_ip()    original ip inside the displaced range -> trampoline ip
@@ -146,9 +147,8 @@ int arch_prepare_slot(const struct arch_insn *ai, uint8_t *buf, size_t size,
 /*
  * ---- jump path ---------------------------------------------------------
  *
- *	arch_analyze_jump(&j, code, avail, site)      // refused: use the trap path
- *	for each code range that may branch here (the function, its .cold part):
- *		arch_check_jump_range(&j, range, len, range_addr, 0, &where)
+ *	arch_decide_jump(&j, code, avail, site,      // refused: use the trap path
+ *			 pieces of the function (it, its .cold part), n, read, ctx, &where)
  *	tramp = xolarea_alloc(ARCH_TRAMPOLINE_BYTES within ARCH_JUMP_REACH of site)
  *	arch_prepare_trampoline(&j, buf, size, tramp, handler, probe)
  *	arch_jump_bytes(jmp, site, tramp)
@@ -193,19 +193,57 @@ struct arch_jump {
  */
 int arch_analyze_jump(struct arch_jump *aj, const uint8_t *code, size_t avail, uint64_t site);
 
-/* Allow indirect jumps in the scanned range (switch tables) anyway. */
+/*
+ * Reads of the target's memory (jump tables) for arch_check_jump_func():
+ * @len bytes at @addr into @buf.  Return: 0, or -EFAULT (nothing there).
+ */
+typedef int (*arch_read_fn)(void *ctx, uint64_t addr, void *buf, size_t len);
+
+/* Most pieces one function is in: the function and its .cold part. */
+#define ARCH_JUMP_FUNC_PIECES	4
+
+/* One piece of a function's code (the function, its .cold part): mapped at @code, run at @addr. */
+struct arch_code_range {
+	const uint8_t *code;
+	uint64_t addr;
+	size_t len;
+};
+
+/*
+ * arch_check_jump_func - decode every piece @r[0..@nr) of the function
+ * holding the site and refuse the jump if any branch may land strictly
+ * inside the displaced range: a relative branch, a rip-relative lea that
+ * takes the address of an instruction there (a label as a value), or an
+ * entry of a jump table.  The targets of each indirect jmp are read from
+ * its table (through @read) or found in its block (a lea'd label, a GOT
+ * slot); a jmp whose targets cannot be known refuses the jump.  Also
+ * refused: a site that is not an instruction boundary of its piece, a
+ * displaced range that runs past the piece's end, undecodable bytes.
+ *
+ * Return: 0, or -ENOTSUP with @aj->reason set and *@where (if not NULL)
+ * the address of the offending instruction; -ENOMEM.
+ */
+int arch_check_jump_func(struct arch_jump *aj, const struct arch_code_range *r, unsigned nr,
+			 arch_read_fn read, void *read_ctx, uint64_t *where);
+
+/*
+ * arch_decide_jump - the whole arch decision for a site: arch_analyze_jump()
+ * on the @avail bytes at @code (the site's, unpatched), then
+ * arch_check_jump_func() on its function.  What the agent runs, and what
+ * the selftests run over every function of the machine's libc.
+ */
+int arch_decide_jump(struct arch_jump *aj, const uint8_t *code, size_t avail, uint64_t site,
+		     const struct arch_code_range *r, unsigned nr, arch_read_fn read,
+		     void *read_ctx, uint64_t *where);
+
+/* arch_check_jump_range: allow indirect jumps whose targets are unknown anyway. */
 #define ARCH_CHECK_TRUST_INDIRECT 0x1
 
 /*
- * arch_check_jump_range - decode @len bytes of code at @addr (a function,
- * or a piece of one such as its .cold part) and refuse the jump if any
- * branch lands strictly inside the displaced range, if the site is not an
- * instruction boundary of that code, if the displaced range runs past its
- * end, or (without ARCH_CHECK_TRUST_INDIRECT) if it holds an indirect jmp
- * whose targets cannot be known.
- *
- * Return: 0, or -ENOTSUP with @aj->reason set and *@where (if not NULL)
- * the address of the offending instruction.
+ * arch_check_jump_range - arch_check_jump_func() on one piece of code at
+ * @addr, mapped at @code, with no tables read: an indirect jmp whose
+ * targets its block does not show refuses, unless @flags has
+ * ARCH_CHECK_TRUST_INDIRECT.
  */
 int arch_check_jump_range(struct arch_jump *aj, const uint8_t *code, size_t len,
 			  uint64_t addr, unsigned int flags, uint64_t *where);

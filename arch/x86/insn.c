@@ -434,22 +434,25 @@ int insn_has_segment(const struct arch_insn *ai)
 
 /*
  * For scanning a function: the length of the instruction at @code, its
- * relative branch target (0 if none), and whether it is an indirect jmp
- * whose targets nothing here can know.  Return: length, or -EINVAL.
+ * relative branch target (0 if none), the code or data address it takes
+ * with a rip-relative lea (0 if none: a label's address in a register),
+ * and whether it is an indirect jmp.  Return: length, or -EINVAL.
  */
 int insn_scan(const uint8_t *code, size_t avail, uint64_t addr, uint64_t *target,
-	      int *indirect_jmp)
+	      uint64_t *lea, int *indirect_jmp)
 {
 	ZydisDecodedInstruction in;
 	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-	const ZydisDecodedOperand *imm;
+	const ZydisDecodedOperand *imm, *rip;
 
 	if (!ZYAN_SUCCESS(decode(code, avail, &in, ops)))
 		return -EINVAL;
-	*target = 0;
+	*target = *lea = 0;
 	imm = find_relimm(&in, ops);
 	if (imm)
 		ZydisCalcAbsoluteAddress(&in, imm, addr, target);
+	if (in.mnemonic == ZYDIS_MNEMONIC_LEA && (rip = find_riprel(&in, ops)))
+		ZydisCalcAbsoluteAddress(&in, rip, addr, lea);
 	*indirect_jmp = in.mnemonic == ZYDIS_MNEMONIC_JMP && !imm;
 	return in.length;
 }

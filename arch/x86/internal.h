@@ -48,7 +48,25 @@ int insn_encode_jmp_ind(const struct arch_insn *ai, uint8_t out[ARCH_MAX_INSN_BY
 int insn_riprel_to_scratch(const struct arch_insn *ai, uint8_t out[ARCH_MAX_INSN_BYTES]);
 int insn_has_segment(const struct arch_insn *ai);
 int insn_scan(const uint8_t *code, size_t avail, uint64_t addr, uint64_t *target,
-	      int *indirect_jmp);
+	      uint64_t *lea, int *indirect_jmp);
+
+/* jtab.c: a function as the jump-table resolver sees it */
+struct jtab_func {
+	const struct arch_code_range *r;	/* its pieces */
+	unsigned nr;
+	const uint64_t *targets;		/* every direct branch target, sorted */
+	size_t ntargets;
+	arch_read_fn read;			/* NULL: tables cannot be read */
+	void *read_ctx;
+};
+
+struct jtab_info {
+	int bounded;		/* the table's size came from its bounds check */
+	size_t entries;		/* entries read */
+};
+
+int jtab_targets(const struct jtab_func *f, const uint32_t *starts, size_t k, uint64_t base,
+		 int (*fn)(void *ctx, uint64_t target), void *ctx, struct jtab_info *info);
 
 /* relocate.c */
 void relocate_plain(const struct arch_insn *ai, struct emit *e);

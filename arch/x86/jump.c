@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The jump path: a jmp rel32 at the site, a trampoline that calls the handler, the displaced copy. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -78,42 +79,157 @@ int arch_analyze_jump(struct arch_jump *aj, const uint8_t *code, size_t avail, u
 	return 0;
 }
 
-int arch_check_jump_range(struct arch_jump *aj, const uint8_t *code, size_t len,
-			  uint64_t addr, unsigned int flags, uint64_t *where)
+/* The instruction boundaries and branch targets of a function, for the jump-table walk. */
+struct scan {
+	uint32_t *starts[ARCH_JUMP_FUNC_PIECES];	/* per piece: offsets of its instructions */
+	size_t nstarts[ARCH_JUMP_FUNC_PIECES];
+	uint64_t *targets;
+	size_t ntargets, cap;
+};
+
+static int push_target(struct scan *sc, uint64_t t)
+{
+	if (sc->ntargets == sc->cap) {
+		size_t cap = sc->cap ? 2 * sc->cap : 256;
+		uint64_t *p = realloc(sc->targets, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		sc->targets = p;
+		sc->cap = cap;
+	}
+	sc->targets[sc->ntargets++] = t;
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* A table's target, checked: stop the walk when it lands inside the displaced range. */
+static int target_inside(void *ctx, uint64_t t)
+{
+	const struct arch_jump *aj = ctx;
+
+	return t > aj->site && t < aj->site + aj->len;
+}
+
+/*
+ * One piece: every relative branch and taken address against the
+ * displaced range; instruction starts, branch targets and whether it holds
+ * an indirect jmp into @sc.
+ */
+static int scan_piece(struct arch_jump *aj, const struct arch_code_range *r, struct scan *sc,
+		      unsigned piece, int *indirect, uint64_t *where)
 {
 	uint64_t lo = aj->site, hi = aj->site + aj->len;
-	int site_inside = lo >= addr && lo < addr + len, boundary = 0;
+	int site_inside = lo >= r->addr && lo < r->addr + r->len, boundary = 0;
 	size_t off = 0;
 
-	if (site_inside && hi > addr + len) {
-		if (where)
-			*where = lo;
+	if (site_inside && hi > r->addr + r->len) {
+		*where = lo;
 		return refuse(aj, "the displaced range runs past the end of the function");
 	}
-	while (off < len) {
-		uint64_t pc = addr + off, target;
-		int ind, n = insn_scan(code + off, len - off, pc, &target, &ind);
+	sc->starts[piece] = malloc((r->len + 1) * sizeof(uint32_t));
+	if (!sc->starts[piece])
+		return -ENOMEM;
+	while (off < r->len) {
+		uint64_t pc = r->addr + off, target, lea;
+		int ind, n = insn_scan(r->code + off, r->len - off, pc, &target, &lea, &ind);
 
-		if (where)
-			*where = pc;
+		*where = pc;
 		if (n < 0)
 			return refuse(aj, "undecodable bytes in the function: cannot check its branches");
+		sc->starts[piece][sc->nstarts[piece]++] = (uint32_t)off;
 		if (pc == lo)
 			boundary = 1;
 		if (site_inside && pc > lo && pc < hi && !boundary)
 			return refuse(aj, "the site is not an instruction boundary");
 		if (target > lo && target < hi)
 			return refuse(aj, "a branch in the function targets the displaced range");
-		if (ind && !(flags & ARCH_CHECK_TRUST_INDIRECT))
-			return refuse(aj, "an indirect jump in the function may target the displaced range");
+		if (lea > lo && lea < hi)
+			return refuse(aj, "the function takes the address of an instruction in the displaced range");
+		if (target && push_target(sc, target))
+			return -ENOMEM;
+		*indirect |= ind;
 		off += n;
 	}
 	if (site_inside && !boundary) {
-		if (where)
-			*where = lo;
+		*where = lo;
 		return refuse(aj, "the site is not an instruction boundary");
 	}
 	return 0;
+}
+
+static int check_func(struct arch_jump *aj, const struct arch_code_range *r, unsigned nr,
+		      arch_read_fn read, void *read_ctx, unsigned flags, uint64_t *where)
+{
+	struct scan sc = { 0 };
+	uint64_t dummy;
+	int err = 0, indirect = 0;
+
+	if (!where)
+		where = &dummy;
+	if (nr > ARCH_JUMP_FUNC_PIECES)
+		return -EINVAL;
+	for (unsigned i = 0; i < nr && !err; i++)
+		err = scan_piece(aj, &r[i], &sc, i, &indirect, where);
+	if (!err && indirect) {
+		struct jtab_func f = { .r = r, .nr = nr, .read = read, .read_ctx = read_ctx };
+
+		qsort(sc.targets, sc.ntargets, sizeof(*sc.targets), cmp_u64);
+		f.targets = sc.targets;
+		f.ntargets = sc.ntargets;
+		for (unsigned i = 0; i < nr && !err; i++) {
+			for (size_t k = 0; k < sc.nstarts[i] && !err; k++) {
+				const uint8_t *p = r[i].code + sc.starts[i][k];
+				uint64_t pc = r[i].addr + sc.starts[i][k], t, lea;
+				struct jtab_info info;
+				int ind;
+
+				if (insn_scan(p, r[i].len - sc.starts[i][k], pc, &t, &lea, &ind) < 0 || !ind)
+					continue;
+				*where = pc;
+				int res = jtab_targets(&f, sc.starts[i], k, r[i].addr, target_inside, aj,
+						       &info);
+				if (res == 1)
+					err = refuse(aj, "a jump table in the function targets the displaced range");
+				else if (res < 0 && !(flags & ARCH_CHECK_TRUST_INDIRECT))
+					err = refuse(aj, "an indirect jump in the function may target the displaced range");
+			}
+		}
+	}
+	for (unsigned i = 0; i < nr; i++)
+		free(sc.starts[i]);
+	free(sc.targets);
+	return err;
+}
+
+int arch_check_jump_func(struct arch_jump *aj, const struct arch_code_range *r, unsigned nr,
+			 arch_read_fn read, void *read_ctx, uint64_t *where)
+{
+	return check_func(aj, r, nr, read, read_ctx, 0, where);
+}
+
+int arch_check_jump_range(struct arch_jump *aj, const uint8_t *code, size_t len,
+			  uint64_t addr, unsigned int flags, uint64_t *where)
+{
+	struct arch_code_range r = { .code = code, .addr = addr, .len = len };
+
+	return check_func(aj, &r, 1, NULL, NULL, flags, where);
+}
+
+int arch_decide_jump(struct arch_jump *aj, const uint8_t *code, size_t avail, uint64_t site,
+		     const struct arch_code_range *r, unsigned nr, arch_read_fn read,
+		     void *read_ctx, uint64_t *where)
+{
+	if (where)
+		*where = site;
+	if (arch_analyze_jump(aj, code, avail, site))
+		return -ENOTSUP;
+	return arch_check_jump_func(aj, r, nr, read, read_ctx, where);
 }
 
 static void emit_save(struct emit *e, uint64_t site, arch_handler_fn handler, void *ctx)

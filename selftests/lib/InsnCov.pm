@@ -8,18 +8,19 @@
 #                         size, insns => [{ addr, off, len, text }] }
 #   blocks(BIN, FUNCS)    the straight-line runs of those instructions: every
 #                         instruction of one runs as often as the first
-#   kernel_profile(...)   enable a group's events while a program runs,
-#                         return the hits per event and the events refused
+#   kernel_counts(...)    the kernel's uprobes at those offsets while a
+#                         program runs: the hits of each, and those it refuses
 package InsnCov;
 
 use strict;
 use warnings;
 no warnings qw(portable);
-use Fcntl qw(SEEK_SET);
+use Fcntl qw(SEEK_SET O_WRONLY O_APPEND);
+use POSIX ();
 use Time::HiRes qw(sleep time);
 
 use Exporter 'import';
-our @EXPORT = qw(functions blocks kernel_profile);
+our @EXPORT = qw(functions blocks kernel_counts);
 
 # [vaddr, filesz, offset] of every LOAD segment.
 sub _loads {
@@ -146,78 +147,137 @@ sub blocks {
 	return @b;
 }
 
+
 # --- the kernel's count ------------------------------------------------------
+#
+# The probes go into the kernel's uprobe_events in a group of this process's
+# own (xolcov<PID>), enabled in a tracefs instance of the same name where
+# tracing is off: the probes still count their hits in uprobe_profile, and
+# nothing global is touched.  The probes of one chunk (a function) form one
+# event: an event may have many probes, and disabling one costs an RCU
+# grace period (~85 ms) whatever its number of probes, so that 900 events of
+# one probe each would take more than a minute to disable.
+#
+# The kernel analyses an instruction when it places the probe into a
+# process that maps the file, so the events are enabled while the program
+# waits with the file mapped.  An event the kernel refuses is split in
+# halves and tried again, down to the single probes it refuses.
 
 my $T = '/sys/kernel/tracing';
+my ($kgrp, $kinst, @kevents);
 
-sub _put {
-	my ($file, $v) = @_;
-	open my $fh, '>', $file or return "$!";
-	return syswrite($fh, "$v\n") ? undef : "$!";
-}
-
-sub _get {
-	my ($file) = @_;
-	open my $fh, '<', $file or return '';
+sub _slurp {
+	my ($f) = @_;
+	open my $fh, '<', $f or return '';
 	local $/;
 	return <$fh> // '';
 }
 
-# kernel_profile(GROUP, EVENTS, CMD, OUT, INSTANCE): with the kernel's
-# events GROUP/EVENT (defined already) enabled in a tracefs instance of our
-# own (tracing off there: the probes still count in uprobe_profile), run CMD
-# (a list; it must map the probed file, then wait for a line on its stdin
-# before doing anything else), its stdout to OUT.  Events are enabled while
-# CMD waits, so that the kernel analyses every probed instruction then: an
-# event it refuses is left out and reported.  Returns ({ EVENT => hits },
-# { EVENT => why refused }, wait status).  Everything is disabled and the
-# instance removed before it returns, or dies.
-sub kernel_profile {
-	my ($grp, $events, $cmd, $out, $inst_name, $maps_re) = @_;
-	my $inst = "$T/instances/$inst_name";
-	mkdir $inst or die "$inst: $!\n";
-	my $disable = sub {
-		_put("$inst/events/$grp/enable", 0);
-		rmdir $inst;
-	};
-	local $SIG{INT} = local $SIG{TERM} = local $SIG{HUP} = sub { $disable->(); die "killed\n" };
-	my $ok = eval {
-		_put("$inst/tracing_on", 0);
-		_put("$inst/buffer_size_kb", 4);
-		pipe(my $r, my $w) or die "pipe: $!\n";
-		my $pid = fork // die "fork: $!\n";
+sub _kwrite {
+	my ($file, $data) = @_;
+	sysopen(my $fh, $file, O_WRONLY | O_APPEND) or return "$file: $!";
+	return defined syswrite($fh, $data) ? undef : ($! == 524 ? 'ENOTSUPP' : "$!");
+}
+
+sub _kdelete {
+	my ($grp, $inst, @events) = @_;
+	_kwrite("$inst/events/$grp/enable", "0\n") if -d "$inst/events/$grp";
+	rmdir $inst;
+	_kwrite("$T/uprobe_events", "-:$grp/$_\n") for @events;
+}
+
+sub _kcleanup {
+	return unless $kgrp;
+	_kdelete($kgrp, $kinst, @kevents);
+	($kgrp, $kinst, @kevents) = ();
+}
+
+END { _kcleanup() }
+
+# What the runs of this test that died before they could clean up left.
+sub _kstale {
+	my %g;
+	for (split /\n/, _slurp("$T/uprobe_events")) {
+		push @{$g{$1}}, $2 if m{^[pr]:(xolcov\d+)/(\S+)};
+	}
+	opendir(my $d, "$T/instances") or return;
+	$g{$_} //= [] for grep { /^xolcov\d+$/ } readdir $d;
+	for my $grp (keys %g) {
+		my ($pid) = $grp =~ /(\d+)$/;
+		_kdelete($grp, "$T/instances/$grp", @{$g{$grp}}) unless kill 0, $pid;
+	}
+}
+
+# kernel_counts(FILE, CHUNKS, CMD, OUT): probe FILE at the offsets of CHUNKS
+# (a list of lists of file offsets, one event per list) while CMD runs, its
+# stdout to OUT.  CMD must map FILE, then wait for a line on its stdin
+# before it does anything else; nothing else may map FILE meanwhile.
+# Returns { hits => { OFFSET => N }, refused => { OFFSET => error },
+# status => CMD's wait status }, or dies; everything is deleted either way.
+sub kernel_counts {
+	my ($file, $chunks, $cmd, $out) = @_;
+	_kstale();
+	($kgrp, @kevents) = ("xolcov$$");
+	$kinst = "$T/instances/$kgrp";
+	local @SIG{qw(INT TERM HUP)} = (sub { _kcleanup(); die "killed\n" }) x 3;
+	my $r = eval {
+		mkdir $kinst or die "$kinst: $!\n";
+		_kwrite("$kinst/tracing_on", "0\n");
+		my $pid = open(my $go, '|-') // die "fork: $!\n";
 		if (!$pid) {
-			close $w;
-			open(STDIN, '<&', $r) && open(STDOUT, '>', $out) && exec { $cmd->[0] } @$cmd;
+			open(STDOUT, '>', $out) && exec { $cmd->[0] } @$cmd;
 			POSIX::_exit(127);
 		}
-		close $r;
 		my $deadline = time + 10;
-		sleep 0.01 until _get("/proc/$pid/maps") =~ $maps_re || time > $deadline;
+		sleep 0.01 until _slurp("/proc/$pid/maps") =~ /\Q$file\E/ || time > $deadline;
 
-		my (%refused, %hits);
-		_put("$inst/events/$grp/enable", 1);
-		for my $e (@$events) {
-			next if _get("$inst/events/$grp/$e/enable") =~ /^1/;
-			my $why = _put("$inst/events/$grp/$e/enable", 1);
-			$refused{$e} = $why // 'not enabled' if _get("$inst/events/$grp/$e/enable") !~ /^1/;
+		my ($n, %refused, %accepted) = (0);
+		my @todo = @$chunks;
+		while (my $c = shift @todo) {
+			my $ev = 'e' . ++$n;
+			for my $off (@$c) {
+				my $err = _kwrite("$T/uprobe_events", sprintf("p:%s/%s %s:0x%x\n", $kgrp, $ev, $file, $off));
+				die sprintf("uprobe_events: %s:0x%x: %s\n", $file, $off, $err) if $err;
+			}
+			push @kevents, $ev;
+			my $err = _kwrite("$kinst/events/$kgrp/$ev/enable", "1\n");
+			if (!$err) {
+				$accepted{$ev} = 1;
+				next;
+			}
+			_kwrite("$T/uprobe_events", "-:$kgrp/$ev\n");
+			pop @kevents;
+			if (@$c == 1) {
+				$refused{$c->[0]} = $err;
+				next;
+			}
+			my $h = int(@$c / 2);
+			unshift @todo, [@$c[0 .. $h - 1]], [@$c[$h .. $#$c]];
 		}
-		syswrite($w, "go\n");
-		close $w;
-		waitpid($pid, 0);
-		my $st = $?;
-		_put("$inst/events/$grp/enable", 0) and die "disable $grp: $!\n";
-		my %want = map { $_ => 1 } @$events;
-		for (split /\n/, _get("$T/uprobe_profile")) {
-			my ($file, $ev, $n) = split ' ';
-			$hits{$ev} = $n if defined $n && $want{$ev};
+		print $go "go\n";
+		close $go;	# waits for CMD
+		my $status = $?;
+
+		# uprobe_events and uprobe_profile list the probes in the same
+		# order, the first with their offsets, the second with their hits.
+		my @defs = map { m{^p:\Q$kgrp\E/(\w+) \Q$file\E:0x([0-9a-f]+)$} ? [$1, hex $2] : () }
+			split /\n/, _slurp("$T/uprobe_events");
+		my @prof = map { my @f = split ' '; @f == 3 && $f[0] eq $file && $accepted{$f[1]} ? [@f[1, 2]] : () }
+			split /\n/, _slurp("$T/uprobe_profile");
+		die sprintf("uprobe_events lists %d probes of ours, uprobe_profile %d\n", scalar @defs, scalar @prof)
+			unless @defs == @prof;
+		my %hits;
+		for my $i (0 .. $#defs) {
+			die "uprobe_events and uprobe_profile disagree at $i: $defs[$i][0] $prof[$i][0]\n"
+				unless $defs[$i][0] eq $prof[$i][0];
+			$hits{$defs[$i][1]} = $prof[$i][1];
 		}
-		[\%hits, \%refused, $st];
+		{ hits => \%hits, refused => \%refused, status => $status };
 	};
 	my $err = $@;
-	$disable->();
-	die $err unless $ok;
-	return @$ok;
+	_kcleanup();
+	die $err unless $r;
+	return $r;
 }
 
 1;

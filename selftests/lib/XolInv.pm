@@ -170,6 +170,10 @@ sub trace {
 		}
 		$r->{has_summary} = 1;
 	}
+	# Return probes: calls left without returning (longjmp, exceptions, exit),
+	# { "group:event" => N }; a count, not a complaint.
+	$r->{left} = {};
+	$r->{left}{$1} = $2 while $r->{err} =~ s/^xol: (\S+): (\d+) calls left without returning.*\n//m;
 	# xol's own complaints, "xol: ..." and "xol trace: ...", are not the program's.
 	my @xol = $r->{err} =~ /^(xol(?: trace)?: .*)$/mg;
 	$r->{xol_err} = join "\n", @xol;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "builtin.h"
+#include "xol/xol.h"
 #include "probe-defs.h"
 #include "probe-find.h"
 
@@ -169,6 +170,19 @@ int probe_specs_to_defs(const char *bin, const char *const *specs, int nspecs,
 		free(taken.v[k]);
 	free(taken.v);
 	pbin_close(&b);
+	if (!ret) {
+		/* What perf leaves to the kernel (a type it does not know, too many args) is
+		 * caught here, with the kernel's message and caret. */
+		struct xol_events *evs = xol_events_new();
+		struct xol_error e;
+		ret = evs ? xol_events_write(evs, out, strlen(out), &e) : -ENOMEM;
+		if (ret && evs) {
+			fprintf(err, "xol probe: uprobe_events would refuse the definition:\n");
+			if (e.logged)
+				xol_error_print(&e, err);
+		}
+		xol_events_free(evs);
+	}
 	if (ret) {
 		free(out);
 		return ret;

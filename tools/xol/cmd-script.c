@@ -48,22 +48,42 @@ static void print_sample(struct strbuf *sb, const struct perf_sample *s, int nam
 	for (size_t i = n; i < 16; i++)
 		sb_putc(sb, ' ');
 	sb_put(sb, s->comm, n);
-	k = snprintf(num, sizeof(num), " %5d [%03u] ", s->tid, s->cpu);
-	sb_put(sb, num, (size_t)k);
-	uint64_t secs = s->time / 1000000000ull, sub = s->time % 1000000000ull;
-	if (ns)
-		k = snprintf(num, sizeof(num), "%5llu.%09llu: ", (unsigned long long)secs,
-			     (unsigned long long)sub);
-	else
-		k = snprintf(num, sizeof(num), "%lu.%06lu", (unsigned long)secs,
-			     (unsigned long)(sub / 1000));
-	if (!ns) {
-		for (int i = k; i < 12; i++)
+	if (s->tid >= 0 && s->cpu < 1000 && !ns) {
+		/* " %5d [%03u] %12s: " without printf: this is the hot loop */
+		sb_putc(sb, ' ');
+		sb_put_u64_width(sb, (uint64_t)s->tid, 5, ' ');
+		sb_put(sb, " [", 2);
+		sb_put_u64_width(sb, s->cpu, 3, '0');
+		sb_put(sb, "] ", 2);
+		uint64_t secs = s->time / 1000000000ull, usec = s->time % 1000000000ull / 1000;
+		size_t at = sb->len;
+		sb_put_u64(sb, secs);
+		size_t w = sb->len - at + 7;
+		sb->len = at;
+		for (size_t i = w; i < 12; i++)
 			sb_putc(sb, ' ');
-		sb_put(sb, num, (size_t)k);
+		sb_put_u64(sb, secs);
+		sb_putc(sb, '.');
+		sb_put_u64_width(sb, usec, 6, '0');
 		sb_put(sb, ": ", 2);
 	} else {
+		k = snprintf(num, sizeof(num), " %5d [%03u] ", s->tid, s->cpu);
 		sb_put(sb, num, (size_t)k);
+		uint64_t secs = s->time / 1000000000ull, sub = s->time % 1000000000ull;
+		if (ns)
+			k = snprintf(num, sizeof(num), "%5llu.%09llu: ", (unsigned long long)secs,
+				     (unsigned long long)sub);
+		else
+			k = snprintf(num, sizeof(num), "%lu.%06lu", (unsigned long)secs,
+				     (unsigned long)(sub / 1000));
+		if (!ns) {
+			for (int i = k; i < 12; i++)
+				sb_putc(sb, ' ');
+			sb_put(sb, num, (size_t)k);
+			sb_put(sb, ": ", 2);
+		} else {
+			sb_put(sb, num, (size_t)k);
+		}
 	}
 	n = strlen(s->fmt->evname);
 	for (size_t i = n; i < (size_t)name_width; i++)
@@ -115,7 +135,8 @@ static int run_script(struct perf_reader *r, const char *path, int argc, char **
 		struct script_sample ss = {
 			.event = &s.fmt->ev, .cpu = s.cpu, .time_ns = s.time, .pid = s.pid,
 			.tid = s.tid, .comm = s.comm, .raw = s.raw, .raw_size = s.raw_size,
-			.period = s.period,
+			.period = s.period, .ip = s.ip, .cpumode = (uint8_t)(s.misc & 7),
+			.attr = s.attr,
 		};
 		if (ops->sample(e, &ss)) {
 			failed = 1;

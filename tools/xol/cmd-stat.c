@@ -2,23 +2,41 @@
 /* xol stat: run a program with probes armed and count their hits, recording nothing. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "builtin.h"
+#include "attach.h"
 #include "defs.h"
 #include "session.h"
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: xol stat -e DEF [-e DEF]... [--probe-file FILE] [-x SEP] [-o OUT] [--trap] [-v]\n"
-		     "                -- CMD [ARGS]\n");
+	fprintf(out, "usage: xol stat -e DEF|SPEC [-e DEF|SPEC]... [-x BIN|--exec BIN] [--probe-file FILE] [-x SEP] [-o OUT]\n"
+		     "                [--trap] [-v]\n"
+		     "                {-- CMD [ARGS] | -p PID[,PID...] [--duration SECS]}\n");
+}
+
+static bool is_dir(const char *p)
+{
+	struct stat st;
+
+	return !stat(p, &st) && S_ISDIR(st.st_mode);
 }
 
 /* As perf stat prints counts: the command, one line per event, the time. */
 static void print_counts(const struct session *s, char **argv, double secs, FILE *out)
 {
-	fprintf(out, "\n Performance counter stats for '");
+	if (!*argv) {
+		fprintf(out, "\n Performance counter stats for process id '");
+		for (unsigned i = 0; i < s->nattached; i++)
+			fprintf(out, "%s%d", i ? "," : "", s->attached[i]);
+	} else {
+		fprintf(out, "\n Performance counter stats for '");
+	}
 	for (char **a = argv; *a; a++)
 		fprintf(out, "%s%s", a == argv ? "" : " ", *a);
 	fprintf(out, "':\n\n");
@@ -38,35 +56,50 @@ int cmd_stat(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "event", required_argument, NULL, 'e' },
+		{ "exec", required_argument, NULL, 'X' },
+		{ "debug-dir", required_argument, NULL, 'D' },
 		{ "probe-file", required_argument, NULL, 'F' },
 		{ "field-separator", required_argument, NULL, 'x' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "trap", no_argument, NULL, 'T' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "duration", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	struct session_opts so = { .count_only = true };
 	const char *sep = NULL, *output = NULL;
 	struct timespec t0, t1;
+	struct attach_opts ao = { 0 };
 	struct defs defs;
 	struct session s;
 	FILE *out = stderr;
 	int c, err;
 
 	defs_init(&defs);
-	while ((c = getopt_long(argc, argv, "+e:F:x:o:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+e:F:x:o:p:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
-			if (defs_add_text(&defs, optarg))
+			if (defs_add_event(&defs, optarg))
 				return 1;
+			break;
+		case 'X':
+			defs.exec = optarg;
+			break;
+		case 'D':
+			defs.debug_dir = optarg;
 			break;
 		case 'F':
 			if (defs_add_file(&defs, optarg))
 				return 1;
 			break;
 		case 'x':
-			sep = optarg;
+			/* -x BIN (probe specs' binary) when it names a file, else perf stat's -x SEP */
+			if (access(optarg, F_OK) == 0 && !is_dir(optarg))
+				defs.exec = optarg;
+			else
+				sep = optarg;
 			break;
 		case 'o':
 			output = optarg;
@@ -77,6 +110,11 @@ int cmd_stat(int argc, char **argv)
 		case 'T':
 			so.no_jump = true;
 			break;
+		case 'p':
+		case 'd':
+			if (attach_opt(&ao, c, optarg))
+				return 2;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -85,7 +123,9 @@ int cmd_stat(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind >= argc || !defs.nprobes) {
+	if (defs_finish(&defs))
+		return 1;
+	if ((optind >= argc) == !ao.npids || !defs.nprobes || (ao.duration && !ao.npids)) {
 		usage(stderr);
 		return 2;
 	}
@@ -95,8 +135,15 @@ int cmd_stat(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	err = session_init(&s, defs.evs, &so);
-	if (!err)
+	if (!err && ao.npids)
+		err = attach_start(&s, &ao);
+	else if (!err)
 		err = session_spawn(&s, argv + optind);
+	if (err && ao.npids) {
+		session_destroy(&s);
+		defs_release(&defs);
+		return 1;
+	}
 	if (err) {
 		fprintf(stderr, "xol stat: %s: %s\n", argv[optind], strerror(-err));
 		session_destroy(&s);
@@ -120,5 +167,6 @@ int cmd_stat(int argc, char **argv)
 		fclose(out);
 	session_destroy(&s);
 	defs_release(&defs);
+	free(ao.pids);
 	return session_exit_code(status);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "builtin.h"
+#include "attach.h"
 #include "defs.h"
 #include "session.h"
 #include "trace/render.h"
@@ -15,8 +16,8 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: xol trace -e DEF [-e DEF]... [--probe-file FILE] [-o OUT]\n"
-		"                 [--buffer-size SIZE] [--trap] [-v] -- CMD [ARGS]\n");
+		"usage: xol trace -e DEF|SPEC [-e DEF|SPEC]... [-x BIN] [--probe-file FILE] [-o OUT]\n"
+		"                 [--buffer-size SIZE] [--trap] [-v] {-- CMD [ARGS] | -p PID[,PID...] [--duration SECS]}\n");
 }
 
 struct trace_out {
@@ -63,27 +64,38 @@ int cmd_trace(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "event", required_argument, NULL, 'e' },
+		{ "exec", required_argument, NULL, 'x' },
+		{ "debug-dir", required_argument, NULL, 'D' },
 		{ "probe-file", required_argument, NULL, 'F' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "buffer-size", required_argument, NULL, 'b' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "trap", no_argument, NULL, 'T' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "duration", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	struct session_opts so = { 0 };
 	struct trace_out to = { .out = stdout };
+	struct attach_opts ao = { 0 };
 	struct defs defs;
 	const char *output = NULL;
 	struct session s;
 	int c, err;
 
 	defs_init(&defs);
-	while ((c = getopt_long(argc, argv, "+e:F:o:b:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+e:x:F:o:b:p:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
-			if (defs_add_text(&defs, optarg))
+			if (defs_add_event(&defs, optarg))
 				return 1;
+			break;
+		case 'x':
+			defs.exec = optarg;
+			break;
+		case 'D':
+			defs.debug_dir = optarg;
 			break;
 		case 'F':
 			if (defs_add_file(&defs, optarg))
@@ -105,6 +117,11 @@ int cmd_trace(int argc, char **argv)
 		case 'T':
 			so.no_jump = true;
 			break;
+		case 'p':
+		case 'd':
+			if (attach_opt(&ao, c, optarg))
+				return 2;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -113,7 +130,9 @@ int cmd_trace(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind >= argc || !defs.nprobes) {
+	if (defs_finish(&defs))
+		return 1;
+	if ((optind >= argc) == !ao.npids || !defs.nprobes || (ao.duration && !ao.npids)) {
 		usage(stderr);
 		if (!defs.nprobes)
 			fprintf(stderr, "xol trace: no probe defined (-e DEF)\n");
@@ -127,8 +146,15 @@ int cmd_trace(int argc, char **argv)
 	so.sink_ctx = &to;
 
 	err = session_init(&s, defs.evs, &so);
-	if (!err)
+	if (!err && ao.npids)
+		err = attach_start(&s, &ao);
+	else if (!err)
 		err = session_spawn(&s, argv + optind);
+	if (err && ao.npids) {
+		session_destroy(&s);
+		defs_release(&defs);
+		return 1;
+	}
 	if (err) {
 		fprintf(stderr, "xol trace: %s: %s\n", argv[optind], strerror(-err));
 		session_destroy(&s);
@@ -140,6 +166,7 @@ int cmd_trace(int argc, char **argv)
 	session_print_summary(&s, stderr);
 	session_destroy(&s);
 	sb_release(&to.sb);
+	free(ao.pids);
 	if (to.out != stdout)
 		fclose(to.out);
 	defs_release(&defs);

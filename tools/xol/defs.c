@@ -6,12 +6,13 @@
 #include <string.h>
 
 #include "defs.h"
+#include "probe-defs.h"
 #include "trace/events.h"
 
 void defs_init(struct defs *d)
 {
+	memset(d, 0, sizeof(*d));
 	d->evs = xol_events_new();
-	d->nprobes = 0;
 }
 
 static void count_probes(struct defs *d)
@@ -79,8 +80,48 @@ int defs_add_file(struct defs *d, const char *path)
 	return ret;
 }
 
+int defs_add_event(struct defs *d, const char *text)
+{
+	const char **p;
+
+	if (probe_is_definition(text))
+		return defs_add_text(d, text);
+	p = realloc(d->pending, (size_t)(d->npending + 1) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	d->pending = p;
+	d->pending[d->npending++] = text;
+	return 0;
+}
+
+int defs_finish(struct defs *d)
+{
+	struct probe_opts po = { .debug_dirs = d->debug_dir };
+	char *text;
+	int ret;
+
+	if (!d->npending)
+		return 0;
+	if (!d->exec) {
+		fprintf(stderr, "xol: -e '%s' is not a uprobe_events definition; to resolve it as a "
+			"probe spec (as perf probe does), say in which binary: -x BIN\n", d->pending[0]);
+		return -EINVAL;
+	}
+	ret = probe_specs_to_defs(d->exec, d->pending, d->npending, &po, &text, stderr);
+	if (ret)
+		return ret;
+	ret = apply(d, text, strlen(text), d->exec);
+	free(text);
+	free(d->pending);
+	d->pending = NULL;
+	d->npending = 0;
+	return ret;
+}
+
 void defs_release(struct defs *d)
 {
+	free(d->pending);
+	d->pending = NULL;
 	xol_events_free(d->evs);
 	d->evs = NULL;
 }

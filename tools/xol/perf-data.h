@@ -187,6 +187,8 @@ struct perf_sample {
 	const uint8_t *raw;
 	uint32_t raw_size;
 	size_t raw_avail;              /* readable bytes at raw (>= raw_size) */
+	const void *attr;              /* its event's perf_event_attr, as the file has it */
+	uint16_t misc;                 /* the record header's misc (cpumode in its low bits) */
 };
 
 /* Open @path ("-": stdin, either format). On error, a message in @err. */

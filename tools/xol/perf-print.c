@@ -60,8 +60,45 @@ static void put_cstr(struct strbuf *out, const char *conv, const uint8_t *raw, s
 	sb_printf(out, conv, tmp);
 }
 
+/* "%d", "%Lu", "%lx"...: no flag, width or precision, so no printf needed. */
+static bool simple_conv(const char *conv)
+{
+	size_t n = strlen(conv);
+
+	return n >= 2 && strspn(conv + 1, "hlL") == n - 2 && strchr("diuxX", conv[n - 1]);
+}
+
+static void put_hex(struct strbuf *out, uint64_t v, bool upper)
+{
+	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	char buf[16];
+	int i = 16;
+
+	do {
+		buf[--i] = digits[v & 15];
+		v >>= 4;
+	} while (v);
+	sb_put(out, buf + i, (size_t)(16 - i));
+}
+
 static void print_num(struct strbuf *out, const struct pf_seg *s, uint64_t val)
 {
+	if (simple_conv(s->conv)) {
+		/* the value as the cast below would give it, then printed as d/u/x */
+		int64_t sv;
+		uint64_t uv;
+		switch (s->ls) {
+		case -2: sv = (signed char)val; uv = (unsigned char)val; break;
+		case -1: sv = (short)val; uv = (unsigned short)val; break;
+		case 0: sv = (int)val; uv = (unsigned int)val; break;
+		default: sv = (int64_t)val; uv = val; break;
+		}
+		switch (s->letter) {
+		case 'd': case 'i': sb_put_s64(out, sv); return;
+		case 'u': sb_put_u64(out, uv); return;
+		default: put_hex(out, uv, s->letter == 'X'); return;
+		}
+	}
 	switch (s->ls) {
 	case -2: sb_printf(out, s->conv, (char)val); break;
 	case -1: sb_printf(out, s->conv, (short)val); break;

@@ -23,6 +23,8 @@
 #include "perf-data.h"
 
 struct rd_attr {
+	uint64_t raw[16];              /* the perf_event_attr as the file has it (128 bytes at
+					  most; missing tail fields zero) */
 	uint32_t type;
 	uint64_t config, sample_type, id;
 	bool sample_id_all;
@@ -304,6 +306,7 @@ static int add_attr(struct perf_reader *r, const uint8_t *attr, size_t asize, co
 
 	if (asize < PERF_ATTR_SIZE_VER0)
 		return fail(r, "corrupt attr (size %zu)", asize);
+	memcpy(&a.raw, attr, asize < sizeof(a.raw) ? asize : sizeof(a.raw));
 	memcpy(&a.type, attr, 4);
 	memcpy(&a.config, attr + 8, 8);
 	memcpy(&a.sample_type, attr + 24, 8);
@@ -521,6 +524,8 @@ static int parse_sample(struct perf_reader *r, const uint8_t *rec, size_t avail,
 		return 1; /* perf drops samples of unknown ids */
 	s->id = id;
 	s->fmt = a->fmt;
+	s->attr = a->raw;
+	s->misc = h.misc;
 	if (!s->raw) {
 		static const uint8_t none[TP_COMMON_SIZE];
 		s->raw = none;

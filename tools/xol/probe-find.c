@@ -1819,9 +1819,15 @@ int probe_list_vars(struct pbin *b, const struct pspec *ps, FILE *out, FILE *err
 		Dwarf_Addr e;
 		if (dwarf_entrypc(&sc, &e) == 0)
 			start = e;
-		fprintf(out, "Available variables at %s%s%s\n        @<%s+%llu>\n",
-			ps->func ? ps->func : ps->file, ps->line ? ":" : "",
-			ps->line ? (char[16]){ 0 } : "", dwarf_diename(&sc) ? dwarf_diename(&sc) : "?",
+		char where[64] = "";
+		if (ps->line)
+			snprintf(where, sizeof(where), ":%d", ps->line);
+		else if (ps->offset)
+			snprintf(where, sizeof(where), "+%lu", ps->offset);
+		else if (ps->retprobe)
+			snprintf(where, sizeof(where), "%%return");
+		fprintf(out, "Available variables at %s%s\n        @<%s+%llu>\n",
+			ps->func ? ps->func : ps->file, where, dwarf_diename(&sc) ? dwarf_diename(&sc) : "?",
 			(unsigned long long)(f.addr - start));
 		f.list_vars = true;
 		call_finder(&f, &sc);

@@ -307,9 +307,6 @@ static int parse_arg(char *s, struct pspec_arg *a, char *err, size_t len)
 		f->name = t ? strndup(s, (size_t)(t - s)) : strdup(s);
 		if (*s != '[')
 			goodname = f->name;
-		if (t && *t == '[' && t == s) {
-			/* "[i]" right after "[j]": the name is the index itself */
-		}
 	} while (t);
 	if (!a->name)
 		a->name = strdup(goodname);

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "elfsym.h"
 #include "session.h"
 #include "trace/events.h"
@@ -221,6 +222,11 @@ static const char *agent_path(void)
 	return "libxol-agent.so";
 }
 
+const char *session_agent_path(void)
+{
+	return agent_path();
+}
+
 int session_spawn(struct session *s, char **argv)
 {
 	const char *agent = agent_path();
@@ -392,6 +398,26 @@ static void proc_message(struct session *s, struct session_proc *p)
 	}
 }
 
+void session_proc_message(struct session *s, struct session_proc *p)
+{
+	proc_message(s, p);
+}
+
+struct session_proc *session_accept(struct session *s, int timeout_ms)
+{
+	struct pollfd pf = { .fd = s->listen_fd, .events = POLLIN };
+	struct session_proc *before = s->procs;
+	int c;
+
+	if (poll(&pf, 1, timeout_ms) <= 0)
+		return NULL;
+	c = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (c < 0)
+		return NULL;
+	proc_hello(s, c);
+	return s->procs != before ? s->procs : NULL;
+}
+
 /* --- the drain --------------------------------------------------------- */
 
 /*
@@ -505,8 +531,10 @@ static int collect(void *arg, unsigned ring, const struct ring_rec *rr, uint32_t
 				      .cpu = rr->cpu,
 				      .event = ev,
 				      .size = len };
-	strncpy(pe->comm, thread_comm(dc->p, pe->r.tid), sizeof(pe->comm) - 1);
-	pe->comm[sizeof(pe->comm) - 1] = 0;
+	const char *comm = thread_comm(dc->p, pe->r.tid);
+	size_t cl = strnlen(comm, sizeof(pe->comm) - 1);
+	memcpy(pe->comm, comm, cl);
+	pe->comm[cl] = 0;
 	npend++;
 	return 0;
 }
@@ -550,6 +578,14 @@ static long drain(struct session *s, bool final)
 	return got;
 }
 
+static bool session_attached_alive(const struct session *s)
+{
+	for (const struct session_proc *p = s->procs; p; p = p->next)
+		if (p->sock >= 0)
+			return true;
+	return false;
+}
+
 #define WAIT_MIN_US 100
 #define WAIT_MAX_US 10000
 
@@ -570,6 +606,10 @@ int session_run(struct session *s)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	while (!child_done) {
+		/* Attached (-p): until Ctrl-C, SIGTERM, --duration, or every process has gone. */
+		if (s->nattached && (got_signal || (s->end_ns && mono_ns() >= s->end_ns) ||
+				     !session_attached_alive(s)))
+			break;
 		struct pollfd pf[256];
 		struct session_proc *who[256];
 		int n = 0;
@@ -616,9 +656,11 @@ int session_run(struct session *s)
 	 * A program the agent never entered was not traced at all: say so,
 	 * rather than report zero hits as if nothing had happened.
 	 */
-	bool entered = false;
+	bool entered = s->nattached > 0;
 	for (struct session_proc *p = s->procs; p; p = p->next)
 		entered |= p->pid == s->child || p->ppid == s->child;
+	if (s->nattached)
+		attach_finish(s);
 	if (!entered)
 		fprintf(stderr, "xol: the program never loaded the agent, so nothing was traced "
 				"(a statically linked program, or one that clears LD_PRELOAD?)\n");
@@ -715,6 +757,7 @@ void session_destroy(struct session *s)
 		rmdir(s->dir);
 	free(s->events);
 	free(s->probes);
+	free(s->attached);
 	free(pend);
 	pend = NULL;
 	npend = cappend = 0;

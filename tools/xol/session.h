@@ -68,6 +68,9 @@ struct session {
 	pid_t child;
 	int status;               /* of the launched program, waitpid form */
 	struct session_proc *procs;
+	pid_t *attached;          /* -p: the processes attached to (attach.c) */
+	unsigned nattached;
+	uint64_t end_ns;          /* -p --duration: CLOCK_MONOTONIC end, 0: none */
 	uint64_t tsc0, tsc_last;  /* TSC -> CLOCK_MONOTONIC */
 	uint64_t ns0, ns_last;
 };
@@ -75,13 +78,22 @@ struct session {
 int session_init(struct session *s, const struct xol_events *evs, const struct session_opts *o);
 /* Start argv[0] with the agent preloaded; its probes are armed before its main(). */
 int session_spawn(struct session *s, char **argv);
-/* Serve agents and drain until the launched program has exited. Returns its status. */
+/*
+ * Serve agents and drain until the launched program has exited (returns
+ * its status), or, attached (-p), until a signal, the end of --duration or
+ * the end of every attached process (returns 0).
+ */
 int session_run(struct session *s);
 /* Hits, misses and lost records per event, summed over every process. */
 void session_totals(const struct session *s, unsigned event, uint64_t out[3]);
 uint64_t session_left(const struct session *s, unsigned event);
 void session_print_summary(const struct session *s, FILE *out);
 void session_destroy(struct session *s);
+
+/* For attach.c: the agent to load, one agent connecting, one message of an agent. */
+const char *session_agent_path(void);
+struct session_proc *session_accept(struct session *s, int timeout_ms);
+void session_proc_message(struct session *s, struct session_proc *p);
 
 /* Smallest --buffer-size: two rings (one exclusive, one shared) of RING_SIZE_MIN. */
 #define SESSION_BUFFER_MIN (2 * RING_SIZE_MIN)
