@@ -234,7 +234,8 @@ static int parse_print_fmt(struct perf_evfmt *ef, const char *p, const char *end
 {
 	struct pf_seg *segs = NULL;
 	unsigned nsegs = 0;
-	char *lit = malloc((size_t)(end - p) + 1);
+	/* an unknown conversion prints as >c<: up to three bytes for each one read */
+	char *lit = malloc(3 * (size_t)(end - p) + 1);
 	size_t ll = 0;
 
 	if (!lit || p >= end || *p != '"')
