@@ -216,7 +216,8 @@ static void *control_thread(void *arg)
 	sites_disarm_all();
 	agent.active = false;
 	pthread_mutex_unlock(&arm_lock);
-	/* Only now may the session read the counters for the last time. */
+	/* Hits already under way finish before the session reads for the last time. */
+	thread_quiesce(100);
 	struct wire_armed bye = { .type = WIRE_BYE };
 	send(agent.sock, &bye, sizeof(bye), MSG_NOSIGNAL);
 	return NULL;

@@ -120,6 +120,7 @@ void child_after_fork(void);
 /* thread.c */
 struct xol_thread *thread_self_slow(void);
 void thread_set_row(struct xol_thread *t);
+void thread_quiesce(unsigned max_ms);
 extern __thread struct xol_thread *xol_self __attribute__((tls_model("initial-exec")));
 
 /* Hit path: the calling thread's state (one %fs-relative load), claimed on first use. */

@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -226,6 +227,32 @@ void thread_emit_comm(struct xol_thread *t)
 		return;
 	ring_copy(rr->data, t->comm, XOL_COMM_LEN);
 	ring_commit(t->ring, rr);
+}
+
+/*
+ * After disarming: wait (at most @max_ms) until no other thread is inside
+ * a hit, so that every hit already counted has its record committed
+ * before the session drains for the last time.  A thread that went
+ * through the jump just before the code was restored sets its busy flag
+ * a few instructions later: the first pause covers it.
+ */
+void thread_quiesce(unsigned max_ms)
+{
+	struct timespec pause = { 0, 1000000 }, tick = { 0, 100000 };
+
+	if (!pool)
+		return;
+	nanosleep(&pause, NULL);
+	for (unsigned waited = 0; waited < max_ms * 10; waited++) {
+		bool busy = false;
+		for (unsigned i = 0; i < THREAD_POOL && !busy; i++)
+			busy = &pool[i] != xol_self &&
+			       __atomic_load_n(&pool[i].claimed, __ATOMIC_ACQUIRE) &&
+			       __atomic_load_n(&pool[i].busy, __ATOMIC_ACQUIRE) == BUSY_HIT;
+		if (!busy)
+			return;
+		nanosleep(&tick, NULL);
+	}
 }
 
 /* The calling thread's comm changed (prctl, pthread_setname_np): keep $comm right. */

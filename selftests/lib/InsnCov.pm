@@ -7,7 +7,9 @@
 #   functions(BIN, RE)    the FUNC symbols matching RE, each { name, addr,
 #                         size, insns => [{ addr, off, len, text }] }
 #   blocks(BIN, FUNCS)    the straight-line runs of those instructions: every
-#                         instruction of one runs as often as the first
+#                         instruction of one runs as often as the first (in a
+#                         function with a jump table it cannot read, which
+#                         it marks ->{unknown_flow}, each instruction is one)
 #   kernel_counts(...)    the kernel's uprobes at those offsets while a
 #                         program runs: the hits of each, and those it refuses
 package InsnCov;
@@ -127,11 +129,12 @@ sub blocks {
 				$leader{$next} = 1;
 				if ($t =~ /jmp\s+\*%\w+$/) {
 					my @to = _table_targets($bin, $loads, $insns, $k);
-					my @bad = grep { !$at{$_} } @to;
-					die sprintf("%s+0x%x: an indirect jmp through no jump table I know%s\n",
-						    $f->{name}, $in->{addr} - $f->{addr},
-						    @bad ? sprintf(' (0x%x is no instruction)', $bad[0]) : '')
-						if !@to || @bad;
+					if (!@to || grep { !$at{$_} } @to) {
+						# where it may land is unknown: anywhere
+						$f->{unknown_flow} = sprintf('+0x%x: an indirect jmp through no jump table I know',
+									     $in->{addr} - $f->{addr});
+						$leader{$_->{addr}} = 1 for @$insns;
+					}
 					$leader{$_} = 1 for @to;
 				}
 			}
@@ -219,7 +222,8 @@ sub kernel_counts {
 	_kstale();
 	($kgrp, @kevents) = ("xolcov$$");
 	$kinst = "$T/instances/$kgrp";
-	local @SIG{qw(INT TERM HUP)} = (sub { _kcleanup(); die "killed\n" }) x 3;
+	# unwind first (an open file of the instance would keep it), then clean up
+	local @SIG{qw(INT TERM HUP)} = (sub { die "killed by SIG$_[0]\n" }) x 3;
 	my $r = eval {
 		mkdir $kinst or die "$kinst: $!\n";
 		_kwrite("$kinst/tracing_on", "0\n");

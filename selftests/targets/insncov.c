@@ -1,15 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * insncov [ROUNDS [wait]]: call every function of libinsncov.so ROUNDS times
- * (50) with inputs made from the round number, then print
+ * insncov [ROUNDS]: call every function of libinsncov.so ROUNDS times (50)
+ * with inputs made from the round number, then print
  *
  *	result NAME HASH	every result of NAME folded into one number
  *	calls NAME N		how often NAME was entered (the library counts)
  *
  * and exit with a status made of the results (1..64).  Nothing depends on
  * addresses, time or the environment: two runs print the same, traced or not.
- * With `wait`, it first reads a line from stdin (the library is mapped by
- * then): time to enable the kernel's probes on it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,10 +143,7 @@ int main(int argc, char **argv)
 #undef X
 	};
 	int rounds = argc > 1 ? atoi(argv[1]) : 50;
-	char line[16];
 
-	if (argc > 2 && !strcmp(argv[2], "wait") && !fgets(line, sizeof(line), stdin))
-		return 100;
 	for (int r = 0; r < rounds; r++)
 		round_(r);
 	for (int i = 0; i < nres; i++)

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* xol stat: run a program with probes armed and count their hits, recording nothing. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,9 +8,7 @@
 #include <unistd.h>
 
 #include "builtin.h"
-#include "attach.h"
-#include "defs.h"
-#include "session.h"
+#include "run.h"
 
 static void usage(FILE *out)
 {
@@ -30,14 +27,14 @@ static bool is_dir(const char *p)
 /* As perf stat prints counts: the command, one line per event, the time. */
 static void print_counts(const struct session *s, char **argv, double secs, FILE *out)
 {
-	if (!*argv) {
+	if (!argv) {
 		fprintf(out, "\n Performance counter stats for process id '");
 		for (unsigned i = 0; i < s->nattached; i++)
 			fprintf(out, "%s%d", i ? "," : "", s->attached[i]);
 	} else {
 		fprintf(out, "\n Performance counter stats for '");
 	}
-	for (char **a = argv; *a; a++)
+	for (char **a = argv; a && *a; a++)
 		fprintf(out, "%s%s", a == argv ? "" : " ", *a);
 	fprintf(out, "':\n\n");
 	for (unsigned i = 0; i < s->nevents; i++) {
@@ -52,121 +49,61 @@ static void print_counts(const struct session *s, char **argv, double secs, FILE
 	fprintf(out, "\n%17.9f seconds time elapsed\n\n", secs);
 }
 
+/* -x SEP as perf stat takes it, unless it names a file: then -x BIN, the specs' binary. */
+static int stat_opt(struct run *r, int c, const char *arg, void *ctx)
+{
+	const char **sep = ctx;
+
+	if (c == 'x' && access(arg, F_OK) == 0 && !is_dir(arg))
+		r->defs.exec = arg;
+	else if (c == 'x' || c == 'S')
+		*sep = arg;
+	return 0;
+}
+
 int cmd_stat(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "event", required_argument, NULL, 'e' },
-		{ "exec", required_argument, NULL, 'X' },
-		{ "debug-dir", required_argument, NULL, 'D' },
-		{ "probe-file", required_argument, NULL, 'F' },
-		{ "field-separator", required_argument, NULL, 'x' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "trap", no_argument, NULL, 'T' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
+	static const struct option own[] = {
+		{ "field-separator", required_argument, NULL, 'S' },
 		{ 0 }
 	};
-	struct session_opts so = { .count_only = true };
-	const char *sep = NULL, *output = NULL;
+	const char *sep = NULL;
+	const struct run_cmd cmd = { .name = "stat", .shortopts = "x:", .longopts = own,
+				     .opt = stat_opt, .usage = usage, .ctx = &sep };
+	struct run r = { .so.count_only = true };
 	struct timespec t0, t1;
-	struct attach_opts ao = { 0 };
-	struct defs defs;
-	struct session s;
 	FILE *out = stderr;
-	int c, err;
+	int ret;
 
-	defs_init(&defs);
-	while ((c = getopt_long(argc, argv, "+e:F:x:o:p:vh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'e':
-			if (defs_add_event(&defs, optarg))
-				return 1;
-			break;
-		case 'X':
-			defs.exec = optarg;
-			break;
-		case 'D':
-			defs.debug_dir = optarg;
-			break;
-		case 'F':
-			if (defs_add_file(&defs, optarg))
-				return 1;
-			break;
-		case 'x':
-			/* -x BIN (probe specs' binary) when it names a file, else perf stat's -x SEP */
-			if (access(optarg, F_OK) == 0 && !is_dir(optarg))
-				defs.exec = optarg;
-			else
-				sep = optarg;
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'v':
-			so.verbose++;
-			break;
-		case 'T':
-			so.no_jump = true;
-			break;
-		case 'p':
-		case 'd':
-			if (attach_opt(&ao, c, optarg))
-				return 2;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (defs_finish(&defs))
-		return 1;
-	if ((optind >= argc) == !ao.npids || !defs.nprobes || (ao.duration && !ao.npids)) {
-		usage(stderr);
-		return 2;
-	}
-	if (output && !(out = fopen(output, "w"))) {
-		perror(output);
-		return 1;
+	ret = run_parse(&r, &cmd, argc, argv);
+	if (ret >= 0)
+		goto out;
+	if (r.output && !(out = fopen(r.output, "w"))) {
+		perror(r.output);
+		ret = 1;
+		goto out;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	err = session_init(&s, defs.evs, &so);
-	if (!err && ao.npids)
-		err = attach_start(&s, &ao);
-	else if (!err)
-		err = session_spawn(&s, argv + optind);
-	if (err && ao.npids) {
-		session_destroy(&s);
-		defs_release(&defs);
-		return 1;
-	}
-	if (err) {
-		fprintf(stderr, "xol stat: %s: %s\n", argv[optind], strerror(-err));
-		session_destroy(&s);
-		defs_release(&defs);
-		return 127;
-	}
-	int status = session_run(&s);
+	ret = run_start(&r);
+	if (ret >= 0)
+		goto out;
+	int status = run_wait(&r);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (sep) {
-		for (unsigned i = 0; i < s.nevents; i++) {
+		for (unsigned i = 0; i < r.s.nevents; i++) {
 			uint64_t t[3];
-			session_totals(&s, i, t);
+			session_totals(&r.s, i, t);
 			fprintf(out, "%llu%s%llu%s%s:%s\n", (unsigned long long)t[0], sep,
-				(unsigned long long)t[1], sep, s.events[i]->group, s.events[i]->name);
+				(unsigned long long)t[1], sep, r.s.events[i]->group, r.s.events[i]->name);
 		}
 	} else {
-		print_counts(&s, argv + optind, (double)(t1.tv_sec - t0.tv_sec) +
+		print_counts(&r.s, r.cmd, (double)(t1.tv_sec - t0.tv_sec) +
 				 (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, out);
 	}
+	ret = session_exit_code(status);
+out:
 	if (out != stderr)
 		fclose(out);
-	session_destroy(&s);
-	defs_release(&defs);
-	free(ao.pids);
-	return session_exit_code(status);
+	run_release(&r);
+	return ret;
 }

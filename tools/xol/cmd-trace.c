@@ -1,15 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* xol trace: run a program with probes armed and print each hit as trace_pipe does. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "builtin.h"
 #include "attach.h"
-#include "defs.h"
-#include "session.h"
+#include "run.h"
 #include "trace/render.h"
 #include "trace/strbuf.h"
 
@@ -62,113 +60,32 @@ static void print_hit(struct session *s, const struct session_rec *r, void *ctx)
 
 int cmd_trace(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "event", required_argument, NULL, 'e' },
-		{ "exec", required_argument, NULL, 'x' },
-		{ "debug-dir", required_argument, NULL, 'D' },
-		{ "probe-file", required_argument, NULL, 'F' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "buffer-size", required_argument, NULL, 'b' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "trap", no_argument, NULL, 'T' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	struct session_opts so = { 0 };
+	static const struct run_cmd cmd = { .name = "trace", .usage = usage };
 	struct trace_out to = { .out = stdout };
-	struct attach_opts ao = { 0 };
-	struct defs defs;
-	const char *output = NULL;
-	struct session s;
-	int c, err;
+	struct run r = { 0 };
+	int ret;
 
-	defs_init(&defs);
-	while ((c = getopt_long(argc, argv, "+e:x:F:o:b:p:vh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'e':
-			if (defs_add_event(&defs, optarg))
-				return 1;
-			break;
-		case 'x':
-			defs.exec = optarg;
-			break;
-		case 'D':
-			defs.debug_dir = optarg;
-			break;
-		case 'F':
-			if (defs_add_file(&defs, optarg))
-				return 1;
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'b':
-			if (parse_size(optarg, &so.buffer_size) || so.buffer_size < SESSION_BUFFER_MIN) {
-				fprintf(stderr, "xol trace: bad --buffer-size '%s' (at least %uk)\n",
-					optarg, SESSION_BUFFER_MIN >> 10);
-				return 2;
-			}
-			break;
-		case 'v':
-			so.verbose++;
-			break;
-		case 'T':
-			so.no_jump = true;
-			break;
-		case 'p':
-		case 'd':
-			if (attach_opt(&ao, c, optarg))
-				return 2;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
+	ret = run_parse(&r, &cmd, argc, argv);
+	if (ret >= 0)
+		goto out;
+	if (r.output && !(to.out = fopen(r.output, "w"))) {
+		fprintf(stderr, "xol trace: %s: %s\n", r.output, strerror(errno));
+		ret = 1;
+		goto out;
 	}
-	if (defs_finish(&defs))
-		return 1;
-	if ((optind >= argc) == !ao.npids || !defs.nprobes || (ao.duration && !ao.npids)) {
-		usage(stderr);
-		if (!defs.nprobes)
-			fprintf(stderr, "xol trace: no probe defined (-e DEF)\n");
-		return 2;
-	}
-	if (output && !(to.out = fopen(output, "w"))) {
-		fprintf(stderr, "xol trace: %s: %s\n", output, strerror(errno));
-		return 1;
-	}
-	so.sink = print_hit;
-	so.sink_ctx = &to;
-
-	err = session_init(&s, defs.evs, &so);
-	if (!err && ao.npids)
-		err = attach_start(&s, &ao);
-	else if (!err)
-		err = session_spawn(&s, argv + optind);
-	if (err && ao.npids) {
-		session_destroy(&s);
-		defs_release(&defs);
-		return 1;
-	}
-	if (err) {
-		fprintf(stderr, "xol trace: %s: %s\n", argv[optind], strerror(-err));
-		session_destroy(&s);
-		defs_release(&defs);
-		return 127;
-	}
-	int status = session_run(&s);
+	r.so.sink = print_hit;
+	r.so.sink_ctx = &to;
+	ret = run_start(&r);
+	if (ret >= 0)
+		goto out;
+	int status = run_wait(&r);
 	fflush(to.out);
-	session_print_summary(&s, stderr);
-	session_destroy(&s);
+	session_print_summary(&r.s, stderr);
+	ret = session_exit_code(status);
+out:
+	run_release(&r);
 	sb_release(&to.sb);
-	free(ao.pids);
 	if (to.out != stdout)
 		fclose(to.out);
-	defs_release(&defs);
-	return session_exit_code(status);
+	return ret;
 }
