@@ -367,6 +367,27 @@ static int read_text(void *ctx, uint64_t addr, void *buf, size_t len)
 }
 
 /*
+ * A copy of the code at @addr with the original bytes of every site already
+ * placed in it put back: the jump path's checks must see the branches an
+ * earlier probe's jump displaced or its int3 hides.  NULL without memory.
+ */
+static uint8_t *pristine(uint64_t addr, size_t len)
+{
+	uint8_t *copy = malloc(len ? len : 1);
+
+	if (!copy)
+		return NULL;
+	memcpy(copy, (const void *)addr, len);
+	for (unsigned i = 0; i < nsites; i++) {
+		const struct site *o = sites[i];
+		for (unsigned k = 0; k < o->patched; k++)
+			if (o->addr + k >= addr && o->addr + k < addr + len)
+				copy[o->addr + k - addr] = o->orig[k];
+	}
+	return copy;
+}
+
+/*
  * The jump path: a jmp to a trampoline that saves the registers, calls the
  * hit handler, restores them, runs the displaced instructions and jumps
  * back.  Only where the displaced range holds whole instructions that no
@@ -388,15 +409,21 @@ static int site_jump(struct site *s, const struct wire_probe *wp, size_t avail,
 		*reason = "no symbol covers the site, so the branches around it are unknown";
 		return -ENOTSUP;
 	}
+	/* The function as the file has it, not as earlier probes patched it. */
+	uint8_t *hot = pristine(s->foffs_base + wp->func_off, wp->func_len);
+	uint8_t *cold = wp->cold_len ? pristine(s->foffs_base + wp->cold_off, wp->cold_len) : NULL;
 	const struct arch_code_range fn[2] = {
-		{ (const uint8_t *)(s->foffs_base + wp->func_off), s->foffs_base + wp->func_off,
-		  wp->func_len },
-		{ (const uint8_t *)(s->foffs_base + wp->cold_off), s->foffs_base + wp->cold_off,
-		  wp->cold_len },
+		{ hot, s->foffs_base + wp->func_off, wp->func_len },
+		{ cold, s->foffs_base + wp->cold_off, wp->cold_len },
 	};
-	if (arch_decide_jump(&s->jump, s->orig, avail, s->addr, fn, wp->cold_len ? 2 : 1,
-			     read_text, NULL, &where)) {
-		*reason = s->jump.reason ? s->jump.reason : "out of memory checking the function";
+	err = !hot || (wp->cold_len && !cold) ? -ENOMEM :
+	      arch_decide_jump(&s->jump, s->orig, avail, s->addr, fn, wp->cold_len ? 2 : 1,
+			       read_text, NULL, &where);
+	free(hot);
+	free(cold);
+	if (err) {
+		*reason = s->jump.reason && err != -ENOMEM ? s->jump.reason :
+			  "out of memory checking the function";
 		return -ENOTSUP;
 	}
 	if (displaces_another(s->addr, s->jump.len)) {
@@ -455,7 +482,13 @@ static int site_install(struct site *s, const struct wire_probe *wp, size_t avai
 
 	if (avail > sizeof(s->orig))
 		avail = sizeof(s->orig);
-	memcpy(s->orig, (void *)s->addr, avail);
+	uint8_t *orig = pristine(s->addr, avail);
+	if (!orig) {
+		snprintf(why, whylen, "cannot probe 0x%lx: out of memory", (unsigned long)s->addr);
+		return -ENOMEM;
+	}
+	memcpy(s->orig, orig, avail);
+	free(orig);
 	if (s->orig[0] == ARCH_BREAKPOINT_INSN) {
 		snprintf(why, whylen, "cannot probe 0x%lx: an int3 is already there",
 			 (unsigned long)s->addr);
