@@ -50,6 +50,8 @@ struct session_opts {
 	int verbose;
 	bool count_only;          /* xol stat: agents count hits, record nothing */
 	bool no_jump;             /* --trap: never the jump path */
+	bool unordered;           /* hand records to the sink in ring order, straight from
+				     the rings (perf.data: perf sorts them itself) */
 	session_sink_fn sink;
 	void *sink_ctx;
 };
