@@ -87,7 +87,6 @@ int cmd_record(int argc, char **argv)
 		return 1;
 	}
 	r.so.sink = write_hit;
-	r.so.unordered = true; /* perf script and report sort samples by time themselves */
 	r.so.sink_ctx = &rc;
 	ret = run_start(&r);
 	if (ret >= 0) {
