@@ -501,16 +501,6 @@ static int collect(void *arg, unsigned ring, const struct ring_rec *rr, uint32_t
 	const struct tp_event *ev = s->by_id ? s->by_id[id] : NULL;
 	if (!ev)
 		return 0;
-	if (s->opts.unordered) {
-		/* Straight from the ring: no copy, no merge. */
-		struct session_rec r = { .ns = tsc_to_ns(s, rr->time), .pid = dc->p->pid,
-					 .tid = (int32_t)rr->tid, .cpu = rr->cpu, .event = ev,
-					 .data = payload, .size = len,
-					 .comm = thread_comm(dc->p, (int32_t)rr->tid) };
-		if (s->opts.sink)
-			s->opts.sink(s, &r, s->opts.sink_ctx);
-		return 0;
-	}
 	if (npend == cappend) {
 		size_t nc = cappend ? cappend * 2 : 1024;
 		struct pending *np = realloc(pend, nc * sizeof(*np));

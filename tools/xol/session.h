@@ -50,8 +50,6 @@ struct session_opts {
 	int verbose;
 	bool count_only;          /* xol stat: agents count hits, record nothing */
 	bool no_jump;             /* --trap: never the jump path */
-	bool unordered;           /* hand records to the sink in ring order, straight from
-				     the rings, for sinks that need no time order */
 	session_sink_fn sink;
 	void *sink_ctx;
 };
