@@ -275,17 +275,26 @@ static int agent_start(const char *path)
 	return err;
 }
 
-/* Everything after the session answered, as the agent's own (quiet) work. */
-static int agent_arm(void)
+/*
+ * What the hit path needs before the first site is armed, launched or
+ * attached: where the thread state and the CPU are found from the thread
+ * pointer, the return trampoline, the signal handlers.
+ */
+int agent_setup_hit_path(void)
 {
-	int err;
-
 	agent.tls_self_off = (long)((char *)&xol_self - (char *)__builtin_thread_pointer());
 	/* glibc registers an rseq area per thread; its cpu_id is the current CPU. */
 	if (__rseq_size >= 8)
 		agent.rseq_cpu_offset = (long)__rseq_offset + 4;
 	agent.ret_tramp = (uint64_t)xol_return_trampoline;
-	err = signals_install();
+	return signals_install();
+}
+
+/* Everything after the session answered, as the agent's own (quiet) work. */
+static int agent_arm(void)
+{
+	int err = agent_setup_hit_path();
+
 	if (err)
 		return err;
 	agent.active = true;

@@ -139,6 +139,7 @@ void thread_rename(pthread_t th, const char *name);
 void thread_rebind_all(void);
 struct xol_thread *thread_pool_slot(unsigned i);
 
+int agent_setup_hit_path(void);
 int agent_quiet_enter(void);
 void agent_quiet_leave(int prev);
 

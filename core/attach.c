@@ -117,11 +117,7 @@ static int attach_setup(void)
 	static bool atfork;
 	int err;
 
-	agent.tls_self_off = (long)((char *)&xol_self - (char *)__builtin_thread_pointer());
-	if (__rseq_size >= 8)
-		agent.rseq_cpu_offset = (long)__rseq_offset + 4;
-	agent.ret_tramp = (uint64_t)xol_return_trampoline;
-	err = signals_install();
+	err = agent_setup_hit_path();
 	if (err)
 		return err;
 	if (!atfork && !getenv(XOL_SESSION_ENV)) /* a preloaded agent registered it already */
