@@ -224,6 +224,7 @@ sub kernel_counts {
 	$kinst = "$T/instances/$kgrp";
 	# unwind first (an open file of the instance would keep it), then clean up
 	local @SIG{qw(INT TERM HUP)} = (sub { die "killed by SIG$_[0]\n" }) x 3;
+	local $SIG{PIPE} = 'IGNORE';	# CMD gone early: say so below
 	my $r = eval {
 		mkdir $kinst or die "$kinst: $!\n";
 		_kwrite("$kinst/tracing_on", "0\n");
@@ -234,6 +235,7 @@ sub kernel_counts {
 		}
 		my $deadline = time + 10;
 		sleep 0.01 until _slurp("/proc/$pid/maps") =~ /\Q$file\E/ || time > $deadline;
+		die "$cmd->[0] did not map $file\n" unless _slurp("/proc/$pid/maps") =~ /\Q$file\E/;
 
 		my ($n, %refused, %accepted) = (0);
 		my @todo = @$chunks;
@@ -246,7 +248,7 @@ sub kernel_counts {
 			push @kevents, $ev;
 			my $err = _kwrite("$kinst/events/$kgrp/$ev/enable", "1\n");
 			if (!$err) {
-				$accepted{$ev} = 1;
+				$accepted{$ev} = $c;
 				next;
 			}
 			_kwrite("$T/uprobe_events", "-:$kgrp/$ev\n");
@@ -258,18 +260,30 @@ sub kernel_counts {
 			my $h = int(@$c / 2);
 			unshift @todo, [@$c[0 .. $h - 1]], [@$c[$h .. $#$c]];
 		}
-		print $go "go\n";
+		my $sent = syswrite($go, "go\n");
 		close $go;	# waits for CMD
 		my $status = $?;
+		die "$cmd->[0] was gone before it was told to go (wait status $status)\n" unless $sent;
 
 		# uprobe_events and uprobe_profile list the probes in the same
 		# order, the first with their offsets, the second with their hits.
-		my @defs = map { m{^p:\Q$kgrp\E/(\w+) \Q$file\E:0x([0-9a-f]+)$} ? [$1, hex $2] : () }
-			split /\n/, _slurp("$T/uprobe_events");
-		my @prof = map { my @f = split ' '; @f == 3 && $f[0] eq $file && $accepted{$f[1]} ? [@f[1, 2]] : () }
-			split /\n/, _slurp("$T/uprobe_profile");
-		die sprintf("uprobe_events lists %d probes of ours, uprobe_profile %d\n", scalar @defs, scalar @prof)
-			unless @defs == @prof;
+		# Other tests add and delete events meanwhile: the kernel hands
+		# these files out a page per read(), and a deletion between two
+		# reads skips lines (additions go to the end, after ours).  Read
+		# again until every probe of ours is there.
+		my $want = 0;
+		$want += @{$accepted{$_}} for keys %accepted;
+		my (@defs, @prof);
+		for my $try (1 .. 50) {
+			@defs = map { m{^p:\Q$kgrp\E/(\w+) \Q$file\E:0x([0-9a-f]+)$} ? [$1, hex $2] : () }
+				split /\n/, _slurp("$T/uprobe_events");
+			@prof = map { my @f = split ' '; @f == 3 && $f[0] eq $file && $accepted{$f[1]} ? [@f[1, 2]] : () }
+				split /\n/, _slurp("$T/uprobe_profile");
+			last if @defs == $want && @prof == $want;
+			sleep 0.1;
+		}
+		die sprintf("%d probes enabled, uprobe_events lists %d, uprobe_profile %d\n", $want,
+			    scalar @defs, scalar @prof) unless @defs == $want && @prof == $want;
 		my %hits;
 		for my $i (0 .. $#defs) {
 			die "uprobe_events and uprobe_profile disagree at $i: $defs[$i][0] $prof[$i][0]\n"

@@ -10,9 +10,9 @@
  *   callback called by libc (qsort), SSE scalar and packed moves, struct
  *   copies through xmm registers, cmov/setcc, div, lock xadd/cmpxchg, TLS
  *   initial-exec (%fs:) and general-dynamic (the 66 66 48 e8 call of
- *   __tls_get_addr, which the kernel's uprobes refuse), a .cold part that
- *   runs, va_arg (movaps of xmm0-7 to the stack), a VLA (leave), the
- *   stack protector (%fs:0x28).
+ *   __tls_get_addr, which xol and the kernel refuse to probe), a .cold
+ *   part that runs, va_arg (movaps of xmm0-7 to the stack), a VLA
+ *   (leave), the stack protector (%fs:0x28).
  *
  * The AVX2 and CET side is in insncov-avx.c.  Every function is entered
  * only through its symbol: noinline and noclone keep the compiler from

@@ -6,7 +6,8 @@
  * Every function of the library whose name starts with cov_ counts its own
  * entries (COV_ENTER, its first statement); insncov prints the counts at the
  * end ("calls cov_fib 1234"), which is what a probe on the function's first
- * instruction must count.  Nothing else in the library starts with cov_.
+ * instruction must count.  No other function of the library starts with
+ * cov_ (its .cold parts do: cov_checked.cold).
  */
 #ifndef INSNCOV_H
 #define INSNCOV_H

@@ -417,8 +417,33 @@ static int seize_stop(struct held *h)
 	return 0;
 }
 
+static bool eintr_on_stop(long nr);
+
+/*
+ * A thread that entered one of the calls our stop makes fail with EINTR
+ * between the look at /proc and the stop (see eintr_on_stop): run the
+ * call again, as if the stop had never happened.
+ */
+static void restart_eintr(struct held *h)
+{
+	struct user_regs_struct r;
+	long word;
+
+	if (ptrace(PTRACE_GETREGS, h->tid, 0, &r) || (long)r.rax != -EINTR ||
+	    (long)r.orig_rax < 0 || !eintr_on_stop((long)r.orig_rax))
+		return;
+	errno = 0;
+	word = ptrace(PTRACE_PEEKTEXT, h->tid, r.rip - 2, 0);
+	if (errno || (word & 0xffff) != 0x050f) /* not right after a syscall instruction */
+		return;
+	r.rax = r.orig_rax;
+	r.rip -= 2;
+	ptrace(PTRACE_SETREGS, h->tid, 0, &r);
+}
+
 static void release(pid_t pid, struct held *h)
 {
+	restart_eintr(h);
 	ptrace(PTRACE_DETACH, h->tid, 0, 0);
 	if (h->sig)
 		syscall(SYS_tgkill, pid, h->tid, h->sig);
