@@ -217,7 +217,7 @@ static void *control_thread(void *arg)
 	agent.active = false;
 	pthread_mutex_unlock(&arm_lock);
 	/* Hits already under way finish before the session reads for the last time. */
-	thread_quiesce(100);
+	thread_quiesce(1000);
 	struct wire_armed bye = { .type = WIRE_BYE };
 	send(agent.sock, &bye, sizeof(bye), MSG_NOSIGNAL);
 	return NULL;

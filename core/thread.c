@@ -234,11 +234,12 @@ void thread_emit_comm(struct xol_thread *t)
  * a hit, so that every hit already counted has its record committed
  * before the session drains for the last time.  A thread that went
  * through the jump just before the code was restored sets its busy flag
- * a few instructions later: the first pause covers it.
+ * a few instructions later: the first pause (10 ms) covers it, unless it
+ * is preempted right there for longer.
  */
 void thread_quiesce(unsigned max_ms)
 {
-	struct timespec pause = { 0, 1000000 }, tick = { 0, 100000 };
+	struct timespec pause = { 0, 10000000 }, tick = { 0, 100000 };
 
 	if (!pool)
 		return;
