@@ -365,7 +365,8 @@ static void proc_hello(struct session *s, int sock)
 	s->procs = p;
 }
 
-static void proc_message(struct session *s, struct session_proc *p)
+/* One message of @p's agent, if there is one: returns whether there was. */
+static bool proc_message(struct session *s, struct session_proc *p)
 {
 	union {
 		uint32_t type;
@@ -377,10 +378,12 @@ static void proc_message(struct session *s, struct session_proc *p)
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 		close(p->sock);
 		p->sock = -1;
-		return;
+		return false;
 	}
 	if (n < (ssize_t)sizeof(uint32_t))
-		return;
+		return n >= 0;
+	if (m.type == WIRE_ARMED)
+		p->armed = true;
 	if (m.type == WIRE_SITE && n == sizeof(m.site) && m.site.probe < s->nprobes) {
 		const struct tp_probe *tp = s->probes[m.site.probe];
 		m.site.why[sizeof(m.site.why) - 1] = 0;
@@ -396,6 +399,7 @@ static void proc_message(struct session *s, struct session_proc *p)
 					tp->path, (unsigned long)tp->offset, m.site.why);
 		}
 	}
+	return true;
 }
 
 void session_proc_message(struct session *s, struct session_proc *p)
@@ -667,10 +671,15 @@ int session_run(struct session *s)
 	/* Let agents that are still saying something (sites, BYE) finish, then drain. */
 	for (int round = 0; round < 3; round++) {
 		for (struct session_proc *p = s->procs; p; p = p->next)
-			if (p->sock >= 0)
-				proc_message(s, p);
+			while (p->sock >= 0 && proc_message(s, p))
+				;
 		drain(s, round == 2);
 	}
+	/* An agent that connected but never armed failed on its way (it never prints). */
+	for (struct session_proc *p = s->procs; p && !s->nattached; p = p->next)
+		if (!p->armed)
+			fprintf(stderr, "xol: %s[%d] connected but never armed its probes: "
+					"nothing of it was traced\n", p->comm, p->pid);
 	return s->status;
 }
 

@@ -37,6 +37,7 @@ struct session_proc {
 	struct wire_counters *counters; /* [XOL_COUNTER_ROWS][nprobes] */
 	size_t counters_size;
 	unsigned sites, refused;
+	bool armed;               /* its agent said WIRE_ARMED at least once */
 	struct thread_comm {      /* from the agent's WIRE_REC_COMM records */
 		int32_t tid;
 		char comm[XOL_COMM_LEN];
