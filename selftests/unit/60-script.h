@@ -20,65 +20,15 @@
 #include "trace/events.h"
 #include "xol/xol.h"
 
-struct rec {
-	const struct tp_event *ev;
-	uint8_t b[4096];
-	uint32_t dyn;
-};
+#include "record.h"
 
-static const struct tp_arg *rec_arg(const struct rec *r, const char *name)
-{
-	for (unsigned i = 0; i < r->ev->nargs; i++)
-		if (!strcmp(r->ev->args[i].name, name))
-			return &r->ev->args[i];
-	printf("# no arg %s\n", name);
-	return &r->ev->args[0];
-}
-
-static void put(uint8_t *p, uint64_t v, unsigned size)
-{
-	for (unsigned i = 0; i < size; i++, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
+/* As the kernel's header: flags and preempt count set, to see they are passed on. */
 static void rec_start(struct rec *r, const struct tp_event *ev, int32_t pid, uint64_t ip,
 		      uint64_t ret_ip)
 {
-	memset(r->b, 0, sizeof(r->b));
-	r->ev = ev;
-	put(r->b, ev->id, 2);
-	put(r->b + 2, 0x01, 1);  /* common_flags */
-	put(r->b + 3, 0x02, 1);  /* common_preempt_count */
-	put(r->b + 4, (uint32_t)pid, 4);
-	put(r->b + 8, ip, 8);
-	if (ev->is_return)
-		put(r->b + 16, ret_ip, 8);
-	r->dyn = ev->fixed_size;
-}
-
-static void rec_num(struct rec *r, const char *name, unsigned i, uint64_t v)
-{
-	const struct tp_arg *a = rec_arg(r, name);
-
-	put(r->b + a->offset + i * a->type.size, v, a->type.size);
-}
-
-/* Element @i of a string arg: @len bytes of @s (NUL included); NULL is a fault. */
-static void rec_strn(struct rec *r, const char *name, unsigned i, const char *s, uint32_t len)
-{
-	const struct tp_arg *a = rec_arg(r, name);
-
-	if (!s)
-		len = 0;
-	put(r->b + a->offset + 4 * i, (uint64_t)len << 16 | r->dyn, 4);
-	if (len)
-		memcpy(r->b + r->dyn, s, len);
-	r->dyn += len;
-}
-
-static void rec_str(struct rec *r, const char *name, unsigned i, const char *s)
-{
-	rec_strn(r, name, i, s, s ? (uint32_t)strlen(s) + 1 : 0);
+	rec_begin(r, ev, 0, pid, ip, ret_ip);
+	rec_put(r->b + 2, 0x01, 1);  /* common_flags */
+	rec_put(r->b + 3, 0x02, 1);  /* common_preempt_count */
 }
 
 static struct script_sample rec_sample(const struct rec *r, uint32_t cpu, uint64_t t,
@@ -91,19 +41,6 @@ static struct script_sample rec_sample(const struct rec *r, uint32_t cpu, uint64
 	};
 }
 
-static const struct tp_event *define(struct xol_events *evs, const char *def)
-{
-	struct xol_error err;
-	const struct tp_event *ev, *last = NULL;
-
-	if (xol_events_write(evs, def, strlen(def), &err)) {
-		printf("# %s: %s at %u\n", def, err.id ? err.id : "?", err.pos);
-		return NULL;
-	}
-	for (ev = tp_first_event(evs); ev; ev = ev->next)
-		last = ev;
-	return last;
-}
 
 /* A file holding @text; returns its path (static buffer per call site). */
 static const char *write_file(const char *name, const char *text)

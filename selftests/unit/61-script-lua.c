@@ -250,8 +250,8 @@ int main(void)
 {
 	struct xol_events *evs = xol_events_new();
 
-	all = define(evs, ALL);
-	ret = define(evs, RET);
+	all = rec_define(evs, ALL);
+	ret = rec_define(evs, RET);
 	if (!ok(all && ret, "events defined"))
 		return done_testing();
 	test_positional();
