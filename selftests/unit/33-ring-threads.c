@@ -14,32 +14,7 @@
 #define NTHREADS 4
 #define PER_THREAD 200000
 
-/* Payload: seq (u64), thread (u32), bytes, FNV-1a of all that (u32). */
-static uint32_t len_of(uint32_t t, uint64_t s)
-{
-	return 16 + (uint32_t)((s * 7 + t * 13) % 97);
-}
-
-static uint32_t fnv1a(const unsigned char *p, uint32_t n)
-{
-	uint32_t h = 2166136261u;
-
-	while (n--)
-		h = (h ^ *p++) * 16777619u;
-	return h;
-}
-
-static void fill(unsigned char *d, uint32_t t, uint64_t s, uint32_t len)
-{
-	uint32_t i, sum;
-
-	memcpy(d, &s, 8);
-	memcpy(d + 8, &t, 4);
-	for (i = 12; i < len - 4; i++)
-		d[i] = (unsigned char)(s * 31 + i * 7 + t);
-	sum = fnv1a(d, len - 4);
-	memcpy(d + len - 4, &sum, 4);
-}
+#include "ring-payload.h"
 
 struct run {
 	unsigned pace; /* spin iterations between records: the program's own work */
@@ -48,10 +23,7 @@ struct run {
 	int done;
 	uint64_t fails[NTHREADS];
 	uint32_t tids[NTHREADS];
-	/* reader side */
-	uint64_t got[NTHREADS], next[NTHREADS], bad, misordered;
-	uint32_t seen_tid[NTHREADS];
-	uint32_t pid;
+	struct payload_tally tally; /* reader side */
 };
 
 struct arg {
@@ -86,43 +58,15 @@ static void *writer(void *p)
 	return NULL;
 }
 
-static int check(void *ctx, unsigned ring, const struct ring_rec *rec, uint32_t len)
-{
-	struct run *run = ctx;
-	uint32_t t = rec->type, tt, sum;
-	uint64_t s;
-
-	(void)ring;
-	if (t >= NTHREADS) {
-		run->bad++;
-		return 0;
-	}
-	memcpy(&s, rec->data, 8);
-	memcpy(&tt, rec->data + 8, 4);
-	memcpy(&sum, rec->data + len - 4, 4);
-	if (tt != t || rec->time != s || rec->cpu != t || len != len_of(t, s) ||
-	    sum != fnv1a(rec->data, len - 4) || rec->pid != run->pid)
-		run->bad++;
-	if (!run->seen_tid[t])
-		run->seen_tid[t] = rec->tid;
-	else if (run->seen_tid[t] != rec->tid)
-		run->bad++;
-	if (s < run->next[t])
-		run->misordered++;
-	run->next[t] = s + 1;
-	run->got[t]++;
-	return 0;
-}
-
 static void *reader(void *p)
 {
 	struct run *run = p;
 
 	while (!__atomic_load_n(&run->done, __ATOMIC_ACQUIRE)) {
-		ring_drain(run->r, check, run, 0);
+		ring_drain(run->r, payload_check, &run->tally, 0);
 		ring_wait(run->r);
 	}
-	ring_drain(run->r, check, run, RING_DRAIN_FINAL);
+	ring_drain(run->r, payload_check, &run->tally, RING_DRAIN_FINAL);
 	return NULL;
 }
 
@@ -144,8 +88,8 @@ static void one_run(const char *what, uint32_t nr_exclusive, uint32_t nr_shared,
 
 	ok(ring_region_create(&o, &run.r) == 0, "%s: %u exclusive + %u shared rings", what,
 	   nr_exclusive, nr_shared);
-	run.pid = getpid();
-	ring_region_set_pid(run.r, run.pid);
+	run.tally.pid = getpid();
+	ring_region_set_pid(run.r, run.tally.pid);
 	/* One mapping for both sides, so ThreadSanitizer sees every pairing. */
 	mem = ring_region_mem(run.r, &mem_size);
 	ok(ring_attach_mem(mem, mem_size, getpid(), &run.a) == 0, "%s: agent attached in-process", what);
@@ -160,10 +104,10 @@ static void one_run(const char *what, uint32_t nr_exclusive, uint32_t nr_shared,
 	pthread_join(rd, NULL);
 
 	for (i = 0; i < NTHREADS; i++) {
-		got += run.got[i];
+		got += run.tally.got[i];
 		fails += run.fails[i];
-		per_thread_ok += run.got[i] + run.fails[i] == PER_THREAD &&
-				 (!run.got[i] || run.seen_tid[i] == run.tids[i]);
+		per_thread_ok += run.tally.got[i] + run.fails[i] == PER_THREAD &&
+				 (!run.tally.got[i] || run.tally.seen_tid[i] == run.tids[i]);
 	}
 	for (i = 0; i < ring_region_nr_rings(run.r); i++) {
 		ring_stats(run.r, i, &st);
@@ -173,8 +117,8 @@ static void one_run(const char *what, uint32_t nr_exclusive, uint32_t nr_shared,
 	is_int(got + fails, NTHREADS * PER_THREAD, "%s: recorded %llu + lost %llu = written", what,
 	       (unsigned long long)got, (unsigned long long)fails);
 	is_int(lost, fails, "%s: the rings' lost counters match the writers' failures", what);
-	is_int(run.bad, 0, "%s: every record intact", what);
-	is_int(run.misordered, 0, "%s: per-thread order kept", what);
+	is_int(run.tally.bad, 0, "%s: every record intact", what);
+	is_int(run.tally.misordered, 0, "%s: per-thread order kept", what);
 	is_int(per_thread_ok, NTHREADS, "%s: accounted thread by thread, with their tids", what);
 	is_int(failed, 0, "%s: every thread found a ring", what);
 	ring_detach(run.a);

@@ -19,32 +19,7 @@
 #define NTHREADS 4
 #define PER_THREAD 1000000
 
-/* Payload: seq (u64), thread (u32), bytes, FNV-1a of all that (u32). */
-static uint32_t len_of(uint32_t t, uint64_t s)
-{
-	return 16 + (uint32_t)((s * 7 + t * 13) % 97);
-}
-
-static uint32_t fnv1a(const unsigned char *p, uint32_t n)
-{
-	uint32_t h = 2166136261u;
-
-	while (n--)
-		h = (h ^ *p++) * 16777619u;
-	return h;
-}
-
-static void fill(unsigned char *d, uint32_t t, uint64_t s, uint32_t len)
-{
-	uint32_t i, sum;
-
-	memcpy(d, &s, 8);
-	memcpy(d + 8, &t, 4);
-	for (i = 12; i < len - 4; i++)
-		d[i] = (unsigned char)(s * 31 + i * 7 + t);
-	sum = fnv1a(d, len - 4);
-	memcpy(d + len - 4, &sum, 4);
-}
+#include "ring-payload.h"
 
 /* Written by the traced process, read by the collector after it exits. */
 struct shared_result {
@@ -103,40 +78,6 @@ static void traced_process(int fd, struct shared_result *res, unsigned pace)
 	_exit(0);
 }
 
-struct collector {
-	uint32_t pid;
-	uint64_t got[NTHREADS], next[NTHREADS], bad, misordered;
-	uint32_t seen_tid[NTHREADS];
-};
-
-static int check(void *ctx, unsigned ring, const struct ring_rec *rec, uint32_t len)
-{
-	struct collector *c = ctx;
-	uint32_t t = rec->type, tt, sum;
-	uint64_t s;
-
-	(void)ring;
-	if (t >= NTHREADS) {
-		c->bad++;
-		return 0;
-	}
-	memcpy(&s, rec->data, 8);
-	memcpy(&tt, rec->data + 8, 4);
-	memcpy(&sum, rec->data + len - 4, 4);
-	if (tt != t || rec->time != s || rec->cpu != t || len != len_of(t, s) ||
-	    sum != fnv1a(rec->data, len - 4) || rec->pid != c->pid)
-		c->bad++;
-	if (!c->seen_tid[t])
-		c->seen_tid[t] = rec->tid;
-	else if (c->seen_tid[t] != rec->tid)
-		c->bad++;
-	if (s < c->next[t])
-		c->misordered++;
-	c->next[t] = s + 1;
-	c->got[t]++;
-	return 0;
-}
-
 static double now(void)
 {
 	struct timespec ts;
@@ -151,7 +92,7 @@ static void session(const char *what, uint32_t nr_exclusive, uint32_t nr_shared,
 		.buffer_size = 4 << 20, .nr_exclusive = nr_exclusive, .nr_shared = nr_shared,
 		.wait_min_us = 500, .wait_max_us = 5000,
 	};
-	struct collector c = { 0 };
+	struct payload_tally c = { 0 };
 	struct shared_result *res;
 	struct ring_region *r;
 	struct ring_stats st;
@@ -174,7 +115,7 @@ static void session(const char *what, uint32_t nr_exclusive, uint32_t nr_shared,
 	ring_region_set_pid(r, pid);
 	while (!exited) {
 		exited = waitpid(pid, &status, WNOHANG) == pid;
-		ring_drain(r, check, &c, exited ? RING_DRAIN_FINAL : 0);
+		ring_drain(r, payload_check, &c, exited ? RING_DRAIN_FINAL : 0);
 		if (!exited)
 			ring_wait(r);
 	}
