@@ -683,9 +683,11 @@ int session_run(struct session *s)
 	return s->status;
 }
 
-void session_totals(const struct session *s, unsigned event, uint64_t out[3])
+/* Every counter of @event, summed over its probes, the processes and their threads' rows. */
+static struct wire_counters event_counters(const struct session *s, unsigned event)
 {
-	out[0] = out[1] = out[2] = 0;
+	struct wire_counters sum = { 0 };
+
 	for (struct session_proc *p = s->procs; p; p = p->next) {
 		if (!p->counters)
 			continue;
@@ -694,31 +696,29 @@ void session_totals(const struct session *s, unsigned event, uint64_t out[3])
 				continue;
 			for (unsigned row = 0; row < XOL_COUNTER_ROWS; row++) {
 				const struct wire_counters *c = &p->counters[row * s->nprobes + i];
-				out[0] += __atomic_load_n(&c->hits, __ATOMIC_RELAXED);
-				out[1] += __atomic_load_n(&c->misses, __ATOMIC_RELAXED);
-				out[2] += __atomic_load_n(&c->lost, __ATOMIC_RELAXED);
+				sum.hits += __atomic_load_n(&c->hits, __ATOMIC_RELAXED);
+				sum.misses += __atomic_load_n(&c->misses, __ATOMIC_RELAXED);
+				sum.lost += __atomic_load_n(&c->lost, __ATOMIC_RELAXED);
+				sum.left += __atomic_load_n(&c->left, __ATOMIC_RELAXED);
 			}
 		}
 	}
+	return sum;
+}
+
+void session_totals(const struct session *s, unsigned event, uint64_t out[3])
+{
+	struct wire_counters c = event_counters(s, event);
+
+	out[0] = c.hits;
+	out[1] = c.misses;
+	out[2] = c.lost;
 }
 
 /* Return probes: activations that never returned through the probe (longjmp, exceptions, exit). */
 uint64_t session_left(const struct session *s, unsigned event)
 {
-	uint64_t n = 0;
-
-	for (struct session_proc *p = s->procs; p; p = p->next) {
-		if (!p->counters)
-			continue;
-		for (unsigned i = 0; i < s->nprobes; i++) {
-			if (s->probes[i]->event != s->events[event])
-				continue;
-			for (unsigned row = 0; row < XOL_COUNTER_ROWS; row++)
-				n += __atomic_load_n(&p->counters[row * s->nprobes + i].left,
-						     __ATOMIC_RELAXED);
-		}
-	}
-	return n;
+	return event_counters(s, event).left;
 }
 
 void session_print_summary(const struct session *s, FILE *out)
