@@ -223,7 +223,12 @@ static void *control_thread(void *arg)
 	return NULL;
 }
 
-static int start_control_thread(void)
+/*
+ * A thread of the agent's own: detached, a small stack, every signal
+ * blocked (the program's signals are for the program's threads), created
+ * with the real pthread_create so the program's probes on it do not see it.
+ */
+int agent_thread_start(void *(*fn)(void *), size_t stack)
 {
 	static int (*real_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
 	pthread_attr_t attr;
@@ -233,16 +238,22 @@ static int start_control_thread(void)
 
 	if (!real_create)
 		real_create = (typeof(real_create))dlsym(RTLD_NEXT, "pthread_create");
+	if (!real_create)
+		return -ENOSYS;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 64 * 1024);
-	/* The program's signals are for the program's threads, not ours. */
+	pthread_attr_setstacksize(&attr, stack);
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = real_create(&th, &attr, control_thread, NULL);
+	err = real_create(&th, &attr, fn, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
 	return -err;
+}
+
+static int start_control_thread(void)
+{
+	return agent_thread_start(control_thread, 64 * 1024);
 }
 
 void arm_and_report(void)

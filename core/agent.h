@@ -140,6 +140,7 @@ void thread_rebind_all(void);
 struct xol_thread *thread_pool_slot(unsigned i);
 
 int agent_setup_hit_path(void);
+int agent_thread_start(void *(*fn)(void *), size_t stack);
 int agent_quiet_enter(void);
 void agent_quiet_leave(int prev);
 

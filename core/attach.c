@@ -211,10 +211,6 @@ out:
 __attribute__((visibility("default")))
 int xol_agent_attach(const char *session_path)
 {
-	static int (*real_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
-	pthread_attr_t attr;
-	pthread_t th;
-	sigset_t all, old;
 	int expect = 0, err;
 
 	if (!session_path || strlen(session_path) >= sizeof(attach_next))
@@ -225,22 +221,8 @@ int xol_agent_attach(const char *session_path)
 					 __ATOMIC_RELAXED))
 		return -EBUSY;
 	strcpy(attach_next, session_path);
-	if (!real_create)
-		real_create = (typeof(real_create))dlsym(RTLD_NEXT, "pthread_create");
-	if (!real_create) {
-		__atomic_store_n(&attach_busy, 0, __ATOMIC_RELEASE);
-		return -ENOSYS;
-	}
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 256 * 1024);
-	/* The program's signals are for the program's threads. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = real_create(&th, &attr, attach_thread, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
+	err = agent_thread_start(attach_thread, 256 * 1024);
 	if (err)
 		__atomic_store_n(&attach_busy, 0, __ATOMIC_RELEASE);
-	return -err;
+	return err;
 }
