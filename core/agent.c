@@ -170,7 +170,7 @@ int session_connect(const char *path)
 	}
 
 	off_t counters_size = lseek(fds[2], 0, SEEK_END);
-	if (counters_size < (off_t)(XOL_COUNTER_ROWS * agent.nevents * sizeof(struct wire_counters)))
+	if (counters_size < (off_t)wire_counters_bytes(agent.nevents))
 		goto fail;
 	void *counters = mmap(NULL, (size_t)counters_size, PROT_READ | PROT_WRITE, MAP_SHARED, fds[2], 0);
 	if (counters == MAP_FAILED)
@@ -350,7 +350,7 @@ static void child_reconnect(void)
 		ring_detach(agent.region);
 	agent.region = NULL;
 	/* Until the child's own arrive: counted nowhere the parent or session sees. */
-	void *c = mmap(NULL, XOL_COUNTER_ROWS * agent.nevents * sizeof(struct wire_counters),
+	void *c = mmap(NULL, wire_counters_bytes(agent.nevents),
 		       PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (c != MAP_FAILED)
 		agent.counters = c;

@@ -45,10 +45,6 @@
 static int attach_busy;
 static char attach_next[sizeof(agent.attach_path)];
 
-static size_t counters_bytes(unsigned nevents)
-{
-	return (XOL_COUNTER_ROWS * nevents * sizeof(struct wire_counters) + 4095) & ~(size_t)4095;
-}
 
 static int send_msg(uint32_t type, uint64_t ip, uint64_t to)
 {
@@ -106,7 +102,7 @@ static int attach_connect(const char *path)
 	}
 	if (old_defs) {
 		munmap(old_defs, old_defs_size);
-		munmap(old_counters, counters_bytes(old_nevents));
+		munmap(old_counters, wire_counters_bytes(old_nevents));
 	}
 	return 0;
 }

@@ -34,7 +34,7 @@ static inline void count(const struct xol_thread *t, const struct agent_event *e
 /* For a thread with no slot: the shared last row, atomically. */
 static inline void count_shared(const struct agent_event *e, unsigned which)
 {
-	uint64_t *c = &agent.counters[XOL_THREAD_SLOTS * agent.nevents + e->index].hits + which;
+	uint64_t *c = &agent.counters[XOL_THREAD_SLOTS * wire_row_stride(agent.nevents) + e->index].hits + which;
 
 	__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
 }

@@ -88,7 +88,7 @@ static void count_left(const struct xol_thread *t, const struct shadow_frame *f)
 			c = &t->row[ret->ev[i]->index].left;
 			__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
 		} else if (agent.counters) {
-			c = &agent.counters[XOL_THREAD_SLOTS * agent.nevents + ret->ev[i]->index].left;
+			c = &agent.counters[XOL_THREAD_SLOTS * wire_row_stride(agent.nevents) + ret->ev[i]->index].left;
 			__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
 		}
 	}

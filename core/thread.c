@@ -40,7 +40,7 @@ static inline long raw_gettid(void)
 /* Point @t at its row of the current counters (they change after fork). */
 void thread_set_row(struct xol_thread *t)
 {
-	struct wire_counters *row = agent.nevents ? &agent.counters[t->slot * agent.nevents] : NULL;
+	struct wire_counters *row = agent.nevents ? &agent.counters[t->slot * wire_row_stride(agent.nevents)] : NULL;
 
 	/* The trampoline's counting path reads it: publish it whole. */
 	__atomic_store_n(&t->row, row, __ATOMIC_RELEASE);

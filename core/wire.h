@@ -3,6 +3,7 @@
 #ifndef XOL_CORE_WIRE_H
 #define XOL_CORE_WIRE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "trace/fetch.h"
@@ -44,7 +45,9 @@
  * per thread slot of the agent (each thread counts in its own row with
  * plain stores, no atomic instruction), plus a last row that threads
  * without a slot share with atomics.  A row has one struct
- * wire_counters per probe.
+ * wire_counters per probe, rounded up to whole cache lines so that two
+ * threads never write the same line (with one probe, rows 32 bytes apart
+ * cost two counting threads a third of their throughput).
  */
 #define XOL_THREAD_SLOTS 512
 #define XOL_COUNTER_ROWS (XOL_THREAD_SLOTS + 1)
@@ -53,6 +56,19 @@ struct wire_counters {
 	uint64_t hits, misses, lost;
 	uint64_t left;           /* return probes: frames left without returning */
 };
+
+/* Counters from one row to the next: nevents rounded up to a 64-byte multiple. */
+static inline unsigned wire_row_stride(unsigned nevents)
+{
+	return (nevents + 1) & ~1u;
+}
+
+/* Bytes of the counters memfd for nevents probes, whole pages. */
+static inline size_t wire_counters_bytes(unsigned nevents)
+{
+	return ((size_t)XOL_COUNTER_ROWS * wire_row_stride(nevents) * sizeof(struct wire_counters) +
+		4095) & ~(size_t)4095;
+}
 
 enum wire_type {
 	WIRE_HELLO = 1,

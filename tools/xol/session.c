@@ -342,8 +342,7 @@ static void proc_hello(struct session *s, int sock)
 				       .nr_exclusive = session_rings(s->opts.buffer_size) - 1,
 				       .nr_shared = 1 };
 	int fds[3] = { s->defs_fd, -1, -1 };
-	p->counters_size = (XOL_COUNTER_ROWS * s->nprobes * sizeof(*p->counters) + 4095) &
-			   ~(size_t)4095;
+	p->counters_size = wire_counters_bytes(s->nprobes);
 	fds[2] = shm("xol-counters", p->counters_size, (void **)&p->counters);
 	if (fds[2] < 0 || ring_region_create(&ro, &p->region)) {
 		if (fds[2] >= 0) {
@@ -695,7 +694,7 @@ static struct wire_counters event_counters(const struct session *s, unsigned eve
 			if (s->probes[i]->event != s->events[event])
 				continue;
 			for (unsigned row = 0; row < XOL_COUNTER_ROWS; row++) {
-				const struct wire_counters *c = &p->counters[row * s->nprobes + i];
+				const struct wire_counters *c = &p->counters[row * wire_row_stride(s->nprobes) + i];
 				sum.hits += __atomic_load_n(&c->hits, __ATOMIC_RELAXED);
 				sum.misses += __atomic_load_n(&c->misses, __ATOMIC_RELAXED);
 				sum.lost += __atomic_load_n(&c->lost, __ATOMIC_RELAXED);
