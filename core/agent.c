@@ -155,6 +155,7 @@ int session_connect(const char *path)
 	err = -EPROTO;
 	if (d.type != WIRE_DEFS || d.magic != XOL_WIRE_MAGIC)
 		goto fail;
+	agent.disabled = d.flags & WIRE_DEFS_DISABLED;
 
 	if (!agent.defs) {
 		void *blob = mmap(NULL, d.size, PROT_READ, MAP_SHARED, fds[0], 0);
@@ -197,20 +198,51 @@ fail:
 	return err;
 }
 
+/*
+ * The session's WIRE_DISABLE: every site back as it was, and no hit still
+ * being recorded when the answer goes.  WIRE_ENABLE arms with the
+ * program's threads held (core/attach.h), so it ends with ARMED instead.
+ */
+static void enable(const struct wire_ctl *m)
+{
+	struct wire_ctl done = { .type = WIRE_CTL_DONE, .seq = m->seq };
+
+	if (m->type == WIRE_ENABLE) {
+		agent.disabled = false;
+		agent_arm_held();
+		return;
+	}
+	pthread_mutex_lock(&arm_lock);
+	agent.disabled = true;
+	sites_disarm_all();
+	pthread_mutex_unlock(&arm_lock);
+	thread_quiesce_hits(1000);
+	send(agent.sock, &done, sizeof(done), MSG_NOSIGNAL);
+}
+
+/* Serve the session's commands until it has gone (its socket closed). */
+void agent_serve(void)
+{
+	union {
+		uint32_t type;
+		struct wire_ctl ctl;
+		char buf[256];
+	} m;
+
+	for (;;) {
+		ssize_t n = recv(agent.sock, &m, sizeof(m), 0);
+		if (n == (ssize_t)sizeof(m.ctl) && (m.type == WIRE_ENABLE || m.type == WIRE_DISABLE))
+			enable(&m.ctl);
+		else if (n <= 0 && !(n < 0 && errno == EINTR))
+			return;
+	}
+}
+
 static void *control_thread(void *arg)
 {
-	char buf[256];
-
 	(void)arg;
 	agent_quiet_enter(); /* for good: nothing this thread does is the program's */
-	for (;;) {
-		ssize_t n = recv(agent.sock, buf, sizeof(buf), 0);
-		if (n > 0)
-			continue;
-		if (n < 0 && errno == EINTR)
-			continue;
-		break;
-	}
+	agent_serve();
 	/* The session is gone: get out of the program's way. */
 	pthread_mutex_lock(&arm_lock);
 	sites_disarm_all();
@@ -259,11 +291,14 @@ static int start_control_thread(void)
 void arm_and_report(void)
 {
 	struct wire_armed a = { .type = WIRE_ARMED };
-	int placed;
+	int placed = 0;
 
 	pthread_mutex_lock(&arm_lock);
 	arming = true;
-	placed = sites_arm_all();
+	if (agent.disabled)
+		sites_disarm_all(); /* a child of a process armed when it forked */
+	else
+		placed = sites_arm_all();
 	arming = false;
 	pthread_mutex_unlock(&arm_lock);
 	a.nsites = placed > 0 ? (uint32_t)placed : 0;
@@ -420,7 +455,7 @@ void on_link_map_change(void)
 	pthread_mutex_lock(&arm_lock);
 	arming = true;
 	sites_forget_unmapped();
-	int placed = sites_arm_all();
+	int placed = agent.disabled ? 0 : sites_arm_all();
 	arming = false;
 	pthread_mutex_unlock(&arm_lock);
 	agent_quiet_leave(quiet);

@@ -105,6 +105,7 @@ struct agent {
 	long rseq_cpu_offset;    /* of rseq.cpu_id from the thread pointer, 0: none */
 	long tls_self_off;       /* of xol_self from the thread pointer (initial-exec TLS) */
 	bool active;
+	bool disabled;           /* by the session (--control): arm nothing */
 	char attach_path[108];   /* the session's socket when attached (-p) */
 };
 
@@ -114,6 +115,8 @@ extern struct agent agent;
 extern pthread_mutex_t arm_lock;
 int session_connect(const char *path);
 void arm_and_report(void);
+void agent_serve(void);
+int agent_arm_held(void); /* attach.c: arm with the threads held by the session */
 void on_link_map_change(void);
 void child_after_fork(void);
 
@@ -121,6 +124,7 @@ void child_after_fork(void);
 struct xol_thread *thread_self_slow(void);
 void thread_set_row(struct xol_thread *t);
 void thread_quiesce(unsigned max_ms);
+void thread_quiesce_hits(unsigned max_ms);
 extern __thread struct xol_thread *xol_self __attribute__((tls_model("initial-exec")));
 
 /* Hit path: the calling thread's state (one %fs-relative load), claimed on first use. */

@@ -123,7 +123,7 @@ static int attach_setup(void)
 }
 
 /* Arm with the program's threads held by the session; move the ones it asks about. */
-static int attach_arm(void)
+int agent_arm_held(void)
 {
 	struct wire_attach m;
 	int err = send_msg(WIRE_PAUSE, 0, 0);
@@ -171,7 +171,7 @@ static void attach_end(void)
 
 static void *attach_thread(void *arg)
 {
-	char path[sizeof(attach_next)], buf[256];
+	char path[sizeof(attach_next)];
 	int quiet;
 
 	(void)arg;
@@ -181,18 +181,13 @@ static void *attach_thread(void *arg)
 	/* Bind this thread's malloc arena before the program's threads are stopped. */
 	void *volatile arena = malloc(64);
 	free(arena);
-	if (attach_connect(path) || attach_setup() || attach_arm()) {
+	if (attach_connect(path) || attach_setup() || agent_arm_held()) {
 		attach_end();
 		goto out;
 	}
 	if (_r_debug.r_brk && !site_lookup(_r_debug.r_brk))
 		site_place_hook(_r_debug.r_brk, on_link_map_change);
-	for (;;) {
-		ssize_t n = recv(agent.sock, buf, sizeof(buf), 0);
-		if (n > 0 || (n < 0 && errno == EINTR))
-			continue;
-		break;
-	}
+	agent_serve();
 	attach_end();
 out:
 	agent_quiet_leave(quiet);

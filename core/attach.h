@@ -31,6 +31,17 @@
  * MAPIP asks where a thread stopped at @ip continues if @ip lies inside
  * the bytes a jump displaced (the matching point of the trampoline's
  * copy), 0 if it need not move.
+ *
+ * Enabling again (--control) arms the same way, threads held, since a
+ * thread of the running program may sit between two instructions that
+ * the jump is about to cover:
+ *
+ *   ENABLE {seq}                ◄───────
+ *   PAUSE ... RESUME as above
+ *
+ * Disabling needs no pause: while armed, no thread can be inside the
+ * displaced bytes, and one that reaches the site mid-restore traps and
+ * goes through the copy.
  */
 #define XOL_ATTACH_SYMBOL "xol_agent_attach"
 

@@ -213,12 +213,19 @@ static void report_site(unsigned probe, uint64_t addr, int err, const char *why)
 
 struct consumers no_consumers;
 
-/* Add @ev to the site's entry or return list (arming time, under the arm lock). */
+/*
+ * Add @ev to the site's entry or return list (arming time, under the arm
+ * lock), unless it is there already: a site armed again (--control) keeps
+ * its lists.
+ */
 static int site_add_consumer(struct site *s, struct agent_event *ev)
 {
 	struct consumers **list = ev->w->is_return ? &s->ret : &s->entry;
-	struct consumers *c = malloc(sizeof(*c) + ((*list)->n + 1) * sizeof(c->ev[0]));
 
+	for (unsigned i = 0; i < (*list)->n; i++)
+		if ((*list)->ev[i] == ev)
+			return 0;
+	struct consumers *c = malloc(sizeof(*c) + ((*list)->n + 1) * sizeof(c->ev[0]));
 	if (!c)
 		return -ENOMEM;
 	c->n = (*list)->n + 1;

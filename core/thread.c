@@ -235,15 +235,25 @@ void thread_emit_comm(struct xol_thread *t)
  * before the session drains for the last time.  A thread that went
  * through the jump just before the code was restored sets its busy flag
  * a few instructions later: the first pause (10 ms) covers it, unless it
- * is preempted right there for longer.
+ * is preempted right there for longer.  thread_quiesce_hits() is the
+ * wait without that pause.
  */
 void thread_quiesce(unsigned max_ms)
 {
-	struct timespec pause = { 0, 10000000 }, tick = { 0, 100000 };
+	struct timespec pause = { 0, 10000000 };
 
 	if (!pool)
 		return;
 	nanosleep(&pause, NULL);
+	thread_quiesce_hits(max_ms);
+}
+
+void thread_quiesce_hits(unsigned max_ms)
+{
+	struct timespec tick = { 0, 100000 };
+
+	if (!pool)
+		return;
 	for (unsigned waited = 0; waited < max_ms * 10; waited++) {
 		bool busy = false;
 		for (unsigned i = 0; i < THREAD_POOL && !busy; i++)

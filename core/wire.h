@@ -76,6 +76,9 @@ enum wire_type {
 	WIRE_SITE,
 	WIRE_ARMED,
 	WIRE_BYE,
+	WIRE_ENABLE,             /* session -> agent: arm every probe (wire_ctl) */
+	WIRE_DISABLE,            /* session -> agent: disarm every probe (wire_ctl) */
+	WIRE_CTL_DONE,           /* agent -> session: that command is complete */
 };
 
 struct wire_hello {
@@ -127,10 +130,12 @@ struct wire_defs {
 	uint32_t magic;
 	uint32_t nevents, nprobes;
 	uint32_t size;           /* of the whole message */
-	uint32_t flags;
+	uint32_t flags;          /* WIRE_DEFS_* */
 	uint64_t tsc_hz;         /* 0: agent stamps CLOCK_MONOTONIC ns */
 	/* nprobes wire_probe, then nevents × (wire_event, args, data, padded to 8) */
 };
+
+#define WIRE_DEFS_DISABLED 0x01 /* arm nothing until WIRE_ENABLE (--control, -D -1) */
 
 /* Sent once per site after arming, and when a library is (un)mapped. */
 struct wire_site {
@@ -145,6 +150,20 @@ struct wire_site {
 struct wire_armed {
 	uint32_t type;           /* WIRE_ARMED */
 	uint32_t nsites, nrefused;
+};
+
+/*
+ * Enable and disable (xol's --control): the session sends WIRE_ENABLE or
+ * WIRE_DISABLE; the agent answers WIRE_CTL_DONE with the same seq once
+ * every site is armed, or once every site is back as it was and no hit
+ * is still being recorded.  While disabled, libraries loaded later are
+ * not armed either.
+ */
+struct wire_ctl {
+	uint32_t type;
+	uint32_t seq;
+	uint32_t nsites;         /* CTL_DONE after ENABLE: sites placed */
+	uint32_t reserved;
 };
 
 #endif

@@ -768,6 +768,46 @@ static unsigned move_threads(struct session *s, struct session_proc *p, struct p
 	return moved;
 }
 
+/* What arming with the threads held took. */
+struct held_arm {
+	uint32_t nsites;          /* sites the agent placed */
+	unsigned moved;           /* threads moved out of displaced bytes */
+	uint64_t t_armed, held_ns;
+};
+
+/*
+ * The agent of @p asks for the pause (PAUSE): hold every other thread of
+ * the process, let the agent arm, move the threads it says are inside
+ * displaced bytes, let them go (core/attach.h).  -EPROTO: the agent did
+ * not ask.
+ */
+static int arm_held(struct session *s, struct session_proc *p, struct held_arm *ha)
+{
+	struct wire_attach m;
+	struct pause pz = { 0 };
+	int err;
+
+	*ha = (struct held_arm){ 0 };
+	err = msg_next(s, p, &m, &ha->nsites, AGENT_TIMEOUT_MS);
+	if (err || m.type != WIRE_PAUSE)
+		return err ? err : -EPROTO;
+	err = pause_all(p->pid, m.tid, &pz);
+	if (!err)
+		err = msg_send(p->sock, WIRE_PAUSED, 0);
+	while (!err) {
+		err = msg_next(s, p, &m, &ha->nsites, AGENT_TIMEOUT_MS);
+		if (!err && m.type == WIRE_ARMED)
+			break;
+	}
+	ha->moved = err ? 0 : move_threads(s, p, &pz);
+	ha->t_armed = now_ns();
+	ha->held_ns = ha->t_armed - pz.t0;
+	resume_all(p->pid, &pz);
+	if (!err)
+		err = msg_send(p->sock, WIRE_RESUME, 0);
+	return err;
+}
+
 /* --- one process ------------------------------------------------------------ */
 
 static const char *resolve_agent(char *buf, size_t len)
@@ -914,38 +954,36 @@ static int attach_one(struct session *s, pid_t pid)
 		fprintf(stderr, "xol: the agent in %d (%s) never connected\n", pid, pi.comm);
 		return -ETIMEDOUT;
 	}
-	struct wire_attach m;
-	uint32_t nsites = 0;
-	err = msg_next(s, p, &m, &nsites, AGENT_TIMEOUT_MS);
-	if (err || m.type != WIRE_PAUSE) {
-		fprintf(stderr, "xol: the agent in %d (%s) did not ask to arm\n", pid, pi.comm);
-		return err ? err : -EPROTO;
-	}
-	struct pause pz = { 0 };
+	struct held_arm ha;
 	sigprocmask(SIG_BLOCK, &block, &old);
-	err = pause_all(pid, m.tid, &pz);
-	if (!err)
-		err = msg_send(p->sock, WIRE_PAUSED, 0);
-	while (!err) {
-		err = msg_next(s, p, &m, &nsites, AGENT_TIMEOUT_MS);
-		if (!err && m.type == WIRE_ARMED)
-			break;
-	}
-	unsigned moved = err ? 0 : move_threads(s, p, &pz);
-	uint64_t t_armed = now_ns(), held_ns = t_armed - pz.t0;
-	resume_all(pid, &pz);
+	err = arm_held(s, p, &ha);
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	if (!err)
-		err = msg_send(p->sock, WIRE_RESUME, 0);
+	if (err == -EPROTO) {
+		fprintf(stderr, "xol: the agent in %d (%s) did not ask to arm\n", pid, pi.comm);
+		return err;
+	}
 	if (err) {
 		fprintf(stderr, "xol: arming in %d (%s) failed: %s\n", pid, pi.comm, strerror(-err));
 		return err;
 	}
 	fprintf(stderr, "xol: attached to %d (%s): %u site%s armed in %.1f ms "
 			"(threads held %.2f ms, thread %d borrowed %.2f ms, %u moved)\n",
-		pid, pi.comm, nsites, nsites == 1 ? "" : "s", (double)(t_armed - t0) / 1e6,
-		(double)held_ns / 1e6, r.h.tid, (double)(t_go - t_stop) / 1e6, moved);
+		pid, pi.comm, ha.nsites, ha.nsites == 1 ? "" : "s", (double)(ha.t_armed - t0) / 1e6,
+		(double)ha.held_ns / 1e6, r.h.tid, (double)(t_go - t_stop) / 1e6, ha.moved);
 	return 0;
+}
+
+int attach_enable(struct session *s, struct session_proc *p, uint32_t seq)
+{
+	struct wire_ctl m = { .type = WIRE_ENABLE, .seq = seq };
+	struct held_arm ha;
+
+	if (send(p->sock, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m))
+		return -EPIPE;
+	int err = arm_held(s, p, &ha);
+	if (!err)
+		p->ctl_done = seq;
+	return err;
 }
 
 int session_attach(struct session *s, const pid_t *pids, unsigned n)

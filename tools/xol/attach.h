@@ -3,6 +3,7 @@
 #ifndef XOL_TOOLS_ATTACH_H
 #define XOL_TOOLS_ATTACH_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 struct session;
@@ -31,6 +32,14 @@ int session_attach(struct session *s, const pid_t *pids, unsigned n);
  * their BYE so that the last records and counts are in.
  */
 void attach_finish(struct session *s);
+
+/*
+ * attach_enable - --control's "enable" for one process: ask its agent to
+ * arm again (WIRE_ENABLE) and hold the process's threads while it does,
+ * as attaching does.  Returns 0 or -errno.
+ */
+struct session_proc;
+int attach_enable(struct session *s, struct session_proc *p, uint32_t seq);
 
 /* -p PID[,PID...] and --duration SECONDS, as trace and stat take them. */
 struct attach_opts {

@@ -17,6 +17,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: xol record -e DEF|SPEC [-e DEF|SPEC]... [-x BIN] [--probe-file FILE] [-o FILE|-]\n"
 		"                  [--buffer-size SIZE] [--trap] [-v]\n"
+		"                  [-D MSECS|-1] [--control fifo:CTL[,ACK]|fd:CTL[,ACK]]\n"
 		"                  {-- CMD [ARGS] | -p PID[,PID...] [--duration SECS]}\n");
 }
 

@@ -13,7 +13,7 @@
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: xol stat -e DEF|SPEC [-e DEF|SPEC]... [-x BIN|--exec BIN] [--probe-file FILE] [-x SEP] [-o OUT]\n"
-		     "                [--trap] [-v]\n"
+		     "                [--trap] [-v] [-D MSECS|-1] [--control fifo:CTL[,ACK]|fd:CTL[,ACK]]\n"
 		     "                {-- CMD [ARGS] | -p PID[,PID...] [--duration SECS]}\n");
 }
 

@@ -15,7 +15,9 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: xol trace -e DEF|SPEC [-e DEF|SPEC]... [-x BIN] [--probe-file FILE] [-o OUT]\n"
-		"                 [--buffer-size SIZE] [--trap] [-v] {-- CMD [ARGS] | -p PID[,PID...] [--duration SECS]}\n");
+		"                 [--buffer-size SIZE] [--trap] [-v]\n"
+		"                 [-D MSECS|-1] [--control fifo:CTL[,ACK]|fd:CTL[,ACK]]\n"
+		"                 {-- CMD [ARGS] | -p PID[,PID...] [--duration SECS]}\n");
 }
 
 struct trace_out {

@@ -3,13 +3,14 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "run.h"
 
 static const struct option shared_long[] = {
 	{ "event", required_argument, NULL, 'e' },
 	{ "exec", required_argument, NULL, 'X' },
-	{ "debug-dir", required_argument, NULL, 'D' },
+	{ "debug-dir", required_argument, NULL, 'G' },
 	{ "probe-file", required_argument, NULL, 'F' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "buffer-size", required_argument, NULL, 'b' },
@@ -17,9 +18,11 @@ static const struct option shared_long[] = {
 	{ "trap", no_argument, NULL, 'T' },
 	{ "pid", required_argument, NULL, 'p' },
 	{ "duration", required_argument, NULL, 'd' },
+	{ "control", required_argument, NULL, 'C' },
+	{ "delay", required_argument, NULL, 'D' },
 	{ "help", no_argument, NULL, 'h' },
 };
-#define SHARED_SHORT "+e:F:o:b:p:vh"
+#define SHARED_SHORT "+e:F:o:b:p:D:vh"
 #define NSHARED (sizeof(shared_long) / sizeof(shared_long[0]))
 
 /* The shared options, unless the command takes the same letter itself. */
@@ -32,9 +35,22 @@ static int shared_opt(struct run *r, const struct run_cmd *c, int opt, const cha
 	case 'X':
 		r->defs.exec = arg;
 		return 0;
-	case 'D':
+	case 'G':
 		r->defs.debug_dir = arg;
 		return 0;
+	case 'C':
+		return control_parse(arg, &r->so) ? 2 : 0;
+	case 'D': {
+		char *end;
+		long ms = strtol(arg, &end, 10);
+		if (end == arg || *end || ms < -1) {
+			fprintf(stderr, "xol %s: bad --delay '%s' (MSECS, or -1: start disabled)\n",
+				c->name, arg);
+			return 2;
+		}
+		r->so.delay_ms = ms;
+		return 0;
+	}
 	case 'F':
 		return defs_add_file(&r->defs, arg) ? 1 : 0;
 	case 'o':
@@ -72,6 +88,7 @@ int run_parse(struct run *r, const struct run_cmd *c, int argc, char **argv)
 	int opt, ret;
 
 	r->name = c->name;
+	r->so.ctl_fd = r->so.ack_fd = -1;
 	defs_init(&r->defs);
 	while (c->longopts && c->longopts[nown].name)
 		nown++;
@@ -142,5 +159,11 @@ void run_release(struct run *r)
 	r->started = false;
 	free(r->ao.pids);
 	r->ao.pids = NULL;
+	if (r->so.control) {
+		close(r->so.ctl_fd);
+		if (r->so.ack_fd >= 0)
+			close(r->so.ack_fd);
+		r->so.control = false;
+	}
 	defs_release(&r->defs);
 }

@@ -23,7 +23,7 @@ struct run {
 
 /*
  * A command's own options: @shortopts/@longopts are added to the shared
- * ones (-e -x -F -o -b -v -p, --debug-dir --trap --duration -h), and
+ * ones (-e -x -F -o -b -v -p -D, --debug-dir --trap --duration --control -h), and
  * @opt is called for each of them.  Return 0 to go on, or an exit status.
  */
 struct run_cmd {

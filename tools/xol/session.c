@@ -190,6 +190,9 @@ int session_init(struct session *s, const struct xol_events *evs, const struct s
 	s->tsc0 = rdtsc();
 	s->ns0 = mono_ns();
 	clock_sample(s);
+	s->disabled = s->opts.delay_ms != 0;
+	if (s->opts.delay_ms > 0)
+		s->enable_ns = s->ns0 + (uint64_t)s->opts.delay_ms * 1000000;
 	return 0;
 }
 
@@ -356,7 +359,8 @@ static void proc_hello(struct session *s, int sock)
 	fds[1] = ring_region_fd(p->region);
 	struct wire_defs d = { .type = WIRE_DEFS, .magic = XOL_WIRE_MAGIC,
 			       .nevents = s->nprobes, .nprobes = s->nprobes,
-			       .size = (uint32_t)s->defs_size };
+			       .size = (uint32_t)s->defs_size,
+			       .flags = s->disabled ? WIRE_DEFS_DISABLED : 0 };
 	if (send_fds(sock, &d, sizeof(d), fds, 3))
 		p->sock = -1;
 	close(fds[2]);
@@ -371,6 +375,7 @@ static bool proc_message(struct session *s, struct session_proc *p)
 		uint32_t type;
 		struct wire_site site;
 		struct wire_armed armed;
+		struct wire_ctl ctl;
 	} m;
 	ssize_t n = recv(p->sock, &m, sizeof(m), MSG_DONTWAIT);
 
@@ -383,6 +388,8 @@ static bool proc_message(struct session *s, struct session_proc *p)
 		return n >= 0;
 	if (m.type == WIRE_ARMED)
 		p->armed = true;
+	if (m.type == WIRE_CTL_DONE && n == sizeof(m.ctl))
+		p->ctl_done = m.ctl.seq;
 	if (m.type == WIRE_SITE && n == sizeof(m.site) && m.site.probe < s->nprobes) {
 		const struct tp_probe *tp = s->probes[m.site.probe];
 		m.site.why[sizeof(m.site.why) - 1] = 0;
@@ -419,6 +426,39 @@ struct session_proc *session_accept(struct session *s, int timeout_ms)
 		return NULL;
 	proc_hello(s, c);
 	return s->procs != before ? s->procs : NULL;
+}
+
+void session_enable(struct session *s, bool on)
+{
+	struct wire_ctl m = { .type = on ? WIRE_ENABLE : WIRE_DISABLE, .seq = ++s->ctl_seq };
+
+	s->disabled = !on;
+	s->enable_ns = 0;
+	for (struct session_proc *p = s->procs; p; p = p->next) {
+		if (p->sock < 0)
+			continue;
+		if (on) {
+			p->sites = p->refused = 0; /* each site is placed, and said, again */
+			int err = attach_enable(s, p, m.seq);
+			if (err)
+				fprintf(stderr, "xol: %s[%d]: arming again failed: %s\n", p->comm,
+					p->pid, strerror(-err));
+		} else if (send(p->sock, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m)) {
+			close(p->sock);
+			p->sock = -1;
+		}
+	}
+	for (struct session_proc *p = s->procs; p; p = p->next) {
+		uint64_t end = mono_ns() + 2000000000ull;
+		while (p->sock >= 0 && p->ctl_done != m.seq && mono_ns() < end) {
+			struct pollfd pf = { .fd = p->sock, .events = POLLIN };
+			if (poll(&pf, 1, 100) > 0)
+				proc_message(s, p);
+		}
+		if (p->sock >= 0 && p->ctl_done != m.seq)
+			fprintf(stderr, "xol: %s[%d] did not %s its probes within 2 s\n", p->comm,
+				p->pid, on ? "arm" : "disarm");
+	}
 }
 
 /* --- the drain --------------------------------------------------------- */
@@ -618,6 +658,8 @@ int session_run(struct session *s)
 		int n = 0;
 
 		pf[n++] = (struct pollfd){ .fd = s->listen_fd, .events = POLLIN };
+		pf[n++] = (struct pollfd){ .fd = s->opts.control ? s->opts.ctl_fd : -1,
+					   .events = POLLIN };
 		for (struct session_proc *p = s->procs; p && n < 256; p = p->next)
 			if (p->sock >= 0) {
 				who[n] = p;
@@ -631,10 +673,14 @@ int session_run(struct session *s)
 				while ((c = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
 					proc_hello(s, c);
 			}
-			for (int i = 1; i < n; i++)
+			for (int i = 2; i < n; i++)
 				if (pf[i].revents)
 					proc_message(s, who[i]);
+			if (pf[1].revents)
+				control_read(s);
 		}
+		if (s->enable_ns && mono_ns() >= s->enable_ns)
+			session_enable(s, true); /* -D MSECS */
 		long got = drain(s, false);
 		/*
 		 * Poll sooner while records flow, back off while idle: halve
@@ -650,7 +696,8 @@ int session_run(struct session *s)
 			got_signal = 0;
 		}
 		int st;
-		if (s->child > 0 && waitpid(s->child, &st, WNOHANG) == s->child) {
+		if (s->child > 0 && waitpid(s->child, &st, WNOHANG) == s->child &&
+		    (WIFEXITED(st) || WIFSIGNALED(st))) { /* not a stop of --control's pause */
 			s->status = st;
 			child_done = true;
 		}

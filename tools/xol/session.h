@@ -38,6 +38,7 @@ struct session_proc {
 	size_t counters_size;
 	unsigned sites, refused;
 	bool armed;               /* its agent said WIRE_ARMED at least once */
+	uint32_t ctl_done;        /* seq of the last WIRE_CTL_DONE */
 	struct thread_comm {      /* from the agent's WIRE_REC_COMM records */
 		int32_t tid;
 		char comm[XOL_COMM_LEN];
@@ -51,6 +52,9 @@ struct session_opts {
 	int verbose;
 	bool count_only;          /* xol stat: agents count hits, record nothing */
 	bool no_jump;             /* --trap: never the jump path */
+	bool control;             /* --control: commands on ctl_fd, acks on ack_fd */
+	int ctl_fd, ack_fd;       /* ack_fd -1: none */
+	long delay_ms;            /* -D: 0 none, -1 disabled until "enable", else ms */
 	session_sink_fn sink;
 	void *sink_ctx;
 };
@@ -74,6 +78,11 @@ struct session {
 	uint64_t end_ns;          /* -p --duration: CLOCK_MONOTONIC end, 0: none */
 	uint64_t tsc0, tsc_last;  /* TSC -> CLOCK_MONOTONIC */
 	uint64_t ns0, ns_last;
+	bool disabled;            /* --control / -D: the agents arm nothing */
+	uint32_t ctl_seq;
+	uint64_t enable_ns;       /* -D MSECS: when to enable, 0: not pending */
+	char ctl_line[128];       /* --control: a command read in part */
+	size_t ctl_len;
 };
 
 int session_init(struct session *s, const struct xol_events *evs, const struct session_opts *o);
@@ -85,6 +94,18 @@ int session_spawn(struct session *s, char **argv);
  * the end of every attached process (returns 0).
  */
 int session_run(struct session *s);
+/*
+ * Enable (arm every probe) or disable (disarm every probe, wait for hits
+ * under way) in every process, and in those that connect later; returns
+ * when every agent has said it is done (at most 2 s each).
+ */
+void session_enable(struct session *s, bool on);
+
+/* control.c: perf's --control fifo:CTL[,ACK] or fd:CTL[,ACK] into @o (message printed). */
+int control_parse(const char *arg, struct session_opts *o);
+/* Read and run what is on the control descriptor: enable, disable, ping. */
+void control_read(struct session *s);
+
 /* Hits, misses and lost records per event, summed over every process. */
 void session_totals(const struct session *s, unsigned event, uint64_t out[3]);
 uint64_t session_left(const struct session *s, unsigned event);
