@@ -6,9 +6,11 @@
  * session named by XOL_SESSION, receives the compiled definitions and a
  * ring region of its own, arms every probe on every mapping of the probed
  * files, and only then returns, so the probes are armed before main().
- * A control thread then waits on the session socket: when the session
- * goes away (ends, dies, is killed) it disarms every probe and the program
- * runs on untouched.
+ * A control thread then serves the session (--control's enable and
+ * disable): when the session goes away (ends, dies, is killed) it takes
+ * the session's events off every site, disarms those no other session
+ * uses, and the program runs on untouched.  Other sessions may attach
+ * meanwhile (-p, attach.c): each has its own slot (agent.h).
  *
  * After fork the child reconnects and gets its own region (it never
  * writes into its parent's rings); a program started by exec gets the
@@ -37,12 +39,10 @@
 #include "agent.h"
 #include "fetch.h"
 
-struct agent agent = { .sock = -1, .memfd = -1 };
+struct agent agent = { .memfd = -1 };
 
 pthread_mutex_t arm_lock = PTHREAD_MUTEX_INITIALIZER; /* attach.c takes it too */
 static __thread bool arming __attribute__((tls_model("initial-exec"))); /* holds arm_lock */
-/* Before the session answered there are no events, so nothing is counted here. */
-static struct wire_counters dummy_counters[XOL_COUNTER_ROWS];
 
 static int recv_fds(int sock, void *buf, size_t len, int *fds, int nfds)
 {
@@ -71,8 +71,8 @@ static int recv_fds(int sock, void *buf, size_t len, int *fds, int nfds)
 	return got == nfds && (size_t)n >= sizeof(uint32_t) * 2 ? (int)n : -EPROTO;
 }
 
-/* Check the DEFS blob and point the events and probes into it. */
-static int defs_load(void *blob, size_t size)
+/* Check the DEFS blob and point the session's events and probes into it. */
+static int defs_load(struct agent_session *se, void *blob, size_t size)
 {
 	const struct wire_defs *d = blob;
 	size_t at;
@@ -83,56 +83,65 @@ static int defs_load(void *blob, size_t size)
 	at = sizeof(*d);
 	if (d->nprobes > (size - at) / sizeof(struct wire_probe))
 		return -EPROTO;
-	agent.events = calloc(d->nevents ? d->nevents : 1, sizeof(*agent.events));
-	if (!agent.events)
+	se->events = calloc(d->nevents ? d->nevents : 1, sizeof(*se->events));
+	if (!se->events)
 		return -ENOMEM;
-	agent.probes = (const struct wire_probe *)((char *)blob + at);
-	agent.nprobes = d->nprobes;
+	se->probes = (const struct wire_probe *)((char *)blob + at);
+	se->nprobes = d->nprobes;
 	at += d->nprobes * sizeof(struct wire_probe);
 	for (unsigned i = 0; i < d->nevents; i++) {
 		const struct wire_event *w = (const void *)((char *)blob + at);
-		struct agent_event *e = &agent.events[i];
+		struct agent_event *e = &se->events[i];
 
 		if (size - at < sizeof(*w))
-			return -EPROTO;
+			goto bad;
 		at += sizeof(*w);
 		if ((size - at) / sizeof(struct wire_arg) < w->nargs || w->nargs > TP_MAX_ARGS)
-			return -EPROTO;
+			goto bad;
+		e->sess = se;
 		e->w = w;
 		e->index = i;
 		e->args = (const struct wire_arg *)((char *)blob + at);
 		at += w->nargs * sizeof(struct wire_arg);
 		if (size - at < w->data_len || w->fixed_size > TP_RECORD_MAX)
-			return -EPROTO;
+			goto bad;
 		e->data = (const char *)blob + at;
 		at += (w->data_len + 7) & ~7u;
 		e->has_dyn = false;
 		for (unsigned k = 0; k < w->nargs; k++) {
 			const struct wire_arg *a = &e->args[k];
 			if (a->offset + (a->count ? a->count : 1) * a->size > w->fixed_size)
-				return -EPROTO;
+				goto bad;
 			if (a->kind == TP_TYPE_STRING || a->kind == TP_TYPE_USTRING)
 				e->has_dyn = true;
 			e->fast[k] = (uint8_t)fetch_classify(&a->prog);
 		}
 	}
 	for (unsigned i = 0; i < d->nprobes; i++)
-		if (agent.probes[i].event >= d->nevents)
-			return -EPROTO;
-	agent.nevents = d->nevents;
-	agent.tsc_hz = d->tsc_hz;
+		if (se->probes[i].event >= d->nevents)
+			goto bad;
+	se->nevents = d->nevents;
 	return 0;
+bad:
+	free(se->events);
+	se->events = NULL;
+	return -EPROTO;
 }
 
-/* HELLO, then DEFS with the blob, the ring region and the counters. */
-int session_connect(const char *path)
+/*
+ * HELLO, then DEFS with the blob, the ring region and the counters, into
+ * @se (a free slot, or the slot a forked child connects again: then the
+ * definitions are the parent's, inherited, and only rings and counters
+ * are new).
+ */
+int session_connect(struct agent_session *se, const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct wire_hello h = { .type = WIRE_HELLO, .magic = XOL_WIRE_MAGIC };
 	struct wire_defs d;
 	int fds[3] = { -1, -1, -1 }, s, err;
 
-	if (strlen(path) >= sizeof(sa.sun_path))
+	if (strlen(path) >= sizeof(sa.sun_path) || strlen(path) >= sizeof(se->path))
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, path);
 	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
@@ -155,36 +164,38 @@ int session_connect(const char *path)
 	err = -EPROTO;
 	if (d.type != WIRE_DEFS || d.magic != XOL_WIRE_MAGIC)
 		goto fail;
-	agent.disabled = d.flags & WIRE_DEFS_DISABLED;
 
-	if (!agent.defs) {
+	if (!se->defs) {
 		void *blob = mmap(NULL, d.size, PROT_READ, MAP_SHARED, fds[0], 0);
 		if (blob == MAP_FAILED)
 			goto fail_errno;
-		err = defs_load(blob, d.size);
+		err = defs_load(se, blob, d.size);
 		if (err) {
 			munmap(blob, d.size);
 			goto fail;
 		}
-		agent.defs = blob;
-		agent.defs_size = d.size;
+		se->defs = blob;
+		se->defs_size = d.size;
 	}
 
 	off_t counters_size = lseek(fds[2], 0, SEEK_END);
-	if (counters_size < (off_t)wire_counters_bytes(agent.nevents))
+	if (counters_size < (off_t)wire_counters_bytes(se->nevents))
 		goto fail;
 	void *counters = mmap(NULL, (size_t)counters_size, PROT_READ | PROT_WRITE, MAP_SHARED, fds[2], 0);
 	if (counters == MAP_FAILED)
 		goto fail_errno;
-	err = ring_attach(fds[1], (uint32_t)getpid(), &agent.region);
+	err = ring_attach(fds[1], (uint32_t)getpid(), &se->region);
 	if (err) {
 		munmap(counters, (size_t)counters_size);
 		goto fail;
 	}
-	agent.counters = counters;
+	se->counters = counters;
+	se->counters_size = (size_t)counters_size;
 	for (int i = 0; i < 3; i++)
 		close(fds[i]);
-	agent.sock = s;
+	se->disabled = d.flags & WIRE_DEFS_DISABLED;
+	se->sock = s;
+	strcpy(se->path, path);
 	agent.pid = h.pid;
 	return 0;
 
@@ -198,30 +209,90 @@ fail:
 	return err;
 }
 
+/* A free session slot, marked used (under arm_lock), or NULL. */
+struct agent_session *session_slot(bool launched)
+{
+	struct agent_session *se = NULL;
+
+	pthread_mutex_lock(&arm_lock);
+	for (unsigned i = 0; i < AGENT_SESSIONS && !se; i++)
+		if (!agent.sess[i].used)
+			se = &agent.sess[i];
+	if (se) {
+		*se = (struct agent_session){ .slot = (unsigned)(se - agent.sess), .used = true,
+					      .launched = launched, .sock = -1 };
+	}
+	pthread_mutex_unlock(&arm_lock);
+	return se;
+}
+
 /*
- * The session's WIRE_DISABLE: every site back as it was, and no hit still
- * being recorded when the answer goes.  WIRE_ENABLE arms with the
- * program's threads held (core/attach.h), so it ends with ARMED instead.
+ * What a session leaves behind, once nothing of it is armed and no hit
+ * is still under way: its rings (detached: a late store of a hit lands in
+ * private memory), counters, events, definitions, and its slot.
  */
-static void enable(const struct wire_ctl *m)
+static void session_free(struct agent_session *se)
+{
+	thread_unbind_session(se);
+	if (se->region)
+		ring_detach(se->region);
+	if (se->counters)
+		munmap(se->counters, se->counters_size);
+	if (se->defs)
+		munmap(se->defs, se->defs_size);
+	free(se->events);
+	if (se->sock >= 0)
+		close(se->sock);
+	pthread_mutex_lock(&arm_lock);
+	*se = (struct agent_session){ .sock = -1 };
+	pthread_mutex_unlock(&arm_lock);
+}
+
+/*
+ * The session has gone (or is going): take its events off every site
+ * (a site nobody else uses is disarmed, its original bytes back), let
+ * hits under way finish, say BYE so it can drain the last records, and
+ * free what it used.  Other sessions' probes keep working throughout.
+ */
+void session_end(struct agent_session *se)
+{
+	struct wire_armed bye = { .type = WIRE_BYE };
+
+	pthread_mutex_lock(&arm_lock);
+	sites_drop_session(se);
+	pthread_mutex_unlock(&arm_lock);
+	/* Hits already under way finish before the session reads for the last time. */
+	thread_quiesce(1000);
+	if (se->sock >= 0)
+		send(se->sock, &bye, sizeof(bye), MSG_NOSIGNAL);
+	session_free(se);
+}
+
+/*
+ * The session's WIRE_DISABLE: its events off every site (original bytes
+ * back where no other session has events), and no hit still being
+ * recorded when the answer goes.  WIRE_ENABLE arms with the program's
+ * threads held (core/attach.h), so it ends with ARMED instead.
+ */
+static void enable(struct agent_session *se, const struct wire_ctl *m)
 {
 	struct wire_ctl done = { .type = WIRE_CTL_DONE, .seq = m->seq };
 
 	if (m->type == WIRE_ENABLE) {
-		agent.disabled = false;
-		agent_arm_held();
+		se->disabled = false;
+		agent_arm_held(se);
 		return;
 	}
 	pthread_mutex_lock(&arm_lock);
-	agent.disabled = true;
-	sites_disarm_all();
+	se->disabled = true;
+	sites_drop_session(se);
 	pthread_mutex_unlock(&arm_lock);
 	thread_quiesce_hits(1000);
-	send(agent.sock, &done, sizeof(done), MSG_NOSIGNAL);
+	send(se->sock, &done, sizeof(done), MSG_NOSIGNAL);
 }
 
 /* Serve the session's commands until it has gone (its socket closed). */
-void agent_serve(void)
+void agent_serve(struct agent_session *se)
 {
 	union {
 		uint32_t type;
@@ -230,9 +301,9 @@ void agent_serve(void)
 	} m;
 
 	for (;;) {
-		ssize_t n = recv(agent.sock, &m, sizeof(m), 0);
+		ssize_t n = recv(se->sock, &m, sizeof(m), 0);
 		if (n == (ssize_t)sizeof(m.ctl) && (m.type == WIRE_ENABLE || m.type == WIRE_DISABLE))
-			enable(&m.ctl);
+			enable(se, &m.ctl);
 		else if (n <= 0 && !(n < 0 && errno == EINTR))
 			return;
 	}
@@ -240,18 +311,10 @@ void agent_serve(void)
 
 static void *control_thread(void *arg)
 {
-	(void)arg;
 	agent_quiet_enter(); /* for good: nothing this thread does is the program's */
-	agent_serve();
+	agent_serve(arg);
 	/* The session is gone: get out of the program's way. */
-	pthread_mutex_lock(&arm_lock);
-	sites_disarm_all();
-	agent.active = false;
-	pthread_mutex_unlock(&arm_lock);
-	/* Hits already under way finish before the session reads for the last time. */
-	thread_quiesce(1000);
-	struct wire_armed bye = { .type = WIRE_BYE };
-	send(agent.sock, &bye, sizeof(bye), MSG_NOSIGNAL);
+	session_end(arg);
 	return NULL;
 }
 
@@ -260,7 +323,7 @@ static void *control_thread(void *arg)
  * blocked (the program's signals are for the program's threads), created
  * with the real pthread_create so the program's probes on it do not see it.
  */
-int agent_thread_start(void *(*fn)(void *), size_t stack)
+int agent_thread_start(void *(*fn)(void *), void *arg, size_t stack)
 {
 	static int (*real_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
 	pthread_attr_t attr;
@@ -277,49 +340,35 @@ int agent_thread_start(void *(*fn)(void *), size_t stack)
 	pthread_attr_setstacksize(&attr, stack);
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = real_create(&th, &attr, fn, NULL);
+	err = real_create(&th, &attr, fn, arg);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
 	return -err;
 }
 
-static int start_control_thread(void)
+static int start_control_thread(struct agent_session *se)
 {
-	return agent_thread_start(control_thread, 64 * 1024);
+	return agent_thread_start(control_thread, se, 64 * 1024);
 }
 
-void arm_and_report(void)
+void arm_and_report(struct agent_session *se)
 {
 	struct wire_armed a = { .type = WIRE_ARMED };
 	int placed = 0;
 
 	pthread_mutex_lock(&arm_lock);
 	arming = true;
-	if (agent.disabled)
-		sites_disarm_all(); /* a child of a process armed when it forked */
+	if (se->disabled)
+		sites_drop_session(se); /* a child of a process armed when it forked */
 	else
-		placed = sites_arm_all();
+		placed = sites_arm_all(se);
 	arming = false;
 	pthread_mutex_unlock(&arm_lock);
 	a.nsites = placed > 0 ? (uint32_t)placed : 0;
-	send(agent.sock, &a, sizeof(a), MSG_NOSIGNAL);
+	send(se->sock, &a, sizeof(a), MSG_NOSIGNAL);
 }
 
 void child_after_fork(void);
-static int agent_arm(void);
-
-static int agent_start(const char *path)
-{
-	int err = session_connect(path), quiet;
-
-	if (err)
-		return err;
-	thread_init_main();
-	quiet = agent_quiet_enter();
-	err = agent_arm();
-	agent_quiet_leave(quiet);
-	return err;
-}
 
 /*
  * What the hit path needs before the first site is armed, launched or
@@ -336,22 +385,35 @@ int agent_setup_hit_path(void)
 	return signals_install();
 }
 
-/* Everything after the session answered, as the agent's own (quiet) work. */
-static int agent_arm(void)
+/* Launched: connect, then arm before main(), as the agent's own (quiet) work. */
+static int agent_start(const char *path)
 {
-	int err = agent_setup_hit_path();
+	struct agent_session *se = session_slot(true);
+	int err, quiet;
 
-	if (err)
+	if (!se)
+		return -EBUSY;
+	err = session_connect(se, path);
+	if (err) {
+		session_free(se);
 		return err;
-	agent.active = true;
-	err = start_control_thread();
-	if (err)
-		return err;
-	arm_and_report();
-	if (_r_debug.r_brk)
-		site_place_hook(_r_debug.r_brk, on_link_map_change);
-	return_arm();
-	return 0;
+	}
+	thread_init_main();
+	thread_bind_session(se);
+	quiet = agent_quiet_enter();
+	err = agent_setup_hit_path();
+	if (!err) {
+		agent.active = true;
+		err = start_control_thread(se);
+	}
+	if (!err) {
+		arm_and_report(se);
+		if (_r_debug.r_brk && !site_lookup(_r_debug.r_brk))
+			site_place_hook(_r_debug.r_brk, on_link_map_change);
+		return_arm();
+	}
+	agent_quiet_leave(quiet);
+	return err;
 }
 
 static void child_reconnect(void);
@@ -364,56 +426,57 @@ void child_after_fork(void)
 	agent_quiet_leave(quiet);
 }
 
+/*
+ * In the child after fork: every session the parent had is connected to
+ * again (by its socket's path), with rings and counters of the child's
+ * own; a session that cannot be reached loses its events here.
+ */
 static void child_reconnect(void)
 {
-	const char *path = getenv(XOL_SESSION_ENV);
-
-	if (!path && agent.attach_path[0]) /* attached with -p: no environment */
-		path = agent.attach_path;
-
 	/*
-	 * Nothing of the parent's is ours: not its socket, not its rings, and
+	 * Nothing of the parent's is ours: not its sockets, not its rings, and
 	 * above all not its /proc/self/mem, which writes into the parent.
 	 */
 	if (agent.memfd >= 0)
 		close(agent.memfd);
 	agent.memfd = -1;
-	if (agent.sock >= 0)
-		close(agent.sock);
-	agent.sock = -1;
-	if (agent.region)
-		ring_detach(agent.region);
-	agent.region = NULL;
-	/* Until the child's own arrive: counted nowhere the parent or session sees. */
-	void *c = mmap(NULL, wire_counters_bytes(agent.nevents),
-		       PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (c != MAP_FAILED)
-		agent.counters = c;
-	thread_release_all_after_fork();
-	if (xol_self)
-		thread_set_row(xol_self);
-	if (!agent.active || !path || session_connect(path)) {
-		sites_disarm_all();
-		agent.active = false;
-		return;
+	thread_release_all_after_fork(); /* and no thread has a ring or a row now */
+	for (unsigned i = 0; i < AGENT_SESSIONS; i++) {
+		struct agent_session *se = &agent.sess[i];
+		if (!se->used)
+			continue;
+		if (se->sock >= 0)
+			close(se->sock);
+		se->sock = -1;
+		if (se->region)
+			ring_detach(se->region);
+		se->region = NULL;
+		if (se->counters)
+			munmap(se->counters, se->counters_size);
+		se->counters = NULL;
+		char path[sizeof(se->path)];
+		memcpy(path, se->path, sizeof(path));
+		if (!agent.active || session_connect(se, path)) {
+			pthread_mutex_lock(&arm_lock);
+			sites_drop_session(se);
+			pthread_mutex_unlock(&arm_lock);
+			session_free(se);
+			continue;
+		}
+		thread_bind_session(se);
+		start_control_thread(se);
+		arm_and_report(se);
 	}
-	thread_attach_ring();
-	if (xol_self)
-		thread_set_row(xol_self);
-	start_control_thread();
-	arm_and_report();
 }
 
 __attribute__((constructor(101))) static void agent_init(void)
 {
 	const char *path = getenv(XOL_SESSION_ENV);
 
-	agent.counters = dummy_counters;
 	if (!path || !*path)
 		return;
 	if (agent_start(path)) {
 		sites_disarm_all();
-		agent.active = false;
 		return;
 	}
 	pthread_atfork(NULL, NULL, child_after_fork);
@@ -421,7 +484,7 @@ __attribute__((constructor(101))) static void agent_init(void)
 
 /*
  * At exit, after the program's own destructors (priority 101 runs last
- * among ours): restore the code, then say goodbye so the session can
+ * among ours): restore the code, then say goodbye so each session can
  * drain this process's rings for the last time.
  */
 __attribute__((destructor(101))) static void agent_fini(void)
@@ -434,8 +497,9 @@ __attribute__((destructor(101))) static void agent_fini(void)
 	sites_disarm_all();
 	pthread_mutex_unlock(&arm_lock);
 	return_fini();
-	if (agent.sock >= 0)
-		send(agent.sock, &bye, sizeof(bye), MSG_NOSIGNAL);
+	for (unsigned i = 0; i < AGENT_SESSIONS; i++)
+		if (agent.sess[i].used && agent.sess[i].sock >= 0)
+			send(agent.sess[i].sock, &bye, sizeof(bye), MSG_NOSIGNAL);
 }
 
 /* --- libraries loaded and unloaded later ------------------------------- */
@@ -449,19 +513,25 @@ __attribute__((destructor(101))) static void agent_fini(void)
  */
 void on_link_map_change(void)
 {
+	int placed[AGENT_SESSIONS] = { 0 };
+
 	if (!agent.active || arming || _r_debug.r_state != RT_CONSISTENT)
 		return;
 	int quiet = agent_quiet_enter();
 	pthread_mutex_lock(&arm_lock);
 	arming = true;
 	sites_forget_unmapped();
-	int placed = agent.disabled ? 0 : sites_arm_all();
+	for (unsigned i = 0; i < AGENT_SESSIONS; i++)
+		if (agent.sess[i].used && agent.sess[i].sock >= 0 && !agent.sess[i].disabled)
+			placed[i] = sites_arm_all(&agent.sess[i]);
 	arming = false;
 	pthread_mutex_unlock(&arm_lock);
 	agent_quiet_leave(quiet);
-	if (placed > 0) {
-		struct wire_armed a = { .type = WIRE_ARMED, .nsites = (uint32_t)placed };
-		send(agent.sock, &a, sizeof(a), MSG_NOSIGNAL);
+	for (unsigned i = 0; i < AGENT_SESSIONS; i++) {
+		if (placed[i] > 0) {
+			struct wire_armed a = { .type = WIRE_ARMED, .nsites = (uint32_t)placed[i] };
+			send(agent.sess[i].sock, &a, sizeof(a), MSG_NOSIGNAL);
+		}
 	}
 }
 

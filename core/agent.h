@@ -18,9 +18,13 @@
 #include "trace/probe.h"
 
 #define AGENT_MAX_EVENTS (1 << 20) /* a sanity bound on what a session sends */
+#define AGENT_SESSIONS   XOL_SESSIONS_MAX
 
-/* An event as the agent runs it: points into the DEFS blob. */
+struct agent_session;
+
+/* An event as the agent runs it: points into its session's DEFS blob. */
 struct agent_event {
+	struct agent_session *sess;
 	const struct wire_event *w;
 	const struct wire_arg *args;
 	const char *data;
@@ -69,13 +73,18 @@ enum {
 	BUSY_AGENT,              /* the agent's own work: hits are not the program's */
 };
 
+/* What a thread has of one session: its ring and its row of that session's counters. */
+struct thread_session {
+	struct wire_counters *row; /* NULL: no counters (no session in this slot) */
+	struct ring_writer *ring;
+};
+
 struct xol_thread {
 	int claimed;             /* 0 free, 1 in use (CAS) */
 	pid_t tid;
-	unsigned slot;           /* its row of hit counters */
-	struct wire_counters *row; /* that row, NULL until the counters are there */
+	unsigned slot;           /* its row of hit counters, in every session */
 	int busy;                /* recursion guard: BUSY_* */
-	struct ring_writer *ring;
+	struct thread_session ss[AGENT_SESSIONS]; /* by session slot */
 	pthread_t self;
 	int comm_dirty;          /* comm changed: write a WIRE_REC_COMM first */
 	char comm[XOL_COMM_LEN];
@@ -88,41 +97,58 @@ struct xol_thread {
 	uint8_t scratch[TP_RECORD_MAX];
 };
 
-struct agent {
+/*
+ * One session tracing this process: launched (the program started with
+ * the agent preloaded, XOL_SESSION) or attached (-p).  Each has its own
+ * definitions, counters, rings and control thread; sites are shared, and
+ * a site's consumer lists hold events of every session.
+ */
+struct agent_session {
+	unsigned slot;           /* index in agent.sess, and in xol_thread.ss */
+	bool used;
+	bool launched;           /* named by XOL_SESSION, else attached */
+	bool disabled;           /* by the session (--control): arm nothing */
 	int sock;
-	pid_t pid;
-	uint64_t tsc_hz;
 	void *defs;              /* the DEFS blob */
 	size_t defs_size;
 	const struct wire_probe *probes;
 	unsigned nprobes;
-	struct agent_event *events;    /* [nevents], allocated when the definitions arrive */
+	struct agent_event *events;    /* [nevents] */
 	unsigned nevents;
 	struct ring_attach *region;
-	struct wire_counters *counters; /* [XOL_COUNTER_ROWS][nevents], shared */
+	struct wire_counters *counters; /* [XOL_COUNTER_ROWS][row stride], shared */
+	size_t counters_size;
+	char path[108];          /* its socket: to connect again after fork */
+};
+
+struct agent {
+	struct agent_session sess[AGENT_SESSIONS];
+	pid_t pid;
 	uint64_t ret_tramp;      /* address of the return trampoline's int3 */
 	int memfd;               /* /proc/self/mem, for patching text */
 	long rseq_cpu_offset;    /* of rseq.cpu_id from the thread pointer, 0: none */
 	long tls_self_off;       /* of xol_self from the thread pointer (initial-exec TLS) */
-	bool active;
-	bool disabled;           /* by the session (--control): arm nothing */
-	char attach_path[108];   /* the session's socket when attached (-p) */
+	bool active;             /* the hit path is set up (a session came once) */
 };
 
 extern struct agent agent;
 
 /* agent.c: the steps attach.c shares with the launched path */
 extern pthread_mutex_t arm_lock;
-int session_connect(const char *path);
-void arm_and_report(void);
-void agent_serve(void);
-int agent_arm_held(void); /* attach.c: arm with the threads held by the session */
+struct agent_session *session_slot(bool launched);
+int session_connect(struct agent_session *se, const char *path);
+void session_end(struct agent_session *se);
+void arm_and_report(struct agent_session *se);
+void agent_serve(struct agent_session *se);
+int agent_arm_held(struct agent_session *se); /* attach.c: arm, threads held by the session */
 void on_link_map_change(void);
 void child_after_fork(void);
 
 /* thread.c */
 struct xol_thread *thread_self_slow(void);
-void thread_set_row(struct xol_thread *t);
+void thread_bind_all(struct xol_thread *t);
+void thread_bind_session(const struct agent_session *se);
+void thread_unbind_session(const struct agent_session *se);
 void thread_quiesce(unsigned max_ms);
 void thread_quiesce_hits(unsigned max_ms);
 extern __thread struct xol_thread *xol_self __attribute__((tls_model("initial-exec")));
@@ -136,26 +162,23 @@ static inline struct xol_thread *thread_self(void)
 }
 void thread_init_main(void);
 void thread_release_all_after_fork(void);
-void thread_attach_ring(void);
 void thread_comm_changed(void);
 void thread_emit_comm(struct xol_thread *t);
 void thread_rename(pthread_t th, const char *name);
-void thread_rebind_all(void);
 struct xol_thread *thread_pool_slot(unsigned i);
 
 int agent_setup_hit_path(void);
-int agent_thread_start(void *(*fn)(void *), size_t stack);
+int agent_thread_start(void *(*fn)(void *), void *arg, size_t stack);
 int agent_quiet_enter(void);
 void agent_quiet_leave(int prev);
 
 /* site.c */
 struct site *site_lookup(uint64_t addr);
 struct site *site_lookup_displaced(uint64_t addr);
-int sites_arm_all(void);
+int sites_arm_all(struct agent_session *se);
+void sites_drop_session(struct agent_session *se);
 void sites_disarm_all(void);
 void sites_forget_unmapped(void);
-void sites_retire_consumers(void);
-void sites_free_retired(void);
 int site_place_hook(uint64_t addr, void (*fn)(void));
 int poke_text(uint64_t addr, const void *bytes, size_t len);
 void *xolarea_alloc(uint64_t near, size_t size);

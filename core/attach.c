@@ -17,13 +17,14 @@
  * their state at their first hit.  Its initial-exec TLS comes from glibc's
  * surplus static TLS, which dlopen() initialises in every existing thread.
  *
- * When the session ends (it closes the socket, or dies), every site is
- * disarmed and the process runs on as it was.  The agent stays loaded:
- * the next session finds it and calls xol_agent_attach() again, which
- * re-arms the same sites with the same trampolines and frees what the
- * previous session used (its rings, counters, definitions), so attaching
- * again and again does not grow the process.  One session at a time: a
- * second one is refused with -EBUSY.
+ * When the session ends (it closes the socket, or dies), its events leave
+ * every site, every site no other session uses is disarmed, what it used
+ * (rings, counters, definitions) is freed, and the process runs on as it
+ * was.  The agent stays loaded: the next session finds it and calls
+ * xol_agent_attach() again, which re-arms the same sites with the same
+ * trampolines, so attaching again and again does not grow the process.
+ * Sessions may overlap, launched or attached (AGENT_SESSIONS of them):
+ * each has a slot of its own (agent.h).
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -41,22 +42,21 @@
 #include "agent.h"
 #include "attach.h"
 
-/* 0: no session; 1: one being served (set by xol_agent_attach, cleared at its end). */
+/* 1 while an attach is being set up (from xol_agent_attach until armed). */
 static int attach_busy;
-static char attach_next[sizeof(agent.attach_path)];
+static char attach_next[sizeof(((struct agent_session *)0)->path)];
 
-
-static int send_msg(uint32_t type, uint64_t ip, uint64_t to)
+static int send_msg(const struct agent_session *se, uint32_t type, uint64_t ip, uint64_t to)
 {
 	struct wire_attach m = { .type = type, .tid = (int32_t)syscall(SYS_gettid), .ip = ip, .to = to };
 
-	return send(agent.sock, &m, sizeof(m), MSG_NOSIGNAL) == sizeof(m) ? 0 : -EPIPE;
+	return send(se->sock, &m, sizeof(m), MSG_NOSIGNAL) == sizeof(m) ? 0 : -EPIPE;
 }
 
-static int recv_msg(struct wire_attach *m)
+static int recv_msg(const struct agent_session *se, struct wire_attach *m)
 {
 	for (;;) {
-		ssize_t n = recv(agent.sock, m, sizeof(*m), 0);
+		ssize_t n = recv(se->sock, m, sizeof(*m), 0);
 		if (n == sizeof(*m))
 			return 0;
 		if (n < 0 && errno == EINTR)
@@ -66,45 +66,20 @@ static int recv_msg(struct wire_attach *m)
 	}
 }
 
-/*
- * Connect to the session at @path, leaving behind what the previous one
- * used: its definitions, counters and rings are freed once every thread
- * has been pointed at the new ones.
- */
-static int attach_connect(const char *path)
+/* Connect to the session at @path in a free slot; every thread gets its ring and row. */
+static struct agent_session *attach_connect(const char *path)
 {
-	struct ring_attach *old_region = agent.region;
-	void *old_defs = agent.defs;
-	size_t old_defs_size = agent.defs_size;
-	struct wire_counters *old_counters = agent.counters;
-	unsigned old_nevents = agent.nevents;
-	int err;
+	struct agent_session *se = session_slot(false);
 
-	if (agent.sock >= 0)
-		close(agent.sock);
-	agent.sock = -1;
-	agent.defs = NULL;
-	agent.region = NULL;
-	err = session_connect(path);
-	if (err) {
-		agent.defs = old_defs;
-		agent.region = old_region;
-		return err;
+	if (!se)
+		return NULL;
+	if (session_connect(se, path)) {
+		session_end(se);
+		return NULL;
 	}
-	memcpy(agent.attach_path, path, sizeof(agent.attach_path));
-	/* Nothing is armed: no hit reads any of the old state now. */
-	sites_free_retired();
-	sites_retire_consumers();
-	thread_rebind_all();
-	if (old_region) {
-		ring_detach(old_region);
-		ring_unmap(old_region);
-	}
-	if (old_defs) {
-		munmap(old_defs, old_defs_size);
-		munmap(old_counters, wire_counters_bytes(old_nevents));
-	}
-	return 0;
+	thread_bind_session(se);
+	return_init(); /* its shadow stacks, if this session has the first return probes */
+	return se;
 }
 
 /* What agent_arm() sets up in a launched process, minus the control thread. */
@@ -123,18 +98,18 @@ static int attach_setup(void)
 }
 
 /* Arm with the program's threads held by the session; move the ones it asks about. */
-int agent_arm_held(void)
+int agent_arm_held(struct agent_session *se)
 {
 	struct wire_attach m;
-	int err = send_msg(WIRE_PAUSE, 0, 0);
+	int err = send_msg(se, WIRE_PAUSE, 0, 0);
 
 	if (!err)
-		err = recv_msg(&m);
+		err = recv_msg(se, &m);
 	if (err || m.type != WIRE_PAUSED)
 		return err ? err : -EPROTO;
-	arm_and_report();
+	arm_and_report(se);
 	for (;;) {
-		err = recv_msg(&m);
+		err = recv_msg(se, &m);
 		if (err || m.type == WIRE_RESUME)
 			return err;
 		if (m.type != WIRE_MAPIP)
@@ -142,36 +117,16 @@ int agent_arm_held(void)
 		struct site *s = site_lookup_displaced(m.ip);
 		uint64_t to = s && s->armed && s->tramp ?
 			      arch_map_displaced_ip(&s->jump, (uint64_t)s->tramp, m.ip) : 0;
-		err = send_msg(WIRE_MAPIP, m.ip, to);
+		err = send_msg(se, WIRE_MAPIP, m.ip, to);
 		if (err)
 			return err;
 	}
 }
 
-/* The session is gone, or never came: every site back as it was. */
-static void attach_end(void)
-{
-	struct wire_armed bye = { .type = WIRE_BYE };
-
-	pthread_mutex_lock(&arm_lock);
-	sites_disarm_all();
-	sites_retire_consumers();
-	agent.active = false;
-	pthread_mutex_unlock(&arm_lock);
-	/* Late stores of a hit still in flight land in private memory. */
-	if (agent.region)
-		ring_detach(agent.region);
-	if (agent.sock >= 0) {
-		send(agent.sock, &bye, sizeof(bye), MSG_NOSIGNAL);
-		close(agent.sock);
-	}
-	agent.sock = -1;
-	agent.attach_path[0] = 0;
-}
-
 static void *attach_thread(void *arg)
 {
 	char path[sizeof(attach_next)];
+	struct agent_session *se;
 	int quiet;
 
 	(void)arg;
@@ -181,14 +136,19 @@ static void *attach_thread(void *arg)
 	/* Bind this thread's malloc arena before the program's threads are stopped. */
 	void *volatile arena = malloc(64);
 	free(arena);
-	if (attach_connect(path) || attach_setup() || agent_arm_held()) {
-		attach_end();
+	se = attach_connect(path);
+	if (!se)
+		goto out;
+	if (attach_setup() || agent_arm_held(se)) {
+		session_end(se);
 		goto out;
 	}
 	if (_r_debug.r_brk && !site_lookup(_r_debug.r_brk))
 		site_place_hook(_r_debug.r_brk, on_link_map_change);
-	agent_serve();
-	attach_end();
+	__atomic_store_n(&attach_busy, 0, __ATOMIC_RELEASE); /* the next one may come */
+	agent_serve(se);
+	/* The session is gone: its sites back as they were, unless another uses them. */
+	session_end(se);
 out:
 	agent_quiet_leave(quiet);
 	__atomic_store_n(&attach_busy, 0, __ATOMIC_RELEASE);
@@ -206,13 +166,16 @@ int xol_agent_attach(const char *session_path)
 
 	if (!session_path || strlen(session_path) >= sizeof(attach_next))
 		return -ENAMETOOLONG;
-	if (agent.active) /* a launched session, still there */
+	bool free_slot = false;
+	for (unsigned i = 0; i < AGENT_SESSIONS; i++)
+		free_slot |= !agent.sess[i].used;
+	if (!free_slot) /* AGENT_SESSIONS sessions trace this process already */
 		return -EBUSY;
 	if (!__atomic_compare_exchange_n(&attach_busy, &expect, 1, false, __ATOMIC_ACQUIRE,
 					 __ATOMIC_RELAXED))
 		return -EBUSY;
 	strcpy(attach_next, session_path);
-	err = agent_thread_start(attach_thread, 256 * 1024);
+	err = agent_thread_start(attach_thread, NULL, 256 * 1024);
 	if (err)
 		__atomic_store_n(&attach_busy, 0, __ATOMIC_RELEASE);
 	return err;

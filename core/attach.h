@@ -13,7 +13,8 @@
  *	int xol_agent_attach(const char *session_path);
  *
  * which only starts the agent's own thread and returns 0 (or -EBUSY while
- * another session is served, -errno), so the interrupted thread is given
+ * another attach is being set up or every session slot is taken, -errno),
+ * so the interrupted thread is given
  * back at once.  That thread connects as every agent does (HELLO, DEFS),
  * then arms with the program's threads held still by the session:
  *

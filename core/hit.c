@@ -19,14 +19,17 @@
 enum { C_HITS, C_MISSES, C_LOST };
 
 /*
- * The thread's own row of counters: a plain increment (single writer; an
- * aligned 8-byte store is never torn for the session reading it).
+ * The thread's own row of the event's session's counters: a plain
+ * increment (single writer; an aligned 8-byte store is never torn for
+ * the session reading it).
  */
 static inline void count(const struct xol_thread *t, const struct agent_event *e, unsigned which)
 {
-	if (__builtin_expect(!t->row, 0))
+	struct wire_counters *row = __atomic_load_n(&t->ss[e->sess->slot].row, __ATOMIC_ACQUIRE);
+
+	if (__builtin_expect(!row, 0))
 		return;
-	uint64_t *c = &t->row[e->index].hits + which;
+	uint64_t *c = &row[e->index].hits + which;
 
 	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
 }
@@ -34,7 +37,11 @@ static inline void count(const struct xol_thread *t, const struct agent_event *e
 /* For a thread with no slot: the shared last row, atomically. */
 static inline void count_shared(const struct agent_event *e, unsigned which)
 {
-	uint64_t *c = &agent.counters[XOL_THREAD_SLOTS * wire_row_stride(agent.nevents) + e->index].hits + which;
+	const struct agent_session *se = e->sess;
+
+	if (!se->counters)
+		return;
+	uint64_t *c = &se->counters[XOL_THREAD_SLOTS * wire_row_stride(se->nevents) + e->index].hits + which;
 
 	__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
 }
@@ -63,6 +70,7 @@ static void emit(struct xol_thread *t, struct agent_event *e, const struct xol_r
 		 const struct site *s, uint64_t ret_ip)
 {
 	const struct wire_event *w = e->w;
+	struct ring_writer *ring = t->ss[e->sess->slot].ring;
 	struct ring_rec *rr = NULL;
 	struct fetch_ctx ctx;
 	uint8_t *rec;
@@ -72,7 +80,7 @@ static void emit(struct xol_thread *t, struct agent_event *e, const struct xol_r
 	count(t, e, C_HITS);
 	if (w->flags & WIRE_EV_COUNT_ONLY)
 		return;
-	if (__builtin_expect(!t->ring, 0)) {
+	if (__builtin_expect(!ring, 0)) {
 		count(t, e, C_LOST);
 		return;
 	}
@@ -85,7 +93,7 @@ static void emit(struct xol_thread *t, struct agent_event *e, const struct xol_r
 	if (e->has_dyn) {
 		rec = t->scratch;
 	} else {
-		rr = ring_reserve(t->ring, w->id, w->fixed_size, ts, (uint16_t)cpu);
+		rr = ring_reserve(ring, w->id, w->fixed_size, ts, (uint16_t)cpu);
 		if (!rr) {
 			count(t, e, C_LOST);
 			return;
@@ -136,14 +144,14 @@ static void emit(struct xol_thread *t, struct agent_event *e, const struct xol_r
 	}
 
 	if (!rr) {
-		rr = ring_reserve(t->ring, w->id, ctx.dyn, ts, (uint16_t)cpu);
+		rr = ring_reserve(ring, w->id, ctx.dyn, ts, (uint16_t)cpu);
 		if (!rr) {
 			count(t, e, C_LOST);
 			return;
 		}
 		ring_copy(rr->data, rec, ctx.dyn);
 	}
-	ring_commit(t->ring, rr);
+	ring_commit(ring, rr);
 }
 
 static void miss_all(const struct xol_thread *t, const struct consumers *c)

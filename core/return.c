@@ -84,11 +84,14 @@ static void count_left(const struct xol_thread *t, const struct shadow_frame *f)
 
 	for (unsigned i = 0; i < ret->n; i++) {
 		uint64_t *c;
-		if (t && t->row) {
-			c = &t->row[ret->ev[i]->index].left;
+		const struct agent_event *e = ret->ev[i];
+		const struct agent_session *se = e->sess;
+		struct wire_counters *row = t ? t->ss[se->slot].row : NULL;
+		if (row) {
+			c = &row[e->index].left;
 			__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
-		} else if (agent.counters) {
-			c = &agent.counters[XOL_THREAD_SLOTS * wire_row_stride(agent.nevents) + ret->ev[i]->index].left;
+		} else if (se->counters) {
+			c = &se->counters[XOL_THREAD_SLOTS * wire_row_stride(se->nevents) + e->index].left;
 			__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
 		}
 	}
@@ -98,9 +101,12 @@ static void count_left(const struct xol_thread *t, const struct shadow_frame *f)
 
 static bool have_return_events(void)
 {
-	for (unsigned i = 0; i < agent.nevents; i++)
-		if (agent.events[i].w->is_return)
-			return true;
+	for (unsigned s = 0; s < AGENT_SESSIONS; s++) {
+		const struct agent_session *se = &agent.sess[s];
+		for (unsigned i = 0; se->used && se->events && i < se->nevents; i++)
+			if (se->events[i].w->is_return)
+				return true;
+	}
 	return false;
 }
 

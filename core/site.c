@@ -202,13 +202,16 @@ static int read_maps(struct mapping **out)
 	return count;
 }
 
+/* The session whose probes sites_arm_all() is placing (under the arm lock). */
+static struct agent_session *cur;
+
 static void report_site(unsigned probe, uint64_t addr, int err, const char *why)
 {
 	struct wire_site ws = { .type = WIRE_SITE, .probe = probe, .addr = addr, .err = err };
 
 	snprintf(ws.why, sizeof(ws.why), "%s", why);
-	if (agent.sock >= 0)
-		send(agent.sock, &ws, sizeof(ws), MSG_NOSIGNAL);
+	if (cur && cur->sock >= 0)
+		send(cur->sock, &ws, sizeof(ws), MSG_NOSIGNAL);
 }
 
 struct consumers no_consumers;
@@ -344,14 +347,17 @@ static bool count_path(const struct site *s, struct arch_count_path *cp)
 {
 	if (s->ret->n || !s->entry->n || s->entry->n > ARCH_COUNT_MAX || !agent.tls_self_off)
 		return false;
+	const struct agent_session *se = s->entry->ev[0]->sess;
 	memset(cp, 0, sizeof(*cp));
 	cp->tls_off = (int32_t)agent.tls_self_off;
 	cp->busy_off = offsetof(struct xol_thread, busy);
-	cp->row_off = offsetof(struct xol_thread, row);
+	cp->row_off = (int32_t)(offsetof(struct xol_thread, ss) +
+				se->slot * sizeof(struct thread_session) +
+				offsetof(struct thread_session, row));
 	for (unsigned i = 0; i < s->entry->n; i++) {
 		const struct agent_event *e = s->entry->ev[i];
-		if (!(e->w->flags & WIRE_EV_COUNT_ONLY))
-			return false;
+		if (!(e->w->flags & WIRE_EV_COUNT_ONLY) || e->sess != se)
+			return false; /* one row pointer: the events of one session */
 		cp->counter_off[cp->n++] = (int32_t)(e->index * sizeof(struct wire_counters) +
 						     offsetof(struct wire_counters, hits));
 	}
@@ -559,6 +565,50 @@ static int site_install(struct site *s, const struct wire_probe *wp, size_t avai
  * stays (a thread may still be in it), so arming the same probes again and
  * again takes no more memory.
  */
+/*
+ * Write the jmp of a jump site (again), to a trampoline for its events as
+ * they are now: the same one when its bytes would not change, else a new
+ * one (the old is never freed: a thread may be inside it).  *fresh says
+ * which.  For a site armed again, or one whose events changed (the
+ * counting path counts exactly the events it was built for).
+ */
+static int site_jump_again(struct site *s, bool jump_ok, bool *fresh)
+{
+	uint8_t buf[ARCH_TRAMPOLINE_BYTES], jmp[ARCH_JUMP_BYTES + 32];
+	struct arch_count_path cp;
+	bool counting = jump_ok && count_path(s, &cp);
+	uint8_t *tramp = s->tramp;
+	int n, err;
+
+	for (int pass = 0; pass < 2; pass++) {
+		n = counting ? arch_prepare_count_trampoline(&s->jump, buf, sizeof(buf),
+							     (uint64_t)tramp, jump_hit, s, &cp) :
+			       arch_prepare_trampoline(&s->jump, buf, sizeof(buf),
+						       (uint64_t)tramp, jump_hit, s);
+		if (n < 0 || !memcmp(buf, tramp, (size_t)n) || pass)
+			break;
+		tramp = xolarea_alloc(s->addr, ARCH_TRAMPOLINE_BYTES);
+		if (!tramp) {
+			n = -ENOMEM;
+			break;
+		}
+	}
+	*fresh = tramp != s->tramp;
+	if (!*fresh && s->armed)
+		return n < 0 ? n : 0; /* the jmp there goes to the right place already */
+	err = n < 0 ? n : *fresh ? poke_text((uint64_t)tramp, buf, (size_t)n) : 0;
+	if (!err)
+		err = arch_jump_bytes(jmp, s->addr, (uint64_t)tramp);
+	if (!err) {
+		for (unsigned i = ARCH_JUMP_BYTES; i < s->jump.len; i++)
+			jmp[i] = ARCH_BREAKPOINT_INSN;
+		/* Pairs with the acquire of site_lookup_displaced()'s readers: tramp first. */
+		__atomic_store_n(&s->tramp, tramp, __ATOMIC_RELEASE);
+		err = poke_live(s, jmp, s->jump.len);
+	}
+	return err;
+}
+
 static int site_rearm(struct site *s, unsigned pi, const struct wire_probe *wp,
 		      struct agent_event *ev)
 {
@@ -567,44 +617,16 @@ static int site_rearm(struct site *s, unsigned pi, const struct wire_probe *wp,
 
 	for (unsigned i = 0; !err && i < nplan; i++)
 		if (plan[i].addr == s->addr && plan[i].probe != pi)
-			err = site_add_consumer(s, &agent.events[agent.probes[plan[i].probe].event]);
+			err = site_add_consumer(s, &cur->events[cur->probes[plan[i].probe].event]);
 	if (err) {
 		report_site(pi, 0, err, "out of memory");
 		return err;
 	}
 	if (s->tramp) {
-		uint8_t buf[ARCH_TRAMPOLINE_BYTES], jmp[ARCH_JUMP_BYTES + 32];
-		struct arch_count_path cp;
-		bool counting = !(wp->flags & WIRE_PROBE_NO_JUMP) && count_path(s, &cp);
-		uint8_t *tramp = s->tramp;
-		int n;
-
-		for (int pass = 0; pass < 2; pass++) {
-			n = counting ? arch_prepare_count_trampoline(&s->jump, buf, sizeof(buf),
-								     (uint64_t)tramp, jump_hit, s, &cp) :
-				       arch_prepare_trampoline(&s->jump, buf, sizeof(buf),
-							       (uint64_t)tramp, jump_hit, s);
-			if (n < 0 || !memcmp(buf, tramp, (size_t)n) || pass)
-				break;
-			tramp = xolarea_alloc(s->addr, ARCH_TRAMPOLINE_BYTES);
-			if (!tramp) {
-				n = -ENOMEM;
-				break;
-			}
-		}
-		err = n < 0 ? n : tramp != s->tramp ? poke_text((uint64_t)tramp, buf, (size_t)n) : 0;
-		if (!err)
-			err = arch_jump_bytes(jmp, s->addr, (uint64_t)tramp);
-		if (!err) {
-			for (unsigned i = ARCH_JUMP_BYTES; i < s->jump.len; i++)
-				jmp[i] = ARCH_BREAKPOINT_INSN;
-			/* Pairs with the acquire of site_lookup_displaced()'s readers: tramp first. */
-			__atomic_store_n(&s->tramp, tramp, __ATOMIC_RELEASE);
-			err = poke_live(s, jmp, s->jump.len);
-		}
+		bool fresh;
+		err = site_jump_again(s, !(wp->flags & WIRE_PROBE_NO_JUMP), &fresh);
 		snprintf(why, sizeof(why), "jump: jmp at 0x%lx again, %u bytes displaced%s",
-			 (unsigned long)s->addr, s->jump.len,
-			 tramp != s->tramp ? ", new trampoline" : "");
+			 (unsigned long)s->addr, s->jump.len, fresh ? ", new trampoline" : "");
 	} else {
 		uint8_t bp = ARCH_BREAKPOINT_INSN;
 		err = poke_text(s->addr, &bp, 1);
@@ -627,7 +649,7 @@ static int site_place(unsigned pi, const struct wire_probe *wp, const struct map
 		      const struct mapping *maps, int nmaps)
 {
 	uint64_t addr = m->start + wp->offset - m->pgoff;
-	struct agent_event *ev = &agent.events[wp->event];
+	struct agent_event *ev = &cur->events[wp->event];
 	struct site *s = site_find(addr);
 	char why[256];
 	int err;
@@ -646,9 +668,12 @@ static int site_place(unsigned pi, const struct wire_probe *wp, const struct map
 			report_site(pi, 0, -EBUSY, "site is disarmed");
 			return -EBUSY;
 		}
+		bool fresh;
 		err = site_add_consumer(s, ev);
+		if (!err && s->tramp)
+			err = site_jump_again(s, !(wp->flags & WIRE_PROBE_NO_JUMP), &fresh);
 		report_site(pi, err ? 0 : addr, err,
-			    err ? "out of memory" : "shares the site of an earlier probe");
+			    err ? "cannot add the event to the site" : "shares the site of an earlier probe");
 		return err;
 	}
 
@@ -671,7 +696,7 @@ static int site_place(unsigned pi, const struct wire_probe *wp, const struct map
 	}
 	for (unsigned i = 0; i < nplan; i++)
 		if (plan[i].addr == addr && plan[i].probe != pi &&
-		    site_add_consumer(s, &agent.events[agent.probes[plan[i].probe].event])) {
+		    site_add_consumer(s, &cur->events[cur->probes[plan[i].probe].event])) {
 			free(s);
 			return -ENOMEM;
 		}
@@ -740,8 +765,8 @@ static bool site_has(const struct site *s, const struct agent_event *ev)
 	return false;
 }
 
-/* Arm every probe on every executable mapping of its file not armed yet. */
-int sites_arm_all(void)
+/* Arm every probe of @se on every executable mapping of its file not armed yet. */
+int sites_arm_all(struct agent_session *se)
 {
 	struct mapping *maps;
 	int nmaps = read_maps(&maps);
@@ -749,23 +774,24 @@ int sites_arm_all(void)
 
 	if (nmaps < 0)
 		return nmaps;
+	cur = se;
 	/* First where everything goes, then place: see displaces_another(). */
-	plan = malloc(sizeof(*plan) * (agent.nprobes * (size_t)nmaps + 1));
+	plan = malloc(sizeof(*plan) * (se->nprobes * (size_t)nmaps + 1));
 	nplan = 0;
-	for (unsigned pi = 0; plan && pi < agent.nprobes; pi++)
+	for (unsigned pi = 0; plan && pi < se->nprobes; pi++)
 		for (int i = 0; i < nmaps; i++)
-			if (probe_maps(&agent.probes[pi], &maps[i]))
+			if (probe_maps(&se->probes[pi], &maps[i]))
 				plan[nplan++] = (struct planned){
-					maps[i].start + agent.probes[pi].offset - maps[i].pgoff, pi };
+					maps[i].start + se->probes[pi].offset - maps[i].pgoff, pi };
 
-	for (unsigned pi = 0; pi < agent.nprobes; pi++) {
-		const struct wire_probe *wp = &agent.probes[pi];
+	for (unsigned pi = 0; pi < se->nprobes; pi++) {
+		const struct wire_probe *wp = &se->probes[pi];
 		for (int i = 0; i < nmaps; i++) {
 			const struct mapping *m = &maps[i];
 			if (!probe_maps(wp, m))
 				continue;
 			struct site *s = site_find(m->start + wp->offset - m->pgoff);
-			if (s && s->armed && site_has(s, &agent.events[wp->event]))
+			if (s && s->armed && site_has(s, &se->events[wp->event]))
 				continue;
 			if (!site_place(pi, wp, m, maps, nmaps))
 				placed++;
@@ -775,6 +801,7 @@ int sites_arm_all(void)
 	plan = NULL;
 	nplan = 0;
 	free(maps);
+	cur = NULL;
 	return placed;
 }
 
@@ -805,35 +832,35 @@ void sites_forget_unmapped(void)
 	free(maps);
 }
 
+static void disarm(struct site *s)
+{
+	if (!s->armed)
+		return;
+	if (s->tramp)
+		poke_live(s, s->orig, s->patched);
+	else
+		poke_text(s->addr, s->orig, s->patched);
+	refctr_add(s->refctr_addr, -1);
+	s->armed = false;
+}
+
+/* Every site back as it was (the process exits, or no session can be reached). */
 void sites_disarm_all(void)
 {
-	for (unsigned i = 0; i < nsites; i++) {
-		struct site *s = sites[i];
-		if (!s->armed)
-			continue;
-		if (s->tramp)
-			poke_live(s, s->orig, s->patched);
-		else
-			poke_text(s->addr, s->orig, s->patched);
-		refctr_add(s->refctr_addr, -1);
-		s->armed = false;
-	}
+	for (unsigned i = 0; i < nsites; i++)
+		disarm(sites[i]);
 }
 
 /*
- * The end of an attached session: after sites_disarm_all(), no site has
- * events any more (a return through a frame hijacked earlier then records
- * nothing), and the lists go to the retired pile.  They are freed at the
- * next attach, long after any hit that may have been reading them.
+ * Lists replaced by sites_drop_session() go to a retired pile, freed when
+ * a later session ends: long after any hit that may have been reading
+ * one (a hit reads its list once, at its start).
  */
 static struct consumers **retired;
 static unsigned nretired, capretired;
 
-static void retire(struct consumers **list)
+static void retire(struct consumers *old)
 {
-	struct consumers *old = *list;
-
-	__atomic_store_n(list, &no_consumers, __ATOMIC_RELEASE);
 	if (old == &no_consumers)
 		return;
 	if (nretired == capretired) {
@@ -847,19 +874,62 @@ static void retire(struct consumers **list)
 	retired[nretired++] = old;
 }
 
-void sites_retire_consumers(void)
+/* @list without the events of @se; whether it changed. */
+static bool drop_events(struct consumers **list, const struct agent_session *se)
 {
-	for (unsigned i = 0; i < nsites; i++) {
-		if (sites[i]->hook || sites[i]->armed)
-			continue;
-		retire(&sites[i]->entry);
-		retire(&sites[i]->ret);
+	struct consumers *old = *list, *c;
+	unsigned keep = 0;
+
+	for (unsigned i = 0; i < old->n; i++)
+		keep += old->ev[i]->sess != se;
+	if (keep == old->n)
+		return false;
+	c = keep ? malloc(sizeof(*c) + keep * sizeof(c->ev[0])) : &no_consumers;
+	if (!c)
+		c = &no_consumers; /* out of memory: the site loses every event */
+	if (c != &no_consumers) {
+		c->n = 0;
+		for (unsigned i = 0; i < old->n; i++)
+			if (old->ev[i]->sess != se)
+				c->ev[c->n++] = old->ev[i];
 	}
+	/* Pairs with the acquire loads of the hit path (hit.c). */
+	__atomic_store_n(list, c, __ATOMIC_RELEASE);
+	retire(old);
+	return true;
 }
 
-void sites_free_retired(void)
+static void free_retired(void)
 {
 	for (unsigned i = 0; i < nretired; i++)
 		free(retired[i]);
 	nretired = 0;
+}
+
+/*
+ * Session @se stops (it ended, or was disabled): its events leave every
+ * site.  A site left without events is disarmed (a return through a
+ * frame hijacked earlier then records nothing); one that other sessions
+ * still use stays armed, with a new trampoline if its counting path
+ * counted @se's events.
+ */
+void sites_drop_session(struct agent_session *se)
+{
+	/* What earlier calls retired: nothing can be reading it now. */
+	free_retired();
+	for (unsigned i = 0; i < nsites; i++) {
+		struct site *s = sites[i];
+		bool fresh;
+
+		if (s->hook)
+			continue;
+		bool changed = drop_events(&s->entry, se);
+		changed |= drop_events(&s->ret, se);
+		if (!changed)
+			continue;
+		if (!s->entry->n && !s->ret->n)
+			disarm(s);
+		else if (s->armed && s->tramp)
+			site_jump_again(s, true, &fresh);
+	}
 }

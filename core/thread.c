@@ -37,13 +37,29 @@ static inline long raw_gettid(void)
 	return ret;
 }
 
-/* Point @t at its row of the current counters (they change after fork). */
-void thread_set_row(struct xol_thread *t)
+/*
+ * Give @t a ring of session @se's region and point it at its row of the
+ * session's counters (both NULL while the session has none).
+ */
+static void bind(struct xol_thread *t, const struct agent_session *se)
 {
-	struct wire_counters *row = agent.nevents ? &agent.counters[t->slot * wire_row_stride(agent.nevents)] : NULL;
+	struct thread_session *ts = &t->ss[se->slot];
+	struct wire_counters *row = se->counters && se->nevents ?
+		&se->counters[t->slot * wire_row_stride(se->nevents)] : NULL;
 
+	if (!ts->ring && se->region)
+		ts->ring = ring_claim(se->region, (uint32_t)t->tid);
 	/* The trampoline's counting path reads it: publish it whole. */
-	__atomic_store_n(&t->row, row, __ATOMIC_RELEASE);
+	__atomic_store_n(&ts->row, row, __ATOMIC_RELEASE);
+	t->comm_dirty = 1; /* each ring names the thread before its first record */
+}
+
+/* @t in every session there is (a new thread, or the one that forked). */
+void thread_bind_all(struct xol_thread *t)
+{
+	for (unsigned i = 0; i < AGENT_SESSIONS; i++)
+		if (agent.sess[i].used)
+			bind(t, &agent.sess[i]);
 }
 
 static struct xol_thread *claim(pid_t tid)
@@ -60,8 +76,8 @@ static struct xol_thread *claim(pid_t tid)
 			t->busy = 0;
 			return_thread_claim(t);
 			t->tid = tid;
-			t->ring = agent.region ? ring_claim(agent.region, (uint32_t)tid) : NULL;
-			thread_set_row(t);
+			memset(t->ss, 0, sizeof(t->ss));
+			thread_bind_all(t);
 			return t;
 		}
 	}
@@ -75,9 +91,12 @@ static void thread_release(void *arg)
 	if (!t)
 		return;
 	return_thread_release(t);
-	if (t->ring)
-		ring_release(t->ring);
-	t->ring = NULL;
+	for (unsigned i = 0; i < AGENT_SESSIONS; i++) {
+		if (t->ss[i].ring)
+			ring_release(t->ss[i].ring);
+		t->ss[i].ring = NULL;
+		__atomic_store_n(&t->ss[i].row, NULL, __ATOMIC_RELEASE);
+	}
 	if (xol_self == t)
 		xol_self = NULL;
 	__atomic_store_n(&t->claimed, 0, __ATOMIC_RELEASE);
@@ -101,8 +120,9 @@ static void thread_setup(void)
 
 	if (!t)
 		return;
-	if (t->ring)
-		ring_prefault(t->ring);
+	for (unsigned i = 0; i < AGENT_SESSIONS; i++)
+		if (t->ss[i].ring)
+			ring_prefault(t->ss[i].ring);
 	prctl(PR_GET_NAME, t->comm, 0, 0, 0);
 	return_thread_setup(t);
 	t->self = pthread_self();
@@ -137,7 +157,7 @@ void thread_release_all_after_fork(void)
 	if (!pool)
 		return;
 	for (unsigned i = 0; i < THREAD_POOL; i++) {
-		pool[i].ring = NULL;
+		memset(pool[i].ss, 0, sizeof(pool[i].ss));
 		if (&pool[i] != xol_self)
 			pool[i].claimed = 0;
 	}
@@ -153,20 +173,14 @@ struct xol_thread *thread_pool_slot(unsigned i)
 	return &pool[i];
 }
 
-void thread_attach_ring(void)
-{
-	if (xol_self && agent.region)
-		xol_self->ring = ring_claim(agent.region, (uint32_t)xol_self->tid);
-}
-
 /*
- * A new session in an attached process (attach.c), before it arms: every
- * thread that has a block gets a ring of the new region and a row of the
- * new counters; the blocks of threads that have exited since are freed
- * (threads of an attached process claim blocks at their first hit, and
- * nothing releases them at exit).  No hit runs meanwhile: nothing is armed.
+ * A session that connected: every thread that has a block gets a ring of
+ * its region and a row of its counters.  Blocks of threads that have
+ * exited since are freed (threads of an attached process claim blocks at
+ * their first hit, and nothing releases them at exit).  No hit of this
+ * session runs meanwhile: nothing of it is armed.
  */
-void thread_rebind_all(void)
+void thread_bind_session(const struct agent_session *se)
 {
 	char path[48];
 
@@ -177,12 +191,21 @@ void thread_rebind_all(void)
 			continue;
 		snprintf(path, sizeof(path), "/proc/self/task/%d", t->tid);
 		if (t != xol_self && access(path, F_OK)) {
-			t->ring = NULL;
-			__atomic_store_n(&t->claimed, 0, __ATOMIC_RELEASE);
+			thread_release(t);
 			continue;
 		}
-		t->ring = agent.region ? ring_claim(agent.region, (uint32_t)t->tid) : NULL;
-		thread_set_row(t);
+		bind(t, se);
+	}
+}
+
+/* A session that has gone: no thread counts or records for it any more. */
+void thread_unbind_session(const struct agent_session *se)
+{
+	for (unsigned i = 0; pool && i < THREAD_POOL; i++) {
+		struct thread_session *ts = &pool[i].ss[se->slot];
+
+		__atomic_store_n(&ts->row, NULL, __ATOMIC_RELEASE);
+		ts->ring = NULL; /* the region is detached, not released ring by ring */
 	}
 }
 
@@ -212,21 +235,20 @@ void agent_quiet_leave(int prev)
 }
 
 /*
- * Hit path (behind a flag test): tell the session this thread's comm, so
+ * Hit path (behind a flag test): tell each session this thread's comm, so
  * that its lines carry the name it had when they were written.
  */
 void thread_emit_comm(struct xol_thread *t)
 {
-	struct ring_rec *rr;
-
 	t->comm_dirty = 0;
-	if (!t->ring)
-		return;
-	rr = ring_reserve(t->ring, WIRE_REC_COMM, XOL_COMM_LEN, 0, 0);
-	if (!rr)
-		return;
-	ring_copy(rr->data, t->comm, XOL_COMM_LEN);
-	ring_commit(t->ring, rr);
+	for (unsigned i = 0; i < AGENT_SESSIONS; i++) {
+		struct ring_writer *ring = t->ss[i].ring;
+		struct ring_rec *rr = ring ? ring_reserve(ring, WIRE_REC_COMM, XOL_COMM_LEN, 0, 0) : NULL;
+		if (!rr)
+			continue;
+		ring_copy(rr->data, t->comm, XOL_COMM_LEN);
+		ring_commit(ring, rr);
+	}
 }
 
 /*

@@ -50,6 +50,7 @@
  * cost two counting threads a third of their throughput).
  */
 #define XOL_THREAD_SLOTS 512
+#define XOL_SESSIONS_MAX 4 /* sessions tracing one process at once */
 #define XOL_COUNTER_ROWS (XOL_THREAD_SLOTS + 1)
 
 struct wire_counters {

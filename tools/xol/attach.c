@@ -354,9 +354,16 @@ struct held {
 
 /*
  * Wait for a stop of @tid: PTRACE_EVENT_STOP (want_segv false) or the
- * SIGSEGV of a call returning to 0 (want_segv true).  Other signals are
- * suppressed and remembered in h->sig (one; later ones of the same kind
- * merge, as pending signals do).  Returns 0, -ESRCH (it exited), -ETIMEDOUT.
+ * SIGSEGV of a call returning to 0 (want_segv true).  Other signals: while
+ * a thread is held (want_segv false) they are delivered at once, as they
+ * came; above all the SIGTRAP of an armed int3, which only the handler
+ * can take it past (sent again later it would come as a tkill, at an ip
+ * one byte into the instruction).  During a borrowed call, faults and
+ * traps are delivered too (the call may reach another session's int3, or
+ * a fault the agent fixes up); other signals are suppressed and
+ * remembered in h->sig (one; later ones of the same kind merge, as
+ * pending signals do), so no handler of the program runs in the middle
+ * of it.  Returns 0, -ESRCH (it exited), -ETIMEDOUT.
  */
 static int wait_stop(struct held *h, bool want_segv, int timeout_ms)
 {
@@ -397,6 +404,12 @@ static int wait_stop(struct held *h, bool want_segv, int timeout_ms)
 			struct user_regs_struct r;
 			if (!ptrace(PTRACE_GETREGS, h->tid, 0, &r) && r.rip == 0)
 				return 0;
+		}
+		/* Faults and traps (an armed int3 of another session in a borrowed call) too. */
+		if (!want_segv || sig == SIGTRAP || sig == SIGSEGV || sig == SIGBUS ||
+		    sig == SIGILL || sig == SIGFPE) {
+			ptrace(PTRACE_CONT, h->tid, 0, sig);
+			continue;
 		}
 		/* Someone else's signal: keep it for later, let the thread go on to our stop. */
 		if (!h->sig)
@@ -929,8 +942,9 @@ static int attach_one(struct session *s, pid_t pid)
 	if (!err && (int)ret) {
 		err = (int)ret;
 		if (err == -EBUSY)
-			fprintf(stderr, "xol: %d (%s) is traced by another xol session already "
-					"(one session per process for now)\n", pid, pi.comm);
+			fprintf(stderr, "xol: %d (%s) is traced by %d xol sessions already, or "
+					"another is attaching right now: try again\n", pid, pi.comm,
+				XOL_SESSIONS_MAX);
 		else
 			fprintf(stderr, "xol: %d (%s): the agent refused: %s\n", pid, pi.comm,
 				strerror(-err));
