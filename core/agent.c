@@ -521,6 +521,8 @@ void on_link_map_change(void)
 	pthread_mutex_lock(&arm_lock);
 	arming = true;
 	sites_forget_unmapped();
+	if (agent.late) /* the new objects' calls to sigaction() & co. come to us too */
+		signals_interpose_late();
 	for (unsigned i = 0; i < AGENT_SESSIONS; i++)
 		if (agent.sess[i].used && agent.sess[i].sock >= 0 && !agent.sess[i].disabled)
 			placed[i] = sites_arm_all(&agent.sess[i]);

@@ -129,6 +129,7 @@ struct agent {
 	long rseq_cpu_offset;    /* of rseq.cpu_id from the thread pointer, 0: none */
 	long tls_self_off;       /* of xol_self from the thread pointer (initial-exec TLS) */
 	bool active;             /* the hit path is set up (a session came once) */
+	bool late;               /* injected (-p), not preloaded: interposes through GOTs */
 };
 
 extern struct agent agent;
@@ -192,5 +193,6 @@ void xol_return_trampoline(void); /* arch/x86/rettramp.S */
 
 /* signal.c */
 int signals_install(void);
+int signals_interpose_late(void);
 
 #endif

@@ -93,6 +93,10 @@ static int attach_setup(void)
 		return err;
 	if (!atfork && !getenv(XOL_SESSION_ENV)) /* a preloaded agent registered it already */
 		atfork = !pthread_atfork(NULL, NULL, child_after_fork);
+	if (!getenv(XOL_SESSION_ENV) && !agent.late) {
+		agent.late = true;
+		signals_interpose_late();
+	}
 	agent.active = true;
 	return 0;
 }

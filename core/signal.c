@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "got.h"
 
 #ifndef SA_RESTORER
 #define SA_RESTORER 0x04000000 /* glibc hides it; the kernel reports it back */
@@ -291,4 +292,36 @@ int sigsuspend(const sigset_t *set)
 		real = (typeof(real))dlsym(RTLD_NEXT, "sigsuspend");
 	unblockable(&s);
 	return real(&s);
+}
+
+/* --- interposed late: an agent injected into a running process ---------- */
+
+#define HIDDEN_ALIAS(name) \
+	extern __typeof(name) xol_##name \
+		__attribute__((alias(#name), visibility("hidden"), copy(name)))
+HIDDEN_ALIAS(sigaction);
+HIDDEN_ALIAS(signal);
+HIDDEN_ALIAS(sigprocmask);
+HIDDEN_ALIAS(pthread_sigmask);
+HIDDEN_ALIAS(sigsuspend);
+
+/*
+ * The same interposers for a program that did not start with the agent
+ * (got.c): its later sigaction() of SIGSEGV records the handler here,
+ * its later pthread_sigmask() cannot block SIGTRAP.  Through hidden
+ * aliases: the public names, in an object loaded late, would bind to
+ * libc's.  What the threads have blocked already is the session's to
+ * undo (it holds them with ptrace while arming).
+ */
+int signals_interpose_late(void)
+{
+	static const struct got_hook hooks[] = {
+		{ "sigaction", xol_sigaction },
+		{ "signal", xol_signal },
+		{ "sigprocmask", xol_sigprocmask },
+		{ "pthread_sigmask", xol_pthread_sigmask },
+		{ "sigsuspend", xol_sigsuspend },
+	};
+
+	return got_redirect(hooks, sizeof(hooks) / sizeof(hooks[0]));
 }

@@ -51,7 +51,8 @@ static void bind(struct xol_thread *t, const struct agent_session *se)
 		ts->ring = ring_claim(se->region, (uint32_t)t->tid);
 	/* The trampoline's counting path reads it: publish it whole. */
 	__atomic_store_n(&ts->row, row, __ATOMIC_RELEASE);
-	t->comm_dirty = 1; /* each ring names the thread before its first record */
+	if (t->comm[0]) /* each ring names the thread before its first record */
+		t->comm_dirty = 1; /* (none known: the session reads /proc) */
 }
 
 /* @t in every session there is (a new thread, or the one that forked). */

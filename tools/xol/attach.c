@@ -637,6 +637,24 @@ static bool held_has(const struct pause *pz, pid_t tid)
 	return false;
 }
 
+/*
+ * The agent's signals (SIGTRAP for an int3, SIGSEGV and SIGBUS for the
+ * faults it fixes up) must never be blocked: a thread that traps with
+ * SIGTRAP blocked is killed by the kernel.  The agent's interposers keep
+ * the program from blocking them from now on; what a held thread has
+ * blocked already is taken off here.
+ */
+static void unblock_agent_signals(pid_t tid)
+{
+	const uint64_t agents = 1ull << (SIGTRAP - 1) | 1ull << (SIGSEGV - 1) | 1ull << (SIGBUS - 1);
+	uint64_t mask;
+
+	if (!ptrace(PTRACE_GETSIGMASK, tid, sizeof(mask), &mask) && (mask & agents)) {
+		mask &= ~agents;
+		ptrace(PTRACE_SETSIGMASK, tid, sizeof(mask), &mask);
+	}
+}
+
 /* Stop every thread of @pid but @except; again until no new one appears. */
 static int pause_all(pid_t pid, pid_t except, struct pause *pz)
 {
@@ -674,6 +692,7 @@ static int pause_all(pid_t pid, pid_t except, struct pause *pz)
 				ptrace(PTRACE_DETACH, tid, 0, 0);
 				continue;
 			}
+			unblock_agent_signals(tid);
 			pz->n++;
 			added++;
 		}
