@@ -228,16 +228,33 @@ struct agent_session *session_slot(bool launched)
 
 /*
  * What a session leaves behind, once nothing of it is armed and no hit
- * is still under way: its rings (detached: a late store of a hit lands in
- * private memory), counters, events, definitions, and its slot.
+ * is still under way: its rings, counters, events, definitions, and its
+ * slot.  The rings are detached (private memory over them: a late store
+ * lands there); so are the counters, which a counting trampoline entered
+ * just before the disarm may still add to.  Both are unmapped only when
+ * the next session ends.
  */
 static void session_free(struct agent_session *se)
 {
+	static struct ring_attach *old_region;
+	static void *old_counters;
+	static size_t old_size;
+
 	thread_unbind_session(se);
+	ring_unmap(old_region);
+	old_region = se->region;
 	if (se->region)
 		ring_detach(se->region);
-	if (se->counters)
+	if (old_counters)
+		munmap(old_counters, old_size);
+	old_counters = NULL;
+	if (se->counters && mmap(se->counters, se->counters_size, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED) {
+		old_counters = se->counters;
+		old_size = se->counters_size;
+	} else if (se->counters) {
 		munmap(se->counters, se->counters_size);
+	}
 	if (se->defs)
 		munmap(se->defs, se->defs_size);
 	free(se->events);
@@ -287,7 +304,7 @@ static void enable(struct agent_session *se, const struct wire_ctl *m)
 	se->disabled = true;
 	sites_drop_session(se);
 	pthread_mutex_unlock(&arm_lock);
-	thread_quiesce_hits(1000);
+	thread_quiesce(1000);
 	send(se->sock, &done, sizeof(done), MSG_NOSIGNAL);
 }
 

@@ -151,7 +151,6 @@ void thread_bind_all(struct xol_thread *t);
 void thread_bind_session(const struct agent_session *se);
 void thread_unbind_session(const struct agent_session *se);
 void thread_quiesce(unsigned max_ms);
-void thread_quiesce_hits(unsigned max_ms);
 extern __thread struct xol_thread *xol_self __attribute__((tls_model("initial-exec")));
 
 /* Hit path: the calling thread's state (one %fs-relative load), claimed on first use. */

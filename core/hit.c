@@ -173,20 +173,34 @@ static inline const struct consumers *load(struct consumers *const *p)
 	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
 }
 
+/*
+ * A hit marks its thread busy before it reads the site's lists, so that
+ * the agent, once it has replaced the lists (a session going away) and
+ * run a membarrier, knows from the busy flags alone which hits may still
+ * use the old ones (thread_quiesce): a hit that was not busy yet
+ * reads the new lists.  The membarrier is the other half of the fence
+ * this needs; the hit path pays only a compiler barrier.
+ */
+static inline void busy_then_read(struct xol_thread *t)
+{
+	t->busy = BUSY_HIT;
+	asm volatile("" ::: "memory");
+}
+
 static __attribute__((always_inline)) inline void hit_entry_inline(struct site *s,
 								      struct xol_regs *regs)
 {
 	struct xol_thread *t = thread_self();
-	const struct consumers *entry = load(&s->entry), *ret = load(&s->ret);
 
 	if (!t || t->busy) {
 		if (t && t->busy == BUSY_AGENT)
 			return; /* the agent's own work: not the program's hit */
-		miss_all(t, entry);
-		miss_all(t, ret);
+		miss_all(t, load(&s->entry));
+		miss_all(t, load(&s->ret));
 		return;
 	}
-	t->busy = BUSY_HIT;
+	busy_then_read(t);
+	const struct consumers *entry = load(&s->entry), *ret = load(&s->ret);
 	if (__builtin_expect(t->comm_dirty, 0))
 		thread_emit_comm(t);
 	for (unsigned i = 0; i < entry->n; i++)
@@ -210,16 +224,16 @@ uint64_t hit_return(struct xol_regs *regs)
 		return 0;
 	/* As the kernel does: the handlers see ip at the real return address. */
 	arch_regs_set_ip(regs, f->ret);
-	const struct consumers *ret = load(&f->site->ret);
 	if (!t->busy) {
-		t->busy = BUSY_HIT;
+		busy_then_read(t);
+		const struct consumers *ret = load(&f->site->ret);
 		if (__builtin_expect(t->comm_dirty, 0))
 			thread_emit_comm(t);
 		for (unsigned i = 0; i < ret->n; i++)
 			emit(t, ret->ev[i], regs, f->site, f->ret);
 		t->busy = 0;
 	} else if (t->busy != BUSY_AGENT) {
-		miss_all(t, ret);
+		miss_all(t, load(&f->site->ret));
 	}
 	return f->ret;
 }

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/membarrier.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -252,26 +253,8 @@ void thread_emit_comm(struct xol_thread *t)
 	}
 }
 
-/*
- * After disarming: wait (at most @max_ms) until no other thread is inside
- * a hit, so that every hit already counted has its record committed
- * before the session drains for the last time.  A thread that went
- * through the jump just before the code was restored sets its busy flag
- * a few instructions later: the first pause (10 ms) covers it, unless it
- * is preempted right there for longer.  thread_quiesce_hits() is the
- * wait without that pause.
- */
-void thread_quiesce(unsigned max_ms)
-{
-	struct timespec pause = { 0, 10000000 };
-
-	if (!pool)
-		return;
-	nanosleep(&pause, NULL);
-	thread_quiesce_hits(max_ms);
-}
-
-void thread_quiesce_hits(unsigned max_ms)
+/* Wait until no other thread is in a hit: its busy flag (at most @max_ms). */
+static void quiesce_hits(unsigned max_ms)
 {
 	struct timespec tick = { 0, 100000 };
 
@@ -288,6 +271,36 @@ void thread_quiesce_hits(unsigned max_ms)
 		nanosleep(&tick, NULL);
 	}
 }
+
+/*
+ * After the site lists changed (a session went away, or was disabled):
+ * wait, at most @max_ms, until no other thread is inside a hit that may
+ * have read the old lists, so that every hit already counted has its
+ * record committed before the session drains for the last time.
+ *
+ * A hit sets its busy flag before it reads the lists (hit.c).  The
+ * membarrier makes every running thread pass a full barrier: after it,
+ * a thread whose busy store we do not see has not read the lists yet and
+ * will read the new ones.  The counting trampoline sets no flag, but it
+ * only adds to counters, which outlive this (agent.c, session_free).
+ */
+void thread_quiesce(unsigned max_ms)
+{
+	static int registered;
+
+	if (!pool)
+		return;
+	if (!registered)
+		registered = syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) ?
+			     -1 : 1;
+	if (registered < 0 || syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0)) {
+		/* No membarrier: give a thread between the jump and its flag time to set it. */
+		struct timespec pause = { 0, 10000000 };
+		nanosleep(&pause, NULL);
+	}
+	quiesce_hits(max_ms);
+}
+
 
 /* The calling thread's comm changed (prctl, pthread_setname_np): keep $comm right. */
 void thread_comm_changed(void)
