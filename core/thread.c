@@ -38,6 +38,18 @@ static inline long raw_gettid(void)
 	return ret;
 }
 
+/* prctl(PR_GET_NAME) without libc (the hit path may be inside it): 0 or -errno. */
+static inline long raw_get_name(char name[XOL_COMM_LEN])
+{
+	long ret;
+
+	asm volatile("syscall"
+		     : "=a"(ret)
+		     : "0"(SYS_prctl), "D"(PR_GET_NAME), "S"(name)
+		     : "rcx", "r11", "memory");
+	return ret;
+}
+
 /*
  * Give @t a ring of session @se's region and point it at its row of the
  * session's counters (both NULL while the session has none).
@@ -111,7 +123,10 @@ struct xol_thread *thread_self_slow(void)
 
 	if (!t)
 		return NULL;
-	t->comm[0] = 0; /* the session fills an empty comm from the tid's /proc entry */
+	/* Its name, for $comm: the second and last system call of this first hit. */
+	if (raw_get_name(t->comm))
+		t->comm[0] = 0; /* the session fills an empty comm from the tid's /proc entry */
+	t->comm_dirty = t->comm[0] != 0;
 	xol_self = t;
 	return t;
 }

@@ -19,7 +19,12 @@
 # are compared as NAME+OFFSET (dlopen maps libraries where xol's own mappings
 # leave room).  Definitions marked "# TODO: why" are known differences.
 #
-# A section's definitions are armed together: one kernel run and two xol runs
+# The third way: attached.  The same command as the kernel's run, stdin a pipe,
+# waits in main() (targets/oracle-wait.h) until `xol trace -p` has attached,
+# then runs to its end: every hit of the attached session must equal the
+# kernel's too.
+#
+# A section's definitions are armed together: one kernel run and three xol runs
 # per target build and section (some 20 s on a 2-core machine).  Needs root
 # and tracefs with uprobe_events; skips otherwise.  The kernel's events live
 # in group xolo_PID and are recorded into a tracing instance of that name (its
@@ -236,6 +241,9 @@ for my $sec (@sections) {
 			my $x = xol_run([map { $_->{resolved} } @defs], $m->[1], @cmd);
 			compare_run($sec, $prog, $m->[0], \@defs, \%unresolved, $k, $x, @cmd);
 		}
+		# Attached (-p) to the same run, before main() goes on.
+		my $x = xol_attach_run([map { $_->{resolved} } @defs], @cmd);
+		compare_run($sec, $prog, 'attached', \@defs, \%unresolved, $k, $x, @cmd);
 	}
 }
 
@@ -243,7 +251,7 @@ my $defs = keys %def_seen;
 my $matched = grep { $_ } values %def_ok;
 diag(sprintf 'kernel oracle: %d/%d definitions matched (%d/%d event runs: %d programs, %s) on Linux %s',
 	$matched, $defs, $events_ok, $events_run, scalar(keys %targets),
-	join('+', map { $_->[0] } @MODES), (POSIX::uname())[2]);
+	join('+', (map { $_->[0] } @MODES), 'attached'), (POSIX::uname())[2]);
 
 if (my $f = $ENV{XOL_TRACE_MISMATCHES}) {
 	open my $fh, '>', $f or die "$f: $!\n";

@@ -7,6 +7,8 @@
 #                           kernel uprobes on them touch no other test's processes)
 #   resolve_def TEXT FILES  fill in the placeholders ({BIN}, PATH:{SYM#K}, {map:VAR}, ...)
 #   xol_run DEFS OPTS CMD   run CMD under `xol trace OPTS` with ASLR off, in a fixed environment
+#   xol_attach_run DEFS CMD run CMD as the kernel's run does and trace it with `xol trace -p`,
+#                           attached before its main() goes on (targets/oracle-wait.h)
 #   same_env_cmd CMD        the command line that runs CMD in the environment `xol trace`
 #                           gives it, but without tracing (for the kernel's run)
 #   parse_trace TEXT        trace_pipe lines -> { comm, pid, event, text (from the event name on) }
@@ -28,7 +30,7 @@ use File::Temp qw(tempdir tempfile);
 use POSIX qw(WIFEXITED WEXITSTATUS WTERMSIG);
 use Exporter 'import';
 
-our @EXPORT = qw(build_dir xol_path read_defs stage resolve_def xol_run same_env_cmd
+our @EXPORT = qw(build_dir xol_path read_defs stage resolve_def xol_run xol_attach_run same_env_cmd
 		 run_cmd parse_trace parse_summary mapped_bases addr_namer exe_bias
 		 slurp visible @MODES);
 
@@ -257,6 +259,50 @@ sub xol_run {
 	my $r = run_cmd('env', '-i', @ENV, 'setarch', '-R', xol_path(), 'trace', @$opts, '-o', $tfile,
 			(map { ('-e', $_) } @$defs), '--', @cmd);
 	$r->{trace} = slurp($tfile) // '';
+	$r->{summary} = parse_summary($r->{err});
+	return $r;
+}
+
+# CMD started exactly as the kernel's run starts it (same_env_cmd), but with
+# stdin a pipe, so that it waits in main() (targets/oracle-wait.h); `xol trace
+# -p` attaches, then CMD goes on and runs to its end, which ends the session.
+# Returns run_cmd's result (the program's status and output; err is xol's
+# stderr) plus { trace, summary }.
+sub xol_attach_run {
+	my ($defs, @cmd) = @_;
+	my ($ofh, $ofile) = tempfile(UNLINK => 1);
+	my ($tfh, $tfile) = tempfile(UNLINK => 1);
+	my ($efh, $efile) = tempfile(UNLINK => 1);
+	pipe(my $rd, my $wr) or die "pipe: $!\n";
+	my @argv = same_env_cmd(@cmd);
+	my $pid = fork // die "fork: $!\n";
+	if (!$pid) {
+		close $wr;
+		open STDIN, '<&', $rd or POSIX::_exit(127);
+		open STDOUT, '>&', $ofh or POSIX::_exit(127);
+		open STDERR, '>', '/dev/null';
+		exec { $argv[0] } @argv or POSIX::_exit(127);
+	}
+	close $rd;
+	my $x = fork // die "fork: $!\n";
+	if (!$x) {
+		open STDIN, '<', '/dev/null';
+		open STDOUT, '>', '/dev/null';
+		open STDERR, '>&', $efh or POSIX::_exit(127);
+		exec { xol_path() } xol_path(), 'trace', '-p', $pid, '-o', $tfile,
+			map { ('-e', $_) } @$defs or POSIX::_exit(127);
+	}
+	for (1 .. 1000) {
+		last if (slurp($efile) // '') =~ /^xol: attached to $pid /m || waitpid($x, POSIX::WNOHANG()) == $x;
+		select(undef, undef, undef, 0.01);
+	}
+	syswrite($wr, "go\n");
+	close $wr;
+	waitpid $pid, 0;
+	my $st = $?;
+	waitpid $x, 0;
+	my $r = { status => WIFEXITED($st) ? WEXITSTATUS($st) : 128 + WTERMSIG($st), pid => $pid,
+		  out => slurp($ofile) // '', err => slurp($efile) // '', trace => slurp($tfile) // '' };
 	$r->{summary} = parse_summary($r->{err});
 	return $r;
 }

@@ -17,6 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "oracle-wait.h"
+
 static int run(const char *path, int calls, int first)
 {
 	struct link_map *lm;
@@ -40,6 +42,7 @@ static int run(const char *path, int calls, int first)
 
 int main(int argc, char **argv)
 {
+	oracle_wait();
 	char path[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 32);
 	int n1 = argc > 2 ? atoi(argv[1]) : 3, n2 = argc > 2 ? atoi(argv[2]) : 2;

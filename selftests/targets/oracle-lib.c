@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "oracle-wait.h"
+
 struct pt {
 	int x, y;
 	const char *label;
@@ -22,6 +24,7 @@ long lib_scale(struct pt *p, int k);
 
 int main(int argc, char **argv)
 {
+	oracle_wait();
 	static const int nums[6] = { 3, -1, 4, -1, 5, -9 };
 	struct pt p = { 2, 100, "pt", { 0, 0, 0, 0 } };	/* on the stack */
 	int rounds = argc > 1 ? atoi(argv[1]) : 3;

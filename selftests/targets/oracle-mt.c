@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "oracle-wait.h"
+
 #define NTHREADS 4
 
 static const char *const tags[NTHREADS] = { "red", "green", "blue", "white" };
@@ -37,6 +39,7 @@ static void *worker(void *arg)
 
 int main(int argc, char **argv)
 {
+	oracle_wait();
 	pthread_t th[NTHREADS];
 	long total = 0;
 

@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "oracle-wait.h"
+
 /* noipa: never inlined, cloned or given a private calling convention. */
 #define PROBED __attribute__((noipa, used))
 
@@ -224,6 +226,7 @@ static __attribute__((noinline)) void round_of_calls(int i)
 
 int main(int argc, char **argv)
 {
+	oracle_wait();
 	static const char *const names[] = {
 		"take_ints", "take_many", "take_rec", "take_strs", "take_ptr",
 		"take_double", "walk", "pick_name", "leaf_neg+regs_point", "depth",
