@@ -379,6 +379,7 @@ void arm_and_report(struct agent_session *se)
 		sites_drop_session(se); /* a child of a process armed when it forked */
 	else
 		placed = sites_arm_all(se);
+	se->armed = true;
 	arming = false;
 	pthread_mutex_unlock(&arm_lock);
 	a.nsites = placed > 0 ? (uint32_t)placed : 0;
@@ -541,7 +542,8 @@ void on_link_map_change(void)
 	if (agent.late) /* the new objects' calls to sigaction() & co. come to us too */
 		signals_interpose_late();
 	for (unsigned i = 0; i < AGENT_SESSIONS; i++)
-		if (agent.sess[i].used && agent.sess[i].sock >= 0 && !agent.sess[i].disabled)
+		if (agent.sess[i].used && agent.sess[i].sock >= 0 && agent.sess[i].armed &&
+		    !agent.sess[i].disabled)
 			placed[i] = sites_arm_all(&agent.sess[i]);
 	arming = false;
 	pthread_mutex_unlock(&arm_lock);

@@ -108,6 +108,7 @@ struct agent_session {
 	bool used;
 	bool launched;           /* named by XOL_SESSION, else attached */
 	bool disabled;           /* by the session (--control): arm nothing */
+	bool armed;              /* arm_and_report() ran: later libraries are armed at r_brk */
 	int sock;
 	void *defs;              /* the DEFS blob */
 	size_t defs_size;

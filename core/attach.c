@@ -143,12 +143,19 @@ static void *attach_thread(void *arg)
 	se = attach_connect(path);
 	if (!se)
 		goto out;
-	if (attach_setup() || agent_arm_held(se)) {
+	if (attach_setup()) {
 		session_end(se);
 		goto out;
 	}
+	/* Before the session says "attached": a dlopen() right after is armed too. */
+	pthread_mutex_lock(&arm_lock);
 	if (_r_debug.r_brk && !site_lookup(_r_debug.r_brk))
 		site_place_hook(_r_debug.r_brk, on_link_map_change);
+	pthread_mutex_unlock(&arm_lock);
+	if (agent_arm_held(se)) {
+		session_end(se);
+		goto out;
+	}
 	__atomic_store_n(&attach_busy, 0, __ATOMIC_RELEASE); /* the next one may come */
 	agent_serve(se);
 	/* The session is gone: its sites back as they were, unless another uses them. */

@@ -40,6 +40,7 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/user.h>
@@ -343,6 +344,22 @@ static uint64_t lib_symbol(const struct lib *l, const char *name)
 		elf_end(e);
 	close(fd);
 	return addr;
+}
+
+/* Whether a user other than the file's owner can read @path: r on it, x on each folder. */
+static bool others_can_read(const char *path)
+{
+	char buf[PATH_MAX], *slash;
+	struct stat st;
+
+	if (!realpath(path, buf) || stat(buf, &st) || !(st.st_mode & S_IROTH))
+		return false;
+	while ((slash = strrchr(buf, '/')) && slash != buf) {
+		*slash = 0;
+		if (stat(buf, &st) || !(st.st_mode & S_IXOTH))
+			return false;
+	}
+	return true;
 }
 
 /* --- ptrace ---------------------------------------------------------------- */
@@ -897,11 +914,11 @@ static int attach_one(struct session *s, pid_t pid)
 			fprintf(stderr, "xol: %s: %s\n", agent_file, strerror(errno));
 			return -ENOENT;
 		}
-		if (pi.uid != getuid()) {
-			fprintf(stderr, "xol: %d (%s) runs as uid %u: attaching to another user's "
-					"process is not supported yet (its agent could not reach "
-					"this session)\n", pid, pi.comm, pi.uid);
-			return -ENOTSUP;
+		if (pi.uid != getuid() && !others_can_read(agent_file)) {
+			fprintf(stderr, "xol: %d (%s) runs as uid %u, which cannot read %s (or a "
+					"folder above it): install xol where every user can\n", pid,
+				pi.comm, pi.uid, agent_file);
+			return -EACCES;
 		}
 	} else {
 		fn_attach = lib_symbol(&agent, XOL_ATTACH_SYMBOL);
@@ -909,6 +926,16 @@ static int attach_one(struct session *s, pid_t pid)
 			fprintf(stderr, "xol: %d (%s) has an agent without %s (an older build?)\n",
 				pid, pi.comm, XOL_ATTACH_SYMBOL);
 			return -ENOENT;
+		}
+	}
+
+	/* Another user's process (we have CAP_SYS_PTRACE): its agent may connect too. */
+	if (pi.uid != getuid()) {
+		err = session_admit(s, pid, pi.uid);
+		if (err) {
+			fprintf(stderr, "xol: cannot open this session to %d (%s), uid %u: %s\n", pid,
+				pi.comm, pi.uid, strerror(-err));
+			return err;
 		}
 	}
 

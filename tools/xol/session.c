@@ -6,7 +6,9 @@
  * rings until the program exits.
  *
  * The control socket lives in a fresh 0700 directory and every peer's
- * credentials are checked, so only the session's user can connect.
+ * credentials are checked, so only the session's user can connect (and,
+ * when root attaches to another user's process, that process's agent:
+ * session_admit()).
  * Records are drained every few milliseconds, merged across rings by
  * time and handed to the sink (trace text, perf.data, ...).
  */
@@ -322,6 +324,59 @@ static int shm(const char *name, size_t size, void **mem)
 	return fd;
 }
 
+int session_admit(struct session *s, pid_t pid, uid_t uid)
+{
+	struct session_guest *g = realloc(s->guests, (s->nguests + 1) * sizeof(*g));
+
+	if (!g)
+		return -ENOMEM;
+	s->guests = g;
+	g[s->nguests++] = (struct session_guest){ .pid = pid, .uid = uid };
+	/* The folder's name is not listed (0711): a peer must know it, and is checked. */
+	if (chmod(s->dir, 0711) || chmod(s->sock_path, 0666))
+		return -errno;
+	return 0;
+}
+
+/* @pid's parent, from /proc; 0 if unknown. */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	int fd, ppid = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
+		return 0;
+	return ppid;
+}
+
+/*
+ * Who may connect: the session's own user; or the user of a process
+ * admitted with session_admit(), from that process or one it started.
+ */
+static bool peer_allowed(const struct session *s, const struct ucred *c)
+{
+	if (c->uid == getuid())
+		return true;
+	for (unsigned i = 0; i < s->nguests; i++) {
+		if (s->guests[i].uid != c->uid)
+			continue;
+		pid_t p = c->pid;
+		for (int depth = 0; p > 1 && depth < 64; depth++, p = parent_of(p))
+			if (p == s->guests[i].pid)
+				return true;
+	}
+	return false;
+}
+
 static void proc_hello(struct session *s, int sock)
 {
 	struct wire_hello h;
@@ -329,7 +384,7 @@ static void proc_hello(struct session *s, int sock)
 	socklen_t clen = sizeof(cred);
 	struct session_proc *p;
 
-	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &clen) || cred.uid != getuid() ||
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &clen) || !peer_allowed(s, &cred) ||
 	    recv(sock, &h, sizeof(h), 0) != sizeof(h) || h.type != WIRE_HELLO ||
 	    h.magic != XOL_WIRE_MAGIC || !(p = calloc(1, sizeof(*p)))) {
 		close(sock);
@@ -790,6 +845,9 @@ void session_destroy(struct session *s)
 {
 	struct session_proc *p = s->procs;
 
+	free(s->guests);
+	s->guests = NULL;
+	s->nguests = 0;
 	while (p) {
 		struct session_proc *next = p->next;
 		if (p->sock >= 0)

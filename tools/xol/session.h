@@ -83,6 +83,11 @@ struct session {
 	uint64_t enable_ns;       /* -D MSECS: when to enable, 0: not pending */
 	char ctl_line[128];       /* --control: a command read in part */
 	size_t ctl_len;
+	struct session_guest {    /* another user's process attached to (session_admit) */
+		pid_t pid;
+		uid_t uid;
+	} *guests;
+	unsigned nguests;
 };
 
 int session_init(struct session *s, const struct xol_events *evs, const struct session_opts *o);
@@ -111,6 +116,14 @@ void session_totals(const struct session *s, unsigned event, uint64_t out[3]);
 uint64_t session_left(const struct session *s, unsigned event);
 void session_print_summary(const struct session *s, FILE *out);
 void session_destroy(struct session *s);
+
+/*
+ * Let the agent in @pid, which runs as another user (@uid; the session has
+ * CAP_SYS_PTRACE), connect: the socket becomes reachable by every user,
+ * and a peer is accepted if it runs as the session's user, or as @uid and
+ * is @pid or a descendant of it.  0 or -errno.
+ */
+int session_admit(struct session *s, pid_t pid, uid_t uid);
 
 /* For attach.c: the agent to load, one agent connecting, one message of an agent. */
 const char *session_agent_path(void);
