@@ -52,6 +52,9 @@ struct site {
 	uint64_t dev, ino, offset;
 	uint64_t refctr_addr;    /* 0: none */
 	struct consumers *entry, *ret; /* never NULL; replaced, never changed */
+	struct consumers *rsite;  /* return events fired at this ret (WIRE_PROBE_RET_SITE) */
+	uint64_t func;           /* rsite: the function's entry, their __probe_func */
+	bool own_stack;          /* hits run on the agent's stack (WIRE_PROBE_OWN_STACK) */
 	uint8_t orig[32];        /* bytes replaced at addr */
 	unsigned patched;        /* how many of them */
 	bool armed;

@@ -213,14 +213,23 @@ static void report_site(unsigned probe, uint64_t addr, int err, const char *why)
 
 struct consumers no_consumers;
 
-/* Add @ev to the site's entry or return list (arming time, under the arm lock). */
-static int site_add_consumer(struct site *s, struct agent_event *ev)
+/*
+ * Add the event of probe @wp to the site's entry, return or ret-site list
+ * (arming time, under the arm lock).
+ */
+static int site_add_consumer(struct site *s, const struct wire_probe *wp)
 {
-	struct consumers **list = ev->w->is_return ? &s->ret : &s->entry;
+	struct agent_event *ev = &agent.events[wp->event];
+	struct consumers **list = (wp->flags & WIRE_PROBE_RET_SITE) ? &s->rsite :
+				  ev->w->is_return ? &s->ret : &s->entry;
 	struct consumers *c = malloc(sizeof(*c) + ((*list)->n + 1) * sizeof(c->ev[0]));
 
 	if (!c)
 		return -ENOMEM;
+	if (wp->flags & WIRE_PROBE_RET_SITE)
+		s->func = s->foffs_base + wp->func_off;
+	if (wp->flags & WIRE_PROBE_OWN_STACK)
+		s->own_stack = true;
 	c->n = (*list)->n + 1;
 	memcpy(c->ev, (*list)->ev, (*list)->n * sizeof(c->ev[0]));
 	c->ev[c->n - 1] = ev;
@@ -335,7 +344,8 @@ static int poke_live(struct site *s, const uint8_t *bytes, unsigned len)
  */
 static bool count_path(const struct site *s, struct arch_count_path *cp)
 {
-	if (s->ret->n || !s->entry->n || s->entry->n > ARCH_COUNT_MAX || !agent.tls_self_off)
+	if (s->ret->n || s->rsite->n || !s->entry->n || s->entry->n > ARCH_COUNT_MAX ||
+	    !agent.tls_self_off)
 		return false;
 	memset(cp, 0, sizeof(*cp));
 	cp->tls_off = (int32_t)agent.tls_self_off;
@@ -552,15 +562,14 @@ static int site_install(struct site *s, const struct wire_probe *wp, size_t avai
  * stays (a thread may still be in it), so arming the same probes again and
  * again takes no more memory.
  */
-static int site_rearm(struct site *s, unsigned pi, const struct wire_probe *wp,
-		      struct agent_event *ev)
+static int site_rearm(struct site *s, unsigned pi, const struct wire_probe *wp)
 {
 	char why[256];
-	int err = site_add_consumer(s, ev);
+	int err = site_add_consumer(s, wp);
 
 	for (unsigned i = 0; !err && i < nplan; i++)
 		if (plan[i].addr == s->addr && plan[i].probe != pi)
-			err = site_add_consumer(s, &agent.events[agent.probes[plan[i].probe].event]);
+			err = site_add_consumer(s, &agent.probes[plan[i].probe]);
 	if (err) {
 		report_site(pi, 0, err, "out of memory");
 		return err;
@@ -620,7 +629,6 @@ static int site_place(unsigned pi, const struct wire_probe *wp, const struct map
 		      const struct mapping *maps, int nmaps)
 {
 	uint64_t addr = m->start + wp->offset - m->pgoff;
-	struct agent_event *ev = &agent.events[wp->event];
 	struct site *s = site_find(addr);
 	char why[256];
 	int err;
@@ -633,13 +641,13 @@ static int site_place(unsigned pi, const struct wire_probe *wp, const struct map
 		return -EBUSY;
 	}
 	if (s && !s->armed && !s->hook)
-		return site_rearm(s, pi, wp, ev);
+		return site_rearm(s, pi, wp);
 	if (s) {
 		if (!s->armed) {
 			report_site(pi, 0, -EBUSY, "site is disarmed");
 			return -EBUSY;
 		}
-		err = site_add_consumer(s, ev);
+		err = site_add_consumer(s, wp);
 		report_site(pi, err ? 0 : addr, err,
 			    err ? "out of memory" : "shares the site of an earlier probe");
 		return err;
@@ -653,18 +661,18 @@ static int site_place(unsigned pi, const struct wire_probe *wp, const struct map
 	s->dev = wp->dev;
 	s->ino = wp->ino;
 	s->offset = wp->offset;
-	s->entry = s->ret = &no_consumers;
+	s->entry = s->ret = s->rsite = &no_consumers;
 	/*
 	 * Every probe of this pass at the same address joins now, before the
 	 * code is patched: the trampoline may count their hits itself.
 	 */
-	if (site_add_consumer(s, ev)) {
+	if (site_add_consumer(s, wp)) {
 		free(s);
 		return -ENOMEM;
 	}
 	for (unsigned i = 0; i < nplan; i++)
 		if (plan[i].addr == addr && plan[i].probe != pi &&
-		    site_add_consumer(s, &agent.events[agent.probes[plan[i].probe].event])) {
+		    site_add_consumer(s, &agent.probes[plan[i].probe])) {
 			free(s);
 			return -ENOMEM;
 		}
@@ -709,7 +717,7 @@ int site_place_hook(uint64_t addr, void (*fn)(void))
 		return -ENOMEM;
 	s->addr = addr;
 	s->hook = fn;
-	s->entry = s->ret = &no_consumers;
+	s->entry = s->ret = s->rsite = &no_consumers;
 	err = site_install(s, NULL, 16, why, sizeof(why));
 	if (err)
 		free(s);
@@ -729,6 +737,9 @@ static bool site_has(const struct site *s, const struct agent_event *ev)
 			return true;
 	for (unsigned k = 0; k < s->ret->n; k++)
 		if (s->ret->ev[k] == ev)
+			return true;
+	for (unsigned k = 0; k < s->rsite->n; k++)
+		if (s->rsite->ev[k] == ev)
 			return true;
 	return false;
 }
@@ -847,6 +858,7 @@ void sites_retire_consumers(void)
 			continue;
 		retire(&sites[i]->entry);
 		retire(&sites[i]->ret);
+		retire(&sites[i]->rsite);
 	}
 }
 

@@ -121,6 +121,19 @@ struct wire_probe {
 };
 
 #define WIRE_PROBE_NO_JUMP 0x01  /* always use the trap path */
+/*
+ * A ret instruction of a return-probed function whose return address must
+ * not be hijacked (Go: its stacks move, and its unwinder reads them).  The
+ * probe's return events fire at the ret itself, with __probe_func the
+ * function's entry (func_off) and __probe_ret_ip the word at %sp: the
+ * records an ordinary return probe would make.
+ */
+#define WIRE_PROBE_RET_SITE 0x02
+/*
+ * The code runs on stacks with no room to spare below %sp (Go's goroutine
+ * stacks): the hit handler runs on a stack of the agent's.
+ */
+#define WIRE_PROBE_OWN_STACK 0x04
 
 struct wire_defs {
 	uint32_t type;           /* WIRE_DEFS */

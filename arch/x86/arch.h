@@ -132,6 +132,16 @@ const char *arch_insn_text(const struct arch_insn *ai, char *buf, size_t size);
 const char *arch_insn_class_name(const struct arch_insn *ai);
 
 /*
+ * arch_func_returns - the near ret instructions of the code at @addr
+ * (@len bytes mapped at @code), decoded from its start to its end: their
+ * addresses into @out (at most @max).  For code that holds only
+ * instructions (Go's: no data or jump tables in its text).
+ *
+ * Return: how many, -EINVAL (undecodable bytes), -E2BIG (more than @max).
+ */
+int arch_func_returns(const uint8_t *code, size_t len, uint64_t addr, uint64_t *out, size_t max);
+
+/*
  * arch_prepare_slot - write into @buf (mapped executable at @slot_addr,
  * which may be anywhere) the code that executes @ai as if at @ai->addr and
  * then continues at the next original instruction.
