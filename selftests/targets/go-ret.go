@@ -6,8 +6,9 @@
 // signals.  main.leaf is called from deep recursion (main.deep, whose
 // frames are big enough that every goroutine's stack is copied several
 // times) in several goroutines; main.pick returns through several ret
-// instructions.  It prints the number of calls of each and a checksum of
-// their results, which are the same traced or not.
+// instructions; main.spin loops without a call for tens of milliseconds,
+// so that only a signal (SIGURG) preempts it.  It prints the number of
+// calls of each and a checksum of their results, the same traced or not.
 package main
 
 // static int cgo_used(void) { return 1; }
@@ -22,7 +23,7 @@ import (
 	"sync/atomic"
 )
 
-var leafCalls, pickCalls int64
+var leafCalls, pickCalls, deepCalls int64
 
 // leaf returns 7x+3: its return events' $retval is checked against that.
 //
@@ -56,6 +57,7 @@ func pick(x int) int {
 //
 //go:noinline
 func deep(x, depth int) int {
+	atomic.AddInt64(&deepCalls, 1)
 	var pad [256]int
 	pad[depth%256] = x
 	if depth == 0 {
@@ -99,11 +101,16 @@ func main() {
 				if r%10 == 0 {
 					runtime.GC()
 				}
-				local += spin(200000) & 0xff
+				// Long enough (tens of ms) to be preempted by a signal.
+				if r == rounds/2 {
+					local += spin(20000000) & 0xff
+				}
+				local += spin(100000) & 0xff
 			}
 			atomic.AddInt64(&sum, int64(local))
 		}(w)
 	}
 	wg.Wait()
-	fmt.Printf("leaf calls=%d pick calls=%d sum=%d\n", leafCalls, pickCalls, sum)
+	fmt.Printf("leaf calls=%d pick calls=%d deep calls=%d sum=%d\n", leafCalls, pickCalls,
+		deepCalls, sum)
 }

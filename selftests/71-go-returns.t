@@ -1,0 +1,116 @@
+#!/usr/bin/perl
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# 71-go-returns: return probes on a Go program (cgo-enabled, so the agent
+# gets in with LD_PRELOAD).  Go's stacks move when they grow, and its
+# garbage collector, preemption and unwinder walk them, so xol never
+# hijacks a return address there: it probes each ret instruction of the
+# function instead.  The target (selftests/targets/go-ret.go) runs probed
+# functions in 8 goroutines through deep recursion with big frames (the
+# stacks are copied while probes fire), runtime.GC() and a long call-free
+# loop that only a signal preempts, and prints how often each probed
+# function ran.  Under `xol trace` (jump path and --trap), with entry and
+# return probes on main.leaf and main.pick (leaf functions: no stack check,
+# so no second entry through morestack) and a return probe on main.deep:
+#
+#   - stdout, stderr and the exit status are those of the untraced run;
+#   - each return event has exactly as many hits (and lines) as the
+#     program counted calls, none missed or lost, as many as the entries;
+#   - $retval is Go's first integer result (%ax): leaf's results are 7x+3
+#     of its entries' arguments x (%ax too), pick's are pick(x), as sets;
+#   - the lines read as an ordinary return probe's, (RET <- FUNC): FUNC is
+#     the entry probe's address, RET the address after a call of the
+#     function (from objdump), the same for every line of one caller.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use Test::More;
+use XolInv;
+
+if (!grep { -x "$_/go" } split /:/, $ENV{PATH} // '') {
+	plan skip_all => 'go is not installed (apt-get install golang-go): no Go target';
+}
+need_targets('go-ret');
+
+my $bin = target('go-ret');
+my %off = map { $_ => symoff($bin, "main.$_") } qw(leaf pick deep);
+my @defs = (
+	"p:go/leaf $bin:$off{leaf} x=%ax:s64",
+	"r:go/leaf_ret $bin:$off{leaf} rv=\$retval:s64",
+	"p:go/pick $bin:$off{pick} x=%ax:s64",
+	"r:go/pick_ret $bin:$off{pick} rv=\$retval:s64",
+	"r:go/deep_ret $bin:$off{deep} rv=\$retval:s64",
+);
+
+# What main.pick returns (go-ret.go).
+sub pick {
+	my ($x) = @_;
+	my $m = $x % 4;
+	return $x + 1 if $m == 0;
+	return $x * 2 if $m == 1;
+	return $x > 100 ? $x - 100 : -$x if $m == 2;
+	return 42;
+}
+
+# The return address of every call of FUNC in the binary: link-time addresses.
+sub return_addrs {
+	my ($func) = @_;
+	my (%ret, $want);
+	for (`objdump -d --no-show-raw-insn '$bin'`) {
+		if (/^\s+([0-9a-f]+):/) {
+			$ret{hex $1} = 1 if $want;
+			$want = /\scall\s.*<\Q$func\E>$/;
+		}
+	}
+	return \%ret;
+}
+my %nm = map { (split ' ')[2] => hex((split ' ')[0]) } grep { /^[0-9a-f]+ [Tt] main\.(leaf|pick|deep)$/ } `nm '$bin'`;
+
+my $plain = run([$bin]);
+is($plain->{code}, 0, 'untraced: exit 0');
+my ($leaf, $pick, $deep) = $plain->{out} =~ /leaf calls=(\d+) pick calls=(\d+) deep calls=(\d+)/;
+ok($leaf && $pick && $deep, "untraced: $plain->{out}") or BAIL_OUT('go-ret printed no counts');
+my %calls = (leaf => $leaf, pick => $pick, deep => $deep);
+
+for my $how ('jump', 'trap') {
+	my $r = trace(\@defs, [$bin], opts => ['--buffer-size', '64M', $how eq 'trap' ? ('--trap') : ()],
+		      timeout => 180);
+	my $t = "go ($how)";
+	is($r->{code}, $plain->{code}, "$t: exit status");
+	is($r->{out}, $plain->{out}, "$t: same stdout");
+	is($r->{err}, $plain->{err}, "$t: same stderr");
+	is($r->{xol_err}, '', "$t: nothing to complain about");
+
+	# Where the binary was loaded (0 unless it is a PIE): from leaf's entries.
+	my ($first) = by_event($r, 'leaf');
+	my $bias = $first ? hex($first->{ip}) - $nm{'main.leaf'} : 0;
+	for my $f (qw(leaf pick deep)) {
+		my $s = $r->{summary}{"go:${f}_ret"} // {};
+		is($s->{hits}, $calls{$f}, "$t: $f: $calls{$f} returns counted") or diag(explain($r->{summary}));
+		is(($s->{misses} // 0) + ($s->{lost} // 0), 0, "$t: $f: none missed or lost");
+		my @rl = by_event($r, "${f}_ret");
+		is(scalar(@rl), $calls{$f}, "$t: $f: one line per return");
+		ok(!grep({ !defined $_->{ret_ip} || !defined $_->{arg}{rv} } @rl),
+		   "$t: $f: every line is a return line with \$retval");
+
+		# (RET <- FUNC): FUNC where the function is, RET after a call of it
+		# (parse_line() names them ip and ret_ip, in the order of the text).
+		my %funcs = map { $_->{ret_ip} => 1 } @rl;
+		is(join(' ', keys %funcs), sprintf('0x%x', $nm{"main.$f"} + $bias),
+		   "$t: $f: __probe_func is the function's entry");
+		my $rets = return_addrs("main.$f");
+		my @bad = grep { !$rets->{hex($_->{ip}) - $bias} } @rl;
+		is(scalar(@bad), 0, "$t: $f: __probe_ret_ip is after a call of it (" .
+		   scalar(keys %$rets) . ' call sites)') or diag($bad[0]{ip});
+		next if $f eq 'deep';
+
+		my @el = by_event($r, $f);
+		is(scalar(@el), $calls{$f}, "$t: $f: as many entries");
+		my $want = join ',', sort { $a <=> $b } map { $f eq 'leaf' ? 7 * $_->{arg}{x} + 3 : pick($_->{arg}{x}) } @el;
+		my $got = join ',', sort { $a <=> $b } map { $_->{arg}{rv} } @rl;
+		ok($got eq $want, "$t: $f: \$retval is the result of each entry's argument");
+	}
+}
+
+done_testing();
