@@ -107,6 +107,7 @@ struct agent {
 	int memfd;               /* /proc/self/mem, for patching text */
 	long rseq_cpu_offset;    /* of rseq.cpu_id from the thread pointer, 0: none */
 	long tls_self_off;       /* of xol_self from the thread pointer (initial-exec TLS) */
+	long tls_stack_off;      /* of xol_hit_stack, the same way */
 	bool active;
 	char attach_path[108];   /* the session's socket when attached (-p) */
 };
@@ -125,6 +126,7 @@ struct xol_thread *thread_self_slow(void);
 void thread_set_row(struct xol_thread *t);
 void thread_quiesce(unsigned max_ms);
 extern __thread struct xol_thread *xol_self __attribute__((tls_model("initial-exec")));
+extern __thread uint64_t xol_hit_stack __attribute__((tls_model("initial-exec")));
 
 /* Hit path: the calling thread's state (one %fs-relative load), claimed on first use. */
 static inline struct xol_thread *thread_self(void)

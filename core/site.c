@@ -345,7 +345,7 @@ static int poke_live(struct site *s, const uint8_t *bytes, unsigned len)
 static bool count_path(const struct site *s, struct arch_count_path *cp)
 {
 	if (s->ret->n || s->rsite->n || !s->entry->n || s->entry->n > ARCH_COUNT_MAX ||
-	    !agent.tls_self_off)
+	    !agent.tls_self_off || s->own_stack)
 		return false;
 	memset(cp, 0, sizeof(*cp));
 	cp->tls_off = (int32_t)agent.tls_self_off;
@@ -359,6 +359,31 @@ static bool count_path(const struct site *s, struct arch_count_path *cp)
 						     offsetof(struct wire_counters, hits));
 	}
 	return true;
+}
+
+/*
+ * The trampoline of @s, to run at @tramp, into @buf: with the switch to
+ * the agent's stack where the program's has no room (Go), else with the
+ * counting fast path where the events only count (and @may_count), else
+ * plain.  Returns its size or -errno.
+ */
+static int build_trampoline(struct site *s, uint8_t *buf, size_t size, uint8_t *tramp,
+			    bool may_count)
+{
+	struct arch_count_path cp;
+
+	if (s->own_stack)
+		return arch_prepare_stack_trampoline(&s->jump, buf, size, (uint64_t)tramp, jump_hit,
+						     s, (int32_t)agent.tls_stack_off);
+	if (may_count && count_path(s, &cp))
+		return arch_prepare_count_trampoline(&s->jump, buf, size, (uint64_t)tramp,
+						     jump_hit, s, &cp);
+	return arch_prepare_trampoline(&s->jump, buf, size, (uint64_t)tramp, jump_hit, s);
+}
+
+static size_t trampoline_bytes(const struct site *s)
+{
+	return s->own_stack ? ARCH_STACK_TRAMPOLINE_BYTES : ARCH_TRAMPOLINE_BYTES;
 }
 
 /*
@@ -407,7 +432,7 @@ static uint8_t *pristine(uint64_t addr, size_t len)
 static int site_jump(struct site *s, const struct wire_probe *wp, size_t avail,
 		     const char **reason)
 {
-	uint8_t buf[ARCH_TRAMPOLINE_BYTES], jmp[ARCH_JUMP_BYTES + 32];
+	uint8_t buf[ARCH_STACK_TRAMPOLINE_BYTES], jmp[ARCH_JUMP_BYTES + 32];
 	uint64_t where;
 	int err;
 
@@ -440,16 +465,12 @@ static int site_jump(struct site *s, const struct wire_probe *wp, size_t avail,
 		*reason = "another probe is inside the bytes a jump would displace";
 		return -ENOTSUP;
 	}
-	s->tramp = xolarea_alloc(s->addr, ARCH_TRAMPOLINE_BYTES);
+	s->tramp = xolarea_alloc(s->addr, trampoline_bytes(s));
 	if (!s->tramp) {
 		*reason = "no room for a trampoline within reach";
 		return -ENOTSUP;
 	}
-	struct arch_count_path cp;
-	int n = count_path(s, &cp) ?
-		arch_prepare_count_trampoline(&s->jump, buf, sizeof(buf), (uint64_t)s->tramp,
-					      jump_hit, s, &cp) :
-		arch_prepare_trampoline(&s->jump, buf, sizeof(buf), (uint64_t)s->tramp, jump_hit, s);
+	int n = build_trampoline(s, buf, trampoline_bytes(s), s->tramp, true);
 	err = n < 0 ? n : poke_text((uint64_t)s->tramp, buf, (size_t)n);
 	if (!err)
 		err = arch_jump_bytes(jmp, s->addr, (uint64_t)s->tramp);
@@ -575,20 +596,16 @@ static int site_rearm(struct site *s, unsigned pi, const struct wire_probe *wp)
 		return err;
 	}
 	if (s->tramp) {
-		uint8_t buf[ARCH_TRAMPOLINE_BYTES], jmp[ARCH_JUMP_BYTES + 32];
-		struct arch_count_path cp;
-		bool counting = !(wp->flags & WIRE_PROBE_NO_JUMP) && count_path(s, &cp);
+		uint8_t buf[ARCH_STACK_TRAMPOLINE_BYTES], jmp[ARCH_JUMP_BYTES + 32];
+		bool counting = !(wp->flags & WIRE_PROBE_NO_JUMP);
 		uint8_t *tramp = s->tramp;
 		int n;
 
 		for (int pass = 0; pass < 2; pass++) {
-			n = counting ? arch_prepare_count_trampoline(&s->jump, buf, sizeof(buf),
-								     (uint64_t)tramp, jump_hit, s, &cp) :
-				       arch_prepare_trampoline(&s->jump, buf, sizeof(buf),
-							       (uint64_t)tramp, jump_hit, s);
+			n = build_trampoline(s, buf, trampoline_bytes(s), tramp, counting);
 			if (n < 0 || !memcmp(buf, tramp, (size_t)n) || pass)
 				break;
-			tramp = xolarea_alloc(s->addr, ARCH_TRAMPOLINE_BYTES);
+			tramp = xolarea_alloc(s->addr, trampoline_bytes(s));
 			if (!tramp) {
 				n = -ENOMEM;
 				break;

@@ -76,6 +76,8 @@
 
 /* Room for a whole trampoline: save/call/restore plus ARCH_JUMP_MAX_INSNS copies. */
 #define ARCH_TRAMPOLINE_BYTES	512
+/* The same with the switch to the agent's stack (arch_prepare_stack_trampoline). */
+#define ARCH_STACK_TRAMPOLINE_BYTES 768
 
 /* How an instruction is executed out of line (index of the ops table in insn.c). */
 enum arch_insn_class {
@@ -272,6 +274,20 @@ int arch_check_jump_range(struct arch_jump *aj, const uint8_t *code, size_t len,
  */
 int arch_prepare_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
 			    uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx);
+
+/*
+ * arch_prepare_stack_trampoline - arch_prepare_trampoline() for code whose
+ * stack has no room to spare below %rsp (Go's goroutine stacks): the
+ * handler runs on a stack of the agent's, whose top the thread keeps at
+ * %fs:@stack_tls_off (a TLS word; 0: none, then the site's stack as
+ * usual).  Nothing is written below the site's %rsp; the word holds the
+ * site's %rsp while the handler runs, and only xchg touches it, so hits
+ * nest (a signal handler's hit finds 0, or a stack pointer that it gives
+ * back before returning).  @buf needs ARCH_STACK_TRAMPOLINE_BYTES.
+ */
+int arch_prepare_stack_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
+				  uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx,
+				  int32_t stack_tls_off);
 
 /*
  * A counting fast path in front of the trampoline, for sites whose events

@@ -232,9 +232,23 @@ int arch_decide_jump(struct arch_jump *aj, const uint8_t *code, size_t avail, ui
 	return arch_check_jump_func(aj, r, nr, read, read_ctx, where);
 }
 
-static void emit_save(struct emit *e, uint64_t site, arch_handler_fn handler, void *ctx)
+static void emit_disp32(struct emit *e, const char *op, size_t n, int32_t disp)
 {
-	emit_bytes(e, "\x48\x8d\x64\x24\x80", 5);	/* lea -0x80(%rsp),%rsp */
+	emit_bytes(e, op, n);
+	emit_u32(e, (uint32_t)disp);
+}
+
+/*
+ * Save the registers as a struct xol_regs and call the handler.  On the
+ * site's stack (@stack_tls_off 0): below its red zone, regs->sp computed.
+ * On the agent's stack (the thread's %fs:stack_tls_off holds the site's
+ * %rsp meanwhile): from its top, regs->sp read from there.
+ */
+static void emit_save(struct emit *e, uint64_t site, arch_handler_fn handler, void *ctx,
+		      int32_t stack_tls_off)
+{
+	if (!stack_tls_off)
+		emit_bytes(e, "\x48\x8d\x64\x24\x80", 5);	/* lea -0x80(%rsp),%rsp */
 	emit_bytes(e, "\x6a\x00", 2);			/* push $0          ss */
 	emit_bytes(e, "\x6a\x00", 2);			/* push $0          sp */
 	emit_u8(e, 0x9c);				/* pushfq           flags */
@@ -247,8 +261,12 @@ static void emit_save(struct emit *e, uint64_t site, arch_handler_fn handler, vo
 	emit_bytes(e, "\x41\x54\x41\x55\x41\x56\x41\x57", 8); /* push %r12 %r13 %r14 %r15 */
 	emit_u8(e, 0xfc);				/* cld */
 
-	emit_bytes(e, "\x48\x8d\x84\x24", 4);		/* lea REDZONE+REGS(%rsp),%rax */
-	emit_u32(e, REDZONE + REGS_SIZE);
+	if (stack_tls_off) {
+		emit_disp32(e, "\x64\x48\x8b\x04\x25", 5, stack_tls_off); /* mov %fs:off,%rax */
+	} else {
+		emit_bytes(e, "\x48\x8d\x84\x24", 4);	/* lea REDZONE+REGS(%rsp),%rax */
+		emit_u32(e, REDZONE + REGS_SIZE);
+	}
 	emit_bytes(e, "\x48\x89\x84\x24", 4);		/* mov %rax,sp(%rsp) */
 	emit_u32(e, OFF(sp));
 	emit_bytes(e, "\x48\xc7\x84\x24", 4);		/* movq $USER_DS,ss(%rsp) */
@@ -295,7 +313,8 @@ static void emit_restore_flags(struct emit *e)
 	emit_u8(e, 0x9e);				/* sahf: SF ZF AF PF CF */
 }
 
-static void emit_restore(struct emit *e)
+/* Back to the site's %rsp: past the red zone, or from the agent's stack. */
+static void emit_restore(struct emit *e, int32_t stack_tls_off)
 {
 	emit_bytes(e, "\x48\x89\xdc", 3);		/* mov %rbx,%rsp */
 	emit_restore_flags(e);
@@ -306,7 +325,9 @@ static void emit_restore(struct emit *e)
 	emit_bytes(e, "\x48\x8d\x64\x24", 4);		/* lea 24(%rsp),%rsp: orig_ax ip cs */
 	emit_u8(e, OFF(flags) - OFF(orig_ax));
 	emit_bytes(e, "\x48\x8d\xa4\x24", 4);		/* lea flags,sp,ss + REDZONE(%rsp),%rsp */
-	emit_u32(e, REGS_SIZE - OFF(flags) + REDZONE);
+	emit_u32(e, REGS_SIZE - OFF(flags) + (stack_tls_off ? 0 : REDZONE));
+	if (stack_tls_off)				/* xchg %rsp,%fs:off: the site's %rsp, */
+		emit_disp32(e, "\x64\x48\x87\x24\x25", 5, stack_tls_off); /* the top back */
 }
 
 static void patch_rel32(struct emit *e, size_t at, size_t target)
@@ -315,12 +336,6 @@ static void patch_rel32(struct emit *e, size_t at, size_t target)
 
 	if (!e->err && at + 4 <= e->size)
 		memcpy(e->buf + at, &rel, 4);
-}
-
-static void emit_disp32(struct emit *e, const char *op, size_t n, int32_t disp)
-{
-	emit_bytes(e, op, n);
-	emit_u32(e, (uint32_t)disp);
 }
 
 /*
@@ -364,20 +379,72 @@ static size_t emit_count_fast(struct emit *e, const struct arch_count_path *cp)
 	return to_copy;
 }
 
+/*
+ * The switch to the agent's stack.  The thread's %fs:off holds the top of
+ * its stack (0: none yet, or in use by a hit this one interrupted); only
+ * exchanges move it, so a signal handler's hit nested anywhere in here
+ * undoes its own before the interrupted one goes on, and no flag changes.
+ *
+ *	xchg %rsp,%fs:off	rsp = top, %fs:off = the site's rsp
+ *	xchg %rcx,%rsp		rcx = top (to test), rsp = the site's rcx
+ *	jrcxz none
+ *	jmp own
+ * none:
+ *	xchg %rcx,%rsp		rsp = 0, rcx back
+ *	xchg %rsp,%fs:off	as on entry
+ *	jmp general		the handler on the site's stack, as usual
+ * own:
+ *	xchg %rcx,%rsp		rsp = top, rcx back
+ *	save, call, restore	(emit_restore's last xchg puts it all back)
+ *	jmp copy
+ * general:
+ *
+ * Between the first exchange and the last of either path, %rsp holds no
+ * stack of the site's: a signal arriving there needs its alternate stack,
+ * which every thread of a Go program has (Go installs its handlers
+ * SA_ONSTACK).  Returns where the rel32s of "jmp general" and "jmp copy"
+ * are, to patch.
+ */
+static void emit_own_stack(struct emit *e, uint64_t site, arch_handler_fn handler, void *ctx,
+			   int32_t off, size_t *to_general, size_t *to_copy)
+{
+	emit_disp32(e, "\x64\x48\x87\x24\x25", 5, off);	/* xchg %rsp,%fs:off */
+	emit_bytes(e, "\x48\x87\xcc", 3);		/* xchg %rcx,%rsp */
+	emit_bytes(e, "\xe3\x02", 2);			/* jrcxz none */
+	emit_bytes(e, "\xeb\x11", 2);			/* jmp own (17 bytes on) */
+	emit_bytes(e, "\x48\x87\xcc", 3);		/* none: xchg %rcx,%rsp */
+	emit_disp32(e, "\x64\x48\x87\x24\x25", 5, off);	/* xchg %rsp,%fs:off */
+	emit_u8(e, 0xe9);				/* jmp general */
+	*to_general = e->pos;
+	emit_u32(e, 0);
+	emit_bytes(e, "\x48\x87\xcc", 3);		/* own: xchg %rcx,%rsp */
+	emit_save(e, site, handler, ctx, off);
+	emit_restore(e, off);
+	emit_u8(e, 0xe9);				/* jmp copy */
+	*to_copy = e->pos;
+	emit_u32(e, 0);
+}
+
 static int prepare(struct arch_jump *aj, uint8_t *buf, size_t size, uint64_t tramp_addr,
-		   arch_handler_fn handler, void *probe_ctx, const struct arch_count_path *cp)
+		   arch_handler_fn handler, void *probe_ctx, const struct arch_count_path *cp,
+		   int32_t stack_tls_off)
 {
 	struct emit e = { .buf = buf, .size = size, .addr = tramp_addr };
-	size_t to_copy = 0;
+	size_t to_copy = 0, own_to_copy = 0, own_to_general = 0;
 
 	if (!aj->n)
 		return -EINVAL;
-	if (cp && (cp->n == 0 || cp->n > ARCH_COUNT_MAX))
+	if (cp && (cp->n == 0 || cp->n > ARCH_COUNT_MAX || stack_tls_off))
 		return -EINVAL;
 	if (cp)
 		to_copy = emit_count_fast(&e, cp);
-	emit_save(&e, aj->site, handler, probe_ctx);
-	emit_restore(&e);
+	if (stack_tls_off) {
+		emit_own_stack(&e, aj->site, handler, probe_ctx, stack_tls_off, &own_to_general,
+			       &own_to_copy);
+		patch_rel32(&e, own_to_general, e.pos);
+	}
+	emit_save(&e, aj->site, handler, probe_ctx, 0);
+	emit_restore(&e, 0);
 	for (int i = 0; i < aj->n; i++) {
 		aj->copy_off[i] = e.pos;
 		relocate_one(&aj->insn[i], &e, 0);
@@ -387,6 +454,8 @@ static int prepare(struct arch_jump *aj, uint8_t *buf, size_t size, uint64_t tra
 		emit_jmp(&e, aj->site + aj->len);
 	if (cp)
 		patch_rel32(&e, to_copy, aj->copy_off[0]);
+	if (stack_tls_off)
+		patch_rel32(&e, own_to_copy, aj->copy_off[0]);
 	if (e.err) {
 		aj->reason = e.reason;
 		return e.err;
@@ -398,14 +467,23 @@ static int prepare(struct arch_jump *aj, uint8_t *buf, size_t size, uint64_t tra
 int arch_prepare_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
 			    uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx)
 {
-	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, NULL);
+	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, NULL, 0);
+}
+
+int arch_prepare_stack_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
+				  uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx,
+				  int32_t stack_tls_off)
+{
+	if (!stack_tls_off)
+		return -EINVAL;
+	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, NULL, stack_tls_off);
 }
 
 int arch_prepare_count_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
 				  uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx,
 				  const struct arch_count_path *cp)
 {
-	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, cp);
+	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, cp, 0);
 }
 
 int arch_jump_bytes(uint8_t out[ARCH_JUMP_BYTES], uint64_t site, uint64_t tramp_addr)
