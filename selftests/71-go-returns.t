@@ -11,18 +11,26 @@
 # loop that only a signal preempts, and prints how often each probed
 # function ran.  Under `xol trace` (jump path and --trap), with entry and
 # return probes on main.leaf and main.pick (leaf functions: no stack check,
-# so no second entry through morestack) and a return probe on main.deep:
+# so no second entry through morestack) and on main.deep (which grows the
+# stack):
 #
 #   - stdout, stderr and the exit status are those of the untraced run;
 #   - each return event has exactly as many hits (and lines) as the
-#     program counted calls, none missed or lost, as many as the entries;
+#     program counted calls, none missed or lost (leaf, pick: as many as
+#     their entries);
 #   - $retval is Go's first integer result (%ax): leaf's results are 7x+3
 #     of its entries' arguments x (%ax too), pick's are pick(x), as sets;
 #   - the lines read as an ordinary return probe's, (RET <- FUNC): FUNC is
 #     the entry probe's address, RET the address after a call of the
-#     function (from objdump), the same for every line of one caller.
+#     function (from objdump);
+#   - returns pair with their entries by goroutine (%r14) and depth below
+#     the top of its stack (+8(%r14) - %sp), however the stack moved in
+#     between: every return of leaf with its entry (and 7x+3 of its x),
+#     every return of deep with an entry, the entries of deep left over
+#     being exactly its second entries after runtime.morestack.
 use strict;
 use warnings;
+no warnings 'portable'; # 64-bit addresses through hex()
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
@@ -35,13 +43,45 @@ need_targets('go-ret');
 
 my $bin = target('go-ret');
 my %off = map { $_ => symoff($bin, "main.$_") } qw(leaf pick deep);
+# g=%r14: the running goroutine (Go's register ABI keeps it there); d: the
+# top of its stack (g.stack.hi), which moves with the stack.
+my $gd = 'g=%r14 d=+8(%r14):x64 sp=%sp';
 my @defs = (
-	"p:go/leaf $bin:$off{leaf} x=%ax:s64",
-	"r:go/leaf_ret $bin:$off{leaf} rv=\$retval:s64",
+	"p:go/leaf $bin:$off{leaf} x=%ax:s64 $gd",
+	"r:go/leaf_ret $bin:$off{leaf} rv=\$retval:s64 $gd",
 	"p:go/pick $bin:$off{pick} x=%ax:s64",
 	"r:go/pick_ret $bin:$off{pick} rv=\$retval:s64",
-	"r:go/deep_ret $bin:$off{deep} rv=\$retval:s64",
+	"p:go/deep $bin:$off{deep} $gd",
+	"r:go/deep_ret $bin:$off{deep} rv=\$retval:s64 $gd",
 );
+
+# Pair each return with the most recent entry of the same goroutine at the
+# same depth below its stack's top (an entry's d - sp is its return's
+# d - sp - 8: the return address popped).  Returns (returns paired,
+# entries left unpaired, pairs whose results are wrong by CHECK).
+sub pair {
+	my ($r, $f, $check) = @_;
+	my (%open, $paired, $wrong);
+	my @l = grep { $_ && ($_->{event} eq $f || $_->{event} eq "${f}_ret") } map { parse_line($_) } @{$r->{trace}};
+	my $unpaired_ret = 0;
+	for my $l (@l) { # in the order of the trace: by time, exactly
+		my $depth = hex($l->{arg}{d}) - hex($l->{arg}{sp});
+		if ($l->{event} eq $f) {
+			push @{$open{"$l->{arg}{g} $depth"}}, $l;
+			next;
+		}
+		my $e = pop @{$open{"$l->{arg}{g} " . ($depth + 8)} // []};
+		if (!$e) {
+			$unpaired_ret++;
+			next;
+		}
+		$paired++;
+		$wrong++ if $check && !$check->($e, $l);
+	}
+	my $left = 0;
+	$left += @$_ for values %open;
+	return ($paired // 0, $left, $wrong // 0, $unpaired_ret);
+}
 
 # What main.pick returns (go-ret.go).
 sub pick {
@@ -67,14 +107,15 @@ sub return_addrs {
 }
 my %nm = map { (split ' ')[2] => hex((split ' ')[0]) } grep { /^[0-9a-f]+ [Tt] main\.(leaf|pick|deep)$/ } `nm '$bin'`;
 
-my $plain = run([$bin]);
+my @cmd = ($bin, 16); # rounds: 8 goroutines × 16 × (a recursion 20-320 deep, 50 picks)
+my $plain = run(\@cmd);
 is($plain->{code}, 0, 'untraced: exit 0');
 my ($leaf, $pick, $deep) = $plain->{out} =~ /leaf calls=(\d+) pick calls=(\d+) deep calls=(\d+)/;
-ok($leaf && $pick && $deep, "untraced: $plain->{out}") or BAIL_OUT('go-ret printed no counts');
+ok($leaf && $pick && $deep, "untraced: leaf $leaf, pick $pick, deep $deep calls") or BAIL_OUT('go-ret printed no counts');
 my %calls = (leaf => $leaf, pick => $pick, deep => $deep);
 
 for my $how ('jump', 'trap') {
-	my $r = trace(\@defs, [$bin], opts => ['--buffer-size', '64M', $how eq 'trap' ? ('--trap') : ()],
+	my $r = trace(\@defs, \@cmd, opts => ['--buffer-size', '64M', $how eq 'trap' ? ('--trap') : ()],
 		      timeout => 180);
 	my $t = "go ($how)";
 	is($r->{code}, $plain->{code}, "$t: exit status");
@@ -111,6 +152,16 @@ for my $how ('jump', 'trap') {
 		my $got = join ',', sort { $a <=> $b } map { $_->{arg}{rv} } @rl;
 		ok($got eq $want, "$t: $f: \$retval is the result of each entry's argument");
 	}
+
+	# Entries and returns pair by goroutine and depth, through stack copies.
+	my ($paired, $left, $wrong, $stray) = pair($r, 'leaf', sub { $_[1]{arg}{rv} == 7 * $_[0]{arg}{x} + 3 });
+	is("$paired $left $wrong $stray", "$calls{leaf} 0 0 0",
+	   "$t: leaf: every return pairs with its entry (goroutine, depth), \$retval = 7x+3");
+	($paired, $left, $wrong, $stray) = pair($r, 'deep');
+	my $e = () = by_event($r, 'deep');
+	is("$paired $stray", "$calls{deep} 0", "$t: deep: every return pairs with an entry");
+	is($left, $e - $calls{deep}, "$t: deep: the entries left unpaired are the " . ($e - $calls{deep}) .
+	   ' second entries after runtime.morestack');
 }
 
 done_testing();

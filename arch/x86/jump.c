@@ -242,13 +242,19 @@ static void emit_disp32(struct emit *e, const char *op, size_t n, int32_t disp)
  * Save the registers as a struct xol_regs and call the handler.  On the
  * site's stack (@stack_tls_off 0): below its red zone, regs->sp computed.
  * On the agent's stack (the thread's %fs:stack_tls_off holds the site's
- * %rsp meanwhile): from its top, regs->sp read from there.
+ * %rsp): that %rsp kept on top of it, the word 0 while the handler runs
+ * (a hit nested in a signal handler stays on its own stack).
  */
 static void emit_save(struct emit *e, uint64_t site, arch_handler_fn handler, void *ctx,
 		      int32_t stack_tls_off)
 {
-	if (!stack_tls_off)
+	if (stack_tls_off) {
+		emit_disp32(e, "\x64\xff\x34\x25", 4, stack_tls_off); /* push %fs:off */
+		emit_disp32(e, "\x64\x48\xc7\x04\x25", 5, stack_tls_off); /* movq $0,%fs:off */
+		emit_u32(e, 0);
+	} else {
 		emit_bytes(e, "\x48\x8d\x64\x24\x80", 5);	/* lea -0x80(%rsp),%rsp */
+	}
 	emit_bytes(e, "\x6a\x00", 2);			/* push $0          ss */
 	emit_bytes(e, "\x6a\x00", 2);			/* push $0          sp */
 	emit_u8(e, 0x9c);				/* pushfq           flags */
@@ -262,7 +268,8 @@ static void emit_save(struct emit *e, uint64_t site, arch_handler_fn handler, vo
 	emit_u8(e, 0xfc);				/* cld */
 
 	if (stack_tls_off) {
-		emit_disp32(e, "\x64\x48\x8b\x04\x25", 5, stack_tls_off); /* mov %fs:off,%rax */
+		emit_bytes(e, "\x48\x8b\x84\x24", 4);	/* mov REGS(%rsp),%rax */
+		emit_u32(e, REGS_SIZE);
 	} else {
 		emit_bytes(e, "\x48\x8d\x84\x24", 4);	/* lea REDZONE+REGS(%rsp),%rax */
 		emit_u32(e, REDZONE + REGS_SIZE);
@@ -326,8 +333,10 @@ static void emit_restore(struct emit *e, int32_t stack_tls_off)
 	emit_u8(e, OFF(flags) - OFF(orig_ax));
 	emit_bytes(e, "\x48\x8d\xa4\x24", 4);		/* lea flags,sp,ss + REDZONE(%rsp),%rsp */
 	emit_u32(e, REGS_SIZE - OFF(flags) + (stack_tls_off ? 0 : REDZONE));
-	if (stack_tls_off)				/* xchg %rsp,%fs:off: the site's %rsp, */
-		emit_disp32(e, "\x64\x48\x87\x24\x25", 5, stack_tls_off); /* the top back */
+	if (stack_tls_off) {
+		emit_disp32(e, "\x64\x8f\x04\x25", 4, stack_tls_off); /* pop %fs:off: the site's rsp */
+		emit_disp32(e, "\x64\x48\x87\x24\x25", 5, stack_tls_off); /* xchg %rsp,%fs:off */
+	}
 }
 
 static void patch_rel32(struct emit *e, size_t at, size_t target)
@@ -381,9 +390,9 @@ static size_t emit_count_fast(struct emit *e, const struct arch_count_path *cp)
 
 /*
  * The switch to the agent's stack.  The thread's %fs:off holds the top of
- * its stack (0: none yet, or in use by a hit this one interrupted); only
- * exchanges move it, so a signal handler's hit nested anywhere in here
- * undoes its own before the interrupted one goes on, and no flag changes.
+ * its stack (0: none yet, or in use by the hit this one interrupted).  No
+ * flag changes, and a hit in a signal handler that interrupts any of this
+ * puts the word back as it found it before the interrupted one goes on.
  *
  *	xchg %rsp,%fs:off	rsp = top, %fs:off = the site's rsp
  *	xchg %rcx,%rsp		rcx = top (to test), rsp = the site's rcx
@@ -395,15 +404,21 @@ static size_t emit_count_fast(struct emit *e, const struct arch_count_path *cp)
  *	jmp general		the handler on the site's stack, as usual
  * own:
  *	xchg %rcx,%rsp		rsp = top, rcx back
- *	save, call, restore	(emit_restore's last xchg puts it all back)
+ *	push %fs:off		the site's rsp, on the agent's stack
+ *	movq $0,%fs:off		in use
+ *	save, call, restore
+ *	pop %fs:off
+ *	xchg %rsp,%fs:off	the site's rsp, and the top back in the word
  *	jmp copy
  * general:
  *
- * Between the first exchange and the last of either path, %rsp holds no
+ * From the first exchange to the last of either path, %rsp holds no
  * stack of the site's: a signal arriving there needs its alternate stack,
  * which every thread of a Go program has (Go installs its handlers
- * SA_ONSTACK).  Returns where the rel32s of "jmp general" and "jmp copy"
- * are, to patch.
+ * SA_ONSTACK).  A hit in a handler of a signal that arrives in the five
+ * instructions before "movq $0" finds the site's rsp in the word and runs
+ * below it, as every hit does without the switch.  Returns where the
+ * rel32s of "jmp general" and "jmp copy" are, to patch.
  */
 static void emit_own_stack(struct emit *e, uint64_t site, arch_handler_fn handler, void *ctx,
 			   int32_t off, size_t *to_general, size_t *to_copy)

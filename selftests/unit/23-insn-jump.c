@@ -9,9 +9,9 @@
  *    (arch_map_displaced_ip), and threads inside the copy back out
  *    (arch_unmap_displaced_ip), and both continue correctly
  *  - with the switch to an agent's stack (arch_prepare_stack_trampoline):
- *    the same, the handler on that stack while the thread's TLS word holds
- *    the site's %rsp, the word back to the top after; with the word 0, the
- *    handler on the site's stack as without the switch
+ *    the same, the handler on that stack (the site's %rsp on top of it)
+ *    while the thread's TLS word is 0, the word back to the top after; with
+ *    the word 0, the handler on the site's stack as without the switch
  *  - every instruction boundary of the real functions of 21-, where the
  *    jump is allowed, gives the same results and the same hit counts as
  *    the trap path, and the handler the same ip and sp (the other
@@ -56,8 +56,8 @@ static void jump_handler(void *ctx, struct xol_regs *regs)
 		jh.df_set++;
 	uint64_t frame = (uint64_t)__builtin_frame_address(0);
 	int on = frame >= (uint64_t)hit_stack && frame < HIT_STACK_TOP;
-	if (on != (stack_mode == 1) || (stack_mode == 1 && hit_stack_word != regs->sp) ||
-	    (stack_mode == 2 && hit_stack_word != 0))
+	if (on != (stack_mode == 1) || (stack_mode && hit_stack_word != 0) ||
+	    (stack_mode == 1 && *(uint64_t *)(HIT_STACK_TOP - 8) != regs->sp))
 		jh.wrong_stack++;
 	if (!jh.hits++)
 		for (unsigned i = 0; i < XOL_REGS_WORDS; i++)
