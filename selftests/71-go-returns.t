@@ -7,19 +7,21 @@
 # hijacks a return address there: it probes each ret instruction of the
 # function instead.  The target (selftests/targets/go-ret.go) runs probed
 # functions in 8 goroutines through deep recursion with big frames (the
-# stacks are copied while probes fire), runtime.GC() and a long call-free
-# loop that only a signal preempts, and prints how often each probed
-# function ran.  Under `xol trace` (jump path and --trap), with entry and
-# return probes on main.leaf and main.pick (leaf functions: no stack check,
-# so no second entry through morestack) and on main.deep (which grows the
-# stack):
+# stacks are copied while probes fire), runtime.GC(), a long call-free
+# loop that only a signal preempts, and nil dereferences that Go recovers
+# from (its SIGSEGV handler behind the agent's), and prints how often each
+# probed function ran.  Under `xol trace` (jump path and --trap), with
+# entry and return probes on main.leaf and main.pick (leaf functions: no
+# stack check, so no second entry through morestack) and on main.deep
+# (which grows the stack), and a return probe on main.faults:
 #
 #   - stdout, stderr and the exit status are those of the untraced run;
 #   - each return event has exactly as many hits (and lines) as the
 #     program counted calls, none missed or lost (leaf, pick: as many as
 #     their entries);
 #   - $retval is Go's first integer result (%ax): leaf's results are 7x+3
-#     of its entries' arguments x (%ax too), pick's are pick(x), as sets;
+#     of its entries' arguments x (%ax too), pick's are pick(x), as sets,
+#     faults' are -1 (set by the deferred recover);
 #   - the lines read as an ordinary return probe's, (RET <- FUNC): FUNC is
 #     the entry probe's address, RET the address after a call of the
 #     function (from objdump);
@@ -42,7 +44,7 @@ if (!grep { -x "$_/go" } split /:/, $ENV{PATH} // '') {
 need_targets('go-ret');
 
 my $bin = target('go-ret');
-my %off = map { $_ => symoff($bin, "main.$_") } qw(leaf pick deep);
+my %off = map { $_ => symoff($bin, "main.$_") } qw(leaf pick deep faults);
 # g=%r14: the running goroutine (Go's register ABI keeps it there); d: the
 # top of its stack (g.stack.hi), which moves with the stack.
 my $gd = 'g=%r14 d=+8(%r14):x64 sp=%sp';
@@ -53,6 +55,7 @@ my @defs = (
 	"r:go/pick_ret $bin:$off{pick} rv=\$retval:s64",
 	"p:go/deep $bin:$off{deep} $gd",
 	"r:go/deep_ret $bin:$off{deep} rv=\$retval:s64 $gd",
+	"r:go/faults_ret $bin:$off{faults} rv=\$retval:s64",
 );
 
 # Pair each return with the most recent entry of the same goroutine at the
@@ -62,7 +65,7 @@ my @defs = (
 sub pair {
 	my ($r, $f, $check) = @_;
 	my (%open, $paired, $wrong);
-	my @l = grep { $_ && ($_->{event} eq $f || $_->{event} eq "${f}_ret") } map { parse_line($_) } @{$r->{trace}};
+	my @l = grep { $_->{event} eq $f || $_->{event} eq "${f}_ret" } @{$r->{lines}};
 	my $unpaired_ret = 0;
 	for my $l (@l) { # in the order of the trace: by time, exactly
 		my $depth = hex($l->{arg}{d}) - hex($l->{arg}{sp});
@@ -93,44 +96,48 @@ sub pick {
 	return 42;
 }
 
-# The return address of every call of FUNC in the binary: link-time addresses.
-sub return_addrs {
-	my ($func) = @_;
-	my (%ret, $want);
+# The return address of every call of a main.* function in the binary, by
+# callee: link-time addresses.
+my %calls_of;
+{
+	my $callee;
 	for (`objdump -d --no-show-raw-insn '$bin'`) {
-		if (/^\s+([0-9a-f]+):/) {
-			$ret{hex $1} = 1 if $want;
-			$want = /\scall\s.*<\Q$func\E>$/;
-		}
+		next unless /^\s+([0-9a-f]+):/;
+		$calls_of{$callee}{hex $1} = 1 if $callee;
+		$callee = /\scall\s.*<(main\.\w+)>$/ ? $1 : undef;
 	}
-	return \%ret;
 }
-my %nm = map { (split ' ')[2] => hex((split ' ')[0]) } grep { /^[0-9a-f]+ [Tt] main\.(leaf|pick|deep)$/ } `nm '$bin'`;
+my %nm = map { (split ' ')[2] => hex((split ' ')[0]) } grep { /^[0-9a-f]+ [Tt] main\.(leaf|pick|deep|faults)$/ } `nm '$bin'`;
 
 my @cmd = ($bin, 16); # rounds: 8 goroutines × 16 × (a recursion 20-320 deep, 50 picks)
 my $plain = run(\@cmd);
 is($plain->{code}, 0, 'untraced: exit 0');
-my ($leaf, $pick, $deep) = $plain->{out} =~ /leaf calls=(\d+) pick calls=(\d+) deep calls=(\d+)/;
-ok($leaf && $pick && $deep, "untraced: leaf $leaf, pick $pick, deep $deep calls") or BAIL_OUT('go-ret printed no counts');
-my %calls = (leaf => $leaf, pick => $pick, deep => $deep);
+my ($leaf, $pick, $deep, $faults) =
+	$plain->{out} =~ /leaf calls=(\d+) pick calls=(\d+) deep calls=(\d+) .*recovered=(\d+)/;
+ok($leaf && $pick && $deep && $faults,
+   "untraced: leaf $leaf, pick $pick, deep $deep calls, $faults nil dereferences recovered") or BAIL_OUT('go-ret printed no counts');
+my %calls = (leaf => $leaf, pick => $pick, deep => $deep, faults => $faults);
 
 for my $how ('jump', 'trap') {
 	my $r = trace(\@defs, \@cmd, opts => ['--buffer-size', '64M', $how eq 'trap' ? ('--trap') : ()],
 		      timeout => 180);
 	my $t = "go ($how)";
+	$r->{lines} = [grep { $_ } map { parse_line($_) } @{$r->{trace}}];
+	my %ev;
+	push @{$ev{$_->{event}}}, $_ for @{$r->{lines}};
 	is($r->{code}, $plain->{code}, "$t: exit status");
 	is($r->{out}, $plain->{out}, "$t: same stdout");
 	is($r->{err}, $plain->{err}, "$t: same stderr");
 	is($r->{xol_err}, '', "$t: nothing to complain about");
 
 	# Where the binary was loaded (0 unless it is a PIE): from leaf's entries.
-	my ($first) = by_event($r, 'leaf');
+	my ($first) = @{$ev{leaf} // []};
 	my $bias = $first ? hex($first->{ip}) - $nm{'main.leaf'} : 0;
-	for my $f (qw(leaf pick deep)) {
+	for my $f (qw(leaf pick deep faults)) {
 		my $s = $r->{summary}{"go:${f}_ret"} // {};
 		is($s->{hits}, $calls{$f}, "$t: $f: $calls{$f} returns counted") or diag(explain($r->{summary}));
 		is(($s->{misses} // 0) + ($s->{lost} // 0), 0, "$t: $f: none missed or lost");
-		my @rl = by_event($r, "${f}_ret");
+		my @rl = @{$ev{"${f}_ret"} // []};
 		is(scalar(@rl), $calls{$f}, "$t: $f: one line per return");
 		ok(!grep({ !defined $_->{ret_ip} || !defined $_->{arg}{rv} } @rl),
 		   "$t: $f: every line is a return line with \$retval");
@@ -140,13 +147,17 @@ for my $how ('jump', 'trap') {
 		my %funcs = map { $_->{ret_ip} => 1 } @rl;
 		is(join(' ', keys %funcs), sprintf('0x%x', $nm{"main.$f"} + $bias),
 		   "$t: $f: __probe_func is the function's entry");
-		my $rets = return_addrs("main.$f");
+		my $rets = $calls_of{"main.$f"} // {};
 		my @bad = grep { !$rets->{hex($_->{ip}) - $bias} } @rl;
 		is(scalar(@bad), 0, "$t: $f: __probe_ret_ip is after a call of it (" .
 		   scalar(keys %$rets) . ' call sites)') or diag($bad[0]{ip});
-		next if $f eq 'deep';
+		if ($f eq 'faults') {
+			is(scalar(grep { $_->{arg}{rv} != -1 } @rl), 0,
+			   "$t: faults: returns -1 after the recovered panic (SIGSEGV passed on to Go)");
+		}
+		next if $f eq 'deep' || $f eq 'faults';
 
-		my @el = by_event($r, $f);
+		my @el = @{$ev{$f} // []};
 		is(scalar(@el), $calls{$f}, "$t: $f: as many entries");
 		my $want = join ',', sort { $a <=> $b } map { $f eq 'leaf' ? 7 * $_->{arg}{x} + 3 : pick($_->{arg}{x}) } @el;
 		my $got = join ',', sort { $a <=> $b } map { $_->{arg}{rv} } @rl;
@@ -158,7 +169,7 @@ for my $how ('jump', 'trap') {
 	is("$paired $left $wrong $stray", "$calls{leaf} 0 0 0",
 	   "$t: leaf: every return pairs with its entry (goroutine, depth), \$retval = 7x+3");
 	($paired, $left, $wrong, $stray) = pair($r, 'deep');
-	my $e = () = by_event($r, 'deep');
+	my $e = @{$ev{deep} // []};
 	is("$paired $stray", "$calls{deep} 0", "$t: deep: every return pairs with an entry");
 	is($left, $e - $calls{deep}, "$t: deep: the entries left unpaired are the " . ($e - $calls{deep}) .
 	   ' second entries after runtime.morestack');

@@ -7,7 +7,8 @@
 // frames are big enough that every goroutine's stack is copied several
 // times) in several goroutines; main.pick returns through several ret
 // instructions; main.spin loops without a call for tens of milliseconds,
-// so that only a signal (SIGURG) preempts it.  It prints the number of
+// so that only a signal (SIGURG) preempts it; main.faults recovers from a
+// nil dereference (SIGSEGV).  It prints the number of
 // calls of each and a checksum of their results, the same traced or not.
 package main
 
@@ -23,7 +24,7 @@ import (
 	"sync/atomic"
 )
 
-var leafCalls, pickCalls, deepCalls int64
+var leafCalls, pickCalls, deepCalls, recovered int64
 
 // leaf returns 7x+3: its return events' $retval is checked against that.
 //
@@ -67,6 +68,19 @@ func deep(x, depth int) int {
 	return r + leaf(pad[depth%256]) + pad[(depth+1)%256]
 }
 
+// faults dereferences nil: Go turns the SIGSEGV into a panic, recovered
+// here (through the agent's SIGSEGV handler, which passes it on to Go's).
+//
+//go:noinline
+func faults(p *int) (r int) {
+	defer func() {
+		if recover() != nil {
+			r = -1
+		}
+	}()
+	return *p
+}
+
 // spin loops without a call: only an asynchronous preemption stops it.
 //
 //go:noinline
@@ -101,6 +115,9 @@ func main() {
 				if r%10 == 0 {
 					runtime.GC()
 				}
+				if r%4 == 0 {
+					atomic.AddInt64(&recovered, int64(-faults(nil)))
+				}
 				// Long enough (tens of ms) to be preempted by a signal.
 				if r == rounds/2 {
 					local += spin(20000000) & 0xff
@@ -111,6 +128,6 @@ func main() {
 		}(w)
 	}
 	wg.Wait()
-	fmt.Printf("leaf calls=%d pick calls=%d deep calls=%d sum=%d\n", leafCalls, pickCalls,
-		deepCalls, sum)
+	fmt.Printf("leaf calls=%d pick calls=%d deep calls=%d sum=%d recovered=%d\n", leafCalls,
+		pickCalls, deepCalls, sum, recovered)
 }
