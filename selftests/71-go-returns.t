@@ -29,7 +29,9 @@
 #     the top of its stack (+8(%r14) - %sp), however the stack moved in
 #     between: every return of leaf with its entry (and 7x+3 of its x),
 #     every return of deep with an entry, the entries of deep left over
-#     being exactly its second entries after runtime.morestack.
+#     being exactly its second entries after runtime.morestack;
+#   - the same return probe written in perf probe's language
+#     (-x BIN 'main.leaf%return $retval') counts and fetches the same.
 use strict;
 use warnings;
 no warnings 'portable'; # 64-bit addresses through hex()
@@ -173,6 +175,19 @@ for my $how ('jump', 'trap') {
 	is("$paired $stray", "$calls{deep} 0", "$t: deep: every return pairs with an entry");
 	is($left, $e - $calls{deep}, "$t: deep: the entries left unpaired are the " . ($e - $calls{deep}) .
 	   ' second entries after runtime.morestack');
+}
+
+# The same through perf probe's spec language (xol probe): FUNC%return.
+{
+	my $r = trace(['main.leaf%return $retval', 'main.leaf x'], \@cmd, opts => ['-x', $bin]);
+	my $t = 'xol trace -x: main.leaf%return $retval';
+	is($r->{code}, $plain->{code}, "$t: exit status");
+	is($r->{out}, $plain->{out}, "$t: same stdout");
+	is($r->{summary}{'probe_go:main__return'}{hits}, $leaf, "$t: $leaf returns counted");
+	my @l = grep { $_ } map { parse_line($_) } @{$r->{trace}};
+	my $want = join ',', sort { $a <=> $b } map { 7 * $_->{arg}{x} + 3 } grep { $_->{event} eq 'main' } @l;
+	my $got = join ',', sort { $a <=> $b } map { hex $_->{arg}{arg1} } grep { $_->{event} eq 'main__return' } @l;
+	ok($got eq $want, "$t: \$retval (arg1) is 7x+3 of the entries' x");
 }
 
 done_testing();
