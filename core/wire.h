@@ -94,7 +94,10 @@ struct wire_event {
 	uint16_t nargs;
 	uint16_t data_len;       /* immediate-string pool, after the args */
 	uint32_t fixed_size;     /* header + fixed fields of a record */
+	uint32_t reserved;       /* 0: keeps the wire_args after it 8-byte aligned */
 };
+
+_Static_assert(sizeof(struct wire_event) % 8 == 0, "wire_args follow a wire_event aligned");
 
 #define WIRE_EV_COUNT_ONLY 0x01 /* count hits, record nothing (xol stat) */
 

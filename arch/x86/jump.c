@@ -179,7 +179,8 @@ static int check_func(struct arch_jump *aj, const struct arch_code_range *r, uns
 	if (!err && indirect) {
 		struct jtab_func f = { .r = r, .nr = nr, .read = read, .read_ctx = read_ctx };
 
-		qsort(sc.targets, sc.ntargets, sizeof(*sc.targets), cmp_u64);
+		if (sc.ntargets)
+			qsort(sc.targets, sc.ntargets, sizeof(*sc.targets), cmp_u64);
 		f.targets = sc.targets;
 		f.ntargets = sc.ntargets;
 		for (unsigned i = 0; i < nr && !err; i++) {
