@@ -55,6 +55,8 @@ struct site {
 	struct consumers *rsite;  /* return events fired at this ret (WIRE_PROBE_RET_SITE) */
 	uint64_t func;           /* rsite: the function's entry, their __probe_func */
 	bool own_stack;          /* hits run on the agent's stack (WIRE_PROBE_OWN_STACK) */
+	uint64_t ret_at;         /* a jump over the code up to this ret: its rsite events
+				    fire at the ret, in the trampoline (0: none) */
 	uint8_t orig[32];        /* bytes replaced at addr */
 	unsigned patched;        /* how many of them */
 	bool armed;

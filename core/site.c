@@ -287,15 +287,26 @@ static struct planned {
 } *plan;
 static unsigned nplan;
 
-static bool displaces_another(uint64_t addr, unsigned len)
+static bool displaces_another(uint64_t addr, unsigned len, uint64_t ret_at)
 {
 	for (unsigned i = 0; i < nplan; i++)
-		if (plan[i].addr > addr && plan[i].addr < addr + len)
+		if (plan[i].addr > addr && plan[i].addr < addr + len &&
+		    !(plan[i].addr == ret_at &&
+		      (agent.probes[plan[i].probe].flags & WIRE_PROBE_RET_SITE)))
 			return true;
 	for (unsigned i = 0; i < nsites; i++)
 		if (sites[i]->addr > addr && sites[i]->addr < addr + len)
 			return true;
 	return false;
+}
+
+/* The jump site whose events fire at the ret at @ret (arming time). */
+static struct site *ret_jump_site(uint64_t ret)
+{
+	for (unsigned i = 0; i < njump_sites; i++)
+		if (jump_sites[i]->ret_at == ret)
+			return jump_sites[i];
+	return NULL;
 }
 
 /* Hit path: the jump site whose displaced bytes (not its first) hold @addr. */
@@ -451,9 +462,16 @@ static int site_jump(struct site *s, const struct wire_probe *wp, size_t avail,
 		{ hot, s->foffs_base + wp->func_off, wp->func_len },
 		{ cold, s->foffs_base + wp->cold_off, wp->cold_len },
 	};
-	err = !hot || (wp->cold_len && !cold) ? -ENOMEM :
-	      arch_decide_jump(&s->jump, s->orig, avail, s->addr, fn, wp->cold_len ? 2 : 1,
-			       read_text, NULL, &where);
+	if (!hot || (wp->cold_len && !cold))
+		err = -ENOMEM;
+	else if (!s->ret_at)
+		err = arch_decide_jump(&s->jump, s->orig, avail, s->addr, fn, wp->cold_len ? 2 : 1,
+				       read_text, NULL, &where);
+	else if (arch_analyze_jump_to(&s->jump, s->orig, avail, s->addr, s->ret_at))
+		err = -ENOTSUP;
+	else
+		err = arch_check_jump_func(&s->jump, fn, wp->cold_len ? 2 : 1, read_text, NULL,
+					   &where);
 	free(hot);
 	free(cold);
 	if (err) {
@@ -461,7 +479,7 @@ static int site_jump(struct site *s, const struct wire_probe *wp, size_t avail,
 			  "out of memory checking the function";
 		return -ENOTSUP;
 	}
-	if (displaces_another(s->addr, s->jump.len)) {
+	if (displaces_another(s->addr, s->jump.len, s->ret_at)) {
 		*reason = "another probe is inside the bytes a jump would displace";
 		return -ENOTSUP;
 	}
@@ -504,10 +522,10 @@ static int site_jump(struct site *s, const struct wire_probe *wp, size_t avail,
  * (analyse the instruction, prepare its out-of-line slot, publish, write
  * the int3).  @why says what was done, or what failed and where.
  */
-static int site_install(struct site *s, const struct wire_probe *wp, size_t avail, char *why,
-			size_t whylen)
+static int site_install(struct site *s, const struct wire_probe *wp, size_t avail,
+			const char *nojump, char *why, size_t whylen)
 {
-	const char *reason = NULL, *nojump = NULL;
+	const char *reason = NULL;
 	char text[96];
 	int err;
 
@@ -525,7 +543,7 @@ static int site_install(struct site *s, const struct wire_probe *wp, size_t avai
 			 (unsigned long)s->addr);
 		return -EEXIST;
 	}
-	err = site_jump(s, wp, avail, &nojump);
+	err = nojump ? -ENOTSUP : site_jump(s, wp, avail, &nojump);
 	if (!err) {
 		arch_insn_text(&s->jump.insn[0], text, sizeof(text));
 		snprintf(why, whylen, "jump: jmp at 0x%lx, %u bytes (%u instructions from '%s') displaced",
@@ -642,14 +660,112 @@ static int site_rearm(struct site *s, unsigned pi, const struct wire_probe *wp)
 	return 0;
 }
 
+/*
+ * A return event at a ret (WIRE_PROBE_RET_SITE), on the jump path: the
+ * jump goes over the straight code that ends with the ret (Go's epilogue:
+ * "add $N,%rsp; ret"), and the trampoline runs that code, the hit with
+ * the registers as they are at the ret, then the ret.  Returns 0, or
+ * -ENOTSUP with *@reason (then the ret gets the trap path), or -errno.
+ */
+static int site_place_ret_jump(unsigned pi, const struct wire_probe *wp, const struct mapping *m,
+			       uint64_t ret, const char **reason)
+{
+	uint64_t base = m->start - m->pgoff, fn = base + wp->func_off, lo;
+	uint8_t *code;
+	char why[256], text[96];
+	int err;
+
+	*reason = "the jump path is off (--trap)";
+	if (wp->flags & WIRE_PROBE_NO_JUMP)
+		return -ENOTSUP;
+	*reason = "the ret is not inside its function's symbol";
+	if (!wp->func_len || ret < fn || ret >= fn + wp->func_len || fn + wp->func_len > m->end)
+		return -ENOTSUP;
+	code = pristine(fn, wp->func_len);
+	if (!code)
+		return -ENOMEM;
+	lo = arch_ret_jump_start(code, wp->func_len, fn, ret);
+	free(code);
+	*reason = "fewer than 5 bytes of straight code (no branch, call or ret) up to the end of the ret";
+	if (!lo)
+		return -ENOTSUP;
+	*reason = "another probe is in the bytes up to the ret";
+	if (site_find(lo) || site_lookup_displaced(lo))
+		return -ENOTSUP;
+	for (unsigned i = 0; i < nplan; i++)
+		if (plan[i].addr >= lo && plan[i].addr <= ret &&
+		    !(plan[i].addr == ret && (agent.probes[plan[i].probe].flags & WIRE_PROBE_RET_SITE)))
+			return -ENOTSUP;
+
+	struct site *s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->addr = lo;
+	s->foffs_base = base;
+	s->dev = wp->dev;
+	s->ino = wp->ino;
+	s->offset = lo - base;
+	s->ret_at = ret;
+	s->entry = s->ret = s->rsite = &no_consumers;
+	err = site_add_consumer(s, wp);
+	for (unsigned i = 0; !err && i < nplan; i++)
+		if (plan[i].addr == ret && plan[i].probe != pi)
+			err = site_add_consumer(s, &agent.probes[plan[i].probe]);
+	size_t avail = m->end - lo > sizeof(s->orig) ? sizeof(s->orig) : m->end - lo;
+	uint8_t *orig = err ? NULL : pristine(lo, avail);
+	if (!err && !orig)
+		err = -ENOMEM;
+	if (!err) {
+		memcpy(s->orig, orig, avail);
+		free(orig);
+		err = s->orig[0] == ARCH_BREAKPOINT_INSN ? -ENOTSUP : site_jump(s, wp, avail, reason);
+		if (s->orig[0] == ARCH_BREAKPOINT_INSN)
+			*reason = "an int3 is already there";
+	}
+	if (err == -ENOTSUP || (err && !s->armed && !site_lookup(lo))) {
+		if (s->rsite != &no_consumers)
+			free(s->rsite);
+		free(s);
+		return err;
+	}
+	if (err) {
+		/* Published but not written: the site stays (sites are never freed). */
+		report_site(pi, 0, err, *reason);
+		return err;
+	}
+	arch_insn_text(&s->jump.insn[0], text, sizeof(text));
+	snprintf(why, sizeof(why), "jump: jmp at 0x%lx, %u bytes up to the ret displaced "
+		 "(%u instructions from '%s'); the hit runs before the ret",
+		 (unsigned long)lo, s->jump.len, s->jump.n, text);
+	report_site(pi, ret, 0, why);
+	for (unsigned i = 0; i < nplan; i++)
+		if (plan[i].addr == ret && plan[i].probe != pi)
+			report_site(plan[i].probe, ret, 0, "shares the site of an earlier probe");
+	return 0;
+}
+
 static int site_place(unsigned pi, const struct wire_probe *wp, const struct mapping *m,
 		      const struct mapping *maps, int nmaps)
 {
 	uint64_t addr = m->start + wp->offset - m->pgoff;
 	struct site *s = site_find(addr);
+	const char *nojump = NULL;
 	char why[256];
 	int err;
 
+	if (!s && (wp->flags & WIRE_PROBE_RET_SITE))
+		s = ret_jump_site(addr);
+	if (s && s->ret_at && !(wp->flags & WIRE_PROBE_RET_SITE)) {
+		snprintf(why, sizeof(why), "the jump of a return probe at the ret 0x%lx starts here",
+			 (unsigned long)s->ret_at);
+		report_site(pi, 0, -EBUSY, why);
+		return -EBUSY;
+	}
+	if (!s && (wp->flags & WIRE_PROBE_RET_SITE)) {
+		err = site_place_ret_jump(pi, wp, m, addr, &nojump);
+		if (err != -ENOTSUP)
+			return err;
+	}
 	if (!s && (s = site_lookup_displaced(addr))) {
 		char why[128];
 		snprintf(why, sizeof(why), "inside the bytes the jump at 0x%lx displaced",
@@ -704,7 +820,7 @@ static int site_place(unsigned pi, const struct wire_probe *wp, const struct map
 			}
 	}
 
-	err = site_install(s, wp, m->end - addr, why, sizeof(why));
+	err = site_install(s, wp, m->end - addr, nojump, why, sizeof(why));
 	report_site(pi, err ? 0 : addr, err, why);
 	for (unsigned i = 0; i < nplan; i++)
 		if (plan[i].addr == addr && plan[i].probe != pi)
@@ -735,7 +851,7 @@ int site_place_hook(uint64_t addr, void (*fn)(void))
 	s->addr = addr;
 	s->hook = fn;
 	s->entry = s->ret = s->rsite = &no_consumers;
-	err = site_install(s, NULL, 16, why, sizeof(why));
+	err = site_install(s, NULL, 16, NULL, why, sizeof(why));
 	if (err)
 		free(s);
 	return err;
@@ -786,6 +902,8 @@ int sites_arm_all(void)
 			if (!probe_maps(wp, m))
 				continue;
 			struct site *s = site_find(m->start + wp->offset - m->pgoff);
+			if (!s && (wp->flags & WIRE_PROBE_RET_SITE))
+				s = ret_jump_site(m->start + wp->offset - m->pgoff);
 			if (s && s->armed && site_has(s, &agent.events[wp->event]))
 				continue;
 			if (!site_place(pi, wp, m, maps, nmaps))

@@ -192,6 +192,7 @@ struct arch_jump {
 	uint8_t len;		/* bytes displaced, >= ARCH_JUMP_BYTES */
 	uint8_t n;		/* instructions displaced */
 	uint8_t flags;		/* union of the instructions' ARCH_INSN_F_* */
+	uint8_t hit_before;	/* the handler runs before insn[hit_before] (0: at the site) */
 	uint8_t orig_off[ARCH_JUMP_MAX_INSNS + 1];	/* boundaries in the site, [n] = len */
 	uint16_t copy_off[ARCH_JUMP_MAX_INSNS + 1];	/* the same in the trampoline,
 							   [n] = the jump back; prepare fills */
@@ -204,6 +205,25 @@ struct arch_jump {
  * ARCH_JUMP_BYTES from @site.  Return: 0, or -ENOTSUP with @aj->reason.
  */
 int arch_analyze_jump(struct arch_jump *aj, const uint8_t *code, size_t avail, uint64_t site);
+
+/*
+ * arch_analyze_jump_to - for a probe on the ret at @last (a near ret): the
+ * whole instructions from @site through it, at least ARCH_JUMP_BYTES, none
+ * of them before the ret a branch or a call.  The trampoline then runs
+ * those before the ret, the handler (ip = @last, the registers as they
+ * are at the ret), and the ret: @aj->hit_before is the ret's index.
+ * Return: 0, or -ENOTSUP with @aj->reason.
+ */
+int arch_analyze_jump_to(struct arch_jump *aj, const uint8_t *code, size_t avail, uint64_t site,
+			 uint64_t last);
+
+/*
+ * arch_ret_jump_start - where the jump for the ret at @ret would start:
+ * the latest instruction boundary of the function (@len bytes at @code,
+ * run at @addr, decoded from its start) from which the instructions
+ * through the ret are ARCH_JUMP_BYTES long.  0 if there is none.
+ */
+uint64_t arch_ret_jump_start(const uint8_t *code, size_t len, uint64_t addr, uint64_t ret);
 
 /*
  * Reads of the target's memory (jump tables) for arch_check_jump_func():

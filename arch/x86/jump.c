@@ -79,6 +79,78 @@ int arch_analyze_jump(struct arch_jump *aj, const uint8_t *code, size_t avail, u
 	return 0;
 }
 
+int arch_analyze_jump_to(struct arch_jump *aj, const uint8_t *code, size_t avail, uint64_t site,
+			 uint64_t last)
+{
+	size_t off = 0;
+
+	memset(aj, 0, sizeof(*aj));
+	aj->site = site;
+	while (site + off < last) {
+		struct arch_insn *ai = &aj->insn[aj->n];
+
+		if (aj->n == ARCH_JUMP_MAX_INSNS - 1)
+			return refuse(aj, "too many instructions before the ret");
+		if (arch_analyze(ai, code + off, avail - off, site + off))
+			return refuse(aj, ai->reason);
+		if (ai->flags & (ARCH_INSN_F_CALL | ARCH_INSN_F_NO_FALLTHROUGH | ARCH_INSN_F_BRANCH))
+			return refuse(aj, "a branch or call before the ret");
+		aj->orig_off[aj->n++] = off;
+		off += ai->len;
+	}
+	if (site + off != last || arch_analyze(&aj->insn[aj->n], code + off, avail - off, last))
+		return refuse(aj, "the ret is not where the instructions before it end");
+	if (!(aj->insn[aj->n].flags & ARCH_INSN_F_NO_FALLTHROUGH) ||
+	    (aj->insn[aj->n].flags & ARCH_INSN_F_BRANCH))
+		return refuse(aj, "no ret at the end");
+	aj->orig_off[aj->n] = off;
+	aj->flags |= aj->insn[aj->n].flags;
+	off += aj->insn[aj->n].len;
+	aj->n++;
+	if (off < ARCH_JUMP_BYTES)
+		return refuse(aj, "fewer than 5 bytes up to the end of the ret");
+	for (int i = 0; i < aj->n; i++)
+		aj->flags |= aj->insn[i].flags;
+	aj->len = off;
+	aj->orig_off[aj->n] = off;
+	aj->hit_before = aj->n - 1;
+	return 0;
+}
+
+uint64_t arch_ret_jump_start(const uint8_t *code, size_t len, uint64_t addr, uint64_t ret)
+{
+	uint64_t starts[ARCH_JUMP_MAX_INSNS] = { 0 };
+	size_t off = 0;
+	unsigned n = 0;
+
+	while (off < len && addr + off < ret) {
+		uint64_t target, lea;
+		int ind, k = insn_scan(code + off, len - off, addr + off, &target, &lea, &ind);
+
+		if (k < 0)
+			return 0;
+		starts[n++ % ARCH_JUMP_MAX_INSNS] = addr + off;
+		off += (size_t)k;
+	}
+	if (addr + off != ret || off >= len)
+		return 0;
+	/* The latest start from which the instructions through the ret cover a jump. */
+	uint8_t r = code[off];
+	uint64_t end = ret + (r == 0xc2 ? 3 : 1);
+	for (unsigned i = 1; i < ARCH_JUMP_MAX_INSNS && i <= n; i++) {
+		uint64_t st = starts[(n - i) % ARCH_JUMP_MAX_INSNS];
+		struct arch_insn ai;
+
+		/* Only straight code: what ends a block before the ret ends the search. */
+		if (arch_analyze(&ai, code + (st - addr), len - (st - addr), st) ||
+		    (ai.flags & (ARCH_INSN_F_CALL | ARCH_INSN_F_NO_FALLTHROUGH | ARCH_INSN_F_BRANCH)))
+			return 0;
+		if (end - st >= ARCH_JUMP_BYTES)
+			return st;
+	}
+	return 0;
+}
+
 /* The instruction boundaries and branch targets of a function, for the jump-table walk. */
 struct scan {
 	uint32_t *starts[ARCH_JUMP_FUNC_PIECES];	/* per piece: offsets of its instructions */
@@ -446,32 +518,43 @@ static int prepare(struct arch_jump *aj, uint8_t *buf, size_t size, uint64_t tra
 		   int32_t stack_tls_off)
 {
 	struct emit e = { .buf = buf, .size = size, .addr = tramp_addr };
-	size_t to_copy = 0, own_to_copy = 0, own_to_general = 0;
+	size_t to_copy = 0, own_to_copy = 0, own_to_general = 0, cont;
+	int hb = aj->hit_before;
+	uint64_t ip = aj->site + aj->orig_off[hb];
 
-	if (!aj->n)
+	if (!aj->n || hb >= aj->n)
 		return -EINVAL;
-	if (cp && (cp->n == 0 || cp->n > ARCH_COUNT_MAX || stack_tls_off))
+	if (cp && (cp->n == 0 || cp->n > ARCH_COUNT_MAX || stack_tls_off || hb))
 		return -EINVAL;
+	/* The displaced instructions before the hit, then the hit, then the rest. */
+	for (int i = 0; i < hb; i++) {
+		aj->copy_off[i] = e.pos;
+		relocate_one(&aj->insn[i], &e, 0);
+	}
+	if (hb)
+		aj->copy_off[hb] = e.pos; /* a thread sent to insn hb runs the hit first */
 	if (cp)
 		to_copy = emit_count_fast(&e, cp);
 	if (stack_tls_off) {
-		emit_own_stack(&e, aj->site, handler, probe_ctx, stack_tls_off, &own_to_general,
+		emit_own_stack(&e, ip, handler, probe_ctx, stack_tls_off, &own_to_general,
 			       &own_to_copy);
 		patch_rel32(&e, own_to_general, e.pos);
 	}
-	emit_save(&e, aj->site, handler, probe_ctx, 0);
+	emit_save(&e, ip, handler, probe_ctx, 0);
 	emit_restore(&e, 0);
-	for (int i = 0; i < aj->n; i++) {
-		aj->copy_off[i] = e.pos;
+	cont = e.pos;
+	for (int i = hb; i < aj->n; i++) {
+		if (i > hb || !hb)
+			aj->copy_off[i] = e.pos;
 		relocate_one(&aj->insn[i], &e, 0);
 	}
 	aj->copy_off[aj->n] = e.pos;
 	if (!(aj->insn[aj->n - 1].flags & (ARCH_INSN_F_NO_FALLTHROUGH | ARCH_INSN_F_CALL)))
 		emit_jmp(&e, aj->site + aj->len);
 	if (cp)
-		patch_rel32(&e, to_copy, aj->copy_off[0]);
+		patch_rel32(&e, to_copy, cont);
 	if (stack_tls_off)
-		patch_rel32(&e, own_to_copy, aj->copy_off[0]);
+		patch_rel32(&e, own_to_copy, cont);
 	if (e.err) {
 		aj->reason = e.reason;
 		return e.err;

@@ -12,6 +12,8 @@
  *    the same, the handler on that stack (the site's %rsp on top of it)
  *    while the thread's TLS word is 0, the word back to the top after; with
  *    the word 0, the handler on the site's stack as without the switch
+ *  - a probe on a ret (arch_analyze_jump_to): the code before it, then the
+ *    handler with the registers of the ret, then the ret, both ways
  *  - every instruction boundary of the real functions of 21-, where the
  *    jump is allowed, gives the same results and the same hit counts as
  *    the trap path, and the handler the same ip and sp (the other
@@ -368,6 +370,69 @@ static void test_func_returns(void)
 	is_int(arch_func_returns(fn, 3, 0x1000, r, 4), -EINVAL, "func returns: undecodable: -EINVAL");
 }
 
+/*
+ * A probe on a ret through the jump path (arch_analyze_jump_to): the
+ * straight code before it runs first, then the handler with the registers
+ * of the ret, then the ret; on the site's stack and on the agent's.
+ */
+static void test_ret_jump(void)
+{
+	/* lea 0x3(%rdi),%rax; ret -- and a ret that only straight code of 4 bytes precedes */
+	static const uint8_t fn[] = { 0x48, 0x8d, 0x47, 0x03, 0xc3 };
+	static const uint8_t short_fn[] = { 0xc3, 0x48, 0xf7, 0xd8, 0xc3 }; /* ret; neg %rax; ret */
+	uint8_t *code = insn_map_near((uint64_t)tramp_area, 4096);
+	struct arch_jump aj;
+
+	if (!ok(code != NULL, "ret jump: code near the trampoline"))
+		return;
+	memcpy(code, fn, sizeof(fn));
+	ok(arch_ret_jump_start(fn, sizeof(fn), 0x1000, 0x1004) == 0x1000 &&
+	   arch_ret_jump_start(short_fn, sizeof(short_fn), 0x1000, 0x1004) == 0,
+	   "ret jump: starts at the straight code 5 bytes before the ret's end, not across a ret");
+	is_int(arch_analyze_jump_to(&aj, short_fn, sizeof(short_fn), 0x1000, 0x1004), -ENOTSUP,
+	       "ret jump: refused across a ret");
+	for (int mode = 0; mode < 2; mode++) {
+		long (*f)(long) = (long (*)(long))(void *)code;
+		int32_t off = (int32_t)((char *)&hit_stack_word - (char *)__builtin_thread_pointer());
+		int n, sig;
+		long got = 0;
+
+		stack_mode = mode;
+		hit_stack_word = mode ? HIT_STACK_TOP : 0;
+		memset(&jh, 0, sizeof(jh));
+		if (arch_analyze_jump_to(&aj, code, sizeof(fn), (uint64_t)code, (uint64_t)code + 4)) {
+			ok(0, "ret jump: analysed: %s", aj.reason);
+			continue;
+		}
+		memset(tramp_area, 0xcc, ARCH_STACK_TRAMPOLINE_BYTES);
+		n = mode ? arch_prepare_stack_trampoline(&aj, tramp_area, ARCH_STACK_TRAMPOLINE_BYTES,
+							 (uint64_t)tramp_area, jump_handler, CTX, off) :
+			   arch_prepare_trampoline(&aj, tramp_area, ARCH_TRAMPOLINE_BYTES,
+						   (uint64_t)tramp_area, jump_handler, CTX);
+		if (!ok(n > 0 && aj.hit_before == 1 && aj.len == 5, "ret jump (%s): trampoline",
+			mode ? "agent's stack" : "own stack"))
+			continue;
+		jump_arm(&aj, (uint64_t)tramp_area);
+		sig = TRY(got = f(4));
+		jump_disarm(&aj);
+		ok(!sig && got == 7 && jh.hits == 1 && !jh.wrong_stack && !jh.misaligned &&
+		   jh.first.ip == (uint64_t)code + 4 && jh.first.ax == 7 && jh.first.di == 4,
+		   "ret jump (%s): f(4) = %ld, one hit at the ret, %%ax already 7 there",
+		   mode ? "agent's stack" : "own stack", got);
+		ok(arch_map_displaced_ip(&aj, (uint64_t)tramp_area, (uint64_t)code) == (uint64_t)tramp_area &&
+		   arch_map_displaced_ip(&aj, (uint64_t)tramp_area, (uint64_t)code + 4) ==
+			   (uint64_t)tramp_area + aj.copy_off[1] &&
+		   aj.copy_off[1] > aj.copy_off[0] &&
+		   arch_unmap_displaced_ip(&aj, (uint64_t)tramp_area,
+					   (uint64_t)tramp_area + aj.copy_off[1]) == (uint64_t)code + 4,
+		   "ret jump (%s): a thread at the ret goes to the hit, and back",
+		   mode ? "agent's stack" : "own stack");
+	}
+	stack_mode = 0;
+	hit_stack_word = 0;
+	munmap(code, 4096);
+}
+
 static void test_bytes(void)
 {
 	uint8_t b[ARCH_JUMP_BYTES];
@@ -468,6 +533,7 @@ int main(void)
 
 	test_bytes();
 	test_func_returns();
+	test_ret_jump();
 	test_refusals();
 	test_block(input.flags, "CF ZF DF OF");
 	test_block(0x202 | 0x4 | 0x10 | 0x80, "PF AF SF");
