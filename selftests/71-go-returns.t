@@ -16,6 +16,8 @@
 # (which grows the stack), and a return probe on main.faults:
 #
 #   - stdout, stderr and the exit status are those of the untraced run;
+#   - (-v) with the jump path, the rets that end 5 bytes of straight code
+#     get a jump over it (7 of them) and the others the trap path;
 #   - each return event has exactly as many hits (and lines) as the
 #     program counted calls, none missed or lost (leaf, pick: as many as
 #     their entries);
@@ -121,9 +123,21 @@ ok($leaf && $pick && $deep && $faults,
 my %calls = (leaf => $leaf, pick => $pick, deep => $deep, faults => $faults);
 
 for my $how ('jump', 'trap') {
-	my $r = trace(\@defs, \@cmd, opts => ['--buffer-size', '64M', $how eq 'trap' ? ('--trap') : ()],
+	my $r = trace(\@defs, \@cmd, opts => ['-v', '--buffer-size', '64M', $how eq 'trap' ? ('--trap') : ()],
 		      timeout => 180);
 	my $t = "go ($how)";
+	# -v: how each site was placed.  The rets of leaf, deep and faults end
+	# straight code of 5 bytes or more; two of pick's five do.
+	my @v = $r->{xol_err} =~ /^xol: go\/\w+_ret in .*$/mg;
+	$r->{xol_err} =~ s/^xol: go\/\w+ in .*\n?//mg;
+	my $ret_jumps = grep { /up to the ret displaced/ } @v;
+	my $ret_traps = grep { /trap: int3 at 0x[0-9a-f]+, 'ret'/ } @v;
+	if ($how eq 'jump') {
+		ok($ret_jumps >= 6 && $ret_traps >= 3, "$t: $ret_jumps rets on the jump path, $ret_traps on the trap path")
+			or diag(join "\n", @v);
+	} else {
+		is($ret_jumps, 0, "$t: every ret on the trap path ($ret_traps)");
+	}
 	$r->{lines} = [grep { $_ } map { parse_line($_) } @{$r->{trace}}];
 	my %ev;
 	push @{$ev{$_->{event}}}, $_ for @{$r->{lines}};
