@@ -356,7 +356,7 @@ static int poke_live(struct site *s, const uint8_t *bytes, unsigned len)
 static bool count_path(const struct site *s, struct arch_count_path *cp)
 {
 	if (s->ret->n || s->rsite->n || !s->entry->n || s->entry->n > ARCH_COUNT_MAX ||
-	    !agent.tls_self_off || s->own_stack)
+	    !agent.tls_self_off)
 		return false;
 	memset(cp, 0, sizeof(*cp));
 	cp->tls_off = (int32_t)agent.tls_self_off;
@@ -374,19 +374,21 @@ static bool count_path(const struct site *s, struct arch_count_path *cp)
 
 /*
  * The trampoline of @s, to run at @tramp, into @buf: with the switch to
- * the agent's stack where the program's has no room (Go), else with the
- * counting fast path where the events only count (and @may_count), else
- * plain.  Returns its size or -errno.
+ * the agent's stack where the program's has no room (Go), with the
+ * counting fast path where the events only count (and @may_count).
+ * Returns its size or -errno.
  */
 static int build_trampoline(struct site *s, uint8_t *buf, size_t size, uint8_t *tramp,
 			    bool may_count)
 {
 	struct arch_count_path cp;
+	bool counting = may_count && count_path(s, &cp);
 
 	if (s->own_stack)
 		return arch_prepare_stack_trampoline(&s->jump, buf, size, (uint64_t)tramp, jump_hit,
-						     s, (int32_t)agent.tls_stack_off);
-	if (may_count && count_path(s, &cp))
+						     s, (int32_t)agent.tls_stack_off,
+						     counting ? &cp : NULL);
+	if (counting)
 		return arch_prepare_count_trampoline(&s->jump, buf, size, (uint64_t)tramp,
 						     jump_hit, s, &cp);
 	return arch_prepare_trampoline(&s->jump, buf, size, (uint64_t)tramp, jump_hit, s);

@@ -32,6 +32,7 @@
 #     between: every return of leaf with its entry (and 7x+3 of its x),
 #     every return of deep with an entry, the entries of deep left over
 #     being exactly its second entries after runtime.morestack;
+#   - xol stat counts the same (entries through the counting fast path);
 #   - the same return probe written in perf probe's language
 #     (-x BIN 'main.leaf%return $retval') counts and fetches the same.
 use strict;
@@ -189,6 +190,18 @@ for my $how ('jump', 'trap') {
 	is("$paired $stray", "$calls{deep} 0", "$t: deep: every return pairs with an entry");
 	is($left, $e - $calls{deep}, "$t: deep: the entries left unpaired are the " . ($e - $calls{deep}) .
 	   ' second entries after runtime.morestack');
+}
+
+# xol stat: entries counted by the counting fast path (on the agent's
+# stack), returns at the rets.
+{
+	my $r = run([xol(), 'stat', '-x,', '-e', "p:go/leaf $bin:$off{leaf}", '-e', "r:go/leaf_ret $bin:$off{leaf}",
+		     '-e', "r:go/pick_ret $bin:$off{pick}", '--', @cmd]);
+	is($r->{code}, $plain->{code}, 'xol stat: exit status');
+	is($r->{out}, $plain->{out}, 'xol stat: same stdout');
+	my %n = map { (split /,/)[2] => (split /,/)[0] } grep { /^\d+,/ } split /\n/, $r->{err};
+	is("$n{'go:leaf'} $n{'go:leaf_ret'} $n{'go:pick_ret'}", "$leaf $leaf $pick",
+	   "xol stat: $leaf entries and returns of leaf, $pick returns of pick");
 }
 
 # The same through perf probe's spec language (xol probe): FUNC%return.

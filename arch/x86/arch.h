@@ -295,19 +295,23 @@ int arch_check_jump_range(struct arch_jump *aj, const uint8_t *code, size_t len,
 int arch_prepare_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
 			    uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx);
 
+struct arch_count_path;
+
 /*
  * arch_prepare_stack_trampoline - arch_prepare_trampoline() for code whose
  * stack has no room to spare below %rsp (Go's goroutine stacks): the
  * handler runs on a stack of the agent's, whose top the thread keeps at
  * %fs:@stack_tls_off (a TLS word; 0: none, then the site's stack as
- * usual).  Nothing is written below the site's %rsp; the word holds the
- * site's %rsp while the handler runs, and only xchg touches it, so hits
- * nest (a signal handler's hit finds 0, or a stack pointer that it gives
- * back before returning).  @buf needs ARCH_STACK_TRAMPOLINE_BYTES.
+ * usual).  Nothing is written below the site's %rsp: it is kept on top of
+ * the agent's stack and the word is 0 while the handler runs, so a hit in
+ * a signal handler that interrupts it stays on its own stack (see
+ * emit_own_stack() for the few instructions where it would not).  With
+ * @cp (else NULL), the counting fast path
+ * runs on the agent's stack too.  @buf needs ARCH_STACK_TRAMPOLINE_BYTES.
  */
 int arch_prepare_stack_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
 				  uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx,
-				  int32_t stack_tls_off);
+				  int32_t stack_tls_off, const struct arch_count_path *cp);
 
 /*
  * A counting fast path in front of the trampoline, for sites whose events

@@ -422,13 +422,17 @@ static void patch_rel32(struct emit *e, size_t at, size_t target)
 
 /*
  * The counting fast path (see struct arch_count_path).  Returns where the
- * rel32 of its final jmp to the displaced copy is, to patch later.
+ * rel32 of its final jmp to the displaced copy is, to patch later.  With
+ * @own_off, it runs on the agent's stack, just switched to (the word at
+ * %fs:own_off holds the site's %rsp): no red zone to step over, and the
+ * site's %rsp back before the jmp; its general path follows it.
  */
-static size_t emit_count_fast(struct emit *e, const struct arch_count_path *cp)
+static size_t emit_count_fast(struct emit *e, const struct arch_count_path *cp, int32_t own_off)
 {
 	size_t slow_jmp, count_jrcxz, slow_pos, to_copy;
 
-	emit_bytes(e, "\x48\x8d\x64\x24\x80", 5);	/* lea -0x80(%rsp),%rsp */
+	if (!own_off)
+		emit_bytes(e, "\x48\x8d\x64\x24\x80", 5);	/* lea -0x80(%rsp),%rsp */
 	emit_bytes(e, "\x50\x51", 2);			/* push %rax; push %rcx */
 	emit_disp32(e, "\x64\x48\x8b\x0c\x25", 5, cp->tls_off); /* mov %fs:tls,%rcx */
 	emit_bytes(e, "\xe3\x0b", 2);			/* jrcxz slow (11 bytes on) */
@@ -438,7 +442,8 @@ static size_t emit_count_fast(struct emit *e, const struct arch_count_path *cp)
 	emit_bytes(e, "\xe3\x00", 2);			/* jrcxz count */
 	slow_pos = e->pos;				/* slow: */
 	emit_bytes(e, "\x59\x58", 2);			/* pop %rcx; pop %rax */
-	emit_bytes(e, "\x48\x8d\xa4\x24\x80\x00\x00\x00", 8); /* lea 0x80(%rsp),%rsp */
+	if (!own_off)
+		emit_bytes(e, "\x48\x8d\xa4\x24\x80\x00\x00\x00", 8); /* lea 0x80(%rsp),%rsp */
 	emit_u8(e, 0xe9);				/* jmp general */
 	slow_jmp = e->pos;
 	emit_u32(e, 0);
@@ -453,7 +458,10 @@ static size_t emit_count_fast(struct emit *e, const struct arch_count_path *cp)
 		emit_disp32(e, "\x48\x89\x81", 3, cp->counter_off[i]); /* mov %rax,off(%rcx) */
 	}
 	emit_bytes(e, "\x59\x58", 2);			/* pop %rcx; pop %rax */
-	emit_bytes(e, "\x48\x8d\xa4\x24\x80\x00\x00\x00", 8); /* lea 0x80(%rsp),%rsp */
+	if (own_off)					/* xchg %rsp,%fs:off */
+		emit_disp32(e, "\x64\x48\x87\x24\x25", 5, own_off);
+	else
+		emit_bytes(e, "\x48\x8d\xa4\x24\x80\x00\x00\x00", 8); /* lea 0x80(%rsp),%rsp */
 	emit_u8(e, 0xe9);				/* jmp copy */
 	to_copy = e->pos;
 	emit_u32(e, 0);
@@ -477,6 +485,8 @@ static size_t emit_count_fast(struct emit *e, const struct arch_count_path *cp)
  *	jmp general		the handler on the site's stack, as usual
  * own:
  *	xchg %rcx,%rsp		rsp = top, rcx back
+ *	(the counting fast path, if any: when it counts, it ends with
+ *	 xchg %rsp,%fs:off and jmp copy)
  *	push %fs:off		the site's rsp, on the agent's stack
  *	movq $0,%fs:off		in use
  *	save, call, restore
@@ -494,7 +504,8 @@ static size_t emit_count_fast(struct emit *e, const struct arch_count_path *cp)
  * rel32s of "jmp general" and "jmp copy" are, to patch.
  */
 static void emit_own_stack(struct emit *e, uint64_t site, arch_handler_fn handler, void *ctx,
-			   int32_t off, size_t *to_general, size_t *to_copy)
+			   int32_t off, const struct arch_count_path *cp, size_t *to_general,
+			   size_t *to_copy, size_t *count_to_copy)
 {
 	emit_disp32(e, "\x64\x48\x87\x24\x25", 5, off);	/* xchg %rsp,%fs:off */
 	emit_bytes(e, "\x48\x87\xcc", 3);		/* xchg %rcx,%rsp */
@@ -506,6 +517,8 @@ static void emit_own_stack(struct emit *e, uint64_t site, arch_handler_fn handle
 	*to_general = e->pos;
 	emit_u32(e, 0);
 	emit_bytes(e, "\x48\x87\xcc", 3);		/* own: xchg %rcx,%rsp */
+	if (cp)
+		*count_to_copy = emit_count_fast(e, cp, off);
 	emit_save(e, site, handler, ctx, off);
 	emit_restore(e, off);
 	emit_u8(e, 0xe9);				/* jmp copy */
@@ -524,7 +537,7 @@ static int prepare(struct arch_jump *aj, uint8_t *buf, size_t size, uint64_t tra
 
 	if (!aj->n || hb >= aj->n)
 		return -EINVAL;
-	if (cp && (cp->n == 0 || cp->n > ARCH_COUNT_MAX || stack_tls_off || hb))
+	if (cp && (cp->n == 0 || cp->n > ARCH_COUNT_MAX || hb))
 		return -EINVAL;
 	/* The displaced instructions before the hit, then the hit, then the rest. */
 	for (int i = 0; i < hb; i++) {
@@ -533,11 +546,11 @@ static int prepare(struct arch_jump *aj, uint8_t *buf, size_t size, uint64_t tra
 	}
 	if (hb)
 		aj->copy_off[hb] = e.pos; /* a thread sent to insn hb runs the hit first */
-	if (cp)
-		to_copy = emit_count_fast(&e, cp);
+	if (cp && !stack_tls_off)
+		to_copy = emit_count_fast(&e, cp, 0);
 	if (stack_tls_off) {
-		emit_own_stack(&e, ip, handler, probe_ctx, stack_tls_off, &own_to_general,
-			       &own_to_copy);
+		emit_own_stack(&e, ip, handler, probe_ctx, stack_tls_off, cp, &own_to_general,
+			       &own_to_copy, &to_copy);
 		patch_rel32(&e, own_to_general, e.pos);
 	}
 	emit_save(&e, ip, handler, probe_ctx, 0);
@@ -571,11 +584,11 @@ int arch_prepare_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
 
 int arch_prepare_stack_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
 				  uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx,
-				  int32_t stack_tls_off)
+				  int32_t stack_tls_off, const struct arch_count_path *cp)
 {
 	if (!stack_tls_off)
 		return -EINVAL;
-	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, NULL, stack_tls_off);
+	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, cp, stack_tls_off);
 }
 
 int arch_prepare_count_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,

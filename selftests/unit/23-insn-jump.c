@@ -127,7 +127,7 @@ static int prepare(struct arch_jump *aj, const uint8_t *code, size_t avail, uint
 		int32_t off = (int32_t)((char *)&hit_stack_word - (char *)__builtin_thread_pointer());
 		hit_stack_word = stack_mode == 1 ? HIT_STACK_TOP : 0;
 		if (arch_prepare_stack_trampoline(aj, tramp_area, ARCH_STACK_TRAMPOLINE_BYTES,
-						  (uint64_t)tramp_area, jump_handler, CTX, off) < 0)
+						  (uint64_t)tramp_area, jump_handler, CTX, off, NULL) < 0)
 			return -2;
 		return 0;
 	}
@@ -406,7 +406,7 @@ static void test_ret_jump(void)
 		}
 		memset(tramp_area, 0xcc, ARCH_STACK_TRAMPOLINE_BYTES);
 		n = mode ? arch_prepare_stack_trampoline(&aj, tramp_area, ARCH_STACK_TRAMPOLINE_BYTES,
-							 (uint64_t)tramp_area, jump_handler, CTX, off) :
+							 (uint64_t)tramp_area, jump_handler, CTX, off, NULL) :
 			   arch_prepare_trampoline(&aj, tramp_area, ARCH_TRAMPOLINE_BYTES,
 						   (uint64_t)tramp_area, jump_handler, CTX);
 		if (!ok(n > 0 && aj.hit_before == 1 && aj.len == 5, "ret jump (%s): trampoline",
