@@ -16,6 +16,8 @@
 # (which grows the stack), and a return probe on main.faults:
 #
 #   - stdout, stderr and the exit status are those of the untraced run;
+#   - goroutine stacks were copied meanwhile (runtime.copystack ran; how
+#     often runtime.asyncPreempt2 ran is said, not checked);
 #   - (-v) with the jump path, the rets that end 5 bytes of straight code
 #     get a jump over it (7 of them) and the others the trap path;
 #   - each return event has exactly as many hits (and lines) as the
@@ -61,6 +63,9 @@ my @defs = (
 	"p:go/deep $bin:$off{deep} $gd",
 	"r:go/deep_ret $bin:$off{deep} rv=\$retval:s64 $gd",
 	"r:go/faults_ret $bin:$off{faults} rv=\$retval:s64",
+	# how often a signal preempted a goroutine meanwhile (said, not checked)
+	"p:go/preempt $bin:" . symoff($bin, 'runtime.asyncPreempt2'),
+	"p:go/copystack $bin:" . symoff($bin, 'runtime.copystack'),
 );
 
 # Pair each return with the most recent entry of the same goroutine at the
@@ -140,6 +145,9 @@ for my $how ('jump', 'trap') {
 		is($ret_jumps, 0, "$t: every ret on the trap path ($ret_traps)");
 	}
 	$r->{lines} = [grep { $_ } map { parse_line($_) } @{$r->{trace}}];
+	my $copies = $r->{summary}{'go:copystack'}{hits} // 0;
+	ok($copies > 0, "$t: goroutine stacks were copied while probed ($copies times)");
+	note("$t: goroutines preempted by a signal ", $r->{summary}{'go:preempt'}{hits} // 0, ' times');
 	my %ev;
 	push @{$ev{$_->{event}}}, $_ for @{$r->{lines}};
 	is($r->{code}, $plain->{code}, "$t: exit status");
