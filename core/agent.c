@@ -396,6 +396,7 @@ void child_after_fork(void);
 int agent_setup_hit_path(void)
 {
 	agent.tls_self_off = (long)((char *)&xol_self - (char *)__builtin_thread_pointer());
+	agent.tls_stack_off = (long)((char *)&xol_hit_stack - (char *)__builtin_thread_pointer());
 	/* glibc registers an rseq area per thread; its cpu_id is the current CPU. */
 	if (__rseq_size >= 8)
 		agent.rseq_cpu_offset = (long)__rseq_offset + 4;

@@ -56,6 +56,11 @@ struct site {
 	uint64_t dev, ino, offset;
 	uint64_t refctr_addr;    /* 0: none */
 	struct consumers *entry, *ret; /* never NULL; replaced, never changed */
+	struct consumers *rsite;  /* return events fired at this ret (WIRE_PROBE_RET_SITE) */
+	uint64_t func;           /* rsite: the function's entry, their __probe_func */
+	bool own_stack;          /* hits run on the agent's stack (WIRE_PROBE_OWN_STACK) */
+	uint64_t ret_at;         /* a jump over the code up to this ret: its rsite events
+				    fire at the ret, in the trampoline (0: none) */
 	uint8_t orig[32];        /* bytes replaced at addr */
 	unsigned patched;        /* how many of them */
 	bool armed;
@@ -129,6 +134,7 @@ struct agent {
 	int memfd;               /* /proc/self/mem, for patching text */
 	long rseq_cpu_offset;    /* of rseq.cpu_id from the thread pointer, 0: none */
 	long tls_self_off;       /* of xol_self from the thread pointer (initial-exec TLS) */
+	long tls_stack_off;      /* of xol_hit_stack, the same way */
 	bool active;             /* the hit path is set up (a session came once) */
 	bool late;               /* injected (-p), not preloaded: interposes through GOTs */
 };
@@ -153,6 +159,7 @@ void thread_bind_session(const struct agent_session *se);
 void thread_unbind_session(const struct agent_session *se);
 void thread_quiesce(unsigned max_ms);
 extern __thread struct xol_thread *xol_self __attribute__((tls_model("initial-exec")));
+extern __thread uint64_t xol_hit_stack __attribute__((tls_model("initial-exec")));
 
 /* Hit path: the calling thread's state (one %fs-relative load), claimed on first use. */
 static inline struct xol_thread *thread_self(void)

@@ -66,8 +66,9 @@ static inline uint64_t read_tsc(unsigned *cpu)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/* @ip: __probe_ip, or __probe_func of a return event (then @ret_ip is __probe_ret_ip). */
 static void emit(struct xol_thread *t, struct agent_event *e, const struct xol_regs *regs,
-		 const struct site *s, uint64_t ret_ip)
+		 const struct site *s, uint64_t ip, uint64_t ret_ip)
 {
 	const struct wire_event *w = e->w;
 	struct ring_writer *ring = t->ss[e->sess->slot].ring;
@@ -107,7 +108,7 @@ static void emit(struct xol_thread *t, struct agent_event *e, const struct xol_r
 	rec[2] = 0;
 	rec[3] = 0;
 	*(int32_t *)(rec + 4) = t->tid;
-	*(uint64_t *)(rec + 8) = s->addr; /* __probe_ip, or __probe_func */
+	*(uint64_t *)(rec + 8) = ip; /* __probe_ip, or __probe_func */
 	if (w->is_return)
 		*(uint64_t *)(rec + 16) = ret_ip;
 
@@ -187,6 +188,29 @@ static inline void busy_then_read(struct xol_thread *t)
 	asm volatile("" ::: "memory");
 }
 
+/*
+ * At a ret of a function whose return events fire there (a Go function's):
+ * the records an ordinary return probe makes at its trampoline, with the
+ * registers as they are after the ret (ip the return address, sp above
+ * it), the function's entry and the return address, which is on top of
+ * the stack.  Nothing is pushed at the entry, so nothing can be left.
+ */
+static __attribute__((noinline)) void hit_ret_site(struct xol_thread *t, const struct site *s,
+						  const struct consumers *rs, struct xol_regs *regs)
+{
+	uint64_t ip = arch_regs_ip(regs), sp = arch_regs_sp(regs);
+	unsigned long ret;
+
+	if (xol_load_safe(&ret, (const void *)sp))
+		ret = 0; /* the ret itself will fault, as untraced */
+	arch_regs_set_ip(regs, ret);
+	arch_regs_set_sp(regs, sp + 8);
+	for (unsigned i = 0; i < rs->n; i++)
+		emit(t, rs->ev[i], regs, s, s->func, ret);
+	arch_regs_set_ip(regs, ip);
+	arch_regs_set_sp(regs, sp);
+}
+
 static __attribute__((always_inline)) inline void hit_entry_inline(struct site *s,
 								      struct xol_regs *regs)
 {
@@ -197,14 +221,17 @@ static __attribute__((always_inline)) inline void hit_entry_inline(struct site *
 			return; /* the agent's own work: not the program's hit */
 		miss_all(t, load(&s->entry));
 		miss_all(t, load(&s->ret));
+		miss_all(t, load(&s->rsite));
 		return;
 	}
 	busy_then_read(t);
-	const struct consumers *entry = load(&s->entry), *ret = load(&s->ret);
+	const struct consumers *entry = load(&s->entry), *ret = load(&s->ret), *rs = load(&s->rsite);
 	if (__builtin_expect(t->comm_dirty, 0))
 		thread_emit_comm(t);
 	for (unsigned i = 0; i < entry->n; i++)
-		emit(t, entry->ev[i], regs, s, 0);
+		emit(t, entry->ev[i], regs, s, s->addr, 0);
+	if (rs->n)
+		hit_ret_site(t, s, rs, regs);
 
 	if (ret->n && !return_push(t, s, regs->sp))
 		miss_all(t, ret); /* deeper than the shadow stack */
@@ -230,7 +257,7 @@ uint64_t hit_return(struct xol_regs *regs)
 		if (__builtin_expect(t->comm_dirty, 0))
 			thread_emit_comm(t);
 		for (unsigned i = 0; i < ret->n; i++)
-			emit(t, ret->ev[i], regs, f->site, f->ret);
+			emit(t, ret->ev[i], regs, f->site, f->site->addr, f->ret);
 		t->busy = 0;
 	} else if (t->busy != BUSY_AGENT) {
 		miss_all(t, load(&f->site->ret));

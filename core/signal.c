@@ -135,7 +135,8 @@ static void on_trap(int sig, siginfo_t *si, void *uc)
 			arch_regs_set_ip(&regs, ip);
 			if (s->hook)
 				s->hook();
-			if (s->entry->n || s->ret->n)
+			/* A jump up to a ret, caught mid-patch: its hit is in the trampoline. */
+			if ((s->entry->n || s->ret->n || s->rsite->n) && !s->ret_at)
 				hit_entry(s, &regs);
 			if (s->tramp) /* a jump site caught mid-patch: its displaced copy */
 				arch_regs_set_ip(&regs, arch_map_displaced_ip(&s->jump,

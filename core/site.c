@@ -217,13 +217,16 @@ static void report_site(unsigned probe, uint64_t addr, int err, const char *why)
 struct consumers no_consumers;
 
 /*
- * Add @ev to the site's entry or return list (arming time, under the arm
- * lock), unless it is there already: a site armed again (--control) keeps
- * its lists.
+ * Add the event of probe @wp (of the session being armed) to the site's
+ * entry, return or ret-site list (arming time, under the arm lock),
+ * unless it is there already: a site armed again (--control) keeps its
+ * lists.
  */
-static int site_add_consumer(struct site *s, struct agent_event *ev)
+static int site_add_consumer(struct site *s, const struct wire_probe *wp)
 {
-	struct consumers **list = ev->w->is_return ? &s->ret : &s->entry;
+	struct agent_event *ev = &cur->events[wp->event];
+	struct consumers **list = (wp->flags & WIRE_PROBE_RET_SITE) ? &s->rsite :
+				  ev->w->is_return ? &s->ret : &s->entry;
 
 	for (unsigned i = 0; i < (*list)->n; i++)
 		if ((*list)->ev[i] == ev)
@@ -231,6 +234,10 @@ static int site_add_consumer(struct site *s, struct agent_event *ev)
 	struct consumers *c = malloc(sizeof(*c) + ((*list)->n + 1) * sizeof(c->ev[0]));
 	if (!c)
 		return -ENOMEM;
+	if (wp->flags & WIRE_PROBE_RET_SITE)
+		s->func = s->foffs_base + wp->func_off;
+	if (wp->flags & WIRE_PROBE_OWN_STACK)
+		s->own_stack = true;
 	c->n = (*list)->n + 1;
 	memcpy(c->ev, (*list)->ev, (*list)->n * sizeof(c->ev[0]));
 	c->ev[c->n - 1] = ev;
@@ -288,15 +295,26 @@ static struct planned {
 } *plan;
 static unsigned nplan;
 
-static bool displaces_another(uint64_t addr, unsigned len)
+static bool displaces_another(uint64_t addr, unsigned len, uint64_t ret_at)
 {
 	for (unsigned i = 0; i < nplan; i++)
-		if (plan[i].addr > addr && plan[i].addr < addr + len)
+		if (plan[i].addr > addr && plan[i].addr < addr + len &&
+		    !(plan[i].addr == ret_at &&
+		      (cur->probes[plan[i].probe].flags & WIRE_PROBE_RET_SITE)))
 			return true;
 	for (unsigned i = 0; i < nsites; i++)
 		if (sites[i]->addr > addr && sites[i]->addr < addr + len)
 			return true;
 	return false;
+}
+
+/* The jump site whose events fire at the ret at @ret (arming time). */
+static struct site *ret_jump_site(uint64_t ret)
+{
+	for (unsigned i = 0; i < njump_sites; i++)
+		if (jump_sites[i]->ret_at == ret)
+			return jump_sites[i];
+	return NULL;
 }
 
 /* Hit path: the jump site whose displaced bytes (not its first) hold @addr. */
@@ -345,7 +363,8 @@ static int poke_live(struct site *s, const uint8_t *bytes, unsigned len)
  */
 static bool count_path(const struct site *s, struct arch_count_path *cp)
 {
-	if (s->ret->n || !s->entry->n || s->entry->n > ARCH_COUNT_MAX || !agent.tls_self_off)
+	if (s->ret->n || s->rsite->n || !s->entry->n || s->entry->n > ARCH_COUNT_MAX ||
+	    !agent.tls_self_off)
 		return false;
 	const struct agent_session *se = s->entry->ev[0]->sess;
 	memset(cp, 0, sizeof(*cp));
@@ -362,6 +381,33 @@ static bool count_path(const struct site *s, struct arch_count_path *cp)
 						     offsetof(struct wire_counters, hits));
 	}
 	return true;
+}
+
+/*
+ * The trampoline of @s, to run at @tramp, into @buf: with the switch to
+ * the agent's stack where the program's has no room (Go), with the
+ * counting fast path where the events only count (and @may_count).
+ * Returns its size or -errno.
+ */
+static int build_trampoline(struct site *s, uint8_t *buf, size_t size, uint8_t *tramp,
+			    bool may_count)
+{
+	struct arch_count_path cp;
+	bool counting = may_count && count_path(s, &cp);
+
+	if (s->own_stack)
+		return arch_prepare_stack_trampoline(&s->jump, buf, size, (uint64_t)tramp, jump_hit,
+						     s, (int32_t)agent.tls_stack_off,
+						     counting ? &cp : NULL);
+	if (counting)
+		return arch_prepare_count_trampoline(&s->jump, buf, size, (uint64_t)tramp,
+						     jump_hit, s, &cp);
+	return arch_prepare_trampoline(&s->jump, buf, size, (uint64_t)tramp, jump_hit, s);
+}
+
+static size_t trampoline_bytes(const struct site *s)
+{
+	return s->own_stack ? ARCH_STACK_TRAMPOLINE_BYTES : ARCH_TRAMPOLINE_BYTES;
 }
 
 /*
@@ -410,7 +456,7 @@ static uint8_t *pristine(uint64_t addr, size_t len)
 static int site_jump(struct site *s, const struct wire_probe *wp, size_t avail,
 		     const char **reason)
 {
-	uint8_t buf[ARCH_TRAMPOLINE_BYTES], jmp[ARCH_JUMP_BYTES + 32];
+	uint8_t buf[ARCH_STACK_TRAMPOLINE_BYTES], jmp[ARCH_JUMP_BYTES + 32];
 	uint64_t where;
 	int err;
 
@@ -429,9 +475,16 @@ static int site_jump(struct site *s, const struct wire_probe *wp, size_t avail,
 		{ hot, s->foffs_base + wp->func_off, wp->func_len },
 		{ cold, s->foffs_base + wp->cold_off, wp->cold_len },
 	};
-	err = !hot || (wp->cold_len && !cold) ? -ENOMEM :
-	      arch_decide_jump(&s->jump, s->orig, avail, s->addr, fn, wp->cold_len ? 2 : 1,
-			       read_text, NULL, &where);
+	if (!hot || (wp->cold_len && !cold))
+		err = -ENOMEM;
+	else if (!s->ret_at)
+		err = arch_decide_jump(&s->jump, s->orig, avail, s->addr, fn, wp->cold_len ? 2 : 1,
+				       read_text, NULL, &where);
+	else if (arch_analyze_jump_to(&s->jump, s->orig, avail, s->addr, s->ret_at))
+		err = -ENOTSUP;
+	else
+		err = arch_check_jump_func(&s->jump, fn, wp->cold_len ? 2 : 1, read_text, NULL,
+					   &where);
 	free(hot);
 	free(cold);
 	if (err) {
@@ -439,20 +492,16 @@ static int site_jump(struct site *s, const struct wire_probe *wp, size_t avail,
 			  "out of memory checking the function";
 		return -ENOTSUP;
 	}
-	if (displaces_another(s->addr, s->jump.len)) {
+	if (displaces_another(s->addr, s->jump.len, s->ret_at)) {
 		*reason = "another probe is inside the bytes a jump would displace";
 		return -ENOTSUP;
 	}
-	s->tramp = xolarea_alloc(s->addr, ARCH_TRAMPOLINE_BYTES);
+	s->tramp = xolarea_alloc(s->addr, trampoline_bytes(s));
 	if (!s->tramp) {
 		*reason = "no room for a trampoline within reach";
 		return -ENOTSUP;
 	}
-	struct arch_count_path cp;
-	int n = count_path(s, &cp) ?
-		arch_prepare_count_trampoline(&s->jump, buf, sizeof(buf), (uint64_t)s->tramp,
-					      jump_hit, s, &cp) :
-		arch_prepare_trampoline(&s->jump, buf, sizeof(buf), (uint64_t)s->tramp, jump_hit, s);
+	int n = build_trampoline(s, buf, trampoline_bytes(s), s->tramp, true);
 	err = n < 0 ? n : poke_text((uint64_t)s->tramp, buf, (size_t)n);
 	if (!err)
 		err = arch_jump_bytes(jmp, s->addr, (uint64_t)s->tramp);
@@ -486,10 +535,10 @@ static int site_jump(struct site *s, const struct wire_probe *wp, size_t avail,
  * (analyse the instruction, prepare its out-of-line slot, publish, write
  * the int3).  @why says what was done, or what failed and where.
  */
-static int site_install(struct site *s, const struct wire_probe *wp, size_t avail, char *why,
-			size_t whylen)
+static int site_install(struct site *s, const struct wire_probe *wp, size_t avail,
+			const char *nojump, char *why, size_t whylen)
 {
-	const char *reason = NULL, *nojump = NULL;
+	const char *reason = NULL;
 	char text[96];
 	int err;
 
@@ -507,7 +556,7 @@ static int site_install(struct site *s, const struct wire_probe *wp, size_t avai
 			 (unsigned long)s->addr);
 		return -EEXIST;
 	}
-	err = site_jump(s, wp, avail, &nojump);
+	err = nojump ? -ENOTSUP : site_jump(s, wp, avail, &nojump);
 	if (!err) {
 		arch_insn_text(&s->jump.insn[0], text, sizeof(text));
 		snprintf(why, whylen, "jump: jmp at 0x%lx, %u bytes (%u instructions from '%s') displaced",
@@ -574,20 +623,15 @@ static int site_install(struct site *s, const struct wire_probe *wp, size_t avai
  */
 static int site_jump_again(struct site *s, bool jump_ok, bool *fresh)
 {
-	uint8_t buf[ARCH_TRAMPOLINE_BYTES], jmp[ARCH_JUMP_BYTES + 32];
-	struct arch_count_path cp;
-	bool counting = jump_ok && count_path(s, &cp);
+	uint8_t buf[ARCH_STACK_TRAMPOLINE_BYTES], jmp[ARCH_JUMP_BYTES + 32];
 	uint8_t *tramp = s->tramp;
 	int n, err;
 
 	for (int pass = 0; pass < 2; pass++) {
-		n = counting ? arch_prepare_count_trampoline(&s->jump, buf, sizeof(buf),
-							     (uint64_t)tramp, jump_hit, s, &cp) :
-			       arch_prepare_trampoline(&s->jump, buf, sizeof(buf),
-						       (uint64_t)tramp, jump_hit, s);
+		n = build_trampoline(s, buf, trampoline_bytes(s), tramp, jump_ok);
 		if (n < 0 || !memcmp(buf, tramp, (size_t)n) || pass)
 			break;
-		tramp = xolarea_alloc(s->addr, ARCH_TRAMPOLINE_BYTES);
+		tramp = xolarea_alloc(s->addr, trampoline_bytes(s));
 		if (!tramp) {
 			n = -ENOMEM;
 			break;
@@ -609,15 +653,14 @@ static int site_jump_again(struct site *s, bool jump_ok, bool *fresh)
 	return err;
 }
 
-static int site_rearm(struct site *s, unsigned pi, const struct wire_probe *wp,
-		      struct agent_event *ev)
+static int site_rearm(struct site *s, unsigned pi, const struct wire_probe *wp)
 {
 	char why[256];
-	int err = site_add_consumer(s, ev);
+	int err = site_add_consumer(s, wp);
 
 	for (unsigned i = 0; !err && i < nplan; i++)
 		if (plan[i].addr == s->addr && plan[i].probe != pi)
-			err = site_add_consumer(s, &cur->events[cur->probes[plan[i].probe].event]);
+			err = site_add_consumer(s, &cur->probes[plan[i].probe]);
 	if (err) {
 		report_site(pi, 0, err, "out of memory");
 		return err;
@@ -645,15 +688,112 @@ static int site_rearm(struct site *s, unsigned pi, const struct wire_probe *wp,
 	return 0;
 }
 
+/*
+ * A return event at a ret (WIRE_PROBE_RET_SITE), on the jump path: the
+ * jump goes over the straight code that ends with the ret (Go's epilogue:
+ * "add $N,%rsp; ret"), and the trampoline runs that code, the hit with
+ * the registers as they are at the ret, then the ret.  Returns 0, or
+ * -ENOTSUP with *@reason (then the ret gets the trap path), or -errno.
+ */
+static int site_place_ret_jump(unsigned pi, const struct wire_probe *wp, const struct mapping *m,
+			       uint64_t ret, const char **reason)
+{
+	uint64_t base = m->start - m->pgoff, fn = base + wp->func_off, lo;
+	uint8_t *code;
+	char why[256], text[96];
+	int err;
+
+	*reason = "the jump path is off (--trap)";
+	if (wp->flags & WIRE_PROBE_NO_JUMP)
+		return -ENOTSUP;
+	*reason = "the ret is not inside its function's symbol";
+	if (!wp->func_len || ret < fn || ret >= fn + wp->func_len || fn + wp->func_len > m->end)
+		return -ENOTSUP;
+	code = pristine(fn, wp->func_len);
+	if (!code)
+		return -ENOMEM;
+	lo = arch_ret_jump_start(code, wp->func_len, fn, ret);
+	free(code);
+	*reason = "fewer than 5 bytes of straight code (no branch, call or ret) up to the end of the ret";
+	if (!lo)
+		return -ENOTSUP;
+	*reason = "another probe is in the bytes up to the ret";
+	if (site_find(lo) || site_lookup_displaced(lo))
+		return -ENOTSUP;
+	for (unsigned i = 0; i < nplan; i++)
+		if (plan[i].addr >= lo && plan[i].addr <= ret &&
+		    !(plan[i].addr == ret && (cur->probes[plan[i].probe].flags & WIRE_PROBE_RET_SITE)))
+			return -ENOTSUP;
+
+	struct site *s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->addr = lo;
+	s->foffs_base = base;
+	s->dev = wp->dev;
+	s->ino = wp->ino;
+	s->offset = lo - base;
+	s->ret_at = ret;
+	s->entry = s->ret = s->rsite = &no_consumers;
+	err = site_add_consumer(s, wp);
+	for (unsigned i = 0; !err && i < nplan; i++)
+		if (plan[i].addr == ret && plan[i].probe != pi)
+			err = site_add_consumer(s, &cur->probes[plan[i].probe]);
+	size_t avail = m->end - lo > sizeof(s->orig) ? sizeof(s->orig) : m->end - lo;
+	uint8_t *orig = err ? NULL : pristine(lo, avail);
+	if (!err && !orig)
+		err = -ENOMEM;
+	if (!err) {
+		memcpy(s->orig, orig, avail);
+		free(orig);
+		err = s->orig[0] == ARCH_BREAKPOINT_INSN ? -ENOTSUP : site_jump(s, wp, avail, reason);
+		if (s->orig[0] == ARCH_BREAKPOINT_INSN)
+			*reason = "an int3 is already there";
+	}
+	if (err == -ENOTSUP || (err && !s->armed && !site_lookup(lo))) {
+		if (s->rsite != &no_consumers)
+			free(s->rsite);
+		free(s);
+		return err;
+	}
+	if (err) {
+		/* Published but not written: the site stays (sites are never freed). */
+		report_site(pi, 0, err, *reason);
+		return err;
+	}
+	arch_insn_text(&s->jump.insn[0], text, sizeof(text));
+	snprintf(why, sizeof(why), "jump: jmp at 0x%lx, %u bytes up to the ret displaced "
+		 "(%u instructions from '%s'); the hit runs before the ret",
+		 (unsigned long)lo, s->jump.len, s->jump.n, text);
+	report_site(pi, ret, 0, why);
+	for (unsigned i = 0; i < nplan; i++)
+		if (plan[i].addr == ret && plan[i].probe != pi)
+			report_site(plan[i].probe, ret, 0, "shares the site of an earlier probe");
+	return 0;
+}
+
 static int site_place(unsigned pi, const struct wire_probe *wp, const struct mapping *m,
 		      const struct mapping *maps, int nmaps)
 {
 	uint64_t addr = m->start + wp->offset - m->pgoff;
-	struct agent_event *ev = &cur->events[wp->event];
 	struct site *s = site_find(addr);
+	const char *nojump = NULL;
 	char why[256];
 	int err;
 
+	if (!s && (wp->flags & WIRE_PROBE_RET_SITE))
+		s = ret_jump_site(addr);
+	if (s && s->ret_at && !(wp->flags & WIRE_PROBE_RET_SITE)) {
+		snprintf(why, sizeof(why), "the jump of a return probe at the ret 0x%lx starts here",
+			 (unsigned long)s->ret_at);
+		report_site(pi, 0, -EBUSY, why);
+		return -EBUSY;
+	}
+	if (!s && (wp->flags & WIRE_PROBE_RET_SITE)) {
+		err = site_place_ret_jump(pi, wp, m, addr, &nojump);
+		if (err != -ENOTSUP)
+			return err;
+	}
 	if (!s && (s = site_lookup_displaced(addr))) {
 		char why[128];
 		snprintf(why, sizeof(why), "inside the bytes the jump at 0x%lx displaced",
@@ -662,14 +802,14 @@ static int site_place(unsigned pi, const struct wire_probe *wp, const struct map
 		return -EBUSY;
 	}
 	if (s && !s->armed && !s->hook)
-		return site_rearm(s, pi, wp, ev);
+		return site_rearm(s, pi, wp);
 	if (s) {
 		if (!s->armed) {
 			report_site(pi, 0, -EBUSY, "site is disarmed");
 			return -EBUSY;
 		}
 		bool fresh;
-		err = site_add_consumer(s, ev);
+		err = site_add_consumer(s, wp);
 		if (!err && s->tramp)
 			err = site_jump_again(s, !(wp->flags & WIRE_PROBE_NO_JUMP), &fresh);
 		report_site(pi, err ? 0 : addr, err,
@@ -685,18 +825,18 @@ static int site_place(unsigned pi, const struct wire_probe *wp, const struct map
 	s->dev = wp->dev;
 	s->ino = wp->ino;
 	s->offset = wp->offset;
-	s->entry = s->ret = &no_consumers;
+	s->entry = s->ret = s->rsite = &no_consumers;
 	/*
 	 * Every probe of this pass at the same address joins now, before the
 	 * code is patched: the trampoline may count their hits itself.
 	 */
-	if (site_add_consumer(s, ev)) {
+	if (site_add_consumer(s, wp)) {
 		free(s);
 		return -ENOMEM;
 	}
 	for (unsigned i = 0; i < nplan; i++)
 		if (plan[i].addr == addr && plan[i].probe != pi &&
-		    site_add_consumer(s, &cur->events[cur->probes[plan[i].probe].event])) {
+		    site_add_consumer(s, &cur->probes[plan[i].probe])) {
 			free(s);
 			return -ENOMEM;
 		}
@@ -711,7 +851,7 @@ static int site_place(unsigned pi, const struct wire_probe *wp, const struct map
 			}
 	}
 
-	err = site_install(s, wp, m->end - addr, why, sizeof(why));
+	err = site_install(s, wp, m->end - addr, nojump, why, sizeof(why));
 	report_site(pi, err ? 0 : addr, err, why);
 	for (unsigned i = 0; i < nplan; i++)
 		if (plan[i].addr == addr && plan[i].probe != pi)
@@ -741,8 +881,8 @@ int site_place_hook(uint64_t addr, void (*fn)(void))
 		return -ENOMEM;
 	s->addr = addr;
 	s->hook = fn;
-	s->entry = s->ret = &no_consumers;
-	err = site_install(s, NULL, 16, why, sizeof(why));
+	s->entry = s->ret = s->rsite = &no_consumers;
+	err = site_install(s, NULL, 16, NULL, why, sizeof(why));
 	if (err)
 		free(s);
 	return err;
@@ -761,6 +901,9 @@ static bool site_has(const struct site *s, const struct agent_event *ev)
 			return true;
 	for (unsigned k = 0; k < s->ret->n; k++)
 		if (s->ret->ev[k] == ev)
+			return true;
+	for (unsigned k = 0; k < s->rsite->n; k++)
+		if (s->rsite->ev[k] == ev)
 			return true;
 	return false;
 }
@@ -791,6 +934,8 @@ int sites_arm_all(struct agent_session *se)
 			if (!probe_maps(wp, m))
 				continue;
 			struct site *s = site_find(m->start + wp->offset - m->pgoff);
+			if (!s && (wp->flags & WIRE_PROBE_RET_SITE))
+				s = ret_jump_site(m->start + wp->offset - m->pgoff);
 			if (s && s->armed && site_has(s, &se->events[wp->event]))
 				continue;
 			if (!site_place(pi, wp, m, maps, nmaps))
@@ -925,9 +1070,10 @@ void sites_drop_session(struct agent_session *se)
 			continue;
 		bool changed = drop_events(&s->entry, se);
 		changed |= drop_events(&s->ret, se);
+		changed |= drop_events(&s->rsite, se);
 		if (!changed)
 			continue;
-		if (!s->entry->n && !s->ret->n)
+		if (!s->entry->n && !s->ret->n && !s->rsite->n)
 			disarm(s);
 		else if (s->armed && s->tramp)
 			site_jump_again(s, true, &fresh);

@@ -28,6 +28,24 @@
 
 static struct xol_thread *pool;
 __thread struct xol_thread *xol_self __attribute__((tls_model("initial-exec")));
+
+/*
+ * Stacks for the hit handler where the program's own have no room to
+ * spare (Go's goroutine stacks: WIRE_PROBE_OWN_STACK sites), one per
+ * thread block, reserved once and committed as they are touched.  The
+ * top of the thread's is in xol_hit_stack, which the trampoline exchanges
+ * with %rsp (arch_prepare_stack_trampoline); 0 until the thread has a
+ * block, and again after it released it.
+ */
+#define HIT_STACK_BYTES (64 * 1024)
+static uint8_t *hit_stacks;
+__thread uint64_t xol_hit_stack __attribute__((tls_model("initial-exec")));
+
+/* The calling thread owns block @t now: its hit stack. */
+static void own_hit_stack(const struct xol_thread *t)
+{
+	xol_hit_stack = hit_stacks ? (uint64_t)(hit_stacks + (size_t)(t->slot + 1) * HIT_STACK_BYTES) : 0;
+}
 static pthread_key_t release_key;
 
 static inline long raw_gettid(void)
@@ -111,8 +129,10 @@ static void thread_release(void *arg)
 		t->ss[i].ring = NULL;
 		__atomic_store_n(&t->ss[i].row, NULL, __ATOMIC_RELEASE);
 	}
-	if (xol_self == t)
+	if (xol_self == t) {
 		xol_self = NULL;
+		xol_hit_stack = 0;
+	}
 	__atomic_store_n(&t->claimed, 0, __ATOMIC_RELEASE);
 }
 
@@ -128,6 +148,11 @@ struct xol_thread *thread_self_slow(void)
 		t->comm[0] = 0; /* the session fills an empty comm from the tid's /proc entry */
 	t->comm_dirty = t->comm[0] != 0;
 	xol_self = t;
+	/*
+	 * A first hit never runs on the hit stack (the word was 0), so
+	 * nothing is using it.
+	 */
+	own_hit_stack(t);
 	return t;
 }
 
@@ -145,6 +170,7 @@ static void thread_setup(void)
 	t->self = pthread_self();
 	t->comm_dirty = 1;
 	xol_self = t;
+	own_hit_stack(t);
 	pthread_setspecific(release_key, t);
 }
 
@@ -155,6 +181,9 @@ void thread_init_main(void)
 			       PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED)
 			return;
+		void *hs = mmap(NULL, (size_t)THREAD_POOL * HIT_STACK_BYTES, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		hit_stacks = hs == MAP_FAILED ? NULL : hs;
 		pool = p;
 		pthread_key_create(&release_key, thread_release);
 	}

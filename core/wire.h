@@ -98,7 +98,10 @@ struct wire_event {
 	uint16_t nargs;
 	uint16_t data_len;       /* immediate-string pool, after the args */
 	uint32_t fixed_size;     /* header + fixed fields of a record */
+	uint32_t reserved;       /* 0: keeps the wire_args after it 8-byte aligned */
 };
+
+_Static_assert(sizeof(struct wire_event) % 8 == 0, "wire_args follow a wire_event aligned");
 
 #define WIRE_EV_COUNT_ONLY 0x01 /* count hits, record nothing (xol stat) */
 
@@ -125,6 +128,19 @@ struct wire_probe {
 };
 
 #define WIRE_PROBE_NO_JUMP 0x01  /* always use the trap path */
+/*
+ * A ret instruction of a return-probed function whose return address must
+ * not be hijacked (Go: its stacks move, and its unwinder reads them).  The
+ * probe's return events fire at the ret itself, with __probe_func the
+ * function's entry (func_off) and __probe_ret_ip the word at %sp: the
+ * records an ordinary return probe would make.
+ */
+#define WIRE_PROBE_RET_SITE 0x02
+/*
+ * The code runs on stacks with no room to spare below %sp (Go's goroutine
+ * stacks): the hit handler runs on a stack of the agent's.
+ */
+#define WIRE_PROBE_OWN_STACK 0x04
 
 struct wire_defs {
 	uint32_t type;           /* WIRE_DEFS */

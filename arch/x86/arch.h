@@ -76,6 +76,8 @@
 
 /* Room for a whole trampoline: save/call/restore plus ARCH_JUMP_MAX_INSNS copies. */
 #define ARCH_TRAMPOLINE_BYTES	512
+/* The same with the switch to the agent's stack (arch_prepare_stack_trampoline). */
+#define ARCH_STACK_TRAMPOLINE_BYTES 768
 
 /* How an instruction is executed out of line (index of the ops table in insn.c). */
 enum arch_insn_class {
@@ -132,6 +134,16 @@ const char *arch_insn_text(const struct arch_insn *ai, char *buf, size_t size);
 const char *arch_insn_class_name(const struct arch_insn *ai);
 
 /*
+ * arch_func_returns - the near ret instructions of the code at @addr
+ * (@len bytes mapped at @code), decoded from its start to its end: their
+ * addresses into @out (at most @max).  For code that holds only
+ * instructions (Go's: no data or jump tables in its text).
+ *
+ * Return: how many, -EINVAL (undecodable bytes), -E2BIG (more than @max).
+ */
+int arch_func_returns(const uint8_t *code, size_t len, uint64_t addr, uint64_t *out, size_t max);
+
+/*
  * arch_prepare_slot - write into @buf (mapped executable at @slot_addr,
  * which may be anywhere) the code that executes @ai as if at @ai->addr and
  * then continues at the next original instruction.
@@ -180,6 +192,7 @@ struct arch_jump {
 	uint8_t len;		/* bytes displaced, >= ARCH_JUMP_BYTES */
 	uint8_t n;		/* instructions displaced */
 	uint8_t flags;		/* union of the instructions' ARCH_INSN_F_* */
+	uint8_t hit_before;	/* the handler runs before insn[hit_before] (0: at the site) */
 	uint8_t orig_off[ARCH_JUMP_MAX_INSNS + 1];	/* boundaries in the site, [n] = len */
 	uint16_t copy_off[ARCH_JUMP_MAX_INSNS + 1];	/* the same in the trampoline,
 							   [n] = the jump back; prepare fills */
@@ -192,6 +205,25 @@ struct arch_jump {
  * ARCH_JUMP_BYTES from @site.  Return: 0, or -ENOTSUP with @aj->reason.
  */
 int arch_analyze_jump(struct arch_jump *aj, const uint8_t *code, size_t avail, uint64_t site);
+
+/*
+ * arch_analyze_jump_to - for a probe on the ret at @last (a near ret): the
+ * whole instructions from @site through it, at least ARCH_JUMP_BYTES, none
+ * of them before the ret a branch or a call.  The trampoline then runs
+ * those before the ret, the handler (ip = @last, the registers as they
+ * are at the ret), and the ret: @aj->hit_before is the ret's index.
+ * Return: 0, or -ENOTSUP with @aj->reason.
+ */
+int arch_analyze_jump_to(struct arch_jump *aj, const uint8_t *code, size_t avail, uint64_t site,
+			 uint64_t last);
+
+/*
+ * arch_ret_jump_start - where the jump for the ret at @ret would start:
+ * the latest instruction boundary of the function (@len bytes at @code,
+ * run at @addr, decoded from its start) from which the instructions
+ * through the ret are ARCH_JUMP_BYTES long.  0 if there is none.
+ */
+uint64_t arch_ret_jump_start(const uint8_t *code, size_t len, uint64_t addr, uint64_t ret);
 
 /*
  * Reads of the target's memory (jump tables) for arch_check_jump_func():
@@ -262,6 +294,24 @@ int arch_check_jump_range(struct arch_jump *aj, const uint8_t *code, size_t len,
  */
 int arch_prepare_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
 			    uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx);
+
+struct arch_count_path;
+
+/*
+ * arch_prepare_stack_trampoline - arch_prepare_trampoline() for code whose
+ * stack has no room to spare below %rsp (Go's goroutine stacks): the
+ * handler runs on a stack of the agent's, whose top the thread keeps at
+ * %fs:@stack_tls_off (a TLS word; 0: none, then the site's stack as
+ * usual).  Nothing is written below the site's %rsp: it is kept on top of
+ * the agent's stack and the word is 0 while the handler runs, so a hit in
+ * a signal handler that interrupts it stays on its own stack (see
+ * emit_own_stack() for the few instructions where it would not).  With
+ * @cp (else NULL), the counting fast path
+ * runs on the agent's stack too.  @buf needs ARCH_STACK_TRAMPOLINE_BYTES.
+ */
+int arch_prepare_stack_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
+				  uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx,
+				  int32_t stack_tls_off, const struct arch_count_path *cp);
 
 /*
  * A counting fast path in front of the trampoline, for sites whose events

@@ -456,3 +456,23 @@ int insn_scan(const uint8_t *code, size_t avail, uint64_t addr, uint64_t *target
 	*indirect_jmp = in.mnemonic == ZYDIS_MNEMONIC_JMP && !imm;
 	return in.length;
 }
+
+int arch_func_returns(const uint8_t *code, size_t len, uint64_t addr, uint64_t *out, size_t max)
+{
+	size_t off = 0, n = 0;
+
+	while (off < len) {
+		ZydisDecodedInstruction in;
+		ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+
+		if (!ZYAN_SUCCESS(decode(code + off, len - off, &in, ops)))
+			return -EINVAL;
+		if (in.mnemonic == ZYDIS_MNEMONIC_RET && in.meta.branch_type != ZYDIS_BRANCH_TYPE_FAR) {
+			if (n == max)
+				return -E2BIG;
+			out[n++] = addr + off;
+		}
+		off += in.length;
+	}
+	return (int)n;
+}

@@ -79,6 +79,78 @@ int arch_analyze_jump(struct arch_jump *aj, const uint8_t *code, size_t avail, u
 	return 0;
 }
 
+int arch_analyze_jump_to(struct arch_jump *aj, const uint8_t *code, size_t avail, uint64_t site,
+			 uint64_t last)
+{
+	size_t off = 0;
+
+	memset(aj, 0, sizeof(*aj));
+	aj->site = site;
+	while (site + off < last) {
+		struct arch_insn *ai = &aj->insn[aj->n];
+
+		if (aj->n == ARCH_JUMP_MAX_INSNS - 1)
+			return refuse(aj, "too many instructions before the ret");
+		if (arch_analyze(ai, code + off, avail - off, site + off))
+			return refuse(aj, ai->reason);
+		if (ai->flags & (ARCH_INSN_F_CALL | ARCH_INSN_F_NO_FALLTHROUGH | ARCH_INSN_F_BRANCH))
+			return refuse(aj, "a branch or call before the ret");
+		aj->orig_off[aj->n++] = off;
+		off += ai->len;
+	}
+	if (site + off != last || arch_analyze(&aj->insn[aj->n], code + off, avail - off, last))
+		return refuse(aj, "the ret is not where the instructions before it end");
+	if (!(aj->insn[aj->n].flags & ARCH_INSN_F_NO_FALLTHROUGH) ||
+	    (aj->insn[aj->n].flags & ARCH_INSN_F_BRANCH))
+		return refuse(aj, "no ret at the end");
+	aj->orig_off[aj->n] = off;
+	aj->flags |= aj->insn[aj->n].flags;
+	off += aj->insn[aj->n].len;
+	aj->n++;
+	if (off < ARCH_JUMP_BYTES)
+		return refuse(aj, "fewer than 5 bytes up to the end of the ret");
+	for (int i = 0; i < aj->n; i++)
+		aj->flags |= aj->insn[i].flags;
+	aj->len = off;
+	aj->orig_off[aj->n] = off;
+	aj->hit_before = aj->n - 1;
+	return 0;
+}
+
+uint64_t arch_ret_jump_start(const uint8_t *code, size_t len, uint64_t addr, uint64_t ret)
+{
+	uint64_t starts[ARCH_JUMP_MAX_INSNS] = { 0 };
+	size_t off = 0;
+	unsigned n = 0;
+
+	while (off < len && addr + off < ret) {
+		uint64_t target, lea;
+		int ind, k = insn_scan(code + off, len - off, addr + off, &target, &lea, &ind);
+
+		if (k < 0)
+			return 0;
+		starts[n++ % ARCH_JUMP_MAX_INSNS] = addr + off;
+		off += (size_t)k;
+	}
+	if (addr + off != ret || off >= len)
+		return 0;
+	/* The latest start from which the instructions through the ret cover a jump. */
+	uint8_t r = code[off];
+	uint64_t end = ret + (r == 0xc2 ? 3 : 1);
+	for (unsigned i = 1; i < ARCH_JUMP_MAX_INSNS && i <= n; i++) {
+		uint64_t st = starts[(n - i) % ARCH_JUMP_MAX_INSNS];
+		struct arch_insn ai;
+
+		/* Only straight code: what ends a block before the ret ends the search. */
+		if (arch_analyze(&ai, code + (st - addr), len - (st - addr), st) ||
+		    (ai.flags & (ARCH_INSN_F_CALL | ARCH_INSN_F_NO_FALLTHROUGH | ARCH_INSN_F_BRANCH)))
+			return 0;
+		if (end - st >= ARCH_JUMP_BYTES)
+			return st;
+	}
+	return 0;
+}
+
 /* The instruction boundaries and branch targets of a function, for the jump-table walk. */
 struct scan {
 	uint32_t *starts[ARCH_JUMP_FUNC_PIECES];	/* per piece: offsets of its instructions */
@@ -179,7 +251,8 @@ static int check_func(struct arch_jump *aj, const struct arch_code_range *r, uns
 	if (!err && indirect) {
 		struct jtab_func f = { .r = r, .nr = nr, .read = read, .read_ctx = read_ctx };
 
-		qsort(sc.targets, sc.ntargets, sizeof(*sc.targets), cmp_u64);
+		if (sc.ntargets)
+			qsort(sc.targets, sc.ntargets, sizeof(*sc.targets), cmp_u64);
 		f.targets = sc.targets;
 		f.ntargets = sc.ntargets;
 		for (unsigned i = 0; i < nr && !err; i++) {
@@ -232,9 +305,29 @@ int arch_decide_jump(struct arch_jump *aj, const uint8_t *code, size_t avail, ui
 	return arch_check_jump_func(aj, r, nr, read, read_ctx, where);
 }
 
-static void emit_save(struct emit *e, uint64_t site, arch_handler_fn handler, void *ctx)
+static void emit_disp32(struct emit *e, const char *op, size_t n, int32_t disp)
 {
-	emit_bytes(e, "\x48\x8d\x64\x24\x80", 5);	/* lea -0x80(%rsp),%rsp */
+	emit_bytes(e, op, n);
+	emit_u32(e, (uint32_t)disp);
+}
+
+/*
+ * Save the registers as a struct xol_regs and call the handler.  On the
+ * site's stack (@stack_tls_off 0): below its red zone, regs->sp computed.
+ * On the agent's stack (the thread's %fs:stack_tls_off holds the site's
+ * %rsp): that %rsp kept on top of it, the word 0 while the handler runs
+ * (a hit nested in a signal handler stays on its own stack).
+ */
+static void emit_save(struct emit *e, uint64_t site, arch_handler_fn handler, void *ctx,
+		      int32_t stack_tls_off)
+{
+	if (stack_tls_off) {
+		emit_disp32(e, "\x64\xff\x34\x25", 4, stack_tls_off); /* push %fs:off */
+		emit_disp32(e, "\x64\x48\xc7\x04\x25", 5, stack_tls_off); /* movq $0,%fs:off */
+		emit_u32(e, 0);
+	} else {
+		emit_bytes(e, "\x48\x8d\x64\x24\x80", 5);	/* lea -0x80(%rsp),%rsp */
+	}
 	emit_bytes(e, "\x6a\x00", 2);			/* push $0          ss */
 	emit_bytes(e, "\x6a\x00", 2);			/* push $0          sp */
 	emit_u8(e, 0x9c);				/* pushfq           flags */
@@ -247,8 +340,13 @@ static void emit_save(struct emit *e, uint64_t site, arch_handler_fn handler, vo
 	emit_bytes(e, "\x41\x54\x41\x55\x41\x56\x41\x57", 8); /* push %r12 %r13 %r14 %r15 */
 	emit_u8(e, 0xfc);				/* cld */
 
-	emit_bytes(e, "\x48\x8d\x84\x24", 4);		/* lea REDZONE+REGS(%rsp),%rax */
-	emit_u32(e, REDZONE + REGS_SIZE);
+	if (stack_tls_off) {
+		emit_bytes(e, "\x48\x8b\x84\x24", 4);	/* mov REGS(%rsp),%rax */
+		emit_u32(e, REGS_SIZE);
+	} else {
+		emit_bytes(e, "\x48\x8d\x84\x24", 4);	/* lea REDZONE+REGS(%rsp),%rax */
+		emit_u32(e, REDZONE + REGS_SIZE);
+	}
 	emit_bytes(e, "\x48\x89\x84\x24", 4);		/* mov %rax,sp(%rsp) */
 	emit_u32(e, OFF(sp));
 	emit_bytes(e, "\x48\xc7\x84\x24", 4);		/* movq $USER_DS,ss(%rsp) */
@@ -295,7 +393,8 @@ static void emit_restore_flags(struct emit *e)
 	emit_u8(e, 0x9e);				/* sahf: SF ZF AF PF CF */
 }
 
-static void emit_restore(struct emit *e)
+/* Back to the site's %rsp: past the red zone, or from the agent's stack. */
+static void emit_restore(struct emit *e, int32_t stack_tls_off)
 {
 	emit_bytes(e, "\x48\x89\xdc", 3);		/* mov %rbx,%rsp */
 	emit_restore_flags(e);
@@ -306,7 +405,11 @@ static void emit_restore(struct emit *e)
 	emit_bytes(e, "\x48\x8d\x64\x24", 4);		/* lea 24(%rsp),%rsp: orig_ax ip cs */
 	emit_u8(e, OFF(flags) - OFF(orig_ax));
 	emit_bytes(e, "\x48\x8d\xa4\x24", 4);		/* lea flags,sp,ss + REDZONE(%rsp),%rsp */
-	emit_u32(e, REGS_SIZE - OFF(flags) + REDZONE);
+	emit_u32(e, REGS_SIZE - OFF(flags) + (stack_tls_off ? 0 : REDZONE));
+	if (stack_tls_off) {
+		emit_disp32(e, "\x64\x8f\x04\x25", 4, stack_tls_off); /* pop %fs:off: the site's rsp */
+		emit_disp32(e, "\x64\x48\x87\x24\x25", 5, stack_tls_off); /* xchg %rsp,%fs:off */
+	}
 }
 
 static void patch_rel32(struct emit *e, size_t at, size_t target)
@@ -317,21 +420,19 @@ static void patch_rel32(struct emit *e, size_t at, size_t target)
 		memcpy(e->buf + at, &rel, 4);
 }
 
-static void emit_disp32(struct emit *e, const char *op, size_t n, int32_t disp)
-{
-	emit_bytes(e, op, n);
-	emit_u32(e, (uint32_t)disp);
-}
-
 /*
  * The counting fast path (see struct arch_count_path).  Returns where the
- * rel32 of its final jmp to the displaced copy is, to patch later.
+ * rel32 of its final jmp to the displaced copy is, to patch later.  With
+ * @own_off, it runs on the agent's stack, just switched to (the word at
+ * %fs:own_off holds the site's %rsp): no red zone to step over, and the
+ * site's %rsp back before the jmp; its general path follows it.
  */
-static size_t emit_count_fast(struct emit *e, const struct arch_count_path *cp)
+static size_t emit_count_fast(struct emit *e, const struct arch_count_path *cp, int32_t own_off)
 {
 	size_t slow_jmp, count_jrcxz, slow_pos, to_copy;
 
-	emit_bytes(e, "\x48\x8d\x64\x24\x80", 5);	/* lea -0x80(%rsp),%rsp */
+	if (!own_off)
+		emit_bytes(e, "\x48\x8d\x64\x24\x80", 5);	/* lea -0x80(%rsp),%rsp */
 	emit_bytes(e, "\x50\x51", 2);			/* push %rax; push %rcx */
 	emit_disp32(e, "\x64\x48\x8b\x0c\x25", 5, cp->tls_off); /* mov %fs:tls,%rcx */
 	emit_bytes(e, "\xe3\x0b", 2);			/* jrcxz slow (11 bytes on) */
@@ -341,7 +442,8 @@ static size_t emit_count_fast(struct emit *e, const struct arch_count_path *cp)
 	emit_bytes(e, "\xe3\x00", 2);			/* jrcxz count */
 	slow_pos = e->pos;				/* slow: */
 	emit_bytes(e, "\x59\x58", 2);			/* pop %rcx; pop %rax */
-	emit_bytes(e, "\x48\x8d\xa4\x24\x80\x00\x00\x00", 8); /* lea 0x80(%rsp),%rsp */
+	if (!own_off)
+		emit_bytes(e, "\x48\x8d\xa4\x24\x80\x00\x00\x00", 8); /* lea 0x80(%rsp),%rsp */
 	emit_u8(e, 0xe9);				/* jmp general */
 	slow_jmp = e->pos;
 	emit_u32(e, 0);
@@ -356,7 +458,10 @@ static size_t emit_count_fast(struct emit *e, const struct arch_count_path *cp)
 		emit_disp32(e, "\x48\x89\x81", 3, cp->counter_off[i]); /* mov %rax,off(%rcx) */
 	}
 	emit_bytes(e, "\x59\x58", 2);			/* pop %rcx; pop %rax */
-	emit_bytes(e, "\x48\x8d\xa4\x24\x80\x00\x00\x00", 8); /* lea 0x80(%rsp),%rsp */
+	if (own_off)					/* xchg %rsp,%fs:off */
+		emit_disp32(e, "\x64\x48\x87\x24\x25", 5, own_off);
+	else
+		emit_bytes(e, "\x48\x8d\xa4\x24\x80\x00\x00\x00", 8); /* lea 0x80(%rsp),%rsp */
 	emit_u8(e, 0xe9);				/* jmp copy */
 	to_copy = e->pos;
 	emit_u32(e, 0);
@@ -364,29 +469,105 @@ static size_t emit_count_fast(struct emit *e, const struct arch_count_path *cp)
 	return to_copy;
 }
 
+/*
+ * The switch to the agent's stack.  The thread's %fs:off holds the top of
+ * its stack (0: none yet, or in use by the hit this one interrupted).  No
+ * flag changes, and a hit in a signal handler that interrupts any of this
+ * puts the word back as it found it before the interrupted one goes on.
+ *
+ *	xchg %rsp,%fs:off	rsp = top, %fs:off = the site's rsp
+ *	xchg %rcx,%rsp		rcx = top (to test), rsp = the site's rcx
+ *	jrcxz none
+ *	jmp own
+ * none:
+ *	xchg %rcx,%rsp		rsp = 0, rcx back
+ *	xchg %rsp,%fs:off	as on entry
+ *	jmp general		the handler on the site's stack, as usual
+ * own:
+ *	xchg %rcx,%rsp		rsp = top, rcx back
+ *	(the counting fast path, if any: when it counts, it ends with
+ *	 xchg %rsp,%fs:off and jmp copy)
+ *	push %fs:off		the site's rsp, on the agent's stack
+ *	movq $0,%fs:off		in use
+ *	save, call, restore
+ *	pop %fs:off
+ *	xchg %rsp,%fs:off	the site's rsp, and the top back in the word
+ *	jmp copy
+ * general:
+ *
+ * From the first exchange to the last of either path, %rsp holds no
+ * stack of the site's: a signal arriving there needs its alternate stack,
+ * which every thread of a Go program has (Go installs its handlers
+ * SA_ONSTACK).  A hit in a handler of a signal that arrives in the five
+ * instructions before "movq $0" finds the site's rsp in the word and runs
+ * below it, as every hit does without the switch.  Returns where the
+ * rel32s of "jmp general" and "jmp copy" are, to patch.
+ */
+static void emit_own_stack(struct emit *e, uint64_t site, arch_handler_fn handler, void *ctx,
+			   int32_t off, const struct arch_count_path *cp, size_t *to_general,
+			   size_t *to_copy, size_t *count_to_copy)
+{
+	emit_disp32(e, "\x64\x48\x87\x24\x25", 5, off);	/* xchg %rsp,%fs:off */
+	emit_bytes(e, "\x48\x87\xcc", 3);		/* xchg %rcx,%rsp */
+	emit_bytes(e, "\xe3\x02", 2);			/* jrcxz none */
+	emit_bytes(e, "\xeb\x11", 2);			/* jmp own (17 bytes on) */
+	emit_bytes(e, "\x48\x87\xcc", 3);		/* none: xchg %rcx,%rsp */
+	emit_disp32(e, "\x64\x48\x87\x24\x25", 5, off);	/* xchg %rsp,%fs:off */
+	emit_u8(e, 0xe9);				/* jmp general */
+	*to_general = e->pos;
+	emit_u32(e, 0);
+	emit_bytes(e, "\x48\x87\xcc", 3);		/* own: xchg %rcx,%rsp */
+	if (cp)
+		*count_to_copy = emit_count_fast(e, cp, off);
+	emit_save(e, site, handler, ctx, off);
+	emit_restore(e, off);
+	emit_u8(e, 0xe9);				/* jmp copy */
+	*to_copy = e->pos;
+	emit_u32(e, 0);
+}
+
 static int prepare(struct arch_jump *aj, uint8_t *buf, size_t size, uint64_t tramp_addr,
-		   arch_handler_fn handler, void *probe_ctx, const struct arch_count_path *cp)
+		   arch_handler_fn handler, void *probe_ctx, const struct arch_count_path *cp,
+		   int32_t stack_tls_off)
 {
 	struct emit e = { .buf = buf, .size = size, .addr = tramp_addr };
-	size_t to_copy = 0;
+	size_t to_copy = 0, own_to_copy = 0, own_to_general = 0, cont;
+	int hb = aj->hit_before;
+	uint64_t ip = aj->site + aj->orig_off[hb];
 
-	if (!aj->n)
+	if (!aj->n || hb >= aj->n)
 		return -EINVAL;
-	if (cp && (cp->n == 0 || cp->n > ARCH_COUNT_MAX))
+	if (cp && (cp->n == 0 || cp->n > ARCH_COUNT_MAX || hb))
 		return -EINVAL;
-	if (cp)
-		to_copy = emit_count_fast(&e, cp);
-	emit_save(&e, aj->site, handler, probe_ctx);
-	emit_restore(&e);
-	for (int i = 0; i < aj->n; i++) {
+	/* The displaced instructions before the hit, then the hit, then the rest. */
+	for (int i = 0; i < hb; i++) {
 		aj->copy_off[i] = e.pos;
+		relocate_one(&aj->insn[i], &e, 0);
+	}
+	if (hb)
+		aj->copy_off[hb] = e.pos; /* a thread sent to insn hb runs the hit first */
+	if (cp && !stack_tls_off)
+		to_copy = emit_count_fast(&e, cp, 0);
+	if (stack_tls_off) {
+		emit_own_stack(&e, ip, handler, probe_ctx, stack_tls_off, cp, &own_to_general,
+			       &own_to_copy, &to_copy);
+		patch_rel32(&e, own_to_general, e.pos);
+	}
+	emit_save(&e, ip, handler, probe_ctx, 0);
+	emit_restore(&e, 0);
+	cont = e.pos;
+	for (int i = hb; i < aj->n; i++) {
+		if (i > hb || !hb)
+			aj->copy_off[i] = e.pos;
 		relocate_one(&aj->insn[i], &e, 0);
 	}
 	aj->copy_off[aj->n] = e.pos;
 	if (!(aj->insn[aj->n - 1].flags & (ARCH_INSN_F_NO_FALLTHROUGH | ARCH_INSN_F_CALL)))
 		emit_jmp(&e, aj->site + aj->len);
 	if (cp)
-		patch_rel32(&e, to_copy, aj->copy_off[0]);
+		patch_rel32(&e, to_copy, cont);
+	if (stack_tls_off)
+		patch_rel32(&e, own_to_copy, cont);
 	if (e.err) {
 		aj->reason = e.reason;
 		return e.err;
@@ -398,14 +579,23 @@ static int prepare(struct arch_jump *aj, uint8_t *buf, size_t size, uint64_t tra
 int arch_prepare_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
 			    uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx)
 {
-	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, NULL);
+	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, NULL, 0);
+}
+
+int arch_prepare_stack_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
+				  uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx,
+				  int32_t stack_tls_off, const struct arch_count_path *cp)
+{
+	if (!stack_tls_off)
+		return -EINVAL;
+	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, cp, stack_tls_off);
 }
 
 int arch_prepare_count_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
 				  uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx,
 				  const struct arch_count_path *cp)
 {
-	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, cp);
+	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, cp, 0);
 }
 
 int arch_jump_bytes(uint8_t out[ARCH_JUMP_BYTES], uint64_t site, uint64_t tramp_addr)

@@ -8,6 +8,12 @@
  *  - threads "caught" inside the displaced range are moved into the copy
  *    (arch_map_displaced_ip), and threads inside the copy back out
  *    (arch_unmap_displaced_ip), and both continue correctly
+ *  - with the switch to an agent's stack (arch_prepare_stack_trampoline):
+ *    the same, the handler on that stack (the site's %rsp on top of it)
+ *    while the thread's TLS word is 0, the word back to the top after; with
+ *    the word 0, the handler on the site's stack as without the switch
+ *  - a probe on a ret (arch_analyze_jump_to): the code before it, then the
+ *    handler with the registers of the ret, then the ret, both ways
  *  - every instruction boundary of the real functions of 21-, where the
  *    jump is allowed, gives the same results and the same hit counts as
  *    the trap path, and the handler the same ip and sp (the other
@@ -23,10 +29,19 @@
 
 static uint8_t *tramp_area;
 
+/*
+ * The switch to an agent's stack: 0 none, 1 with a stack (its top in
+ * hit_stack_top), 2 with the TLS word 0 (no stack for this thread).
+ */
+static int stack_mode;
+static uint8_t hit_stack[16384] __attribute__((aligned(16)));
+static __thread uint64_t hit_stack_word __attribute__((tls_model("initial-exec")));
+#define HIT_STACK_TOP ((uint64_t)(hit_stack + sizeof(hit_stack)))
+
 /* ---- the "probe" the trampoline calls ------------------------------------ */
 
 static struct {
-	long hits, bad_ctx, misaligned, df_set;
+	long hits, bad_ctx, misaligned, df_set, wrong_stack;
 	struct xol_regs first;
 } jh;
 
@@ -41,6 +56,11 @@ static void jump_handler(void *ctx, struct xol_regs *regs)
 		jh.misaligned++;
 	if (__builtin_ia32_readeflags_u64() & 0x400)
 		jh.df_set++;
+	uint64_t frame = (uint64_t)__builtin_frame_address(0);
+	int on = frame >= (uint64_t)hit_stack && frame < HIT_STACK_TOP;
+	if (on != (stack_mode == 1) || (stack_mode && hit_stack_word != 0) ||
+	    (stack_mode == 1 && *(uint64_t *)(HIT_STACK_TOP - 8) != regs->sp))
+		jh.wrong_stack++;
 	if (!jh.hits++)
 		for (unsigned i = 0; i < XOL_REGS_WORDS; i++)
 			((volatile uint64_t *)&jh.first)[i] = ((uint64_t *)regs)[i];
@@ -102,7 +122,15 @@ static int prepare(struct arch_jump *aj, const uint8_t *code, size_t avail, uint
 		return -1;
 	if (arch_check_jump_range(aj, fn, fn_len, (uint64_t)fn, 0, &where))
 		return -1;
-	memset(tramp_area, 0xcc, ARCH_TRAMPOLINE_BYTES);
+	memset(tramp_area, 0xcc, ARCH_STACK_TRAMPOLINE_BYTES);
+	if (stack_mode) {
+		int32_t off = (int32_t)((char *)&hit_stack_word - (char *)__builtin_thread_pointer());
+		hit_stack_word = stack_mode == 1 ? HIT_STACK_TOP : 0;
+		if (arch_prepare_stack_trampoline(aj, tramp_area, ARCH_STACK_TRAMPOLINE_BYTES,
+						  (uint64_t)tramp_area, jump_handler, CTX, off, NULL) < 0)
+			return -2;
+		return 0;
+	}
 	if (arch_prepare_trampoline(aj, tramp_area, ARCH_TRAMPOLINE_BYTES, (uint64_t)tramp_area,
 				    jump_handler, CTX) < 0)
 		return -2;
@@ -177,10 +205,12 @@ static void test_block(uint64_t flags, const char *flags_name)
 		jump_disarm(&aj);
 		want = run_from(code, flags, &sig);
 		if (sig || !same_state(&got, &want) || jh.hits != 1 || jh.bad_ctx || jh.misaligned ||
-		    jh.df_set) {
+		    jh.df_set || jh.wrong_stack ||
+		    hit_stack_word != (stack_mode == 1 ? HIT_STACK_TOP : 0)) {
 			bad_regs++;
 			printf("# rb_block+%#zx: sig %d, hits %ld, ctx %ld, misaligned %ld, df %ld, "
-			       "state %s\n", off, sig, jh.hits, jh.bad_ctx, jh.misaligned, jh.df_set,
+			       "wrong stack %ld, state %s\n", off, sig, jh.hits, jh.bad_ctx,
+			       jh.misaligned, jh.df_set, jh.wrong_stack,
 			       same_state(&got, &want) ? "same" : "DIFFERENT");
 		} else if (!same_regs(&jh.first, &th.first, why, sizeof(why))) {
 			bad_view++;
@@ -305,9 +335,9 @@ static void test_function(const struct insn_func *f)
 			snprintf(why, sizeof(why), "different results");
 		else if (jh.hits != trap_hits)
 			snprintf(why, sizeof(why), "%ld hits, the trap path had %ld", jh.hits, trap_hits);
-		else if (jh.bad_ctx || jh.misaligned || jh.df_set)
-			snprintf(why, sizeof(why), "handler: ctx %ld misaligned %ld df %ld", jh.bad_ctx,
-				 jh.misaligned, jh.df_set);
+		else if (jh.bad_ctx || jh.misaligned || jh.df_set || jh.wrong_stack)
+			snprintf(why, sizeof(why), "handler: ctx %ld misaligned %ld df %ld stack %ld",
+				 jh.bad_ctx, jh.misaligned, jh.df_set, jh.wrong_stack);
 		else if (jh.hits && (jh.first.ip != th.first.ip || jh.first.sp != th.first.sp ||
 				     (off == 0 && (jh.first.di != th.first.di ||
 						   jh.first.si != th.first.si))))
@@ -324,6 +354,83 @@ static void test_function(const struct insn_func *f)
 	   f->name, jumped, sites);
 	if (failed)
 		printf("#   %d failed, first %s\n", failed, first);
+}
+
+/* The ret instructions of a Go function, where its return probes go. */
+static void test_func_returns(void)
+{
+	/* ret; mov $1,%eax; ret $8; jmp rel32 (a tail call); lret; int3 */
+	static const uint8_t fn[] = { 0xc3, 0xb8, 0x01, 0x00, 0x00, 0x00, 0xc2, 0x08, 0x00,
+				      0xe9, 0x00, 0x00, 0x00, 0x00, 0xcb, 0xcc };
+	uint64_t r[4];
+
+	ok(arch_func_returns(fn, sizeof(fn), 0x1000, r, 4) == 2 && r[0] == 0x1000 && r[1] == 0x1006,
+	   "func returns: ret and ret $8, not a tail call's jmp nor a far ret");
+	is_int(arch_func_returns(fn, sizeof(fn), 0x1000, r, 1), -E2BIG, "func returns: too many: -E2BIG");
+	is_int(arch_func_returns(fn, 3, 0x1000, r, 4), -EINVAL, "func returns: undecodable: -EINVAL");
+}
+
+/*
+ * A probe on a ret through the jump path (arch_analyze_jump_to): the
+ * straight code before it runs first, then the handler with the registers
+ * of the ret, then the ret; on the site's stack and on the agent's.
+ */
+static void test_ret_jump(void)
+{
+	/* lea 0x3(%rdi),%rax; ret -- and a ret that only straight code of 4 bytes precedes */
+	static const uint8_t fn[] = { 0x48, 0x8d, 0x47, 0x03, 0xc3 };
+	static const uint8_t short_fn[] = { 0xc3, 0x48, 0xf7, 0xd8, 0xc3 }; /* ret; neg %rax; ret */
+	uint8_t *code = insn_map_near((uint64_t)tramp_area, 4096);
+	struct arch_jump aj;
+
+	if (!ok(code != NULL, "ret jump: code near the trampoline"))
+		return;
+	memcpy(code, fn, sizeof(fn));
+	ok(arch_ret_jump_start(fn, sizeof(fn), 0x1000, 0x1004) == 0x1000 &&
+	   arch_ret_jump_start(short_fn, sizeof(short_fn), 0x1000, 0x1004) == 0,
+	   "ret jump: starts at the straight code 5 bytes before the ret's end, not across a ret");
+	is_int(arch_analyze_jump_to(&aj, short_fn, sizeof(short_fn), 0x1000, 0x1004), -ENOTSUP,
+	       "ret jump: refused across a ret");
+	for (int mode = 0; mode < 2; mode++) {
+		long (*f)(long) = (long (*)(long))(void *)code;
+		int32_t off = (int32_t)((char *)&hit_stack_word - (char *)__builtin_thread_pointer());
+		int n, sig;
+		long got = 0;
+
+		stack_mode = mode;
+		hit_stack_word = mode ? HIT_STACK_TOP : 0;
+		memset(&jh, 0, sizeof(jh));
+		if (arch_analyze_jump_to(&aj, code, sizeof(fn), (uint64_t)code, (uint64_t)code + 4)) {
+			ok(0, "ret jump: analysed: %s", aj.reason);
+			continue;
+		}
+		memset(tramp_area, 0xcc, ARCH_STACK_TRAMPOLINE_BYTES);
+		n = mode ? arch_prepare_stack_trampoline(&aj, tramp_area, ARCH_STACK_TRAMPOLINE_BYTES,
+							 (uint64_t)tramp_area, jump_handler, CTX, off, NULL) :
+			   arch_prepare_trampoline(&aj, tramp_area, ARCH_TRAMPOLINE_BYTES,
+						   (uint64_t)tramp_area, jump_handler, CTX);
+		if (!ok(n > 0 && aj.hit_before == 1 && aj.len == 5, "ret jump (%s): trampoline",
+			mode ? "agent's stack" : "own stack"))
+			continue;
+		jump_arm(&aj, (uint64_t)tramp_area);
+		sig = TRY(got = f(4));
+		jump_disarm(&aj);
+		ok(!sig && got == 7 && jh.hits == 1 && !jh.wrong_stack && !jh.misaligned &&
+		   jh.first.ip == (uint64_t)code + 4 && jh.first.ax == 7 && jh.first.di == 4,
+		   "ret jump (%s): f(4) = %ld, one hit at the ret, %%ax already 7 there",
+		   mode ? "agent's stack" : "own stack", got);
+		ok(arch_map_displaced_ip(&aj, (uint64_t)tramp_area, (uint64_t)code) == (uint64_t)tramp_area &&
+		   arch_map_displaced_ip(&aj, (uint64_t)tramp_area, (uint64_t)code + 4) ==
+			   (uint64_t)tramp_area + aj.copy_off[1] &&
+		   aj.copy_off[1] > aj.copy_off[0] &&
+		   arch_unmap_displaced_ip(&aj, (uint64_t)tramp_area,
+					   (uint64_t)tramp_area + aj.copy_off[1]) == (uint64_t)code + 4,
+		   "ret jump (%s): a thread at the ret goes to the hit, and back",
+		   mode ? "agent's stack" : "own stack");
+	}
+	stack_mode = 0;
+	hit_stack_word = 0;
+	munmap(code, 4096);
 }
 
 static void test_bytes(void)
@@ -425,13 +532,26 @@ int main(void)
 		return done_testing();
 
 	test_bytes();
+	test_func_returns();
+	test_ret_jump();
 	test_refusals();
 	test_block(input.flags, "CF ZF DF OF");
 	test_block(0x202 | 0x4 | 0x10 | 0x80, "PF AF SF");
+	stack_mode = 1;
+	test_block(input.flags, "CF ZF DF OF, on the agent's stack");
+	test_block(0x202 | 0x4 | 0x10 | 0x80, "PF AF SF, on the agent's stack");
+	stack_mode = 2;
+	test_block(input.flags, "CF ZF DF OF, no agent's stack");
+	stack_mode = 0;
 
 	for (unsigned i = 0; i < INSN_NFUNCS; i++)
 		if (insn_func_runnable(&insn_funcs[i]))
 			test_function(&insn_funcs[i]);
+	stack_mode = 1;
+	for (unsigned i = 0; i < INSN_NFUNCS; i++)
+		if (insn_func_runnable(&insn_funcs[i]))
+			test_function(&insn_funcs[i]);
+	stack_mode = 0;
 	printf("# %ld jump sites, %ld of them hit, %ld refused the jump\n", cov.jump_sites,
 	       cov.hit_sites, cov.refused);
 	ok(cov.hit_sites > 100, "more than 100 distinct jump sites were hit (%ld)", cov.hit_sites);

@@ -9,6 +9,9 @@
  *  - a busy thread, a thread without state, a state without a row: the
  *    general path, through the handler, and the row untouched
  *  - the flags and every register survive the fast path exactly
+ *  - all of it again on an agent's stack (arch_prepare_stack_trampoline,
+ *    for Go): the counting done there, the site's stack untouched, the
+ *    TLS word back to the stack's top after each hit
  */
 #include <string.h>
 #include <sys/mman.h>
@@ -22,14 +25,24 @@ struct fake_thread {
 };
 
 static __thread struct fake_thread *fake_self;
-static long slow_calls;
+static long slow_calls, slow_off_stack;
+
+/* The agent's stack of the own-stack mode, and the thread's word with its top. */
+static int own;
+static uint8_t own_stack[16384] __attribute__((aligned(16)));
+static __thread uint64_t own_word __attribute__((tls_model("initial-exec")));
+#define OWN_TOP ((uint64_t)(own_stack + sizeof(own_stack)))
 
 __attribute__((target("general-regs-only")))
 static void slow_handler(void *ctx, struct xol_regs *regs)
 {
+	uint64_t frame = (uint64_t)__builtin_frame_address(0);
+
 	(void)ctx;
 	(void)regs;
 	slow_calls++;
+	if (own && (frame < (uint64_t)own_stack || frame >= OWN_TOP || own_word != 0))
+		slow_off_stack++;
 }
 
 /* The site: mov %edi,%eax; add %esi,%eax; nop; ret -- the jump displaces the first three. */
@@ -52,15 +65,19 @@ static uint8_t *place(uint8_t *area, const uint8_t *code, size_t len, unsigned n
 	cp.row_off = offsetof(struct fake_thread, row);
 	cp.n = ncount;
 	memcpy(cp.counter_off, offs, ncount * sizeof(offs[0]));
-	if (arch_prepare_count_trampoline(&aj, tramp, 2048, (uint64_t)tramp, slow_handler, NULL,
-					  &cp) < 0 ||
+	if ((own ? arch_prepare_stack_trampoline(&aj, tramp, 2048, (uint64_t)tramp, slow_handler,
+						 NULL, (int32_t)((char *)&own_word -
+								 (char *)__builtin_thread_pointer()),
+						 &cp) :
+		   arch_prepare_count_trampoline(&aj, tramp, 2048, (uint64_t)tramp, slow_handler,
+						 NULL, &cp)) < 0 ||
 	    arch_jump_bytes(jmp, (uint64_t)site, (uint64_t)tramp))
 		return NULL;
 	memcpy(site, jmp, sizeof(jmp));
 	return site;
 }
 
-int main(void)
+static void run(void)
 {
 	uint8_t *area = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
 			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -72,9 +89,11 @@ int main(void)
 
 	ok(area != MAP_FAILED, "an executable area");
 	add = (int (*)(int, int))place(area, add_site, sizeof(add_site), 2, offs);
+	slow_calls = slow_off_stack = 0;
+	own_word = own ? OWN_TOP : 0;
 	ok(add != NULL, "a counting trampoline for mov/add/nop/ret, two counters");
 	if (!add)
-		return done_testing();
+		return;
 
 	fake_self = &me;
 	for (int i = 0; i < 1000; i++)
@@ -129,5 +148,18 @@ int main(void)
 			       (unsigned long)f_in);
 		}
 	}
+	munmap(area, 4096);
+	if (own) {
+		is_int(slow_off_stack, 0, "own stack: the handler ran on it, the word 0 meanwhile");
+		ok(own_word == OWN_TOP, "own stack: the word holds its top again");
+	}
+}
+
+int main(void)
+{
+	run();
+	own = 1;
+	printf("# again, on an agent's stack\n");
+	run();
 	return done_testing();
 }

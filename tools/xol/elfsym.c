@@ -5,9 +5,11 @@
 #include <gelf.h>
 #include <libelf.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "arch/x86/arch.h"
 #include "elfsym.h"
 
 /* File offset of virtual address @va, through the PT_LOAD headers; ~0 if unmapped. */
@@ -67,6 +69,27 @@ static int scan(Elf *e, Elf_Scn *scn, uint64_t off, struct elf_func *out)
 	return 1;
 }
 
+/* Go's linker marks its programs with these sections (cgo or not, stripped or not). */
+static bool is_go(Elf *e)
+{
+	static const char *const names[] = { ".note.go.buildid", ".go.buildinfo", ".gopclntab" };
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+
+	if (elf_getshdrstrndx(e, &shstrndx))
+		return false;
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(e, shstrndx, sh.sh_name)))
+			continue;
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (!strcmp(name, names[i]))
+				return true;
+	}
+	return false;
+}
+
 int elf_func_at(const char *path, uint64_t off, struct elf_func *out)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -83,6 +106,7 @@ int elf_func_at(const char *path, uint64_t off, struct elf_func *out)
 		close(fd);
 		return -ENOEXEC;
 	}
+	out->go = is_go(e);
 	for (int pass = 0; pass < 2 && !out->len; pass++) {
 		Elf_Scn *scn = NULL;
 		while ((scn = elf_nextscn(e, scn)) && !out->len) {
@@ -95,4 +119,25 @@ int elf_func_at(const char *path, uint64_t off, struct elf_func *out)
 	elf_end(e);
 	close(fd);
 	return 0;
+}
+
+int elf_func_returns(const char *path, const struct elf_func *f, uint64_t *out, size_t max)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), n;
+	uint8_t *code = malloc(f->len ? f->len : 1);
+
+	if (fd < 0 || !code) {
+		n = fd < 0 ? -errno : -ENOMEM;
+		goto out;
+	}
+	if (pread(fd, code, f->len, (off_t)f->off) != (ssize_t)f->len) {
+		n = -EIO;
+		goto out;
+	}
+	n = arch_func_returns(code, f->len, f->off, out, max);
+out:
+	free(code);
+	if (fd >= 0)
+		close(fd);
+	return n;
 }

@@ -66,26 +66,88 @@ static uint64_t tsc_to_ns(const struct session *s, uint64_t tsc)
 
 /* --- the DEFS blob ---------------------------------------------------- */
 
+#define GO_RETS_MAX 1024 /* ret instructions of one Go function */
+
+/*
+ * Where probe @tp goes: its own offset, or, for a return probe on a
+ * function of a Go program, every ret instruction of the function.  Go's
+ * stacks move (they grow by copying) and its unwinder, garbage collector
+ * and preemption walk them, so a hijacked return address would break the
+ * program; each ret is probed instead, and the agent makes there the
+ * record an ordinary return probe makes.  A tail call (a jmp out of the
+ * function) is no ret: the activation it ends makes no return event, and
+ * the function it jumps to returns for both (Go's compiler makes none
+ * except in wrappers).
+ */
+static int place_probe(struct session *s, unsigned tp, const struct tp_probe *p)
+{
+	uint64_t rets[GO_RETS_MAX];
+	struct elf_func f;
+	int n = 1;
+
+	if (elf_func_at(p->path, p->offset, &f))
+		memset(&f, 0, sizeof(f));
+	rets[0] = p->offset;
+	if (p->event->is_return && f.go) {
+		if (!f.len || f.off != p->offset) {
+			fprintf(stderr, "xol: %s/%s: a return probe on a Go program must be at a "
+					"function's entry (%s:0x%lx is not)\n", p->event->group,
+				p->event->name, p->path, (unsigned long)p->offset);
+			return -EINVAL;
+		}
+		n = elf_func_returns(p->path, &f, rets, GO_RETS_MAX);
+		if (n <= 0) {
+			fprintf(stderr, "xol: %s/%s: %s in %s: %s\n", p->event->group,
+				p->event->name, n ? "cannot find the ret instructions" :
+				"no ret instruction (it never returns)", f.name,
+				n == -EINVAL ? "undecodable bytes" : n ? strerror(-n) : "nothing to probe");
+			return -EINVAL;
+		}
+	}
+	struct wire_place *w = realloc(s->places, (s->nplaces + (unsigned)n) * sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	s->places = w;
+	for (int k = 0; k < n; k++) {
+		uint32_t flags = s->opts.no_jump ? WIRE_PROBE_NO_JUMP : 0;
+		if (f.go)
+			flags |= WIRE_PROBE_OWN_STACK;
+		if (p->event->is_return && f.go)
+			flags |= WIRE_PROBE_RET_SITE;
+		w[s->nplaces++] = (struct wire_place){ .tp = tp, .offset = rets[k], .flags = flags,
+						       .func_off = f.len ? f.off : 0, .func_len = f.len,
+						       .cold_off = f.cold_off, .cold_len = f.cold_len };
+	}
+	return 0;
+}
+
 /*
  * The agent runs one consumer per probe: the probes of a multi-probe event
  * share the event's id, layout and string pool but each has its own fetch
  * programs.  So the blob has one wire_event per probe, and probe i uses
- * wire_event i; counters come back per probe and are summed per event.
+ * wire_event i; counters come back per probe and are summed per event.  A
+ * probe placed at several addresses (a Go function's rets) is one
+ * wire_event with several wire_probes.
  */
 static int defs_build(struct session *s, const struct xol_events *evs)
 {
 	size_t size = sizeof(struct wire_defs);
 	unsigned ne = 0, np = 0;
+	int err;
 
 	for (const struct tp_event *e = tp_first_event(evs); e; e = e->next)
 		ne++;
 	for (const struct tp_probe *p = tp_first_probe(evs); p; p = p->next) {
+		err = place_probe(s, np, p);
+		if (err)
+			return err;
 		np++;
-		size += sizeof(struct wire_probe) + sizeof(struct wire_event) +
+		size += sizeof(struct wire_event) +
 			p->event->nargs * sizeof(struct wire_arg) + ((p->event->data_len + 7) & ~7u);
 	}
 	if (!ne || !np)
 		return -ENOENT;
+	size += s->nplaces * sizeof(struct wire_probe);
 
 	s->events = calloc(ne, sizeof(*s->events));
 	s->probes = calloc(np, sizeof(*s->probes));
@@ -97,7 +159,7 @@ static int defs_build(struct session *s, const struct xol_events *evs)
 
 	struct wire_defs *d = (void *)blob;
 	*d = (struct wire_defs){ .type = WIRE_DEFS, .magic = XOL_WIRE_MAGIC, .nevents = np,
-				 .nprobes = np, .size = (uint32_t)size };
+				 .nprobes = s->nplaces, .size = (uint32_t)size };
 	size_t at = sizeof(*d);
 	unsigned i = 0;
 	s->by_id = calloc(65536, sizeof(*s->by_id));
@@ -110,19 +172,17 @@ static int defs_build(struct session *s, const struct xol_events *evs)
 		s->by_id[e->id] = e;
 	}
 	i = 0;
-	for (const struct tp_probe *p = tp_first_probe(evs); p; p = p->next, i++) {
+	for (const struct tp_probe *p = tp_first_probe(evs); p; p = p->next)
+		s->probes[i++] = p;
+	for (i = 0; i < s->nplaces; i++) {
+		const struct wire_place *pl = &s->places[i];
+		const struct tp_probe *p = s->probes[pl->tp];
 		struct wire_probe *w = (void *)(blob + at);
-		struct elf_func f;
-		*w = (struct wire_probe){ .dev = p->dev, .ino = p->ino, .offset = p->offset,
-					  .refctr = p->has_refctr ? p->refctr : 0, .event = i,
-					  .flags = s->opts.no_jump ? WIRE_PROBE_NO_JUMP : 0 };
-		if (!elf_func_at(p->path, p->offset, &f) && f.len) {
-			w->func_off = f.off;
-			w->func_len = f.len;
-			w->cold_off = f.cold_off;
-			w->cold_len = f.cold_len;
-		}
-		s->probes[i] = p;
+		*w = (struct wire_probe){ .dev = p->dev, .ino = p->ino, .offset = pl->offset,
+					  .refctr = p->has_refctr ? p->refctr : 0, .event = pl->tp,
+					  .flags = pl->flags, .func_off = pl->func_off,
+					  .func_len = pl->func_len, .cold_off = pl->cold_off,
+					  .cold_len = pl->cold_len };
 		at += sizeof(*w);
 	}
 	for (i = 0; i < np; i++) {
@@ -413,7 +473,7 @@ static void proc_hello(struct session *s, int sock)
 	}
 	fds[1] = ring_region_fd(p->region);
 	struct wire_defs d = { .type = WIRE_DEFS, .magic = XOL_WIRE_MAGIC,
-			       .nevents = s->nprobes, .nprobes = s->nprobes,
+			       .nevents = s->nprobes, .nprobes = s->nplaces,
 			       .size = (uint32_t)s->defs_size,
 			       .flags = s->disabled ? WIRE_DEFS_DISABLED : 0 };
 	if (send_fds(sock, &d, sizeof(d), fds, 3))
@@ -445,8 +505,9 @@ static bool proc_message(struct session *s, struct session_proc *p)
 		p->armed = true;
 	if (m.type == WIRE_CTL_DONE && n == sizeof(m.ctl))
 		p->ctl_done = m.ctl.seq;
-	if (m.type == WIRE_SITE && n == sizeof(m.site) && m.site.probe < s->nprobes) {
-		const struct tp_probe *tp = s->probes[m.site.probe];
+	if (m.type == WIRE_SITE && n == sizeof(m.site) && m.site.probe < s->nplaces) {
+		const struct wire_place *pl = &s->places[m.site.probe];
+		const struct tp_probe *tp = s->probes[pl->tp];
 		m.site.why[sizeof(m.site.why) - 1] = 0;
 		if (m.site.err) {
 			p->refused++;
@@ -457,7 +518,7 @@ static bool proc_message(struct session *s, struct session_proc *p)
 			if (s->opts.verbose)
 				fprintf(stderr, "xol: %s/%s in %s[%d] at %s:0x%lx: %s\n",
 					tp->event->group, tp->event->name, p->comm, p->pid,
-					tp->path, (unsigned long)tp->offset, m.site.why);
+					tp->path, (unsigned long)pl->offset, m.site.why);
 		}
 	}
 	return true;
@@ -870,6 +931,7 @@ void session_destroy(struct session *s)
 		rmdir(s->dir);
 	free(s->events);
 	free(s->probes);
+	free(s->places);
 	free(s->attached);
 	free(pend);
 	pend = NULL;

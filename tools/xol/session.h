@@ -63,7 +63,14 @@ struct session {
 	struct session_opts opts;
 	const struct tp_event **events; /* by agent index */
 	unsigned nevents;
-	const struct tp_probe **probes; /* by agent index */
+	const struct tp_probe **probes; /* by agent event index */
+	struct wire_place {             /* by agent probe index: where each probe goes */
+		unsigned tp;            /* index into probes */
+		uint64_t offset;        /* the probe's, or one of its Go function's rets */
+		uint32_t flags;         /* WIRE_PROBE_* */
+		uint64_t func_off, func_len, cold_off, cold_len;
+	} *places;
+	unsigned nplaces;
 	const struct tp_event **by_id;  /* [65536]: record type -> event */
 	unsigned nprobes;
 	int defs_fd;
