@@ -96,10 +96,29 @@ static bool die_is_func_def(Dwarf_Die *d)
 	return dwarf_attr(d, DW_AT_inline, &a) || die_entrypc(d, &pc) == 0;
 }
 
+static int linkage_attr_cb(Dwarf_Attribute *a, void *arg)
+{
+	switch (dwarf_whatattr(a)) {
+	case DW_AT_linkage_name:
+	case DW_AT_MIPS_linkage_name:
+	case DW_AT_abstract_origin:
+	case DW_AT_specification:
+		*(bool *)arg = true;
+		return DWARF_CB_ABORT;
+	}
+	return DWARF_CB_OK;
+}
+
 static const char *die_linkage_name(Dwarf_Die *d)
 {
 	Dwarf_Attribute a;
+	bool may = false;
 
+	/* One pass over the DIE's attributes rules out most C functions; the
+	 * lookups below cost six. */
+	dwarf_getattrs(d, linkage_attr_cb, &may, 0);
+	if (!may)
+		return NULL;
 	if (!dwarf_attr_integrate(d, DW_AT_linkage_name, &a) &&
 	    !dwarf_attr_integrate(d, DW_AT_MIPS_linkage_name, &a))
 		return NULL;
@@ -1299,9 +1318,11 @@ static int search_cb(Dwarf_Die *sp, void *data)
 	const struct pspec *ps = f->ps;
 	const char *fname;
 
-	if (!die_is_func_def(sp) || !die_match_name(sp, ps->func))
+	/* the name first: it is the cheap test, and it rules out nearly every DIE */
+	if (!die_match_name(sp, ps->func) || !die_is_func_def(sp))
 		return DWARF_CB_OK;
-	fname = die_decl_file(sp);
+	/* the first file name read makes libdw read the CU's whole line table: only when used */
+	fname = ps->file || ps->line || ps->lazy ? die_decl_file(sp) : NULL;
 	if (ps->file && (!fname || !tail_match(fname, ps->file)))
 		return DWARF_CB_OK;
 	s->matched = true;
