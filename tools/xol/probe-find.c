@@ -272,6 +272,50 @@ static bool die_has_loclist_rec(Dwarf_Die *d)
 
 /* --- the finder ---------------------------------------------------------- */
 
+/* The addresses a spec has probes at, so that each gets one: a glob can give thousands. */
+struct addrset {
+	uint64_t *slot;         /* open addressing; address + 1, 0 is free */
+	size_t cap, n;          /* cap: 0 or a power of two, at least twice n */
+};
+
+static size_t addr_hash(uint64_t a, size_t cap)
+{
+	a ^= a >> 31;
+	a *= 0x9e3779b97f4a7c15ull;
+	return (size_t)(a >> 17) & (cap - 1);
+}
+
+static bool addrset_has(const struct addrset *s, uint64_t a)
+{
+	for (size_t i = s->cap ? addr_hash(a, s->cap) : 0; s->cap && s->slot[i]; i = (i + 1) & (s->cap - 1))
+		if (s->slot[i] == a + 1)
+			return true;
+	return false;
+}
+
+static int addrset_add(struct addrset *s, uint64_t a)
+{
+	size_t i;
+
+	if (2 * (s->n + 1) > s->cap) {
+		struct addrset big = { calloc(s->cap ? s->cap * 2 : 64, sizeof(uint64_t)),
+				       s->cap ? s->cap * 2 : 64, 0 };
+		if (!big.slot)
+			return -ENOMEM;
+		for (i = 0; i < s->cap; i++)
+			if (s->slot[i])
+				addrset_add(&big, s->slot[i] - 1);
+		free(s->slot);
+		*s = big;
+	}
+	for (i = addr_hash(a, s->cap); s->slot[i]; i = (i + 1) & (s->cap - 1))
+		if (s->slot[i] == a + 1)
+			return 0;
+	s->slot[i] = a + 1;
+	s->n++;
+	return 0;
+}
+
 struct finder {
 	struct pbin *b;
 	const struct pspec *ps;
@@ -285,6 +329,7 @@ struct finder {
 	const char *fname;      /* file of the function or of SRC */
 	int lno;
 	int found;              /* probe points found */
+	struct addrset seen;    /* their addresses */
 	int ret;
 	int optimized;          /* of this CU: -1 not known yet */
 	bool list_vars;         /* -V: print instead of adding */
@@ -798,9 +843,8 @@ static int add_probe(struct finder *f, Dwarf_Die *sc)
 		return -E2BIG;
 	}
 	/* a line's statement row and a call site declared on it can share an address: one probe */
-	for (int i = f->out->n - f->found; i < f->out->n; i++)
-		if (f->out->v[i].addr == f->addr)
-			return 0;
+	if (addrset_has(&f->seen, f->addr))
+		return 0;
 	if (!dwarf_haspc(&f->sp, f->addr)) {
 		ferr(f, "the offset is outside %s", dwarf_diename(&f->sp));
 		return -EINVAL;
@@ -853,6 +897,11 @@ static int add_probe(struct finder *f, Dwarf_Die *sc)
 		free(t->realname);
 		free(t->args);
 		return ret;
+	}
+	if (addrset_add(&f->seen, f->addr)) {
+		free(t->realname);
+		free(t->args);
+		return -ENOMEM;
 	}
 	f->out->n++;
 	f->found++;
@@ -1508,12 +1557,7 @@ static int find_by_symbols(struct finder *f)
 	syms_read(f->b, &syms, &n);
 	for (int i = 0; i < n; i++) {
 		struct ptev *t;
-		bool dup = false;
-		if (!pspec_glob(ps->func, syms[i].name))
-			continue;
-		for (int j = 0; j < f->out->n; j++)
-			dup |= f->out->v[j].addr == syms[i].addr + ps->offset;
-		if (dup)
+		if (!pspec_glob(ps->func, syms[i].name) || addrset_has(&f->seen, syms[i].addr + ps->offset))
 			continue;
 		if (f->max && f->found >= f->max) {
 			ferr(f, "too many probe points (more than %d)", f->max);
@@ -1537,6 +1581,10 @@ static int find_by_symbols(struct finder *f)
 			       ps->args[k].var, ps->args[k].type ? ":" : "",
 			       ps->args[k].type ? ps->args[k].type : "");
 		f->found++;
+		if (addrset_add(&f->seen, t->addr)) {
+			free(syms);
+			return -ENOMEM;
+		}
 	}
 	free(syms);
 	return 0;
@@ -1711,7 +1759,9 @@ int probe_find(struct pbin *b, const struct pspec *ps, struct ptevs *out, int ma
 		sdt_free(notes, n);
 		return 0;
 	}
-	return run_finder(&f);
+	int ret = run_finder(&f);
+	free(f.seen.slot);
+	return ret;
 }
 
 void ptevs_free(struct ptevs *t)
