@@ -264,6 +264,7 @@ int pbin_open(struct pbin *b, const char *path, const char *debug_dirs, FILE *er
 
 void pbin_close(struct pbin *b)
 {
+	pbin_index_free(b);
 	if (b->dw)
 		dwarf_end(b->dw);
 	if (b->cfi_eh)

@@ -1448,6 +1448,29 @@ static int search_cb(Dwarf_Die *sp, void *data)
 	return DWARF_CB_ABORT;
 }
 
+/*
+ * search_cb over the CU's functions: from the binary's function index when
+ * it could read the unit, where a plain name that does not match needs no
+ * DIE at all; else through dwarf_getfuncs.
+ */
+static void search_funcs(struct finder *f, Dwarf_Off unit_off, struct search *s)
+{
+	const struct pfuncs *fx = pbin_funcs(f->b, unit_off, &f->cu);
+	bool scoped = strstr(f->ps->func, "::") != NULL;
+
+	if (!fx) {
+		dwarf_getfuncs(&f->cu, search_cb, s, 0);
+		return;
+	}
+	for (int i = 0; i < fx->n; i++) {
+		Dwarf_Die sp;
+		if (fx->v[i].name && !scoped && !pspec_glob(f->ps->func, fx->v[i].name))
+			continue;
+		if (!dwarf_offdie(f->b->dw, fx->v[i].off, &sp) || search_cb(&sp, s) != DWARF_CB_OK)
+			break;
+	}
+}
+
 /* Whether the CU has a source file ending in @file. */
 static const char *cu_find_file(Dwarf_Die *cu, const char *file)
 {
@@ -1628,7 +1651,7 @@ static int run_finder(struct finder *f)
 		if (!ps->file || f->fname) {
 			if (ps->func) {
 				struct search s = { f, 0, false };
-				dwarf_getfuncs(&f->cu, search_cb, &s, 0);
+				search_funcs(f, off, &s);
 				ret = s.ret;
 				matched |= s.matched;
 			} else if (ps->lazy) {

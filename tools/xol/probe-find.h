@@ -24,6 +24,7 @@ struct pbin {
 	Dwarf_CFI *cfi_eh, *cfi_dbg;
 	size_t nphdr;
 	GElf_Phdr *phdr;
+	struct pindex *index;   /* probe-index.c: each unit's functions, read once */
 };
 
 /*
@@ -35,6 +36,28 @@ struct pbin {
  */
 int pbin_open(struct pbin *b, const char *path, const char *debug_dirs, FILE *err);
 void pbin_close(struct pbin *b);
+
+/*
+ * The functions of one unit (probe-index.c): the DW_TAG_subprogram DIEs
+ * dwarf_getfuncs() visits, in its order, read once per binary.  pbin_funcs
+ * returns NULL for a unit it cannot read (not C, not DWARF 4 or 5, ...):
+ * then walk it with dwarf_getfuncs.
+ */
+struct pfunc {
+	Dwarf_Off off;          /* the DIE, for dwarf_offdie */
+	const char *name;       /* its DW_AT_name when nothing else can name it (no linkage
+				 * name, origin or specification); NULL: ask libdw */
+};
+
+struct pfuncs {
+	Dwarf_Off unit;         /* the unit's offset in .debug_info */
+	bool ok;
+	struct pfunc *v;
+	int n, cap;
+};
+
+const struct pfuncs *pbin_funcs(struct pbin *b, Dwarf_Off unit_off, Dwarf_Die *cu);
+void pbin_index_free(struct pbin *b);
 
 /* One resolved probe: a uprobe_events line without its "p:GROUP/EVENT ". */
 struct ptev {

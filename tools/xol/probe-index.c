@@ -1,0 +1,560 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The functions of a C unit, read once per binary straight from
+ * .debug_info, for every spec that names a function.
+ *
+ * A function spec looks at every DW_TAG_subprogram of every unit, in
+ * dwarf_getfuncs() order.  Through libdw that costs an abbreviation lookup
+ * and an attribute scan per DIE, about 1 us per function: most of the time
+ * `xol probe` spends on a binary of thousands of functions.  Here one pass
+ * decodes the unit's DIEs directly (an abbreviation table indexed by code,
+ * attributes skipped by form) and keeps, per subprogram, its offset and,
+ * when nothing else can name it, its DW_AT_name.  The caller globs the
+ * names and asks libdw only for the DIEs that match.
+ *
+ * The pass gives up (and the caller walks with dwarf_getfuncs) on anything
+ * it does not know: units other than plain C compile units of DWARF 4 or 5,
+ * imported units, an unknown form, compressed string sections, anything
+ * out of bounds.  It never gives up half way: the list is complete or
+ * there is none.
+ *
+ * The order is dwarf_getfuncs's for C: a subprogram before its children,
+ * and the search descends only through subprograms, lexical blocks and
+ * inlined instances, where C can nest a function.
+ */
+#include <dwarf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe-find.h"
+
+/* A section's bytes, as libdw left them (decompressed in place); size 0 if absent. */
+struct sect {
+	const unsigned char *p;
+	size_t size;
+};
+
+/* What pbin_funcs() keeps in the pbin: the sections once, each unit's list once. */
+struct pindex {
+	struct sect abbrev, str, line_str, str_offsets;
+	struct pfuncs *units;
+	int nunits;
+};
+
+/* One attribute of an abbreviation: its name and form. */
+struct aspec {
+	uint16_t name, form;
+	int size;               /* of its value, or -1 if that depends on the value */
+};
+
+/*
+ * An abbreviation, decoded once.  Most DIEs inside a function (parameters,
+ * variables) have only fixed-size forms and nothing we need: @fixed lets
+ * the reader step over them in one addition.
+ */
+struct abbrev {
+	unsigned tag;
+	bool children;
+	bool decl;              /* has DW_AT_declaration */
+	bool plain;             /* nothing but DW_AT_name can name it */
+	int fixed;              /* bytes of all its values, or -1 if one is of variable size */
+	unsigned nattrs;
+	struct aspec *attrs;    /* NULL: no abbreviation with this code */
+};
+
+struct reader {
+	const unsigned char *info, *end;        /* the unit, from its first byte */
+	Dwarf_Off unit_off;                     /* where it is in .debug_info */
+	struct sect str, line_str, str_offsets;
+	uint64_t str_offsets_base;
+	unsigned version, addr_size, offset_size;
+	struct abbrev *ab;                      /* by code */
+	size_t nab;
+	struct pfuncs *out;
+	int depth;
+};
+
+/* DIE attributes that can name a function other than by its DW_AT_name. */
+static bool names_elsewhere(unsigned at)
+{
+	return at == DW_AT_linkage_name || at == DW_AT_MIPS_linkage_name ||
+	       at == DW_AT_abstract_origin || at == DW_AT_specification;
+}
+
+static bool uleb(const unsigned char **p, const unsigned char *end, uint64_t *v)
+{
+	unsigned shift = 0;
+
+	*v = 0;
+	while (*p < end) {
+		unsigned char b = *(*p)++;
+		if (shift < 64)
+			*v |= (uint64_t)(b & 0x7f) << shift;
+		shift += 7;
+		if (!(b & 0x80))
+			return true;
+	}
+	return false;
+}
+
+static bool skip(const unsigned char **p, const unsigned char *end, uint64_t n)
+{
+	if (n > (uint64_t)(end - *p))
+		return false;
+	*p += n;
+	return true;
+}
+
+static uint64_t rd(const unsigned char *p, unsigned n)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static bool fixed(const unsigned char **p, const unsigned char *end, unsigned n, uint64_t *v)
+{
+	if (n > (size_t)(end - *p))
+		return false;
+	*v = rd(*p, n);
+	*p += n;
+	return true;
+}
+
+static const char *sect_str(const struct sect *s, uint64_t off)
+{
+	if (!s->size || off >= s->size || !memchr(s->p + off, 0, s->size - off))
+		return NULL;
+	return (const char *)s->p + off;
+}
+
+/*
+ * Step over one attribute value of @form.  When @name is not NULL and the
+ * form is a string we can read, *name gets it; *value gets a constant or
+ * reference value.  false: a form we do not know, or the end of the data.
+ */
+static bool attr_value(struct reader *r, const unsigned char **p, uint64_t form, const char **name,
+		       uint64_t *value)
+{
+	const unsigned char *end = r->end;
+	uint64_t v = 0;
+
+	switch (form) {
+	case DW_FORM_flag_present:
+	case DW_FORM_implicit_const:
+		break;
+	case DW_FORM_addr:
+		return fixed(p, end, r->addr_size, value);
+	case DW_FORM_data1: case DW_FORM_ref1: case DW_FORM_flag: case DW_FORM_strx1: case DW_FORM_addrx1:
+		if (!fixed(p, end, 1, &v))
+			return false;
+		break;
+	case DW_FORM_data2: case DW_FORM_ref2: case DW_FORM_strx2: case DW_FORM_addrx2:
+		if (!fixed(p, end, 2, &v))
+			return false;
+		break;
+	case DW_FORM_strx3: case DW_FORM_addrx3:
+		if (!fixed(p, end, 3, &v))
+			return false;
+		break;
+	case DW_FORM_data4: case DW_FORM_ref4: case DW_FORM_ref_sup4: case DW_FORM_strx4: case DW_FORM_addrx4:
+		if (!fixed(p, end, 4, &v))
+			return false;
+		break;
+	case DW_FORM_data8: case DW_FORM_ref8: case DW_FORM_ref_sig8: case DW_FORM_ref_sup8:
+		if (!fixed(p, end, 8, &v))
+			return false;
+		break;
+	case DW_FORM_data16:
+		return skip(p, end, 16);
+	case DW_FORM_sdata: case DW_FORM_udata: case DW_FORM_ref_udata: case DW_FORM_strx:
+	case DW_FORM_addrx: case DW_FORM_loclistx: case DW_FORM_rnglistx:
+		if (!uleb(p, end, &v))  /* an sdata's bytes are skipped alike */
+			return false;
+		break;
+	case DW_FORM_string: {
+		const unsigned char *z = memchr(*p, 0, (size_t)(end - *p));
+		if (!z)
+			return false;
+		if (name)
+			*name = (const char *)*p;
+		*p = z + 1;
+		return true;
+	}
+	case DW_FORM_strp: case DW_FORM_line_strp: case DW_FORM_sec_offset: case DW_FORM_strp_sup:
+	case DW_FORM_GNU_strp_alt: case DW_FORM_GNU_ref_alt:
+		if (!fixed(p, end, r->offset_size, &v))
+			return false;
+		if (name && form == DW_FORM_strp)
+			*name = sect_str(&r->str, v);
+		else if (name && form == DW_FORM_line_strp)
+			*name = sect_str(&r->line_str, v);
+		break;
+	case DW_FORM_ref_addr:
+		return fixed(p, end, r->version < 3 ? r->addr_size : r->offset_size, value);
+	case DW_FORM_block1: case DW_FORM_block2: case DW_FORM_block4: case DW_FORM_block:
+	case DW_FORM_exprloc: {
+		unsigned n = form == DW_FORM_block1 ? 1 : form == DW_FORM_block2 ? 2 : form == DW_FORM_block4 ? 4 : 0;
+		if (n ? !fixed(p, end, n, &v) : !uleb(p, end, &v))
+			return false;
+		return skip(p, end, v);
+	}
+	case DW_FORM_indirect:
+		if (!uleb(p, end, &v))
+			return false;
+		return v != DW_FORM_indirect && v != DW_FORM_implicit_const &&
+		       attr_value(r, p, v, name, value);
+	default:
+		return false;
+	}
+	if (name && (form == DW_FORM_strx || form == DW_FORM_strx1 || form == DW_FORM_strx2 ||
+		     form == DW_FORM_strx3 || form == DW_FORM_strx4)) {
+		uint64_t at = r->str_offsets_base + v * r->offset_size;
+		if (r->str_offsets_base && r->str_offsets.size >= r->offset_size &&
+		    at <= r->str_offsets.size - r->offset_size)
+			*name = sect_str(&r->str, rd(r->str_offsets.p + at, r->offset_size));
+	}
+	*value = v;
+	return true;
+}
+
+/* Bytes of a value of @form, or -1 if that depends on the value. */
+static int form_size(const struct reader *r, uint64_t form)
+{
+	switch (form) {
+	case DW_FORM_flag_present: case DW_FORM_implicit_const:
+		return 0;
+	case DW_FORM_data1: case DW_FORM_ref1: case DW_FORM_flag: case DW_FORM_strx1: case DW_FORM_addrx1:
+		return 1;
+	case DW_FORM_data2: case DW_FORM_ref2: case DW_FORM_strx2: case DW_FORM_addrx2:
+		return 2;
+	case DW_FORM_strx3: case DW_FORM_addrx3:
+		return 3;
+	case DW_FORM_data4: case DW_FORM_ref4: case DW_FORM_ref_sup4: case DW_FORM_strx4: case DW_FORM_addrx4:
+		return 4;
+	case DW_FORM_data8: case DW_FORM_ref8: case DW_FORM_ref_sig8: case DW_FORM_ref_sup8:
+		return 8;
+	case DW_FORM_data16:
+		return 16;
+	case DW_FORM_addr:
+		return (int)r->addr_size;
+	case DW_FORM_strp: case DW_FORM_line_strp: case DW_FORM_sec_offset: case DW_FORM_strp_sup:
+	case DW_FORM_GNU_strp_alt: case DW_FORM_GNU_ref_alt:
+		return (int)r->offset_size;
+	case DW_FORM_ref_addr:
+		return (int)(r->version < 3 ? r->addr_size : r->offset_size);
+	}
+	return -1;
+}
+
+static void free_abbrevs(struct reader *r)
+{
+	for (size_t i = 0; i < r->nab; i++)
+		free(r->ab[i].attrs);
+	free(r->ab);
+}
+
+static bool read_abbrevs(struct reader *r, const struct sect *abbrev, uint64_t off)
+{
+	const unsigned char *p, *end = abbrev->p + abbrev->size;
+	uint64_t code, tag, name, form, c;
+
+	if (off >= abbrev->size)
+		return false;
+	for (p = abbrev->p + off; uleb(&p, end, &code) && code; ) {
+		if (code > 65536 || !uleb(&p, end, &tag) || p >= end)
+			return false;
+		if (code >= r->nab) {
+			size_t n = code + 64;
+			struct abbrev *ab = realloc(r->ab, n * sizeof(*ab));
+			if (!ab)
+				return false;
+			memset(ab + r->nab, 0, (n - r->nab) * sizeof(*ab));
+			r->ab = ab;
+			r->nab = n;
+		}
+		struct abbrev *a = &r->ab[code];
+		unsigned cap = 0;
+		if (a->attrs)
+			return false;   /* a code defined twice */
+		a->tag = (unsigned)tag;
+		a->children = *p++ == DW_CHILDREN_yes;
+		a->plain = true;
+		for (;;) {
+			if (!uleb(&p, end, &name) || !uleb(&p, end, &form))
+				return false;
+			if (!name && !form)
+				break;
+			if (name > 0xffff || form > 0xffff)
+				return false;
+			if (form == DW_FORM_implicit_const && !uleb(&p, end, &c))
+				return false;
+			if (a->nattrs == cap) {
+				struct aspec *v = realloc(a->attrs, (cap = cap ? cap * 2 : 8) * sizeof(*v));
+				if (!v)
+					return false;
+				a->attrs = v;
+			}
+			a->attrs[a->nattrs++] = (struct aspec){ (uint16_t)name, (uint16_t)form, form_size(r, form) };
+			a->plain &= !names_elsewhere((unsigned)name);
+			a->decl |= name == DW_AT_declaration;
+		}
+		if (!a->attrs && !(a->attrs = malloc(sizeof(*a->attrs))))
+			return false;
+		a->fixed = 0;
+		for (unsigned i = 0; i < a->nattrs && a->fixed >= 0; i++)
+			a->fixed = a->attrs[i].size < 0 ? -1 : a->fixed + a->attrs[i].size;
+	}
+	return true;
+}
+
+static bool descends(unsigned tag)
+{
+	return tag == DW_TAG_subprogram || tag == DW_TAG_lexical_block ||
+	       tag == DW_TAG_inlined_subroutine;
+}
+
+/*
+ * The DIEs from *@pp to the end of their sibling list (its 0 entry), then
+ * *@pp after it.  @want: list the subprograms among them and descend where
+ * a function can nest; else just step over them.
+ */
+/* Step over the values of a DIE nothing is wanted from: the common case, kept tight. */
+static bool skip_values(struct reader *r, const unsigned char **pp, const struct abbrev *a)
+{
+	const unsigned char *p = *pp, *end = r->end;
+	uint64_t v;
+
+	for (unsigned i = 0; i < a->nattrs; i++) {
+		const struct aspec *as = &a->attrs[i];
+		if (as->size >= 0) {
+			if ((size_t)as->size > (size_t)(end - p))
+				return false;
+			p += as->size;
+		} else if (as->form == DW_FORM_exprloc || as->form == DW_FORM_block) {
+			if (!uleb(&p, end, &v) || !skip(&p, end, v))
+				return false;
+		} else if (as->form == DW_FORM_sdata || as->form == DW_FORM_udata ||
+			   as->form == DW_FORM_loclistx || as->form == DW_FORM_rnglistx) {
+			while (p < end && (*p & 0x80))
+				p++;
+			if (p++ >= end)
+				return false;
+		} else if (!attr_value(r, &p, as->form, NULL, &v)) {
+			return false;
+		}
+	}
+	*pp = p;
+	return true;
+}
+
+static bool read_dies(struct reader *r, const unsigned char **pp, bool want)
+{
+	const unsigned char *p = *pp;
+
+	if (++r->depth > 256)
+		return false;
+	for (;;) {
+		const unsigned char *die = p;
+		const char *name = NULL;
+		bool has_sibling = false;
+		uint64_t code, sibling = 0, v;
+		struct abbrev *a;
+
+		if (!uleb(&p, r->end, &code))
+			return false;
+		if (!code)
+			break;
+		if (code >= r->nab || !r->ab[code].attrs)
+			return false;
+		a = &r->ab[code];
+		if (a->tag == DW_TAG_imported_unit)
+			return false;   /* libdw follows it into the partial unit */
+		/* dwarf_getfuncs passes over declarations */
+		bool sub = want && a->tag == DW_TAG_subprogram && !a->decl;
+		if (!sub && !a->children) {
+			if (a->fixed >= 0 ? !skip(&p, r->end, (uint64_t)a->fixed) : !skip_values(r, &p, a))
+				return false;
+			continue;
+		}
+		for (unsigned i = 0; i < a->nattrs; i++) {
+			const struct aspec *as = &a->attrs[i];
+			bool named = sub && a->plain && as->name == DW_AT_name;
+			if (as->size >= 0 && !named && as->name != DW_AT_sibling) {
+				if (!skip(&p, r->end, (uint64_t)as->size))
+					return false;
+				continue;
+			}
+			if (!attr_value(r, &p, as->form, named ? &name : NULL, &v))
+				return false;
+			if (as->name == DW_AT_sibling &&
+			    (as->form == DW_FORM_ref1 || as->form == DW_FORM_ref2 || as->form == DW_FORM_ref4 ||
+			     as->form == DW_FORM_ref8 || as->form == DW_FORM_ref_udata)) {
+				has_sibling = true;
+				sibling = v;
+			}
+		}
+		if (sub) {
+			struct pfuncs *o = r->out;
+			if (o->n == o->cap) {
+				int cap = o->cap ? o->cap * 2 : 256;
+				struct pfunc *nv = realloc(o->v, (size_t)cap * sizeof(*nv));
+				if (!nv)
+					return false;
+				o->v = nv;
+				o->cap = cap;
+			}
+			o->v[o->n].off = r->unit_off + (uint64_t)(die - r->info);
+			o->v[o->n].name = name;
+			o->n++;
+		}
+		if (!a->children)
+			continue;
+		if (want && descends(a->tag)) {
+			if (!read_dies(r, &p, true))
+				return false;
+		} else if (has_sibling && sibling > (uint64_t)(p - r->info) &&
+			   sibling < (uint64_t)(r->end - r->info)) {
+			p = r->info + sibling;  /* DW_AT_sibling: its children skipped at once */
+		} else if (!read_dies(r, &p, false)) {
+			return false;
+		}
+	}
+	r->depth--;
+	*pp = p;
+	return true;
+}
+
+static struct sect section(Elf *e, const char *want)
+{
+	struct sect s = { NULL, 0 };
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (!e || elf_getshdrstrndx(e, &shstrndx))
+		return s;
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+		Elf_Data *d;
+		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(e, shstrndx, sh.sh_name)) ||
+		    strcmp(name, want))
+			continue;
+		if (sh.sh_type == SHT_NOBITS || (sh.sh_flags & SHF_COMPRESSED) ||
+		    !(d = elf_getdata(scn, NULL)) || !d->d_buf)
+			return s;
+		s.p = d->d_buf;
+		s.size = d->d_size;
+		return s;
+	}
+	return s;
+}
+
+/* Step over the unit DIE at *@pp to its children: 1, or 0 if it has none, -1 if unreadable. */
+static int unit_die(struct reader *r, const unsigned char **pp)
+{
+	uint64_t code, v;
+	struct abbrev *a;
+
+	if (!uleb(pp, r->end, &code) || !code || code >= r->nab || !r->ab[code].attrs)
+		return -1;
+	a = &r->ab[code];
+	for (unsigned i = 0; i < a->nattrs; i++)
+		if (!attr_value(r, pp, a->attrs[i].form, NULL, &v))
+			return -1;
+	return a->children;
+}
+
+/* Read the unit at @unit_off into @out; false if this reader cannot. */
+static bool read_unit(struct pbin *b, struct pindex *ix, Dwarf_Off unit_off, Dwarf_Die *cu,
+		      struct pfuncs *out)
+{
+	struct reader r = { .out = out };
+	Dwarf_Off next, abbrev_off;
+	Dwarf_Half version;
+	uint8_t addr_size, offset_size, unit_type;
+	size_t hsize;
+	Dwarf_Attribute at;
+	Dwarf_Word lang, base;
+	const unsigned char *p;
+	bool ok;
+	int kids;
+
+	if (dwarf_next_unit(b->dw, unit_off, &next, &hsize, &version, &abbrev_off, &addr_size,
+			    &offset_size, NULL, NULL) ||
+	    dwarf_cu_info(cu->cu, NULL, &unit_type, NULL, NULL, NULL, NULL, NULL))
+		return false;
+	if ((version != 4 && version != 5) || unit_type != DW_UT_compile ||
+	    dwarf_tag(cu) != DW_TAG_compile_unit || dwarf_dieoffset(cu) != unit_off + hsize)
+		return false;
+	if (!dwarf_attr(cu, DW_AT_language, &at) || dwarf_formudata(&at, &lang) ||
+	    (lang != DW_LANG_C89 && lang != DW_LANG_C && lang != DW_LANG_C99 && lang != DW_LANG_C11))
+		return false;
+	r.str = ix->str;
+	r.line_str = ix->line_str;
+	r.str_offsets = ix->str_offsets;
+	if (dwarf_attr(cu, DW_AT_str_offsets_base, &at) && !dwarf_formudata(&at, &base))
+		r.str_offsets_base = base;
+	r.unit_off = unit_off;
+	r.version = version;
+	r.addr_size = addr_size;
+	r.offset_size = offset_size;
+	/* cu->addr points into the .debug_info bytes libdw reads: the unit starts hsize before it */
+	r.info = (const unsigned char *)cu->addr - hsize;
+	r.end = r.info + (next - unit_off);
+	p = r.info + hsize;
+	ok = read_abbrevs(&r, &ix->abbrev, abbrev_off) && (kids = unit_die(&r, &p)) >= 0 &&
+	     (!kids || read_dies(&r, &p, true));
+	free_abbrevs(&r);
+	return ok;
+}
+
+const struct pfuncs *pbin_funcs(struct pbin *b, Dwarf_Off unit_off, Dwarf_Die *cu)
+{
+	struct pindex *ix = b->index;
+	struct pfuncs *f;
+
+	if (!ix) {
+		Elf *e = dwarf_getelf(b->dw);
+		ix = b->index = calloc(1, sizeof(*ix));
+		if (!ix)
+			return NULL;
+		ix->abbrev = section(e, ".debug_abbrev");
+		ix->str = section(e, ".debug_str");
+		ix->line_str = section(e, ".debug_line_str");
+		ix->str_offsets = section(e, ".debug_str_offsets");
+	}
+	for (int i = 0; i < ix->nunits; i++)
+		if (ix->units[i].unit == unit_off)
+			return ix->units[i].ok ? &ix->units[i] : NULL;
+	f = realloc(ix->units, (size_t)(ix->nunits + 1) * sizeof(*f));
+	if (!f)
+		return NULL;
+	ix->units = f;
+	f = &ix->units[ix->nunits++];
+	memset(f, 0, sizeof(*f));
+	f->unit = unit_off;
+	f->ok = ix->abbrev.size && read_unit(b, ix, unit_off, cu, f);
+	if (!f->ok) {
+		free(f->v);
+		f->v = NULL;
+		f->n = 0;
+	}
+	return f->ok ? f : NULL;
+}
+
+void pbin_index_free(struct pbin *b)
+{
+	struct pindex *ix = b->index;
+
+	if (!ix)
+		return;
+	for (int i = 0; i < ix->nunits; i++)
+		free(ix->units[i].v);
+	free(ix->units);
+	free(ix);
+	b->index = NULL;
+}
