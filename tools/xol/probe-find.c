@@ -917,9 +917,17 @@ static int realfunc_cb(Dwarf_Die *d, void *data)
 	return CB_CONTINUE;
 }
 
-/* The subprogram holding @addr (dwarf_getscopes would follow inlines to their abstract origins). */
-static Dwarf_Die *die_find_realfunc(Dwarf_Die *cu, Dwarf_Addr addr, Dwarf_Die *mem)
+/*
+ * The subprogram holding @addr (dwarf_getscopes would follow inlines to
+ * their abstract origins): the first in DIE order, from the binary's index
+ * when it has the unit, else by walking the unit.
+ */
+static Dwarf_Die *die_find_realfunc(struct pbin *b, Dwarf_Die *cu, Dwarf_Addr addr, Dwarf_Die *mem)
 {
+	int r = pbin_func_at(b, cu, addr, mem);
+
+	if (r >= 0)
+		return r ? mem : NULL;
 	return find_child(cu, realfunc_cb, &addr, mem);
 }
 
@@ -933,12 +941,12 @@ static int inline_cb(Dwarf_Die *d, void *data)
 }
 
 /* The function, then each inlined instance inside it, that holds @addr: outermost first. */
-static int func_scopes_at(Dwarf_Die *cu, Dwarf_Addr addr, Dwarf_Die *out, int max)
+static int func_scopes_at(struct pbin *b, Dwarf_Die *cu, Dwarf_Addr addr, Dwarf_Die *out, int max)
 {
 	Dwarf_Die mem;
 	int n = 0;
 
-	if (!die_find_realfunc(cu, addr, &out[0]))
+	if (!die_find_realfunc(b, cu, addr, &out[0]))
 		return 0;
 	n = 1;
 	while (n < max && find_child(&out[n - 1], inline_cb, &addr, &mem))
@@ -953,7 +961,7 @@ static int call_finder(struct finder *f, Dwarf_Die *sc)
 
 	if (dwarf_tag(sc) != DW_TAG_subprogram) {
 		/* the real function holding addr (an inlined instance is not one) */
-		if (!die_find_realfunc(&f->cu, f->addr, &f->sp)) {
+		if (!die_find_realfunc(f->b, &f->cu, f->addr, &f->sp)) {
 			ferr(f, "0x%llx is in no function", (unsigned long long)f->addr);
 			return -ENOENT;
 		}
@@ -1075,13 +1083,151 @@ static int inline_at_cb(Dwarf_Die *d, void *data)
 	return dwarf_haspc(d, *addr) > 0 ? CB_CONTINUE : CB_SIBLING;
 }
 
-/* perf's die_walk_lines: the line table's statement rows, then declarations and call sites. */
-static int walk_lines(Dwarf_Die *rt, Dwarf_Die *cu, line_cb cb, void *data)
+static int collect_line(const char *fname, int lineno, Dwarf_Addr addr, void *data)
+{
+	struct pfuncs *fx = data;
+
+	if (fx->nlines == fx->lines_cap) {
+		int cap = fx->lines_cap ? fx->lines_cap * 2 : 256;
+		struct pline *v = realloc(fx->lines, (size_t)cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		fx->lines = v;
+		fx->lines_cap = cap;
+	}
+	fx->lines[fx->nlines++] = (struct pline){ fname, lineno, addr };
+	return 0;
+}
+
+struct lkey {
+	int line, idx;
+};
+
+static int cmp_lkey(const void *a, const void *b)
+{
+	const struct lkey *x = a, *y = b;
+
+	return x->line != y->line ? (x->line > y->line) - (x->line < y->line) : x->idx - y->idx;
+}
+
+/* Indexes of @v sorted by line, each line's in their order. */
+static int *by_line(const struct pline *v, int n)
+{
+	struct lkey *k = malloc(((size_t)n + 1) * sizeof(*k));
+	int *out = malloc(((size_t)n + 1) * sizeof(*out));
+
+	if (!k || !out) {
+		free(k);
+		free(out);
+		return NULL;
+	}
+	for (int i = 0; i < n; i++)
+		k[i] = (struct lkey){ v[i].line, i };
+	qsort(k, (size_t)n, sizeof(*k), cmp_lkey);
+	for (int i = 0; i < n; i++)
+		out[i] = k[i].idx;
+	free(k);
+	return out;
+}
+
+/* The line table's statement rows, as walk_lines reports them. */
+static bool read_rows(Dwarf_Die *cu, struct pfuncs *fx)
+{
+	Dwarf_Lines *lines;
+	size_t n;
+
+	if (dwarf_getsrclines(cu, &lines, &n))
+		return false;
+	fx->rows = malloc((n + 1) * sizeof(*fx->rows));
+	if (!fx->rows)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		Dwarf_Line *ln = dwarf_onesrcline(lines, i);
+		int lineno;
+		Dwarf_Addr addr;
+		bool flag;
+
+		if (!ln || dwarf_lineno(ln, &lineno) || dwarf_lineaddr(ln, &addr))
+			continue;
+		if (dwarf_lineendsequence(ln, &flag) || flag)
+			continue;
+		if (dwarf_linebeginstatement(ln, &flag) || !flag)
+			continue;
+		fx->rows[fx->nrows++] = (struct pline){ dwarf_linesrc(ln, NULL, NULL), lineno, addr };
+	}
+	return true;
+}
+
+/*
+ * What walk_lines reports for a whole unit, walked once and kept: a spec
+ * FUNC:RLN over a glob walks the unit once per function.  NULL if the unit
+ * is not indexed, or its line table unreadable.
+ */
+static const struct pfuncs *unit_lines(struct pbin *b, Dwarf_Die *cu)
+{
+	struct pfuncs *fx = pbin_funcs(b, cu);
+
+	if (!fx)
+		return NULL;
+	if (!fx->lines_read) {
+		fx->lines_read = true;
+		fx->lines_ok = read_rows(cu, fx);
+		for (int i = 0; i < fx->n && fx->lines_ok; i++) {
+			Dwarf_Die sp;
+			fx->lines_ok = dwarf_offdie(b->dw, fx->v[i].off, &sp) &&
+				       !walk_funclines(&sp, true, collect_line, fx);
+		}
+		if (fx->lines_ok) {
+			fx->rows_by_line = by_line(fx->rows, fx->nrows);
+			fx->lines_by_line = by_line(fx->lines, fx->nlines);
+			fx->lines_ok = fx->rows_by_line && fx->lines_by_line;
+		}
+	}
+	return fx->lines_ok ? fx : NULL;
+}
+
+/* Report @v's lines in their order: all, or (@only) just those of line @only. */
+static int replay(const struct pline *v, const int *order, int n, int only, line_cb cb, void *data)
+{
+	int lo = 0, hi = n, ret;
+
+	if (!only) {
+		for (int i = 0; i < n; i++)
+			if ((ret = cb(v[i].file, v[i].line, v[i].addr, data)))
+				return ret;
+		return 0;
+	}
+	while (lo < hi) {
+		int m = lo + (hi - lo) / 2;
+		if (v[order[m]].line < only)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	for (int i = lo; i < n && v[order[i]].line == only; i++)
+		if ((ret = cb(v[order[i]].file, only, v[order[i]].addr, data)))
+			return ret;
+	return 0;
+}
+
+/*
+ * perf's die_walk_lines: the line table's statement rows, then declarations
+ * and call sites.  @only (not 0): the callback wants no other line, so the
+ * others may be left out.
+ */
+static int walk_lines(struct pbin *b, Dwarf_Die *rt, Dwarf_Die *cu, int only, line_cb cb, void *data)
 {
 	Dwarf_Lines *lines;
 	size_t n;
 	int ret = 0;
 
+	if (rt == cu) {
+		const struct pfuncs *fx = unit_lines(b, cu);
+		if (fx) {
+			ret = replay(fx->rows, fx->rows_by_line, fx->nrows, only, cb, data);
+			return ret ? ret : replay(fx->lines, fx->lines_by_line, fx->nlines, only, cb, data);
+		}
+	}
 	if (dwarf_getsrclines(cu, &lines, &n))
 		return -ENOENT;
 	for (size_t i = 0; i < n; i++) {
@@ -1117,7 +1263,7 @@ static int walk_lines(Dwarf_Die *rt, Dwarf_Die *cu, line_cb cb, void *data)
 static bool best_scope(struct finder *f, Dwarf_Die *out)
 {
 	Dwarf_Die scopes[32];
-	int n = func_scopes_at(&f->cu, f->addr, scopes, 32);
+	int n = func_scopes_at(f->b, &f->cu, f->addr, scopes, 32);
 	bool found = false;
 	int diff = INT_MAX;
 
@@ -1148,7 +1294,7 @@ static bool best_scope(struct finder *f, Dwarf_Die *out)
 }
 
 /* The line a debugger would show for @addr: a function's entry shows its declaration. */
-static int line_at(Dwarf_Die *cu, Dwarf_Addr addr, const char **fname, int *lineno)
+static int line_at(struct pbin *b, Dwarf_Die *cu, Dwarf_Addr addr, const char **fname, int *lineno)
 {
 	Dwarf_Die fn;
 	Dwarf_Addr fa, la;
@@ -1158,7 +1304,7 @@ static int line_at(Dwarf_Die *cu, Dwarf_Addr addr, const char **fname, int *line
 
 	*fname = NULL;
 	*lineno = 0;
-	if (die_find_realfunc(cu, addr, &fn) && die_entrypc(&fn, &fa) == 0 && fa == addr) {
+	if (die_find_realfunc(b, cu, addr, &fn) && die_entrypc(&fn, &fa) == 0 && fa == addr) {
 		*fname = die_decl_file(&fn);
 		die_decl_line(&fn, lineno);
 		return (*fname && *lineno) ? 0 : -ENOENT;
@@ -1201,7 +1347,7 @@ static int line_walker(const char *fname, int lineno, Dwarf_Addr addr, void *dat
 	/* perf refuses a line whose address belongs to another line: the probe would be that line's */
 	const char *rf;
 	int rl;
-	if (line_at(&f->cu, addr, &rf, &rl) == 0 && !strcmp(fname, rf) && rl != lineno) {
+	if (line_at(f->b, &f->cu, addr, &rf, &rl) == 0 && !strcmp(fname, rf) && rl != lineno) {
 		Dwarf_Die sc;
 		f->addr = addr;
 		if (f->ps->func && best_scope(f, &sc) && die_match_name(&sc, f->ps->func)) {
@@ -1298,7 +1444,7 @@ static int find_lazy(struct finder *f, Dwarf_Die *sc)
 		ferr(f, "the pattern needs the source: cannot read %s", path);
 		return -ENOENT;
 	}
-	ret = walk_lines(sc, &f->cu, lazy_walker, &lz);
+	ret = walk_lines(f->b, sc, &f->cu, 0, lazy_walker, &lz);
 	for (int i = 0; i < lz.nsrc; i++)
 		free(lz.src[i]);
 	free(lz.src);
@@ -1380,7 +1526,7 @@ static int search_cb(Dwarf_Die *sp, void *data)
 		int dl = 0;
 		die_decl_line(sp, &dl);
 		f->lno = dl + ps->line;
-		s->ret = walk_lines(&f->cu, &f->cu, line_walker, f);
+		s->ret = walk_lines(f->b, &f->cu, &f->cu, f->lno, line_walker, f);
 	} else if (die_is_func_instance(sp)) {
 		Dwarf_Addr addr = 0;
 		die_entrypc(sp, &addr);
@@ -1453,9 +1599,9 @@ static int search_cb(Dwarf_Die *sp, void *data)
  * it could read the unit, where a plain name that does not match needs no
  * DIE at all; else through dwarf_getfuncs.
  */
-static void search_funcs(struct finder *f, Dwarf_Off unit_off, struct search *s)
+static void search_funcs(struct finder *f, struct search *s)
 {
-	const struct pfuncs *fx = pbin_funcs(f->b, unit_off, &f->cu);
+	const struct pfuncs *fx = pbin_funcs(f->b, &f->cu);
 	bool scoped = strstr(f->ps->func, "::") != NULL;
 
 	if (!fx) {
@@ -1651,7 +1797,7 @@ static int run_finder(struct finder *f)
 		if (!ps->file || f->fname) {
 			if (ps->func) {
 				struct search s = { f, 0, false };
-				search_funcs(f, off, &s);
+				search_funcs(f, &s);
 				ret = s.ret;
 				matched |= s.matched;
 			} else if (ps->lazy) {
@@ -1660,7 +1806,7 @@ static int run_finder(struct finder *f)
 			} else {
 				matched = true;
 				f->lno = ps->line;
-				ret = walk_lines(&f->cu, &f->cu, line_walker, f);
+				ret = walk_lines(f->b, &f->cu, &f->cu, f->lno, line_walker, f);
 			}
 			if (ret < 0)
 				return ret;
@@ -2002,7 +2148,7 @@ int probe_list_lines(struct pbin *b, const struct pspec *ps, FILE *out, FILE *er
 		if (ls.last > nsrc)
 			ls.last = nsrc;
 		ls.has = calloc((size_t)(ls.last - ls.first + 2), 1);
-		walk_lines(&cu, &cu, mark_line, &ls);
+		walk_lines(b, &cu, &cu, 0, mark_line, &ls);
 		if (ps->func) {
 			/* stop at the closing brace of the function: the last line with code + the brace */
 			int last = ls.first;

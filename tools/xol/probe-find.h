@@ -49,14 +49,41 @@ struct pfunc {
 				 * name, origin or specification); NULL: ask libdw */
 };
 
+/* A line walk_lines reports: a function's declaration, an inlined call site. */
+struct pline {
+	const char *file;
+	int line;
+	Dwarf_Addr addr;
+};
+
+struct prange;
+
 struct pfuncs {
 	Dwarf_Off unit;         /* the unit's offset in .debug_info */
 	bool ok;
 	struct pfunc *v;
 	int n, cap;
+	/* the functions' address ranges, sorted, for pbin_func_at */
+	struct prange *ranges;
+	int nranges;
+	bool ranges_read;
+	/*
+	 * What walk_lines reports for the whole unit, in its order
+	 * (probe-find.c): the line table's statement rows, then the functions'
+	 * lines; each with its indexes sorted by line, to find one line fast.
+	 */
+	struct pline *rows, *lines;
+	int *rows_by_line, *lines_by_line;
+	int nrows, nlines, lines_cap;
+	bool lines_read, lines_ok;
 };
 
-const struct pfuncs *pbin_funcs(struct pbin *b, Dwarf_Off unit_off, Dwarf_Die *cu);
+struct pfuncs *pbin_funcs(struct pbin *b, Dwarf_Die *cu);
+/*
+ * The subprogram holding @addr, as a walk of @cu in DIE order would find it
+ * first: 1 (in @out), 0 if none holds it, -1 if the unit is not indexed.
+ */
+int pbin_func_at(struct pbin *b, Dwarf_Die *cu, Dwarf_Addr addr, Dwarf_Die *out);
 void pbin_index_free(struct pbin *b);
 
 /* One resolved probe: a uprobe_events line without its "p:GROUP/EVENT ". */

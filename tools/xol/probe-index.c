@@ -512,8 +512,9 @@ static bool read_unit(struct pbin *b, struct pindex *ix, Dwarf_Off unit_off, Dwa
 	return ok;
 }
 
-const struct pfuncs *pbin_funcs(struct pbin *b, Dwarf_Off unit_off, Dwarf_Die *cu)
+struct pfuncs *pbin_funcs(struct pbin *b, Dwarf_Die *cu)
 {
+	Dwarf_Off unit_off = dwarf_dieoffset(cu) - dwarf_cuoffset(cu);
 	struct pindex *ix = b->index;
 	struct pfuncs *f;
 
@@ -546,14 +547,103 @@ const struct pfuncs *pbin_funcs(struct pbin *b, Dwarf_Off unit_off, Dwarf_Die *c
 	return f->ok ? f : NULL;
 }
 
+/* --- which function holds an address ----------------------------------------- */
+
+struct prange {
+	Dwarf_Addr lo, hi;
+	Dwarf_Addr maxhi;       /* the highest hi of this range and all sorted before it */
+	int idx;                /* the function, in DIE order */
+};
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct prange *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+static bool read_ranges(struct pbin *b, struct pfuncs *f)
+{
+	int cap = 0;
+
+	for (int i = 0; i < f->n; i++) {
+		Dwarf_Die d;
+		Dwarf_Addr base, lo, hi;
+		ptrdiff_t off = 0;
+
+		if (!dwarf_offdie(b->dw, f->v[i].off, &d))
+			return false;
+		/* what dwarf_haspc() looks through */
+		while ((off = dwarf_ranges(&d, off, &base, &lo, &hi)) > 0) {
+			if (f->nranges == cap) {
+				struct prange *nv = realloc(f->ranges, (size_t)(cap = cap ? cap * 2 : 256) * sizeof(*nv));
+				if (!nv)
+					return false;
+				f->ranges = nv;
+			}
+			f->ranges[f->nranges++] = (struct prange){ lo, hi, 0, i };
+		}
+	}
+	qsort(f->ranges, (size_t)f->nranges, sizeof(*f->ranges), cmp_range);
+	for (int i = 0; i < f->nranges; i++)
+		f->ranges[i].maxhi = i && f->ranges[i - 1].maxhi > f->ranges[i].hi ? f->ranges[i - 1].maxhi
+									   : f->ranges[i].hi;
+	return true;
+}
+
+/*
+ * For C units the subprograms that can hold code are the indexed ones, in
+ * DIE order; the first (lowest index) whose ranges hold @addr is the one a
+ * walk of the whole unit meets first.
+ */
+int pbin_func_at(struct pbin *b, Dwarf_Die *cu, Dwarf_Addr addr, Dwarf_Die *out)
+{
+	struct pfuncs *f = pbin_funcs(b, cu);
+	int lo = 0, hi, best = -1;
+
+	if (!f)
+		return -1;
+	if (!f->ranges_read) {
+		f->ranges_read = true;
+		if (!read_ranges(b, f)) {
+			free(f->ranges);
+			f->ranges = NULL;
+			f->nranges = -1;
+		}
+	}
+	if (f->nranges < 0)
+		return -1;
+	/* the last range starting at or below addr, then back while one could still reach it */
+	hi = f->nranges - 1;
+	while (lo <= hi) {
+		int m = lo + (hi - lo) / 2;
+		if (f->ranges[m].lo <= addr)
+			lo = m + 1;
+		else
+			hi = m - 1;
+	}
+	for (int i = hi; i >= 0 && f->ranges[i].maxhi > addr; i--)
+		if (addr < f->ranges[i].hi && addr >= f->ranges[i].lo && (best < 0 || f->ranges[i].idx < best))
+			best = f->ranges[i].idx;
+	if (best < 0)
+		return 0;
+	return dwarf_offdie(b->dw, f->v[best].off, out) ? 1 : -1;
+}
+
 void pbin_index_free(struct pbin *b)
 {
 	struct pindex *ix = b->index;
 
 	if (!ix)
 		return;
-	for (int i = 0; i < ix->nunits; i++)
+	for (int i = 0; i < ix->nunits; i++) {
 		free(ix->units[i].v);
+		free(ix->units[i].ranges);
+		free(ix->units[i].lines);
+		free(ix->units[i].rows);
+		free(ix->units[i].lines_by_line);
+		free(ix->units[i].rows_by_line);
+	}
 	free(ix->units);
 	free(ix);
 	b->index = NULL;
