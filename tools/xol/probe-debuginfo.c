@@ -262,9 +262,27 @@ int pbin_open(struct pbin *b, const char *path, const char *debug_dirs, FILE *er
 	return 0;
 }
 
+const struct elf_symtab *pbin_syms(struct pbin *b)
+{
+	if (!b->syms) {
+		struct elf_symtab *t = calloc(1, sizeof(*t));
+		if (!t || (b->elf && elf_symtab_add(t, b->elf)) || (b->delf && elf_symtab_add(t, b->delf))) {
+			if (t)
+				elf_symtab_free(t);
+			free(t);
+			return NULL;
+		}
+		b->syms = t;
+	}
+	return b->syms;
+}
+
 void pbin_close(struct pbin *b)
 {
 	pbin_index_free(b);
+	if (b->syms)
+		elf_symtab_free(b->syms);
+	free(b->syms);
 	if (b->dw)
 		dwarf_end(b->dw);
 	if (b->cfi_eh)

@@ -1640,68 +1640,43 @@ struct sym {
 	uint64_t addr, size;
 };
 
+/* The functions among the symbols: .symtab's (binary, then debug file), else .dynsym's. */
 static int syms_read(struct pbin *b, struct sym **out, int *n)
 {
-	Elf *elfs[2] = { b->elf, b->delf };
-	int cap = 0;
+	const struct elf_symtab *t = pbin_syms(b);
 
 	*out = NULL;
 	*n = 0;
-	for (int pass = 0; pass < 2; pass++) {
-		for (int k = 0; k < 2; k++) {
-			Elf_Scn *scn = NULL;
-			if (!elfs[k])
+	if (!t)
+		return -ENOMEM;
+	*out = malloc((t->n + 1) * sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	for (int pass = 0; pass < 2 && !*n; pass++)
+		for (size_t i = 0; i < t->n; i++) {
+			const struct elf_sym *s = &t->v[i];
+			if (s->dynsym != (pass == 1) || (s->type != STT_FUNC && s->type != STT_GNU_IFUNC) ||
+			    !s->defined || !s->value || !s->name[0])
 				continue;
-			while ((scn = elf_nextscn(elfs[k], scn))) {
-				GElf_Shdr sh;
-				Elf_Data *d;
-				if (!gelf_getshdr(scn, &sh) ||
-				    sh.sh_type != (pass ? SHT_DYNSYM : SHT_SYMTAB) || !sh.sh_entsize ||
-				    !(d = elf_getdata(scn, NULL)))
-					continue;
-				for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
-					GElf_Sym s;
-					if (!gelf_getsym(d, (int)i, &s) ||
-					    (GELF_ST_TYPE(s.st_info) != STT_FUNC &&
-					     GELF_ST_TYPE(s.st_info) != STT_GNU_IFUNC) ||
-					    s.st_shndx == SHN_UNDEF || !s.st_value)
-						continue;
-					if (*n == cap) {
-						cap = cap ? cap * 2 : 256;
-						*out = realloc(*out, (size_t)cap * sizeof(**out));
-					}
-					(*out)[*n].name = elf_strptr(elfs[k], sh.sh_link, s.st_name);
-					(*out)[*n].addr = s.st_value;
-					(*out)[*n].size = s.st_size;
-					if ((*out)[*n].name && (*out)[*n].name[0])
-						(*n)++;
-				}
-			}
+			(*out)[(*n)++] = (struct sym){ s->name, s->value, s->size };
 		}
-		if (*n)
-			break;  /* .symtab found: .dynsym adds nothing */
-	}
 	return 0;
 }
 
 static const char *sym_at(struct pbin *b, uint64_t addr, uint64_t *start)
 {
-	static struct pbin *cached;
-	static struct sym *syms;
-	static int n;
+	struct sym *syms;
 	const char *best = NULL;
+	int n;
 
-	if (cached != b) {
-		free(syms);
-		syms_read(b, &syms, &n);
-		cached = b;
-	}
+	syms_read(b, &syms, &n);
 	for (int i = 0; i < n; i++)
 		if (addr >= syms[i].addr && addr < syms[i].addr + (syms[i].size ? syms[i].size : 1)) {
 			*start = syms[i].addr;
 			best = syms[i].name;
 			break;
 		}
+	free(syms);
 	return best;
 }
 

@@ -10,6 +10,7 @@
 #include <elfutils/libdw.h>
 #include <gelf.h>
 
+#include "elfsym.h"
 #include "probe-spec.h"
 
 /* A binary opened for probing, with the DWARF found for it (if any). */
@@ -25,6 +26,7 @@ struct pbin {
 	size_t nphdr;
 	GElf_Phdr *phdr;
 	struct pindex *index;   /* probe-index.c: each unit's functions, read once */
+	struct elf_symtab *syms; /* pbin_syms(): both files' symbols, read once */
 };
 
 /*
@@ -36,6 +38,8 @@ struct pbin {
  */
 int pbin_open(struct pbin *b, const char *path, const char *debug_dirs, FILE *err);
 void pbin_close(struct pbin *b);
+/* The symbols of the binary, then of its debug file; read at the first call.  NULL: no memory. */
+const struct elf_symtab *pbin_syms(struct pbin *b);
 
 /*
  * The functions of one unit (probe-index.c): the DW_TAG_subprogram DIEs
