@@ -27,256 +27,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe-find.h"
+#include "probe-dwarf.h"
 
 #define MAX_BASIC_TYPE_BITS 64
-
-/* die_find_child's answers, as perf's dwarf-aux. */
-enum { CB_END = 0, CB_CHILD = 1, CB_SIBLING = 2, CB_CONTINUE = 3 };
-
-static Dwarf_Die *find_child(Dwarf_Die *rt, int (*cb)(Dwarf_Die *, void *), void *data,
-			     Dwarf_Die *mem)
-{
-	Dwarf_Die child;
-	int r;
-
-	if (dwarf_child(rt, mem) != 0)
-		return NULL;
-	do {
-		r = cb(mem, data);
-		if (r == CB_END)
-			return mem;
-		if ((r & CB_CHILD) && find_child(mem, cb, data, &child)) {
-			*mem = child;
-			return mem;
-		}
-	} while ((r & CB_SIBLING) && dwarf_siblingof(mem, mem) == 0);
-	return NULL;
-}
 
 static const char *x86_64_regs[] = {
 	"%ax", "%dx", "%cx", "%bx", "%si", "%di", "%bp", "%sp",
 	"%r8", "%r9", "%r10", "%r11", "%r12", "%r13", "%r14", "%r15", "%ip",
 };
 
-/* --- DIE helpers --------------------------------------------------------- */
-
-static int die_entrypc(Dwarf_Die *d, Dwarf_Addr *pc)
-{
-	Dwarf_Attribute a;
-	Dwarf_Addr base, end;
-	ptrdiff_t off;
-
-	if (!dwarf_entrypc(d, pc))
-		return 0;
-	if (!dwarf_attr(d, DW_AT_ranges, &a))
-		return -ENOENT;
-	off = dwarf_ranges(d, 0, &base, pc, &end);
-	return off > 0 ? 0 : -ENOENT;
-}
-
-static bool die_is_func_instance(Dwarf_Die *d)
-{
-	Dwarf_Addr t;
-	Dwarf_Attribute a;
-	int tag = dwarf_tag(d);
-
-	if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine)
-		return false;
-	return dwarf_entrypc(d, &t) == 0 || dwarf_attr(d, DW_AT_ranges, &a) != NULL;
-}
-
-static bool die_is_func_def(Dwarf_Die *d)
-{
-	Dwarf_Attribute a;
-	Dwarf_Addr pc;
-
-	if (dwarf_tag(d) != DW_TAG_subprogram || dwarf_attr(d, DW_AT_declaration, &a))
-		return false;
-	return dwarf_attr(d, DW_AT_inline, &a) || die_entrypc(d, &pc) == 0;
-}
-
-static int linkage_attr_cb(Dwarf_Attribute *a, void *arg)
-{
-	switch (dwarf_whatattr(a)) {
-	case DW_AT_linkage_name:
-	case DW_AT_MIPS_linkage_name:
-	case DW_AT_abstract_origin:
-	case DW_AT_specification:
-		*(bool *)arg = true;
-		return DWARF_CB_ABORT;
-	}
-	return DWARF_CB_OK;
-}
-
-static const char *die_linkage_name(Dwarf_Die *d)
-{
-	Dwarf_Attribute a;
-	bool may = false;
-
-	/* One pass over the DIE's attributes rules out most C functions; the
-	 * lookups below cost six. */
-	dwarf_getattrs(d, linkage_attr_cb, &may, 0);
-	if (!may)
-		return NULL;
-	if (!dwarf_attr_integrate(d, DW_AT_linkage_name, &a) &&
-	    !dwarf_attr_integrate(d, DW_AT_MIPS_linkage_name, &a))
-		return NULL;
-	return dwarf_formstring(&a);
-}
-
-/* "ns::Class::name" of a function DIE, from the scopes of its declaration. */
-static void die_qualified_name(Dwarf_Die *d, char *buf, size_t len)
-{
-	Dwarf_Die spec, *decl = d, *scopes = NULL;
-	Dwarf_Attribute a;
-	int n;
-
-	buf[0] = 0;
-	if (dwarf_attr(d, DW_AT_specification, &a) && dwarf_formref_die(&a, &spec))
-		decl = &spec;
-	else if (dwarf_attr(d, DW_AT_abstract_origin, &a) && dwarf_formref_die(&a, &spec))
-		return die_qualified_name(&spec, buf, len);
-	n = dwarf_getscopes_die(decl, &scopes);
-	for (int i = n - 1; i >= 1; i--) {
-		int tag = dwarf_tag(&scopes[i]);
-		const char *nm = dwarf_diename(&scopes[i]);
-		if ((tag == DW_TAG_namespace || tag == DW_TAG_class_type ||
-		     tag == DW_TAG_structure_type || tag == DW_TAG_union_type) && nm) {
-			strncat(buf, nm, len - strlen(buf) - 1);
-			strncat(buf, "::", len - strlen(buf) - 1);
-		}
-	}
-	free(scopes);
-	strncat(buf, dwarf_diename(d) ? dwarf_diename(d) : "", len - strlen(buf) - 1);
-}
-
-static bool die_match_name(Dwarf_Die *d, const char *pat)
-{
-	const char *n = dwarf_diename(d);
-
-	if (n && pspec_glob(pat, n))
-		return true;
-	n = die_linkage_name(d);
-	if (n && pspec_glob(pat, n))
-		return true;
-	if (strstr(pat, "::")) {
-		char q[512];
-		die_qualified_name(d, q, sizeof(q));
-		return pspec_glob(pat, q);
-	}
-	return false;
-}
-
-static Dwarf_Die *die_get_type(Dwarf_Die *d, Dwarf_Die *mem)
-{
-	Dwarf_Attribute a;
-
-	if (dwarf_attr_integrate(d, DW_AT_type, &a) && dwarf_formref_die(&a, mem))
-		return mem;
-	return NULL;
-}
-
-/* The type with const, volatile, restrict, shared and typedefs stripped. */
-static Dwarf_Die *die_get_real_type(Dwarf_Die *d, Dwarf_Die *mem)
-{
-	int tag;
-
-	d = die_get_type(d, mem);
-	while (d) {
-		tag = dwarf_tag(d);
-		if (tag != DW_TAG_const_type && tag != DW_TAG_volatile_type &&
-		    tag != DW_TAG_restrict_type && tag != DW_TAG_shared_type &&
-		    tag != DW_TAG_typedef)
-			break;
-		d = die_get_type(d, mem);
-	}
-	return d;
-}
-
-static bool die_is_signed_type(Dwarf_Die *t)
-{
-	Dwarf_Attribute a;
-	Dwarf_Word enc;
-
-	if (!dwarf_attr(t, DW_AT_encoding, &a) || dwarf_formudata(&a, &enc))
-		return false;
-	return enc == DW_ATE_signed_char || enc == DW_ATE_signed || enc == DW_ATE_signed_fixed;
-}
-
-static const char *die_decl_file(Dwarf_Die *d)
-{
-	Dwarf_Die spec;
-	Dwarf_Attribute a;
-	const char *f = dwarf_decl_file(d);
-
-	if (!f && dwarf_attr(d, DW_AT_abstract_origin, &a) && dwarf_formref_die(&a, &spec))
-		f = dwarf_decl_file(&spec);
-	return f;
-}
-
-static int die_decl_line(Dwarf_Die *d, int *line)
-{
-	Dwarf_Die spec;
-	Dwarf_Attribute a;
-
-	if (!dwarf_decl_line(d, line))
-		return 0;
-	if (dwarf_attr(d, DW_AT_abstract_origin, &a) && dwarf_formref_die(&a, &spec))
-		return dwarf_decl_line(&spec, line);
-	return -1;
-}
-
-/* Whether the tail of @a is @b, path component-wise (perf's strtailcmp). */
-static bool tail_match(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-
-	if (lb > la)
-		return false;
-	if (strcmp(a + la - lb, b))
-		return false;
-	return la == lb || a[la - lb - 1] == '/';
-}
-
-static int has_loclist_cb(Dwarf_Attribute *a, void *arg)
-{
-	bool *hit = arg;
-	unsigned f = dwarf_whatform(a);
-
-	if (dwarf_whatattr(a) == DW_AT_location &&
-	    (f == DW_FORM_loclistx || f == DW_FORM_sec_offset || f == DW_FORM_data4 ||
-	     f == DW_FORM_data8)) {
-		*hit = true;
-		return DWARF_CB_ABORT;
-	}
-	return DWARF_CB_OK;
-}
-
-static bool die_has_loclist_rec(Dwarf_Die *d)
-{
-	Dwarf_Die c;
-	bool hit = false;
-
-	dwarf_getattrs(d, has_loclist_cb, &hit, 0);
-	if (hit)
-		return true;
-	if (dwarf_child(d, &c) == 0) {
-		do {
-			if (die_has_loclist_rec(&c))
-				return true;
-		} while (dwarf_siblingof(&c, &c) == 0);
-	}
-	return false;
-}
-
 /* --- the finder ---------------------------------------------------------- */
 
-/* The addresses a spec has probes at, so that each gets one: a glob can give thousands. */
-struct addrset {
-	uint64_t *slot;         /* open addressing; address + 1, 0 is free */
-	size_t cap, n;          /* cap: 0 or a power of two, at least twice n */
-};
 
 static size_t addr_hash(uint64_t a, size_t cap)
 {
@@ -316,34 +77,7 @@ static int addrset_add(struct addrset *s, uint64_t a)
 	return 0;
 }
 
-struct finder {
-	struct pbin *b;
-	const struct pspec *ps;
-	struct ptevs *out;
-	FILE *err;
-	int max;
-	Dwarf_Die cu;
-	Dwarf_Die sp;           /* the real function of the probe point */
-	Dwarf_Op *fb_ops;       /* frame base at addr */
-	Dwarf_Addr addr;
-	const char *fname;      /* file of the function or of SRC */
-	int lno;
-	int found;              /* probe points found */
-	struct addrset seen;    /* their addresses */
-	int ret;
-	int optimized;          /* of this CU: -1 not known yet */
-	bool list_vars;         /* -V: print instead of adding */
-	FILE *vout;
-};
 
-struct loc {
-	const char *reg;        /* base register, or NULL for a global */
-	uint64_t gaddr;         /* the global's address */
-	int nref;
-	long ref[PSPEC_MAX_FIELDS + 4]; /* derefs: ref[0] innermost */
-	bool user[PSPEC_MAX_FIELDS + 4];
-	char imm[64];           /* a constant: "\\N" */
-};
 
 static void ferr(struct finder *f, const char *fmt, ...)
 {
@@ -363,7 +97,7 @@ static bool cu_optimized(struct finder *f)
 	return f->optimized;
 }
 
-static int var_location(struct finder *f, Dwarf_Die *vr, Dwarf_Addr addr, struct loc *l)
+int var_location(struct finder *f, Dwarf_Die *vr, Dwarf_Addr addr, struct loc *l)
 {
 	Dwarf_Attribute a;
 	Dwarf_Op *op;
@@ -954,7 +688,7 @@ static int func_scopes_at(struct pbin *b, Dwarf_Die *cu, Dwarf_Addr addr, Dwarf_
 	return n;
 }
 
-static int call_finder(struct finder *f, Dwarf_Die *sc)
+int call_finder(struct finder *f, Dwarf_Die *sc)
 {
 	Dwarf_Attribute fb;
 	size_t nops;
@@ -995,7 +729,6 @@ static int call_finder(struct finder *f, Dwarf_Die *sc)
 
 /* --- line walking -------------------------------------------------------- */
 
-typedef int (*line_cb)(const char *fname, int lineno, Dwarf_Addr addr, void *data);
 
 struct funclines {
 	line_cb cb;
@@ -1215,7 +948,7 @@ static int replay(const struct pline *v, const int *order, int n, int only, line
  * and call sites.  @only (not 0): the callback wants no other line, so the
  * others may be left out.
  */
-static int walk_lines(struct pbin *b, Dwarf_Die *rt, Dwarf_Die *cu, int only, line_cb cb, void *data)
+int walk_lines(struct pbin *b, Dwarf_Die *rt, Dwarf_Die *cu, int only, line_cb cb, void *data)
 {
 	Dwarf_Lines *lines;
 	size_t n;
@@ -1260,7 +993,7 @@ static int walk_lines(struct pbin *b, Dwarf_Die *rt, Dwarf_Die *cu, int only, li
 }
 
 /* The function scope to read variables from at f->addr: the innermost instance holding it. */
-static bool best_scope(struct finder *f, Dwarf_Die *out)
+bool best_scope(struct finder *f, Dwarf_Die *out)
 {
 	Dwarf_Die scopes[32];
 	int n = func_scopes_at(f->b, &f->cu, f->addr, scopes, 32);
@@ -1373,7 +1106,7 @@ static int line_walker(const char *fname, int lineno, Dwarf_Addr addr, void *dat
 }
 
 /* The source file's lines, read once for lazy patterns and -L. */
-static char **read_source(Dwarf_Die *cu, const char *fname, int *nlines, char *path, size_t plen)
+char **read_source(Dwarf_Die *cu, const char *fname, int *nlines, char *path, size_t plen)
 {
 	FILE *fp;
 	char **v = NULL, *line = NULL;
@@ -1618,7 +1351,7 @@ static void search_funcs(struct finder *f, struct search *s)
 }
 
 /* Whether the CU has a source file ending in @file. */
-static const char *cu_find_file(Dwarf_Die *cu, const char *file)
+const char *cu_find_file(Dwarf_Die *cu, const char *file)
 {
 	Dwarf_Files *files;
 	size_t n;
@@ -1635,13 +1368,9 @@ static const char *cu_find_file(Dwarf_Die *cu, const char *file)
 
 /* --- symbols (no DWARF, or not in DWARF) --------------------------------- */
 
-struct sym {
-	const char *name;
-	uint64_t addr, size;
-};
 
 /* The functions among the symbols: .symtab's (binary, then debug file), else .dynsym's. */
-static int syms_read(struct pbin *b, struct sym **out, int *n)
+int syms_read(struct pbin *b, struct sym **out, int *n)
 {
 	const struct elf_symtab *t = pbin_syms(b);
 
@@ -1918,263 +1647,4 @@ void ptevs_free(struct ptevs *t)
 	}
 	free(t->v);
 	memset(t, 0, sizeof(*t));
-}
-
-/* --- listings ------------------------------------------------------------ */
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-int probe_list_funcs(struct pbin *b, const char *filter, FILE *out)
-{
-	struct sym *syms;
-	int n, k = 0;
-	const char **names;
-
-	syms_read(b, &syms, &n);
-	names = calloc((size_t)n + 1, sizeof(*names));
-	for (int i = 0; i < n; i++) {
-		const char *s = syms[i].name;
-		if (filter ? !pspec_glob(filter, s) : (s[0] == '_' || strchr(s, '@')))
-			continue;
-		names[k++] = s;
-	}
-	qsort(names, (size_t)k, sizeof(*names), cmp_str);
-	for (int i = 0; i < k; i++)
-		if (!i || strcmp(names[i], names[i - 1]))
-			fprintf(out, "%s\n", names[i]);
-	free(names);
-	free(syms);
-	return 0;
-}
-
-static void type_name(Dwarf_Die *vr, char *buf, size_t len)
-{
-	Dwarf_Die t, *tp = die_get_type(vr, &t);
-	const char *nm, *kw = "";
-	size_t n;
-
-	if (len < 2)
-		return;
-	if (!tp) {
-		snprintf(buf, len, "void");
-		return;
-	}
-	nm = dwarf_diename(tp) ? dwarf_diename(tp) : "";
-	switch (dwarf_tag(tp)) {
-	case DW_TAG_pointer_type:
-	case DW_TAG_array_type:
-		type_name(tp, buf, len - 2);
-		strcat(buf, dwarf_tag(tp) == DW_TAG_pointer_type ? "*" : "[]");
-		return;
-	case DW_TAG_const_type:
-	case DW_TAG_volatile_type:
-		n = (size_t)snprintf(buf, len, "%s ", dwarf_tag(tp) == DW_TAG_const_type ? "const" : "volatile");
-		if (n < len)
-			type_name(tp, buf + n, len - n);
-		return;
-	case DW_TAG_structure_type: kw = "struct "; break;
-	case DW_TAG_class_type: kw = "class "; break;
-	case DW_TAG_union_type: kw = "union "; break;
-	case DW_TAG_enumeration_type: kw = "enum "; break;
-	default: if (!*nm) nm = "(unknown)";
-	}
-	n = strlen(kw);
-	if (n + 1 < len) {
-		memcpy(buf, kw, n);
-		snprintf(buf + n, len - n, "%.*s", (int)(len - n - 1), nm);
-	}
-}
-
-static int list_vars_cb(Dwarf_Die *d, void *data)
-{
-	struct finder *f = data;
-	int tag = dwarf_tag(d);
-	struct loc l;
-	char tn[256];
-
-	if ((tag == DW_TAG_formal_parameter || tag == DW_TAG_variable) && dwarf_diename(d) &&
-	    var_location(f, d, f->addr, &l) == 0) {
-		type_name(d, tn, sizeof(tn));
-		fprintf(f->vout, "\t\t%s\t%s\n", tn, dwarf_diename(d));
-	}
-	return dwarf_haspc(d, f->addr) > 0 ? CB_CONTINUE : CB_SIBLING;
-}
-
-/* -V: the finder's callback prints instead of adding (see call_finder). */
-int probe_list_vars(struct pbin *b, const struct pspec *ps, FILE *out, FILE *err)
-{
-	struct ptevs tevs = { 0 };
-	int ret;
-
-	if (!b->dw) {
-		fprintf(err, "xol probe: %s: -V needs DWARF; looked for:\n%s\n", b->path, b->looked);
-		return -ENOENT;
-	}
-	/* Find the points, then list what is visible at each. */
-	struct pspec bare = *ps;
-	bare.nargs = 0;
-	ret = probe_find(b, &bare, &tevs, 0, err);
-	if (ret)
-		return ret;
-	for (int i = 0; i < tevs.n; i++) {
-		struct finder f = { .b = b, .ps = &bare, .err = err, .vout = out };
-		Dwarf_Die cu, sc;
-		if (!dwarf_addrdie(b->dw, tevs.v[i].addr, &cu))
-			continue;
-		f.cu = cu;
-		f.addr = tevs.v[i].addr;
-		f.lno = 0;
-		f.fname = NULL;
-		if (!best_scope(&f, &sc))
-			continue;
-		uint64_t start = 0;
-		Dwarf_Addr e;
-		if (dwarf_entrypc(&sc, &e) == 0)
-			start = e;
-		char where[64] = "";
-		if (ps->line)
-			snprintf(where, sizeof(where), ":%d", ps->line);
-		else if (ps->offset)
-			snprintf(where, sizeof(where), "+%lu", ps->offset);
-		else if (ps->retprobe)
-			snprintf(where, sizeof(where), "%%return");
-		fprintf(out, "Available variables at %s%s\n        @<%s+%llu>\n",
-			ps->func ? ps->func : ps->file, where, dwarf_diename(&sc) ? dwarf_diename(&sc) : "?",
-			(unsigned long long)(f.addr - start));
-		f.list_vars = true;
-		call_finder(&f, &sc);
-		Dwarf_Die mem;
-		find_child(&sc, list_vars_cb, &f, &mem);
-	}
-	ptevs_free(&tevs);
-	return 0;
-}
-
-struct lines_seen {
-	char *file;
-	int first, last;
-	unsigned char *has;
-};
-
-static int mark_line(const char *fname, int lineno, Dwarf_Addr addr, void *data)
-{
-	struct lines_seen *ls = data;
-
-	(void)addr;
-	if (fname && tail_match(fname, ls->file) && lineno >= ls->first && lineno <= ls->last)
-		ls->has[lineno - ls->first] = 1;
-	return 0;
-}
-
-int probe_list_lines(struct pbin *b, const struct pspec *ps, FILE *out, FILE *err)
-{
-	Dwarf_Off off = 0, noff;
-	size_t hl;
-	Dwarf_Die cu;
-	int shown = 0;
-
-	if (!b->dw) {
-		fprintf(err, "xol probe: %s: -L needs DWARF; looked for:\n%s\n", b->path, b->looked);
-		return -ENOENT;
-	}
-	while (dwarf_nextcu(b->dw, off, &noff, &hl, NULL, NULL, NULL) == 0) {
-		Dwarf_Die sp;
-		struct lines_seen ls = { 0 };
-		char **src, path[PATH_MAX];
-		int nsrc;
-		bool have = false;
-
-		if (!dwarf_offdie(b->dw, off + hl, &cu))
-			goto next;
-		if (ps->func) {
-			/* the function's lines: decl line to the last line with code */
-			Dwarf_Die child;
-			if (dwarf_child(&cu, &child))
-				goto next;
-			do {
-				if (die_is_func_def(&child) && die_match_name(&child, ps->func) &&
-				    (!ps->file || (die_decl_file(&child) && tail_match(die_decl_file(&child), ps->file)))) {
-					sp = child;
-					have = true;
-					break;
-				}
-			} while (!dwarf_siblingof(&child, &child));
-			if (!have)
-				goto next;
-			ls.file = (char *)die_decl_file(&sp);
-			die_decl_line(&sp, &ls.first);
-			ls.last = ls.first + 100000;
-		} else {
-			const char *fn = cu_find_file(&cu, ps->file);
-			if (!fn)
-				goto next;
-			ls.file = (char *)fn;
-			ls.first = ps->line ? ps->line : 1;
-			ls.last = ps->line ? ps->line : 1000000;
-		}
-		src = read_source(&cu, ls.file, &nsrc, path, sizeof(path));
-		if (!src) {
-			fprintf(err, "xol probe: -L: cannot read the source %s\n", path);
-			return -ENOENT;
-		}
-		if (ls.last > nsrc)
-			ls.last = nsrc;
-		ls.has = calloc((size_t)(ls.last - ls.first + 2), 1);
-		walk_lines(b, &cu, &cu, 0, mark_line, &ls);
-		if (ps->func) {
-			/* stop at the closing brace of the function: the last line with code + the brace */
-			int last = ls.first;
-			for (int l = ls.first; l <= ls.last; l++)
-				if (ls.has[l - ls.first])
-					last = l;
-			Dwarf_Addr hi;
-			if (dwarf_highpc(&sp, &hi) == 0) {
-				/* the function's own last row */
-				Dwarf_Lines *lines;
-				size_t n;
-				Dwarf_Addr lo = 0;
-				die_entrypc(&sp, &lo);
-				int maxl = ls.first;
-				if (!dwarf_getsrclines(&cu, &lines, &n))
-					for (size_t i = 0; i < n; i++) {
-						Dwarf_Addr a;
-						int l;
-						Dwarf_Line *ln = dwarf_onesrcline(lines, i);
-						if (!dwarf_lineaddr(ln, &a) && a >= lo && a < hi && !dwarf_lineno(ln, &l) &&
-						    l > maxl && tail_match(dwarf_linesrc(ln, NULL, NULL), ls.file))
-							maxl = l;
-					}
-				last = maxl;
-			}
-			ls.last = last;
-			fprintf(out, "<%s@%s:0>\n", dwarf_diename(&sp), path);
-		} else {
-			fprintf(out, "<%s:%d>\n", path, ls.first);
-		}
-		for (int l = ls.first; l <= ls.last; l++) {
-			int rel = ps->func ? l - ls.first : l;
-			if (ls.has[l - ls.first])
-				fprintf(out, "%7d  %s\n", rel, src[l - 1]);
-			else
-				fprintf(out, "         %s\n", src[l - 1]);
-		}
-		for (int i = 0; i < nsrc; i++)
-			free(src[i]);
-		free(src);
-		free(ls.has);
-		shown++;
-		if (ps->func && !pspec_is_glob(ps->func))
-			break;
-next:
-		off = noff;
-	}
-	if (!shown) {
-		fprintf(err, "xol probe: %s: '%s': no such function or source file in the DWARF (from %s)\n",
-			b->path, ps->text, b->debug_file);
-		return -ENOENT;
-	}
-	return 0;
 }
