@@ -104,13 +104,14 @@ $(O)/libxol-agent.so: $(AGENT_OBJS)
 $(O)/selftests/%.t: selftests/unit/%.c $(O)/libxol.a
 	$(call msg,CC,$<)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_TOOL)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(O)/libxol.a $(LDLIBS_TOOL)
 
 # 6x: the script engines, linked in
 $(O)/selftests/6%.t: selftests/unit/6%.c $(SCRIPT_OBJS) $(O)/libxol.a
 	$(call msg,CC,$<)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) $(SCRIPT_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_TOOL) $(SCRIPT_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) $(SCRIPT_CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(SCRIPT_OBJS) $(O)/libxol.a \
+		$(LDLIBS_TOOL) $(SCRIPT_LIBS)
 
 unit: $(UNIT_BINS)
 
