@@ -54,6 +54,7 @@ struct finder {
 	Dwarf_Die cu;
 	Dwarf_Die sp;           /* the real function of the probe point */
 	Dwarf_Op *fb_ops;       /* frame base at addr */
+	Dwarf_Frame *frame;     /* owns fb_ops when the frame base is the CFA */
 	Dwarf_Addr addr;
 	const char *fname;      /* file of the function or of SRC */
 	int lno;

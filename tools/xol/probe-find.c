@@ -703,6 +703,8 @@ int call_finder(struct finder *f, Dwarf_Die *sc)
 		f->sp = *sc;
 	}
 	f->fb_ops = NULL;
+	free(f->frame);
+	f->frame = NULL;
 	if (dwarf_attr(&f->sp, DW_AT_frame_base, &fb) &&
 	    dwarf_getlocation_addr(&fb, f->addr, &f->fb_ops, &nops, 1) > 0 && nops) {
 		if (nops == 1 && f->fb_ops[0].atom == DW_OP_call_frame_cfa) {
@@ -717,7 +719,7 @@ int call_finder(struct finder *f, Dwarf_Die *sc)
 				ferr(f, "no CFA at 0x%llx", (unsigned long long)f->addr);
 				return -ENOENT;
 			}
-			/* frame owns the ops: keep it (a few bytes per probe point) */
+			f->frame = frame;       /* it owns the ops: freed with the next */
 		}
 	} else {
 		f->fb_ops = NULL;
@@ -1634,6 +1636,7 @@ int probe_find(struct pbin *b, const struct pspec *ps, struct ptevs *out, int ma
 	}
 	int ret = run_finder(&f);
 	free(f.seen.slot);
+	free(f.frame);
 	return ret;
 }
 

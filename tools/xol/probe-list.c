@@ -137,6 +137,7 @@ int probe_list_vars(struct pbin *b, const struct pspec *ps, FILE *out, FILE *err
 		call_finder(&f, &sc);
 		Dwarf_Die mem;
 		find_child(&sc, list_vars_cb, &f, &mem);
+		free(f.frame);
 	}
 	ptevs_free(&tevs);
 	return 0;
