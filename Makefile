@@ -9,7 +9,16 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 XCFLAGS := -std=gnu11 -Wall -Wextra -Werror -fPIC -D_GNU_SOURCE \
 	   -I. -Iinclude -fvisibility=hidden
-LDLIBS_TOOL := -lelf -ldw -lZydis -lpthread -ldl
+# libdw and libelf are linked in when their archives are installed (libdw-dev
+# has them): as six more shared objects to load, they took more of a run of
+# `xol probe` (1 ms) than resolving a hundred probes does.
+ifneq ($(filter /%,$(shell $(CC) -print-file-name=libdw.a)),)
+LDLIBS_ELF  := -Wl,-Bstatic $(filter-out -lpthread,$(shell pkg-config --static --libs-only-l libdw)) \
+	       -Wl,-Bdynamic
+else
+LDLIBS_ELF  := -lelf -ldw
+endif
+LDLIBS_TOOL := $(LDLIBS_ELF) -lZydis -lpthread -ldl
 
 # SAN=1: AddressSanitizer + UndefinedBehaviorSanitizer for the tool and tests.
 ifeq ($(SAN),1)
