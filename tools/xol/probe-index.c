@@ -20,7 +20,14 @@
  *
  * The order is dwarf_getfuncs's for C: a subprogram before its children,
  * and the search descends only through subprograms, lexical blocks and
- * inlined instances, where C can nest a function.
+ * inlined instances, where C can nest a function; declarations are left
+ * out, as dwarf_getfuncs leaves them.
+ *
+ * Also kept per unit, once asked for: the functions' address ranges,
+ * sorted, so that the function holding an address is a binary search and
+ * not a walk of the unit (pbin_func_at); and what walk_lines reports for
+ * the whole unit (probe-find.c), so that FUNC:RLN over a glob reads the
+ * unit's lines once.
  */
 #include <dwarf.h>
 #include <errno.h>
