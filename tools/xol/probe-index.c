@@ -131,11 +131,10 @@ static bool fixed(const unsigned char **p, const unsigned char *end, unsigned n,
 	return true;
 }
 
+/* The string at @off of a string section; section() made sure the last one ends. */
 static const char *sect_str(const struct sect *s, uint64_t off)
 {
-	if (!s->size || off >= s->size || !memchr(s->p + off, 0, s->size - off))
-		return NULL;
-	return (const char *)s->p + off;
+	return off < s->size ? (const char *)s->p + off : NULL;
 }
 
 /*
@@ -435,7 +434,8 @@ static bool read_dies(struct reader *r, const unsigned char **pp, bool want)
 	return true;
 }
 
-static struct sect section(Elf *e, const char *want)
+/* @want's bytes; @strings: a string section, whose last string must end, for sect_str(). */
+static struct sect section(Elf *e, const char *want, bool strings)
 {
 	struct sect s = { NULL, 0 };
 	Elf_Scn *scn = NULL;
@@ -455,6 +455,8 @@ static struct sect section(Elf *e, const char *want)
 			return s;
 		s.p = d->d_buf;
 		s.size = d->d_size;
+		if (strings && s.size && s.p[s.size - 1])
+			s.size = 0;
 		return s;
 	}
 	return s;
@@ -530,10 +532,10 @@ struct pfuncs *pbin_funcs(struct pbin *b, Dwarf_Die *cu)
 		ix = b->index = calloc(1, sizeof(*ix));
 		if (!ix)
 			return NULL;
-		ix->abbrev = section(e, ".debug_abbrev");
-		ix->str = section(e, ".debug_str");
-		ix->line_str = section(e, ".debug_line_str");
-		ix->str_offsets = section(e, ".debug_str_offsets");
+		ix->abbrev = section(e, ".debug_abbrev", false);
+		ix->str = section(e, ".debug_str", true);
+		ix->line_str = section(e, ".debug_line_str", true);
+		ix->str_offsets = section(e, ".debug_str_offsets", false);
 	}
 	for (int i = 0; i < ix->nunits; i++)
 		if (ix->units[i].unit == unit_off)
