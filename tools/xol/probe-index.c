@@ -60,14 +60,21 @@ struct aspec {
  * variables) have only fixed-size forms and nothing we need: @fixed lets
  * the reader step over them in one addition.
  */
+/* A step over values: @fixed bytes, then one value of variable size in @form (0: none). */
+struct skip_step {
+	uint32_t fixed;
+	uint16_t form;
+};
+
 struct abbrev {
 	unsigned tag;
 	bool children;
 	bool decl;              /* has DW_AT_declaration */
 	bool plain;             /* nothing but DW_AT_name can name it */
 	int fixed;              /* bytes of all its values, or -1 if one is of variable size */
-	unsigned nattrs;
+	unsigned nattrs, nsteps;
 	struct aspec *attrs;    /* NULL: no abbreviation with this code */
+	struct skip_step *steps; /* the values in as few steps as their sizes allow */
 };
 
 struct reader {
@@ -258,9 +265,32 @@ static int form_size(const struct reader *r, uint64_t form)
 
 static void free_abbrevs(struct reader *r)
 {
-	for (size_t i = 0; i < r->nab; i++)
+	for (size_t i = 0; i < r->nab; i++) {
 		free(r->ab[i].attrs);
+		free(r->ab[i].steps);
+	}
 	free(r->ab);
+}
+
+/* Runs of fixed-size values merged: a parameter's five attributes are one or two steps. */
+static bool make_steps(struct abbrev *a)
+{
+	uint32_t run = 0;
+
+	a->steps = malloc((a->nattrs + 1) * sizeof(*a->steps));
+	if (!a->steps)
+		return false;
+	for (unsigned i = 0; i < a->nattrs; i++) {
+		if (a->attrs[i].size >= 0) {
+			run += (uint32_t)a->attrs[i].size;
+			continue;
+		}
+		a->steps[a->nsteps++] = (struct skip_step){ run, a->attrs[i].form };
+		run = 0;
+	}
+	if (run || !a->nsteps)
+		a->steps[a->nsteps++] = (struct skip_step){ run, 0 };
+	return true;
 }
 
 static bool read_abbrevs(struct reader *r, const struct sect *abbrev, uint64_t off)
@@ -313,6 +343,8 @@ static bool read_abbrevs(struct reader *r, const struct sect *abbrev, uint64_t o
 		a->fixed = 0;
 		for (unsigned i = 0; i < a->nattrs && a->fixed >= 0; i++)
 			a->fixed = a->attrs[i].size < 0 ? -1 : a->fixed + a->attrs[i].size;
+		if (!make_steps(a))
+			return false;
 	}
 	return true;
 }
@@ -334,23 +366,34 @@ static bool skip_values(struct reader *r, const unsigned char **pp, const struct
 	const unsigned char *p = *pp, *end = r->end;
 	uint64_t v;
 
-	for (unsigned i = 0; i < a->nattrs; i++) {
-		const struct aspec *as = &a->attrs[i];
-		if (as->size >= 0) {
-			if ((size_t)as->size > (size_t)(end - p))
-				return false;
-			p += as->size;
-		} else if (as->form == DW_FORM_exprloc || as->form == DW_FORM_block) {
+	for (unsigned i = 0; i < a->nsteps; i++) {
+		const struct skip_step *st = &a->steps[i];
+		if (st->fixed > (size_t)(end - p))
+			return false;
+		p += st->fixed;
+		switch (st->form) {
+		case 0:
+			break;
+		case DW_FORM_exprloc:
+		case DW_FORM_block:
 			if (!uleb(&p, end, &v) || !skip(&p, end, v))
 				return false;
-		} else if (as->form == DW_FORM_sdata || as->form == DW_FORM_udata ||
-			   as->form == DW_FORM_loclistx || as->form == DW_FORM_rnglistx) {
+			break;
+		case DW_FORM_sdata: case DW_FORM_udata: case DW_FORM_loclistx: case DW_FORM_rnglistx:
 			while (p < end && (*p & 0x80))
 				p++;
 			if (p++ >= end)
 				return false;
-		} else if (!attr_value(r, &p, as->form, NULL, &v)) {
-			return false;
+			break;
+		case DW_FORM_string:    /* short names of locals: a loop beats memchr */
+			while (p < end && *p)
+				p++;
+			if (p++ >= end)
+				return false;
+			break;
+		default:
+			if (!attr_value(r, &p, st->form, NULL, &v))
+				return false;
 		}
 	}
 	*pp = p;
@@ -381,8 +424,12 @@ static bool read_dies(struct reader *r, const unsigned char **pp, bool want)
 			return false;   /* libdw follows it into the partial unit */
 		/* dwarf_getfuncs passes over declarations */
 		bool sub = want && a->tag == DW_TAG_subprogram && !a->decl;
-		if (!sub && !a->children) {
+		bool descend = a->children && want && descends(a->tag);
+		/* nothing to read from it: not a function, and no DW_AT_sibling needed to skip its children */
+		if (!sub && (!a->children || descend)) {
 			if (a->fixed >= 0 ? !skip(&p, r->end, (uint64_t)a->fixed) : !skip_values(r, &p, a))
+				return false;
+			if (descend && !read_dies(r, &p, true))
 				return false;
 			continue;
 		}
@@ -419,7 +466,7 @@ static bool read_dies(struct reader *r, const unsigned char **pp, bool want)
 		}
 		if (!a->children)
 			continue;
-		if (want && descends(a->tag)) {
+		if (descend) {
 			if (!read_dies(r, &p, true))
 				return false;
 		} else if (has_sibling && sibling > (uint64_t)(p - r->info) &&
