@@ -66,6 +66,18 @@ struct skip_step {
 	uint16_t form;
 };
 
+/*
+ * What the reader does with a DIE of an abbreviation, decided once: while
+ * listing functions (.listing) and while stepping over a subtree (.skipping).
+ */
+enum die_action {
+	DIE_STEP,               /* step over its values (it has no children) */
+	DIE_DESCEND,            /* step over its values, then read its children */
+	DIE_FUNC,               /* a function: read its name, list it, read its children */
+	DIE_PASS,               /* step over it and its children, by DW_AT_sibling if it has one */
+	DIE_STOP,               /* an imported unit: libdw follows it; this reader gives up */
+};
+
 struct abbrev {
 	unsigned tag;
 	bool children;
@@ -75,6 +87,7 @@ struct abbrev {
 	unsigned nattrs, nsteps;
 	struct aspec *attrs;    /* NULL: no abbreviation with this code */
 	struct skip_step *steps; /* the values in as few steps as their sizes allow */
+	enum die_action listing, skipping;
 };
 
 struct reader {
@@ -293,6 +306,29 @@ static bool make_steps(struct abbrev *a)
 	return true;
 }
 
+/* Where C can nest a function: the DIEs dwarf_getfuncs descends through in a C unit. */
+static bool descends(unsigned tag)
+{
+	return tag == DW_TAG_subprogram || tag == DW_TAG_lexical_block ||
+	       tag == DW_TAG_inlined_subroutine;
+}
+
+static void decide(struct abbrev *a)
+{
+	if (a->tag == DW_TAG_imported_unit) {
+		a->listing = a->skipping = DIE_STOP;
+		return;
+	}
+	a->skipping = a->children ? DIE_PASS : DIE_STEP;
+	/* dwarf_getfuncs passes over declarations */
+	if (a->tag == DW_TAG_subprogram && !a->decl)
+		a->listing = DIE_FUNC;
+	else if (!a->children)
+		a->listing = DIE_STEP;
+	else
+		a->listing = descends(a->tag) ? DIE_DESCEND : DIE_PASS;
+}
+
 static bool read_abbrevs(struct reader *r, const struct sect *abbrev, uint64_t off)
 {
 	const unsigned char *p, *end = abbrev->p + abbrev->size;
@@ -345,14 +381,9 @@ static bool read_abbrevs(struct reader *r, const struct sect *abbrev, uint64_t o
 			a->fixed = a->attrs[i].size < 0 ? -1 : a->fixed + a->attrs[i].size;
 		if (!make_steps(a))
 			return false;
+		decide(a);
 	}
 	return true;
-}
-
-static bool descends(unsigned tag)
-{
-	return tag == DW_TAG_subprogram || tag == DW_TAG_lexical_block ||
-	       tag == DW_TAG_inlined_subroutine;
 }
 
 /*
@@ -400,6 +431,77 @@ static bool skip_values(struct reader *r, const unsigned char **pp, const struct
 	return true;
 }
 
+static bool read_dies(struct reader *r, const unsigned char **pp, bool want);
+
+/* Step over the values of a DIE of @a: one addition when they are all of fixed size. */
+static inline bool step(struct reader *r, const unsigned char **p, const struct abbrev *a)
+{
+	if (a->fixed >= 0)
+		return skip(p, r->end, (uint64_t)a->fixed);
+	return skip_values(r, p, a);
+}
+
+/* A function's DIE: its values, its DW_AT_name if nothing else can name it, and it is listed. */
+static bool read_func(struct reader *r, const unsigned char **pp, const struct abbrev *a,
+		      const unsigned char *die)
+{
+	struct pfuncs *o = r->out;
+	const char *name = NULL;
+	uint64_t v;
+
+	for (unsigned i = 0; i < a->nattrs; i++) {
+		const struct aspec *as = &a->attrs[i];
+		bool named = a->plain && as->name == DW_AT_name;
+		if (as->size >= 0 && !named) {
+			if (!skip(pp, r->end, (uint64_t)as->size))
+				return false;
+		} else if (!attr_value(r, pp, as->form, named ? &name : NULL, &v)) {
+			return false;
+		}
+	}
+	if (o->n == o->cap) {
+		int cap = o->cap ? o->cap * 2 : 256;
+		struct pfunc *nv = realloc(o->v, (size_t)cap * sizeof(*nv));
+		if (!nv)
+			return false;
+		o->v = nv;
+		o->cap = cap;
+	}
+	o->v[o->n].off = r->unit_off + (uint64_t)(die - r->info);
+	o->v[o->n].name = name;
+	o->n++;
+	return true;
+}
+
+/* A DIE to pass over with its children: to its DW_AT_sibling if it has one. */
+static bool pass(struct reader *r, const unsigned char **pp, const struct abbrev *a)
+{
+	uint64_t v, sibling = 0;
+	bool has_sibling = false;
+
+	for (unsigned i = 0; i < a->nattrs; i++) {
+		const struct aspec *as = &a->attrs[i];
+		if (as->size >= 0 && as->name != DW_AT_sibling) {
+			if (!skip(pp, r->end, (uint64_t)as->size))
+				return false;
+			continue;
+		}
+		if (!attr_value(r, pp, as->form, NULL, &v))
+			return false;
+		if (as->name == DW_AT_sibling &&
+		    (as->form == DW_FORM_ref1 || as->form == DW_FORM_ref2 || as->form == DW_FORM_ref4 ||
+		     as->form == DW_FORM_ref8 || as->form == DW_FORM_ref_udata)) {
+			has_sibling = true;
+			sibling = v;
+		}
+	}
+	if (has_sibling && sibling > (uint64_t)(*pp - r->info) && sibling < (uint64_t)(r->end - r->info)) {
+		*pp = r->info + sibling;        /* its children skipped at once */
+		return true;
+	}
+	return read_dies(r, pp, false);
+}
+
 static bool read_dies(struct reader *r, const unsigned char **pp, bool want)
 {
 	const unsigned char *p = *pp;
@@ -408,71 +510,38 @@ static bool read_dies(struct reader *r, const unsigned char **pp, bool want)
 		return false;
 	for (;;) {
 		const unsigned char *die = p;
-		const char *name = NULL;
-		bool has_sibling = false;
-		uint64_t code, sibling = 0, v;
-		struct abbrev *a;
+		const struct abbrev *a;
+		uint64_t code;
 
-		if (!uleb(&p, r->end, &code))
+		if (p >= r->end)
+			return false;
+		if (*p < 0x80)
+			code = *p++;    /* nearly every code fits in a byte */
+		else if (!uleb(&p, r->end, &code))
 			return false;
 		if (!code)
 			break;
 		if (code >= r->nab || !r->ab[code].attrs)
 			return false;
 		a = &r->ab[code];
-		if (a->tag == DW_TAG_imported_unit)
-			return false;   /* libdw follows it into the partial unit */
-		/* dwarf_getfuncs passes over declarations */
-		bool sub = want && a->tag == DW_TAG_subprogram && !a->decl;
-		bool descend = a->children && want && descends(a->tag);
-		/* nothing to read from it: not a function, and no DW_AT_sibling needed to skip its children */
-		if (!sub && (!a->children || descend)) {
-			if (a->fixed >= 0 ? !skip(&p, r->end, (uint64_t)a->fixed) : !skip_values(r, &p, a))
+		switch (want ? a->listing : a->skipping) {
+		case DIE_STEP:
+			if (!step(r, &p, a))
 				return false;
-			if (descend && !read_dies(r, &p, true))
+			break;
+		case DIE_DESCEND:
+			if (!step(r, &p, a) || !read_dies(r, &p, true))
 				return false;
-			continue;
-		}
-		for (unsigned i = 0; i < a->nattrs; i++) {
-			const struct aspec *as = &a->attrs[i];
-			bool named = sub && a->plain && as->name == DW_AT_name;
-			if (as->size >= 0 && !named && as->name != DW_AT_sibling) {
-				if (!skip(&p, r->end, (uint64_t)as->size))
-					return false;
-				continue;
-			}
-			if (!attr_value(r, &p, as->form, named ? &name : NULL, &v))
+			break;
+		case DIE_FUNC:
+			if (!read_func(r, &p, a, die) || (a->children && !read_dies(r, &p, true)))
 				return false;
-			if (as->name == DW_AT_sibling &&
-			    (as->form == DW_FORM_ref1 || as->form == DW_FORM_ref2 || as->form == DW_FORM_ref4 ||
-			     as->form == DW_FORM_ref8 || as->form == DW_FORM_ref_udata)) {
-				has_sibling = true;
-				sibling = v;
-			}
-		}
-		if (sub) {
-			struct pfuncs *o = r->out;
-			if (o->n == o->cap) {
-				int cap = o->cap ? o->cap * 2 : 256;
-				struct pfunc *nv = realloc(o->v, (size_t)cap * sizeof(*nv));
-				if (!nv)
-					return false;
-				o->v = nv;
-				o->cap = cap;
-			}
-			o->v[o->n].off = r->unit_off + (uint64_t)(die - r->info);
-			o->v[o->n].name = name;
-			o->n++;
-		}
-		if (!a->children)
-			continue;
-		if (descend) {
-			if (!read_dies(r, &p, true))
+			break;
+		case DIE_PASS:
+			if (!pass(r, &p, a))
 				return false;
-		} else if (has_sibling && sibling > (uint64_t)(p - r->info) &&
-			   sibling < (uint64_t)(r->end - r->info)) {
-			p = r->info + sibling;  /* DW_AT_sibling: its children skipped at once */
-		} else if (!read_dies(r, &p, false)) {
+			break;
+		case DIE_STOP:
 			return false;
 		}
 	}
