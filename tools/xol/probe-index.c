@@ -223,7 +223,8 @@ static bool attr_value(struct reader *r, const unsigned char **p, uint64_t form,
 		return fixed(p, end, r->version < 3 ? r->addr_size : r->offset_size, value);
 	case DW_FORM_block1: case DW_FORM_block2: case DW_FORM_block4: case DW_FORM_block:
 	case DW_FORM_exprloc: {
-		unsigned n = form == DW_FORM_block1 ? 1 : form == DW_FORM_block2 ? 2 : form == DW_FORM_block4 ? 4 : 0;
+		unsigned n = form == DW_FORM_block1 ? 1 : form == DW_FORM_block2 ? 2 :
+			     form == DW_FORM_block4 ? 4 : 0;
 		if (n ? !fixed(p, end, n, &v) : !uleb(p, end, &v))
 			return false;
 		return skip(p, end, v);
@@ -370,7 +371,8 @@ static bool read_abbrevs(struct reader *r, const struct sect *abbrev, uint64_t o
 					return false;
 				a->attrs = v;
 			}
-			a->attrs[a->nattrs++] = (struct aspec){ (uint16_t)name, (uint16_t)form, form_size(r, form) };
+			a->attrs[a->nattrs++] =
+				(struct aspec){ (uint16_t)name, (uint16_t)form, form_size(r, form) };
 			a->plain &= !names_elsewhere((unsigned)name);
 			a->decl |= name == DW_AT_declaration;
 		}
@@ -701,7 +703,8 @@ static bool read_ranges(struct pbin *b, struct pfuncs *f)
 		/* what dwarf_haspc() looks through */
 		while ((off = dwarf_ranges(&d, off, &base, &lo, &hi)) > 0) {
 			if (f->nranges == cap) {
-				struct prange *nv = realloc(f->ranges, (size_t)(cap = cap ? cap * 2 : 256) * sizeof(*nv));
+				cap = cap ? cap * 2 : 256;
+				struct prange *nv = realloc(f->ranges, (size_t)cap * sizeof(*nv));
 				if (!nv)
 					return false;
 				f->ranges = nv;
@@ -748,7 +751,8 @@ int pbin_func_at(struct pbin *b, Dwarf_Die *cu, Dwarf_Addr addr, Dwarf_Die *out)
 			hi = m - 1;
 	}
 	for (int i = hi; i >= 0 && f->ranges[i].maxhi > addr; i--)
-		if (addr < f->ranges[i].hi && addr >= f->ranges[i].lo && (best < 0 || f->ranges[i].idx < best))
+		if (addr >= f->ranges[i].lo && addr < f->ranges[i].hi &&
+		    (best < 0 || f->ranges[i].idx < best))
 			best = f->ranges[i].idx;
 	if (best < 0)
 		return 0;
