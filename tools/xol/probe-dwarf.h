@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What the parts of xol probe share: perf's DIE helpers (probe-dwarf.c),
- * and the finder's state, line walk and scopes (probe-find.c), which the
- * listings (probe-list.c) use too.
+ * the finder's state, line walk and scopes (probe-find.c), the arguments'
+ * conversion (probe-args.c); the listings (probe-list.c) use them too.
  */
 #ifndef XOL_TOOLS_PROBE_DWARF_H
 #define XOL_TOOLS_PROBE_DWARF_H
@@ -75,12 +75,25 @@ struct loc {
 	char imm[64];           /* a constant: "\\N" */
 };
 
-/* Where @vr is at @addr: a register, a frame-base offset, a global, a constant. */
-int var_location(struct finder *f, Dwarf_Die *vr, Dwarf_Addr addr, struct loc *l);
+/* "xol probe: BIN: 'SPEC': " and the message, on f->err. */
+void ferr(struct finder *f, const char *fmt, ...);
+/* Whether f->cu was optimized (it has location lists): known once per CU. */
+bool cu_optimized(struct finder *f);
 /* f->sp and the frame base at f->addr, then the probe (or, for -V, 1). */
 int call_finder(struct finder *f, Dwarf_Die *sc);
 /* The function scope to read variables from at f->addr: the innermost instance holding it. */
 bool best_scope(struct finder *f, Dwarf_Die *out);
+
+/* --- probe-args.c --- */
+
+/* Where @vr is at @addr: a register, a frame-base offset, a global, a constant. */
+int var_location(struct finder *f, Dwarf_Die *vr, Dwarf_Addr addr, struct loc *l);
+/* Append to *@args, reallocated; 0 or -ENOMEM. */
+int append(char **args, const char *fmt, ...);
+/* " NAME=FETCH:TYPE" for @pa at f->addr, read from scope @sc outwards, appended to *@args. */
+int convert_arg(struct finder *f, Dwarf_Die *sc, const struct pspec_arg *pa, char **args);
+
+/* --- probe-find.c: lines, sources, symbols --- */
 
 typedef int (*line_cb)(const char *fname, int lineno, Dwarf_Addr addr, void *data);
 /*
