@@ -9,7 +9,19 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 XCFLAGS := -std=gnu11 -Wall -Wextra -Werror -fPIC -D_GNU_SOURCE \
 	   -I. -Iinclude -fvisibility=hidden
-LDLIBS_TOOL := -lelf -ldw -ldebuginfod -lZydis -lpthread
+# libdw and libelf are linked in when their archives are installed (libdw-dev
+# has them): as six more shared objects to load, they took more of a run of
+# `xol probe` (1 ms) than resolving a hundred probes does.
+# (all of them: libdw.a and what it needs, zlib, lzma and bz2 in scripts/install-deps)
+ELF_STATIC := $(filter-out -lpthread,$(shell pkg-config --static --libs-only-l libdw))
+ELF_ARCHIVES := $(foreach l,$(sort $(patsubst -l%,%,$(ELF_STATIC))),\
+		$(filter /%,$(shell $(CC) -print-file-name=lib$(l).a)))
+ifeq ($(words $(ELF_ARCHIVES)),$(words $(sort $(ELF_STATIC))))
+LDLIBS_ELF  := -Wl,-Bstatic $(ELF_STATIC) -Wl,-Bdynamic
+else
+LDLIBS_ELF  := -lelf -ldw
+endif
+LDLIBS_TOOL := $(LDLIBS_ELF) -lZydis -lpthread -ldl
 
 # SAN=1: AddressSanitizer + UndefinedBehaviorSanitizer for the tool and tests.
 ifeq ($(SAN),1)
@@ -33,7 +45,8 @@ ARCH_SRCS  := $(wildcard arch/x86/*.c)
 ARCH_ASM   := $(wildcard arch/x86/*.S)
 CORE_SRCS  := $(wildcard core/*.c)
 TOOL_SRCS  := $(wildcard tools/xol/*.c)
-# script engines: embedded CPython and Lua 5.4, linked into the tool only
+# script engines: embedded CPython and Lua 5.4, in xol-script.so, which only
+# `xol script` opens (linked into xol, they would slow every command's start)
 SCRIPT_SRCS := $(wildcard scripts/*.c scripts/*/*.c)
 SCRIPT_CFLAGS := $(shell pkg-config --cflags python3-embed lua5.4)
 SCRIPT_LIBS := $(shell pkg-config --libs python3-embed lua5.4)
@@ -57,7 +70,7 @@ UNIT_BINS  := $(patsubst selftests/unit/%.c,$(O)/selftests/%.t,$(UNIT_SRCS))
 TARGET_SRCS:= $(wildcard selftests/targets/*.c)
 
 .PHONY: all deps check demo install clean fuzz bench unit targets
-all: $(O)/xol $(O)/libxol.a $(if $(CORE_SRCS),$(O)/libxol-agent.so)
+all: $(O)/xol $(O)/xol-script.so $(O)/libxol.a $(if $(CORE_SRCS),$(O)/libxol-agent.so)
 
 deps:
 	@scripts/install-deps
@@ -86,9 +99,13 @@ $(O)/libxol.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(O)/xol: $(TOOL_OBJS) $(SCRIPT_OBJS) $(O)/libxol.a
+$(O)/xol: $(TOOL_OBJS) $(O)/libxol.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@.tmp $^ $(LDLIBS_TOOL) $(SCRIPT_LIBS) && mv -f $@.tmp $@
+	$(Q)$(CC) $(LDFLAGS) -o $@.tmp $^ $(LDLIBS_TOOL) && mv -f $@.tmp $@
+
+$(O)/xol-script.so: $(SCRIPT_OBJS) $(O)/libxol.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) -shared $(LDFLAGS) -Wl,-z,defs -o $@.tmp $^ $(SCRIPT_LIBS) && mv -f $@.tmp $@
 
 # Linked aside and renamed: programs traced while it is rebuilt keep a whole file.
 $(O)/libxol-agent.so: $(AGENT_OBJS)
@@ -99,13 +116,14 @@ $(O)/libxol-agent.so: $(AGENT_OBJS)
 $(O)/selftests/%.t: selftests/unit/%.c $(O)/libxol.a
 	$(call msg,CC,$<)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_TOOL)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(O)/libxol.a $(LDLIBS_TOOL)
 
 # 6x: the script engines, linked in
 $(O)/selftests/6%.t: selftests/unit/6%.c $(SCRIPT_OBJS) $(O)/libxol.a
 	$(call msg,CC,$<)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) $(SCRIPT_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_TOOL) $(SCRIPT_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) $(SCRIPT_CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(SCRIPT_OBJS) $(O)/libxol.a \
+		$(LDLIBS_TOOL) $(SCRIPT_LIBS)
 
 unit: $(UNIT_BINS)
 
@@ -142,6 +160,7 @@ install: all
 	install -m 644 scripts/python/Perf-Trace-Util/lib/Perf/Trace/*.py \
 		$(DESTDIR)$(PREFIX)/libexec/xol/scripts/python/Perf-Trace-Util/lib/Perf/Trace/
 	install -m 644 scripts/lua/xol.lua $(DESTDIR)$(PREFIX)/libexec/xol/scripts/lua/
+	install -m 755 $(O)/xol-script.so $(DESTDIR)$(PREFIX)/libexec/xol/
 
 clean:
 	rm -rf build

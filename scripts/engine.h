@@ -18,7 +18,10 @@
  * (perf aborts there too), and exits non-zero.  An engine owns its
  * interpreter for the whole run; two engines may not run at once.
  *
- * Engines run only in the collector, never in a traced process.
+ * Engines run only in the collector, never in a traced process.  They are
+ * built into their own shared object, xol-script.so, which `xol script`
+ * opens when a handler file or -g asks for one (tools/xol/cmd-script.c):
+ * script_engine_for() is its one entry point.
  */
 #ifndef XOL_SCRIPTS_ENGINE_H
 #define XOL_SCRIPTS_ENGINE_H
@@ -78,6 +81,7 @@ extern const struct script_engine_ops script_lua_ops;
  * ("python", "py", "lua", any case); otherwise the text after the last
  * dot of the name decides.  start() takes the same @path, prefix and all.
  */
+__attribute__((visibility("default")))
 const struct script_engine_ops *script_engine_for(const char *path);
 
 /* @path without its "lang:" prefix, if it has one that names an engine. */

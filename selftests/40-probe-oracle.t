@@ -5,7 +5,7 @@
 # that `perf probe -n -v -x BIN SPEC` writes ("Writing event: ..."), for
 # every spec of data/probe-oracle.specs (C and C++, -O0 and -O2, PIE, not
 # PIE and a shared library; structs, pointers, arrays, inlined functions,
-# line probes, return probes, locals in nested scopes).  At least 50 must
+# nested functions, line probes, return probes, locals in nested scopes).  At least 50 must
 # be the same.  Then the cases where perf is wrong or refuses and xol is
 # right, each saying why and proving it.
 #
@@ -19,7 +19,7 @@ use Test::More;
 use XolInv;
 
 need_targets(qw(probe-c-O0 probe-c-O2 probe-c-O0-nopie probe-c-O2-nopie probe-cxx-O0 probe-cxx-O2
-		libprobe.so));
+		libprobe.so probe-nested-O0 probe-nested-O2));
 if (my $why = kernel_unusable(with => 'perf')) {
 	plan skip_all => "perf probe oracle unavailable: $why";
 }

@@ -6,7 +6,7 @@
 # (groups, __return, NAME=, suffixes), -F/-V/-L listings, symbols without
 # DWARF, and the one step: `xol trace|stat -x BIN -e SPEC` resolves specs
 # and the probes fire with the right values (in a program and in a shared
-# library).
+# library); functions C nests, found and fired.
 use strict;
 use warnings;
 use FindBin;
@@ -14,7 +14,7 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 use XolInv;
 
-need_targets(qw(probe-c-O0 probe-c-O2 probe-cxx-O0 probe-lib libprobe.so));
+need_targets(qw(probe-c-O0 probe-c-O2 probe-cxx-O0 probe-lib libprobe.so probe-nested-O0 probe-nested-O2));
 my $c2 = target('probe-c-O2');
 my $c0 = target('probe-c-O0');
 my $lib = target('libprobe.so');
@@ -111,5 +111,20 @@ my @la = map { parse_line($_) } grep { /: lp_append: / } split /\n/, $t->{out};
 is(join(' ', map { "$_->{arg}{len}/$_->{arg}{s_string}" } @la), '0x0/"ab" 0x2/"ab" 0x4/"ab"', 'a shared library: struct member and string');
 my @ls = map { parse_line($_) } grep { /: lp_sum: / } split /\n/, $t->{out};
 is(join(' ', map { "$_->{arg}{n}/$_->{arg}{v}" } @ls), '4/0 4/1 4/2', 'a shared library: an array element through a pointer');
+
+# --- functions C nests: found where libdw finds them, and they fire ------------------------
+my $n2 = target('probe-nested-O2');
+my $n0 = target('probe-nested-O0');
+$r = probe('-x', $n2, '*er');
+is(join(' ', map { m{^p:probe_probe/(\w+) } ? $1 : '?' } split /\n/, $r->{out}), 'outer inner deeper',
+   'a glob: each nested function after the one it is in, in DIE order');
+my @at = map { m{^p:probe_probe/(\w+) \Q$n0\E:0x[0-9a-f]+$} ? $1 : '?' } split /\n/, probe('-x', $n0, 'probe-nested.c:29')->{out};
+ok(@at && !grep({ $_ ne 'deeper' } @at), "a line in a nested function: its probes named after it (@at)");
+$s = run([xol(), 'stat', '-x', $n2, '-e', '*er', '--', $n2, 4]);
+like($s->{err}, qr/^\s+1\s+probe_probe:outer\n\s+4\s+probe_probe:inner\n\s+4\s+probe_probe:deeper$/m,
+     'nested functions counted: once per call');
+$t = run([xol(), 'trace', '-x', $n2, '-e', 'inner k', '--', $n2, 3]);
+is(join(' ', map { $_->{arg}{k} } map { parse_line($_) } grep { /: inner: / } split /\n/, $t->{out}), '0 1 2',
+   'a nested function\'s argument, read through DWARF');
 
 done_testing();

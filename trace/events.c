@@ -21,10 +21,21 @@
 #include "internal.h"
 #include "render.h"
 
+/*
+ * Each line looks up its event by name and the probes at its (inode,
+ * offset), and appends to both lists: hash chains and tail pointers keep a
+ * write of thousands of lines (xol probe over a glob, xol stat -x) linear.
+ * A chain keeps registry order, so the first match is the kernel's.
+ */
 struct xol_events {
-	struct tp_event *events; /* registry order */
-	struct tp_probe *probes; /* creation order: the listing */
+	struct tp_event *events, **events_tail; /* registry order */
+	struct tp_probe *probes, **probes_tail; /* creation order: the listing */
 	unsigned next_id;
+	bool ids_wrapped;        /* next_id came round: an id it meets may be taken */
+	struct tp_event **ev_hash; /* by name, whatever the group */
+	struct tp_probe **pr_hash; /* by dev, ino and offset */
+	unsigned nbuckets;       /* of each table: 0 or a power of two */
+	unsigned nentries;       /* events + probes, to know when to grow */
 };
 
 #define TP_ID_FIRST 1
@@ -34,9 +45,122 @@ struct xol_events *xol_events_new(void)
 {
 	struct xol_events *evs = calloc(1, sizeof(*evs));
 
-	if (evs)
+	if (evs) {
 		evs->next_id = TP_ID_FIRST;
+		evs->events_tail = &evs->events;
+		evs->probes_tail = &evs->probes;
+	}
 	return evs;
+}
+
+/* --- hash chains ----------------------------------------------------------------- */
+
+static unsigned name_bucket(const struct xol_events *evs, const char *name)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	while (*name)
+		h = (h ^ (uint8_t)*name++) * 16777619u;
+	return h & (evs->nbuckets - 1);
+}
+
+static unsigned site_bucket(const struct xol_events *evs, uint64_t dev, uint64_t ino, uint64_t off)
+{
+	uint64_t h = (dev * 0x9e3779b97f4a7c15ull) ^ (ino * 0xc2b2ae3d27d4eb4full) ^ off;
+
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 32;
+	return (unsigned)h & (evs->nbuckets - 1);
+}
+
+static void hash_event(struct xol_events *evs, struct tp_event *ev)
+{
+	struct tp_event **pe = &evs->ev_hash[name_bucket(evs, ev->name)];
+
+	while (*pe)
+		pe = &(*pe)->hnext;
+	ev->hnext = NULL;
+	*pe = ev;
+}
+
+static void hash_probe(struct xol_events *evs, struct tp_probe *p)
+{
+	struct tp_probe **pp = &evs->pr_hash[site_bucket(evs, p->dev, p->ino, p->offset)];
+
+	while (*pp)
+		pp = &(*pp)->hnext;
+	p->hnext = NULL;
+	*pp = p;
+}
+
+/* Room for one more entry: the tables double when they hold as many as they have buckets. */
+static int hash_reserve(struct xol_events *evs)
+{
+	unsigned n = evs->nbuckets ? evs->nbuckets * 2 : 64;
+	struct tp_event **eh;
+	struct tp_probe **ph;
+
+	if (evs->nentries < evs->nbuckets)
+		return 0;
+	eh = calloc(n, sizeof(*eh));
+	ph = calloc(n, sizeof(*ph));
+	if (!eh || !ph) {
+		free(eh);
+		free(ph);
+		return -ENOMEM;
+	}
+	free(evs->ev_hash);
+	free(evs->pr_hash);
+	evs->ev_hash = eh;
+	evs->pr_hash = ph;
+	evs->nbuckets = n;
+	/* rehashed in list order, so that each chain is in registry order again */
+	for (struct tp_event *ev = evs->events; ev; ev = ev->next)
+		hash_event(evs, ev);
+	for (struct tp_probe *p = evs->probes; p; p = p->next)
+		hash_probe(evs, p);
+	return 0;
+}
+
+static void unhash_event(struct xol_events *evs, struct tp_event *ev)
+{
+	struct tp_event **pe = &evs->ev_hash[name_bucket(evs, ev->name)];
+
+	while (*pe != ev)
+		pe = &(*pe)->hnext;
+	*pe = ev->hnext;
+	evs->nentries--;
+}
+
+static void unhash_probe(struct xol_events *evs, struct tp_probe *p)
+{
+	struct tp_probe **pp = &evs->pr_hash[site_bucket(evs, p->dev, p->ino, p->offset)];
+
+	while (*pp != p)
+		pp = &(*pp)->hnext;
+	*pp = p->hnext;
+	evs->nentries--;
+}
+
+/* The first probe at (dev, ino, offset), in creation order; go on with next_at_site(). */
+static struct tp_probe *first_at_site(const struct xol_events *evs, uint64_t dev, uint64_t ino,
+				      uint64_t off)
+{
+	struct tp_probe *p = evs->nbuckets ? evs->pr_hash[site_bucket(evs, dev, ino, off)] : NULL;
+
+	while (p && (p->dev != dev || p->ino != ino || p->offset != off))
+		p = p->hnext;
+	return p;
+}
+
+static struct tp_probe *next_at_site(const struct tp_probe *at)
+{
+	struct tp_probe *p = at->hnext;
+
+	while (p && (p->dev != at->dev || p->ino != at->ino || p->offset != at->offset))
+		p = p->hnext;
+	return p;
 }
 
 static void free_args(struct tp_arg *args, unsigned n)
@@ -76,11 +200,22 @@ void xol_events_clear(struct xol_events *evs)
 	}
 	evs->probes = NULL;
 	evs->events = NULL;
+	evs->probes_tail = &evs->probes;
+	evs->events_tail = &evs->events;
+	if (evs->nbuckets) {
+		memset(evs->ev_hash, 0, evs->nbuckets * sizeof(*evs->ev_hash));
+		memset(evs->pr_hash, 0, evs->nbuckets * sizeof(*evs->pr_hash));
+	}
+	evs->nentries = 0;
 }
 
 void xol_events_free(struct xol_events *evs)
 {
 	xol_events_clear(evs);
+	if (evs) {
+		free(evs->ev_hash);
+		free(evs->pr_hash);
+	}
 	free(evs);
 }
 
@@ -97,7 +232,9 @@ const struct tp_probe *tp_first_probe(const struct xol_events *evs)
 static struct tp_event *find_event(const struct xol_events *evs, const char *group,
 				   const char *name)
 {
-	for (struct tp_event *ev = evs->events; ev; ev = ev->next)
+	if (!evs->nbuckets)
+		return NULL;
+	for (struct tp_event *ev = evs->ev_hash[name_bucket(evs, name)]; ev; ev = ev->hnext)
 		if (!strcmp(ev->name, name) && (!group || !strcmp(ev->group, group)))
 			return ev;
 	return NULL;
@@ -133,11 +270,28 @@ static int alloc_id(struct xol_events *evs)
 	for (unsigned n = 0; n < TP_ID_LAST; n++) {
 		unsigned id = evs->next_id;
 
+		if (id >= TP_ID_LAST)
+			evs->ids_wrapped = true;
 		evs->next_id = id >= TP_ID_LAST ? TP_ID_FIRST : id + 1;
-		if (!tp_event_by_id(evs, id))
+		/* before the ids come round, every id given is below next_id */
+		if (!evs->ids_wrapped || !tp_event_by_id(evs, id))
 			return (int)id;
 	}
 	return -ENOSPC;
+}
+
+/* Unlink and free @ev, which has no probes left. */
+static void remove_event(struct xol_events *evs, struct tp_event *ev)
+{
+	struct tp_event **pe;
+
+	for (pe = &evs->events; *pe != ev; pe = &(*pe)->next)
+		;
+	*pe = ev->next;
+	if (!*pe)
+		evs->events_tail = pe;
+	unhash_event(evs, ev);
+	free_event(ev);
 }
 
 /* --- registering a parsed line ---------------------------------------------- */
@@ -160,11 +314,11 @@ static unsigned compare_args(const struct tp_def *def, const struct tp_event *ev
 static bool has_same_probe(const struct xol_events *evs, const struct tp_event *ev,
 			   const struct tp_def *def)
 {
-	for (const struct tp_probe *p = evs->probes; p; p = p->next) {
+	for (const struct tp_probe *p = first_at_site(evs, def->dev, def->ino, def->offset); p;
+	     p = next_at_site(p)) {
 		unsigned i;
 
-		if (p->event != ev || p->dev != def->dev || p->ino != def->ino ||
-		    p->offset != def->offset)
+		if (p->event != ev)
 			continue;
 		for (i = 0; i < ev->nargs; i++)
 			if (strcmp(p->args[i].text, def->args[i].text))
@@ -187,9 +341,12 @@ static void unlogged(struct xol_error *err, const char *why)
 /* Move the parsed line into a new probe of @ev; its strings join the pool. */
 static int add_probe(struct xol_events *evs, struct tp_event *ev, struct tp_def *def)
 {
-	struct tp_probe *p = calloc(1, sizeof(*p)), **tail;
+	struct tp_probe *p;
 	uint32_t base = ev->data_len;
 
+	if (hash_reserve(evs))
+		return -ENOMEM;
+	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	if (def->data.len) {
@@ -220,23 +377,24 @@ static int add_probe(struct xol_events *evs, struct tp_event *ev, struct tp_def 
 	def->args = NULL;
 	if (!ev->nprobes++)
 		ev->args = p->args;
-	for (tail = &evs->probes; *tail; tail = &(*tail)->next)
-		;
-	*tail = p;
+	*evs->probes_tail = p;
+	evs->probes_tail = &p->next;
+	hash_probe(evs, p);
+	evs->nentries++;
 	return 0;
 }
 
 /* register_trace_uprobe() and append_trace_uprobe(). */
 static int register_def(struct xol_events *evs, struct tp_def *def, struct tp_log *log)
 {
-	struct tp_event *ev, **tail;
+	struct tp_event *ev;
 	unsigned diff;
 	int id, ret;
 
 	/* one (inode, offset) has one refctr, whatever event it belongs to */
-	for (const struct tp_probe *p = evs->probes; p; p = p->next)
-		if (p->dev == def->dev && p->ino == def->ino && p->offset == def->offset &&
-		    p->refctr != def->refctr) {
+	for (const struct tp_probe *p = first_at_site(evs, def->dev, def->ino, def->offset); p;
+	     p = next_at_site(p))
+		if (p->refctr != def->refctr) {
 			unlogged(log->err, "Reference counter offset mismatch");
 			return -EINVAL;
 		}
@@ -274,14 +432,19 @@ static int register_def(struct xol_events *evs, struct tp_def *def, struct tp_lo
 	ev->id = (uint16_t)id;
 	ev->nargs = def->nargs;
 	ev->fixed_size = (def->is_return ? TP_RETURN_HDR : TP_ENTRY_HDR) + def->size;
+	if (hash_reserve(evs)) {
+		free_event(ev);
+		return -ENOMEM;
+	}
+	*evs->events_tail = ev;
+	evs->events_tail = &ev->next;
+	hash_event(evs, ev);
+	evs->nentries++;
 	ret = add_probe(evs, ev, def);
 	if (ret) {
-		free_event(ev);
+		remove_event(evs, ev);
 		return ret;
 	}
-	for (tail = &evs->events; *tail; tail = &(*tail)->next)
-		;
-	*tail = ev;
 	return 0;
 }
 
@@ -342,12 +505,15 @@ static bool match_head(const struct tp_probe *p, int argc, char **argv)
 
 static void remove_probe(struct xol_events *evs, struct tp_probe *victim)
 {
-	struct tp_event *ev = victim->event, **pe;
+	struct tp_event *ev = victim->event;
 	struct tp_probe **pp;
 
 	for (pp = &evs->probes; *pp != victim; pp = &(*pp)->next)
 		;
 	*pp = victim->next;
+	if (!*pp)
+		evs->probes_tail = pp;
+	unhash_probe(evs, victim);
 	if (--ev->nprobes) {
 		if (ev->args == victim->args)
 			for (struct tp_probe *p = evs->probes; p; p = p->next)
@@ -359,10 +525,7 @@ static void remove_probe(struct xol_events *evs, struct tp_probe *victim)
 		return;
 	}
 	free_probe(victim);
-	for (pe = &evs->events; *pe != ev; pe = &(*pe)->next)
-		;
-	*pe = ev->next;
-	free_event(ev);
+	remove_event(evs, ev);
 }
 
 /* dyn_event_release(): -:[GRP/][EVENT] [PATH:0xOFFSET[(0xREF)] [NAME=TEXT]...] */

@@ -77,6 +77,7 @@ struct tp_event {
 	uint32_t data_len;
 	uint32_t fixed_size;     /* header + fixed arg fields; strings follow */
 	struct tp_event *next;   /* registry order */
+	struct tp_event *hnext;  /* the registry's chain of events hashed by name */
 	unsigned nprobes;
 };
 
@@ -88,6 +89,7 @@ struct tp_probe {
 	uint64_t refctr;         /* file offset of the USDT semaphore */
 	bool has_refctr;         /* refctr != 0: the kernel treats (0) as none */
 	struct tp_probe *next;   /* creation order: the listing order */
+	struct tp_probe *hnext;  /* the registry's chain of probes hashed by (dev, ino, offset) */
 	struct tp_arg *args;     /* this probe's args: event->nargs of them */
 };
 

@@ -383,6 +383,71 @@ static void test_data_pool(void)
 	xol_events_free(evs);
 }
 
+/* Thousands of events in one write, as xol probe and xol stat -x make them. */
+static void test_many(void)
+{
+	struct xol_events *evs = xol_events_new();
+	struct strbuf sb = { 0 };
+	const struct tp_event *ev;
+	const struct tp_probe *p;
+	unsigned n = 0, prev = 0;
+	bool ordered = true, found = true;
+
+	for (int i = 0; i < 3000; i++) {
+		char line[64];
+		int k = snprintf(line, sizeof(line), "p:g%d/f_%d /bin/sh:%d\n", i % 3, i / 2, i);
+		sb_put(&sb, line, (size_t)k);
+	}
+	is_int(wn(evs, sb.buf, sb.len), 0, "3000 lines in one write");
+	for (ev = tp_first_event(evs); ev; ev = ev->next, n++) {
+		ordered &= ev->id > prev;
+		prev = ev->id;
+	}
+	is_int((int)n, 3000, "  3000 events (a name in two groups is two events)");
+	ok(ordered, "  in registry order, IDs increasing");
+	for (int i = 0; i < 3000; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "g%d/f_%d", i % 3, i / 2);
+		ev = tp_find_event(evs, name);
+		found &= ev != NULL && ev->nprobes == 1;
+	}
+	ok(found, "  each found by group and name");
+	ev = tp_find_event(evs, "f_7");
+	ok(ev && !strcmp(ev->group, "g2"), "  by name alone: the first registered (g2/f_7 before g0/f_7)");
+	is_int(w(evs, "p:g0/f_1 /bin/sh:0x3"), -EEXIST, "  the same probe again is refused");
+	is_int(w(evs, "p:g0/f_1 /bin/sh:5000"), 0, "  a second probe joins its event");
+	ev = tp_find_event(evs, "g0/f_1");
+	ok(ev && ev->nprobes == 2, "  which has two probes");
+	is_int(w(evs, "p:g1/x /bin/sh:4(0x10)"), -EINVAL, "  one offset, one refctr: checked among thousands");
+	is_int(w(evs, "-:g2/f_1499"), 0, "delete the last event");
+	is_int(w(evs, "p:g2/last /bin/sh:9000"), 0, "  and add one after it");
+	for (p = tp_first_probe(evs); p->next; p = p->next)
+		;
+	ok(!strcmp(p->event->name, "last"), "  it is last in the listing");
+	sb_release(&sb);
+	xol_events_free(evs);
+}
+
+/* IDs come round after 65535: then a new event skips the IDs still taken. */
+static void test_id_wrap(void)
+{
+	struct xol_events *evs = xol_events_new();
+	const struct tp_event *ev;
+	bool ok_all = true;
+
+	w(evs, "p:xolu/keep /bin/sh:1");
+	for (int i = 0; i < 65534 && ok_all; i++)
+		ok_all = !w(evs, "p:xolu/tmp /bin/sh:2") && !w(evs, "-:xolu/tmp");
+	ok(ok_all, "65534 events made and deleted");
+	w(evs, "p:xolu/again /bin/sh:3");
+	ev = tp_find_event(evs, "xolu/again");
+	ok(ev && ev->id == 2, "after 65535, the smallest free ID: 1 is still taken");
+	w(evs, "p:xolu/next /bin/sh:4");
+	ev = tp_find_event(evs, "xolu/next");
+	ok(ev && ev->id == 3, "  and then the next");
+	xol_events_free(evs);
+}
+
 int main(void)
 {
 	test_append();
@@ -393,5 +458,7 @@ int main(void)
 	test_not_mine();
 	test_names();
 	test_data_pool();
+	test_many();
+	test_id_wrap();
 	return done_testing();
 }

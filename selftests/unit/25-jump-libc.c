@@ -150,29 +150,21 @@ static void test_libc(void)
 
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	Elf *e;
-	Elf_Scn *scn = NULL;
+	struct elf_symtab syms = { 0 };
 	uint64_t *offs = NULL;
 	size_t noffs = 0;
 
 	elf_version(EV_CURRENT);
 	e = fd < 0 ? NULL : elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	while (e && (scn = elf_nextscn(e, scn))) {
-		GElf_Shdr sh;
-		Elf_Data *d = elf_getdata(scn, NULL);
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM || !d || !sh.sh_entsize)
-			continue;
-		size_t n = sh.sh_size / sh.sh_entsize;
-		offs = calloc(n, sizeof(*offs));
-		for (size_t i = 0; offs && i < n; i++) {
-			GElf_Sym s;
-			if (!gelf_getsym(d, (int)i, &s) || GELF_ST_TYPE(s.st_info) != STT_FUNC ||
-			    s.st_shndx == SHN_UNDEF)
-				continue;
-			uint64_t fo = va_to_off(e, s.st_value);
-			if (fo != ~0ull && base + fo >= start && base + fo < end)
-				offs[noffs++] = fo;
-		}
+	if (e && !elf_symtab_add(&syms, e))
+		offs = calloc(syms.n + 1, sizeof(*offs));
+	for (size_t i = 0; offs && i < syms.n; i++) {
+		const struct elf_sym *s = &syms.v[i];
+		if (s->dynsym && s->type == STT_FUNC && s->defined && s->off != ~0ull &&
+		    base + s->off >= start && base + s->off < end)
+			offs[noffs++] = s->off;
 	}
+	elf_symtab_free(&syms);
 	if (e)
 		elf_end(e);
 	if (fd >= 0)

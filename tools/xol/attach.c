@@ -50,6 +50,7 @@
 #include <elf.h>
 
 #include "attach.h"
+#include "elfsym.h"
 #include "core/attach.h"
 #include "session.h"
 
@@ -324,22 +325,14 @@ static uint64_t lib_symbol(const struct lib *l, const char *name)
 				first_vaddr = ph.p_vaddr & ~0xfffull;
 		}
 	}
-	for (Elf_Scn *scn = NULL; e && !addr && (scn = elf_nextscn(e, scn));) {
-		GElf_Shdr sh;
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM || !sh.sh_entsize)
-			continue;
-		Elf_Data *d = elf_getdata(scn, NULL);
-		for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
-			GElf_Sym s;
-			const char *n;
-			if (!gelf_getsym(d, (int)i, &s) || s.st_shndx == SHN_UNDEF || !s.st_value ||
-			    GELF_ST_TYPE(s.st_info) != STT_FUNC ||
-			    !(n = elf_strptr(e, sh.sh_link, s.st_name)) || strcmp(n, name))
-				continue;
-			addr = l->base + s.st_value - (first_vaddr == ~0ull ? 0 : first_vaddr);
-			break;
+	struct elf_symtab t = { 0 };
+	if (e && !elf_symtab_add(&t, e))
+		for (size_t i = 0; i < t.n && !addr; i++) {
+			const struct elf_sym *s = &t.v[i];
+			if (s->dynsym && s->defined && s->value && s->type == STT_FUNC && !strcmp(s->name, name))
+				addr = l->base + s->value - (first_vaddr == ~0ull ? 0 : first_vaddr);
 		}
-	}
+	elf_symtab_free(&t);
 	if (e)
 		elf_end(e);
 	close(fd);

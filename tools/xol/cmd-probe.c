@@ -62,17 +62,65 @@ static void event_base(const char *in, char *out, size_t len)
 		snprintf(out, len, "probe_%s", in);
 }
 
+/* A set of event names: a glob over thousands of functions takes thousands of names. */
 struct names {
-	char **v;
-	int n;
+	char **slot;            /* open addressing; NULL is free */
+	size_t cap, n;          /* cap: 0 or a power of two, at least twice n */
 };
+
+static size_t names_hash(const char *s)
+{
+	size_t h = 5381;
+
+	while (*s)
+		h = h * 33 + (unsigned char)*s++;
+	return h;
+}
 
 static bool names_has(const struct names *nl, const char *s)
 {
-	for (int i = 0; i < nl->n; i++)
-		if (!strcmp(nl->v[i], s))
+	for (size_t i = nl->cap ? names_hash(s) & (nl->cap - 1) : 0; nl->cap && nl->slot[i];
+	     i = (i + 1) & (nl->cap - 1))
+		if (!strcmp(nl->slot[i], s))
 			return true;
 	return false;
+}
+
+/* Add @s (the set owns it from now on), unless it is there. */
+static void names_add(struct names *nl, char *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	if (2 * (nl->n + 1) > nl->cap) {
+		struct names big = { calloc(nl->cap ? nl->cap * 2 : 64, sizeof(char *)),
+				     nl->cap ? nl->cap * 2 : 64, 0 };
+		if (!big.slot) {
+			free(s);
+			return;
+		}
+		for (i = 0; i < nl->cap; i++)
+			if (nl->slot[i])
+				names_add(&big, nl->slot[i]);
+		free(nl->slot);
+		*nl = big;
+	}
+	for (i = names_hash(s) & (nl->cap - 1); nl->slot[i]; i = (i + 1) & (nl->cap - 1))
+		if (!strcmp(nl->slot[i], s)) {
+			free(s);
+			return;
+		}
+	nl->slot[i] = s;
+	nl->n++;
+}
+
+static void names_free(struct names *nl)
+{
+	for (size_t i = 0; i < nl->cap; i++)
+		free(nl->slot[i]);
+	free(nl->slot);
+	memset(nl, 0, sizeof(*nl));
 }
 
 int probe_specs_to_defs(const char *bin, const char *const *specs, int nspecs,
@@ -147,8 +195,7 @@ int probe_specs_to_defs(const char *bin, const char *const *specs, int nspecs,
 							break;
 					}
 				}
-				mine.v = realloc(mine.v, (size_t)(mine.n + 1) * sizeof(char *));
-				mine.v[mine.n++] = strdup(name);
+				names_add(&mine, strdup(name));
 				snprintf(chosen, sizeof(chosen), "%s", name);
 			}
 			fprintf(mem, "%c:%s %s:0x%llx", p->retprobe ? 'r' : 'p', chosen, b.path,
@@ -157,18 +204,15 @@ int probe_specs_to_defs(const char *bin, const char *const *specs, int nspecs,
 				fprintf(mem, "(0x%llx)", (unsigned long long)p->refctr);
 			fprintf(mem, "%s\n", p->args);
 		}
-		for (int k = 0; k < mine.n; k++) {
-			taken.v = realloc(taken.v, (size_t)(taken.n + 1) * sizeof(char *));
-			taken.v[taken.n++] = mine.v[k];
-		}
-		free(mine.v);
+		for (size_t k = 0; k < mine.cap; k++)
+			if (mine.slot[k])
+				names_add(&taken, mine.slot[k]);
+		free(mine.slot);
 		ptevs_free(&t);
 		pspec_free(&ps);
 	}
 	fclose(mem);
-	for (int k = 0; k < taken.n; k++)
-		free(taken.v[k]);
-	free(taken.v);
+	names_free(&taken);
 	pbin_close(&b);
 	if (!ret) {
 		/* What perf leaves to the kernel (a type it does not know, too many args) is

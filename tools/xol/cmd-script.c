@@ -4,18 +4,18 @@
  * the default columns comm, tid, cpu, time, event and trace), or handed
  * to Python or Lua handlers (-s), or a handler skeleton (-g).
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "builtin.h"
 #include "perf-data.h"
 #include "scripts/engine.h"
-
-/* The engines are linked in when they are built; until then this is NULL. */
-#pragma weak script_engine_for
 
 static void usage(FILE *out)
 {
@@ -25,14 +25,43 @@ static void usage(FILE *out)
 		"       xol script [-i FILE] -g python|lua\n");
 }
 
+/*
+ * The engines are in xol-script.so, next to xol in the build directory and
+ * in PREFIX/libexec/xol once installed.  Linked into xol, libpython and
+ * liblua would be loaded by every command for the few runs that want
+ * them.  RTLD_GLOBAL: Python's extension modules (lib-dynload) take the
+ * interpreter's symbols from the global scope.
+ */
 static const struct script_engine_ops *engine_for(const char *path)
 {
-	if (!script_engine_for) {
-		fprintf(stderr, "xol script: this xol was built without script engines "
-				"(scripts/python, scripts/lua), so '%s' cannot run\n", path);
+	static const char *const where[] = { "/xol-script.so", "/../libexec/xol/xol-script.so" };
+	const struct script_engine_ops *(*lookup)(const char *) = NULL;
+	const struct script_engine_ops *ops;
+	char exe[PATH_MAX], so[PATH_MAX + 64];
+	const char *why = "not found next to xol or in ../libexec/xol";
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n > 0) {
+		exe[n] = 0;
+		*strrchr(exe, '/') = 0;
+	}
+	for (size_t i = 0; n > 0 && i < sizeof(where) / sizeof(where[0]) && !lookup; i++) {
+		void *h;
+
+		snprintf(so, sizeof(so), "%s%s", exe, where[i]);
+		if (access(so, R_OK))
+			continue;
+		h = dlopen(so, RTLD_NOW | RTLD_GLOBAL);
+		why = h ? "it has no script_engine_for" : dlerror();
+		if (h)
+			lookup = (typeof(lookup))dlsym(h, "script_engine_for");
+	}
+	if (!lookup) {
+		fprintf(stderr, "xol script: no script engines (xol-script.so: %s), so '%s' cannot run\n",
+			why, path);
 		return NULL;
 	}
-	const struct script_engine_ops *ops = script_engine_for(path);
+	ops = lookup(path);
 	if (!ops)
 		fprintf(stderr, "xol script: no script engine for '%s' (Python: .py, Lua: .lua)\n", path);
 	return ops;

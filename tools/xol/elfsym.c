@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Functions of an ELF file, by file offset, from its symbol tables (libelf). */
+/* An ELF file's symbols in one walk (libelf), and the function around a file offset. */
 #include <errno.h>
 #include <fcntl.h>
-#include <gelf.h>
 #include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,60 +12,68 @@
 #include "elfsym.h"
 
 /* File offset of virtual address @va, through the PT_LOAD headers; ~0 if unmapped. */
-static uint64_t va_to_off(Elf *e, uint64_t va)
+static uint64_t va_to_off(const GElf_Phdr *ph, size_t n, uint64_t va)
 {
-	size_t n;
-
-	if (elf_getphdrnum(e, &n))
-		return ~0ull;
-	for (size_t i = 0; i < n; i++) {
-		GElf_Phdr ph;
-		if (gelf_getphdr(e, (int)i, &ph) && ph.p_type == PT_LOAD && va >= ph.p_vaddr &&
-		    va < ph.p_vaddr + ph.p_filesz)
-			return va - ph.p_vaddr + ph.p_offset;
-	}
+	for (size_t i = 0; i < n; i++)
+		if (ph[i].p_type == PT_LOAD && va >= ph[i].p_vaddr && va < ph[i].p_vaddr + ph[i].p_filesz)
+			return va - ph[i].p_vaddr + ph[i].p_offset;
 	return ~0ull;
 }
 
-static int scan(Elf *e, Elf_Scn *scn, uint64_t off, struct elf_func *out)
+int elf_symtab_add(struct elf_symtab *t, Elf *e)
 {
-	GElf_Shdr sh;
-	Elf_Data *d = elf_getdata(scn, NULL);
+	GElf_Phdr *ph = NULL;
+	size_t nph = 0;
+	Elf_Scn *scn = NULL;
+	int ret = 0;
 
-	if (!gelf_getshdr(scn, &sh) || !d || !sh.sh_entsize)
-		return 0;
-	size_t n = sh.sh_size / sh.sh_entsize;
-	for (size_t i = 0; i < n && !out->len; i++) {
-		GElf_Sym s;
-		if (!gelf_getsym(d, (int)i, &s) || GELF_ST_TYPE(s.st_info) != STT_FUNC || !s.st_size)
-			continue;
-		uint64_t fo = va_to_off(e, s.st_value);
-		if (fo == ~0ull || off < fo || off >= fo + s.st_size)
-			continue;
-		const char *name = elf_strptr(e, sh.sh_link, s.st_name);
-		out->off = fo;
-		out->len = s.st_size;
-		snprintf(out->name, sizeof(out->name), "%s", name ? name : "");
+	if (!elf_getphdrnum(e, &nph) && nph) {
+		ph = calloc(nph, sizeof(*ph));
+		if (!ph)
+			return -ENOMEM;
+		for (size_t i = 0; i < nph; i++)
+			if (!gelf_getphdr(e, (int)i, &ph[i]))
+				ph[i].p_type = PT_NULL;
 	}
-	if (!out->len || !out->name[0])
-		return out->len != 0;
-	/* The cold part GCC split off: FUNC.cold or FUNC.cold.N. */
-	size_t nl = strlen(out->name);
-	for (size_t i = 0; i < n; i++) {
-		GElf_Sym s;
-		if (!gelf_getsym(d, (int)i, &s) || !s.st_size)
+	while (!ret && (scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) ||
+		    !sh.sh_entsize || !(d = elf_getdata(scn, NULL)))
 			continue;
-		const char *name = elf_strptr(e, sh.sh_link, s.st_name);
-		if (!name || strncmp(name, out->name, nl) || strncmp(name + nl, ".cold", 5))
-			continue;
-		uint64_t fo = va_to_off(e, s.st_value);
-		if (fo != ~0ull) {
-			out->cold_off = fo;
-			out->cold_len = s.st_size;
-			break;
+		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym s;
+			const char *name;
+
+			if (!gelf_getsym(d, (int)i, &s))
+				continue;
+			if (t->n == t->cap) {
+				size_t cap = t->cap ? t->cap * 2 : 256;
+				struct elf_sym *v = realloc(t->v, cap * sizeof(*v));
+				if (!v) {
+					ret = -ENOMEM;
+					break;
+				}
+				t->v = v;
+				t->cap = cap;
+			}
+			name = elf_strptr(e, sh.sh_link, s.st_name);
+			t->v[t->n++] = (struct elf_sym){
+				.name = name ? name : "", .value = s.st_value, .size = s.st_size,
+				.off = va_to_off(ph, nph, s.st_value), .type = GELF_ST_TYPE(s.st_info),
+				.defined = s.st_shndx != SHN_UNDEF, .dynsym = sh.sh_type == SHT_DYNSYM,
+			};
 		}
 	}
-	return 1;
+	free(ph);
+	return ret;
+}
+
+void elf_symtab_free(struct elf_symtab *t)
+{
+	free(t->v);
+	memset(t, 0, sizeof(*t));
 }
 
 /* Go's linker marks its programs with these sections (cgo or not, stripped or not). */
@@ -90,34 +97,102 @@ static bool is_go(Elf *e)
 	return false;
 }
 
+/*
+ * The files elf_func_at has read, kept open for the process: a session
+ * asks once per probe, and a glob makes a thousand probes in one file.
+ */
+struct elf_file {
+	char *path;
+	int fd;
+	Elf *elf;
+	struct elf_symtab syms;
+	bool go;                   /* a Go program */
+	struct elf_file *next;
+};
+
+static struct elf_file *files;
+
+static struct elf_file *file_open(const char *path, int *err)
+{
+	struct elf_file *f;
+
+	for (f = files; f; f = f->next)
+		if (!strcmp(f->path, path))
+			return f;
+	f = calloc(1, sizeof(*f));
+	if (!f) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	f->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (f->fd < 0) {
+		*err = -errno;
+		free(f);
+		return NULL;
+	}
+	elf_version(EV_CURRENT);
+	f->elf = elf_begin(f->fd, ELF_C_READ_MMAP, NULL);
+	if (!f->elf || elf_kind(f->elf) != ELF_K_ELF || !(f->path = strdup(path)) ||
+	    elf_symtab_add(&f->syms, f->elf)) {
+		*err = f->elf && elf_kind(f->elf) == ELF_K_ELF ? -ENOMEM : -ENOEXEC;
+		if (f->elf)
+			elf_end(f->elf);
+		close(f->fd);
+		elf_symtab_free(&f->syms);
+		free(f->path);
+		free(f);
+		return NULL;
+	}
+	f->go = is_go(f->elf);
+	f->next = files;
+	files = f;
+	return f;
+}
+
+/* In one table (.symtab or .dynsym): the first sized function holding @off, then its .cold part. */
+static bool func_in(const struct elf_symtab *t, bool dynsym, uint64_t off, struct elf_func *out)
+{
+	const struct elf_sym *fn = NULL;
+	size_t nl;
+
+	for (size_t i = 0; i < t->n && !fn; i++) {
+		const struct elf_sym *s = &t->v[i];
+		if (s->dynsym == dynsym && s->type == STT_FUNC && s->size && s->off != ~0ull &&
+		    off >= s->off && off < s->off + s->size)
+			fn = s;
+	}
+	if (!fn)
+		return false;
+	out->off = fn->off;
+	out->len = fn->size;
+	snprintf(out->name, sizeof(out->name), "%s", fn->name);
+	if (!out->name[0])
+		return true;
+	/* The cold part GCC split off: FUNC.cold or FUNC.cold.N. */
+	nl = strlen(out->name);
+	for (size_t i = 0; i < t->n; i++) {
+		const struct elf_sym *s = &t->v[i];
+		if (s->dynsym != dynsym || !s->size || strncmp(s->name, out->name, nl) ||
+		    strncmp(s->name + nl, ".cold", 5) || s->off == ~0ull)
+			continue;
+		out->cold_off = s->off;
+		out->cold_len = s->size;
+		break;
+	}
+	return true;
+}
+
 int elf_func_at(const char *path, uint64_t off, struct elf_func *out)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	Elf *e;
+	int err = 0;
+	struct elf_file *f = file_open(path, &err);
 
 	memset(out, 0, sizeof(*out));
-	if (fd < 0)
-		return -errno;
-	elf_version(EV_CURRENT);
-	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!e || elf_kind(e) != ELF_K_ELF) {
-		if (e)
-			elf_end(e);
-		close(fd);
-		return -ENOEXEC;
-	}
-	out->go = is_go(e);
-	for (int pass = 0; pass < 2 && !out->len; pass++) {
-		Elf_Scn *scn = NULL;
-		while ((scn = elf_nextscn(e, scn)) && !out->len) {
-			GElf_Shdr sh;
-			if (gelf_getshdr(scn, &sh) &&
-			    sh.sh_type == (pass == 0 ? SHT_SYMTAB : SHT_DYNSYM))
-				scan(e, scn, off, out);
-		}
-	}
-	elf_end(e);
-	close(fd);
+	if (!f)
+		return err;
+	out->go = f->go;
+	if (!func_in(&f->syms, false, off, out))
+		func_in(&f->syms, true, off, out);
 	return 0;
 }
 

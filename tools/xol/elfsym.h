@@ -1,11 +1,35 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Functions of an ELF file, by file offset: what the jump path needs to know. */
+/*
+ * An ELF file's symbols, read in one walk and kept: what xol probe (functions
+ * by name, the symbol at an address), the SDT reader (a semaphore's address)
+ * and the jump path (the function around a probe, by file offset) look up.
+ */
 #ifndef XOL_TOOLS_ELFSYM_H
 #define XOL_TOOLS_ELFSYM_H
 
+#include <gelf.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+struct elf_sym {
+	const char *name;           /* never NULL; "" if it has none */
+	uint64_t value, size;
+	uint64_t off;               /* file offset of value through PT_LOAD (p_filesz); ~0 if unmapped */
+	unsigned char type;         /* STT_* */
+	bool defined;               /* st_shndx != SHN_UNDEF */
+	bool dynsym;                /* from .dynsym, else .symtab */
+};
+
+/* The symbols of one or more files, in file, section and table order. */
+struct elf_symtab {
+	struct elf_sym *v;
+	size_t n, cap;
+};
+
+/* Append every symbol of @e's .symtab and .dynsym sections.  0 or -ENOMEM. */
+int elf_symtab_add(struct elf_symtab *t, Elf *e);
+void elf_symtab_free(struct elf_symtab *t);
 
 /* A function and the split-off part GCC names FUNC.cold, as file offsets. */
 struct elf_func {
@@ -17,8 +41,8 @@ struct elf_func {
 
 /*
  * elf_func_at - the function of @path (from .symtab, else .dynsym) whose
- * bytes contain file offset @off.  Returns 0 (out->len 0 if none), or
- * -errno if the file cannot be read as ELF.
+ * bytes contain file offset @off.  Each file is read once per process.
+ * Returns 0 (out->len 0 if none), or -errno if the file cannot be read as ELF.
  */
 int elf_func_at(const char *path, uint64_t off, struct elf_func *out);
 

@@ -6,6 +6,7 @@
  * say where it was looked for.
  */
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -88,9 +89,33 @@ static bool try_debug(struct pbin *b, const char *path, const void *bid, ssize_t
 	return false;
 }
 
+/*
+ * libdebuginfod is opened only when asked for: linked in, it and what it
+ * needs (libcurl, TLS, Kerberos) would cost every run of xol several
+ * milliseconds of loading, more than resolving a hundred probes.
+ */
+struct debuginfod_lib {
+	typeof(debuginfod_begin) *begin;
+	typeof(debuginfod_find_debuginfo) *find_debuginfo;
+	typeof(debuginfod_end) *end;
+};
+
+static bool debuginfod_load(struct debuginfod_lib *lib)
+{
+	void *h = dlopen("libdebuginfod.so.1", RTLD_NOW | RTLD_LOCAL);
+
+	if (!h)
+		return false;
+	lib->begin = (typeof(lib->begin))dlsym(h, "debuginfod_begin");
+	lib->find_debuginfo = (typeof(lib->find_debuginfo))dlsym(h, "debuginfod_find_debuginfo");
+	lib->end = (typeof(lib->end))dlsym(h, "debuginfod_end");
+	return lib->begin && lib->find_debuginfo && lib->end;
+}
+
 static bool try_debuginfod(struct pbin *b, const unsigned char *bid, ssize_t bidlen)
 {
 	const char *urls = getenv("DEBUGINFOD_URLS");
+	struct debuginfod_lib lib;
 	debuginfod_client *c;
 	char *path = NULL;
 	int fd;
@@ -103,13 +128,17 @@ static bool try_debuginfod(struct pbin *b, const unsigned char *bid, ssize_t bid
 		looked(b, "debuginfod: not asked (the binary has no build-id)");
 		return false;
 	}
-	c = debuginfod_begin();
+	if (!debuginfod_load(&lib)) {
+		looked(b, "debuginfod: cannot load libdebuginfod.so.1");
+		return false;
+	}
+	c = lib.begin();
 	if (!c) {
 		looked(b, "debuginfod: cannot start a client");
 		return false;
 	}
-	fd = debuginfod_find_debuginfo(c, bid, (int)bidlen, &path);
-	debuginfod_end(c);
+	fd = lib.find_debuginfo(c, bid, (int)bidlen, &path);
+	lib.end(c);
 	if (fd < 0) {
 		looked(b, "debuginfod (%s): %s", urls, strerror(-fd));
 		return false;
@@ -233,8 +262,27 @@ int pbin_open(struct pbin *b, const char *path, const char *debug_dirs, FILE *er
 	return 0;
 }
 
+const struct elf_symtab *pbin_syms(struct pbin *b)
+{
+	if (!b->syms) {
+		struct elf_symtab *t = calloc(1, sizeof(*t));
+		if (!t || (b->elf && elf_symtab_add(t, b->elf)) || (b->delf && elf_symtab_add(t, b->delf))) {
+			if (t)
+				elf_symtab_free(t);
+			free(t);
+			return NULL;
+		}
+		b->syms = t;
+	}
+	return b->syms;
+}
+
 void pbin_close(struct pbin *b)
 {
+	pbin_index_free(b);
+	if (b->syms)
+		elf_symtab_free(b->syms);
+	free(b->syms);
 	if (b->dw)
 		dwarf_end(b->dw);
 	if (b->cfi_eh)

@@ -27,261 +27,52 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe-find.h"
-
-#define MAX_BASIC_TYPE_BITS 64
-
-/* die_find_child's answers, as perf's dwarf-aux. */
-enum { CB_END = 0, CB_CHILD = 1, CB_SIBLING = 2, CB_CONTINUE = 3 };
-
-static Dwarf_Die *find_child(Dwarf_Die *rt, int (*cb)(Dwarf_Die *, void *), void *data,
-			     Dwarf_Die *mem)
-{
-	Dwarf_Die child;
-	int r;
-
-	if (dwarf_child(rt, mem) != 0)
-		return NULL;
-	do {
-		r = cb(mem, data);
-		if (r == CB_END)
-			return mem;
-		if ((r & CB_CHILD) && find_child(mem, cb, data, &child)) {
-			*mem = child;
-			return mem;
-		}
-	} while ((r & CB_SIBLING) && dwarf_siblingof(mem, mem) == 0);
-	return NULL;
-}
-
-static const char *x86_64_regs[] = {
-	"%ax", "%dx", "%cx", "%bx", "%si", "%di", "%bp", "%sp",
-	"%r8", "%r9", "%r10", "%r11", "%r12", "%r13", "%r14", "%r15", "%ip",
-};
-
-/* --- DIE helpers --------------------------------------------------------- */
-
-static int die_entrypc(Dwarf_Die *d, Dwarf_Addr *pc)
-{
-	Dwarf_Attribute a;
-	Dwarf_Addr base, end;
-	ptrdiff_t off;
-
-	if (!dwarf_entrypc(d, pc))
-		return 0;
-	if (!dwarf_attr(d, DW_AT_ranges, &a))
-		return -ENOENT;
-	off = dwarf_ranges(d, 0, &base, pc, &end);
-	return off > 0 ? 0 : -ENOENT;
-}
-
-static bool die_is_func_instance(Dwarf_Die *d)
-{
-	Dwarf_Addr t;
-	Dwarf_Attribute a;
-	int tag = dwarf_tag(d);
-
-	if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine)
-		return false;
-	return dwarf_entrypc(d, &t) == 0 || dwarf_attr(d, DW_AT_ranges, &a) != NULL;
-}
-
-static bool die_is_func_def(Dwarf_Die *d)
-{
-	Dwarf_Attribute a;
-	Dwarf_Addr pc;
-
-	if (dwarf_tag(d) != DW_TAG_subprogram || dwarf_attr(d, DW_AT_declaration, &a))
-		return false;
-	return dwarf_attr(d, DW_AT_inline, &a) || die_entrypc(d, &pc) == 0;
-}
-
-static const char *die_linkage_name(Dwarf_Die *d)
-{
-	Dwarf_Attribute a;
-
-	if (!dwarf_attr_integrate(d, DW_AT_linkage_name, &a) &&
-	    !dwarf_attr_integrate(d, DW_AT_MIPS_linkage_name, &a))
-		return NULL;
-	return dwarf_formstring(&a);
-}
-
-/* "ns::Class::name" of a function DIE, from the scopes of its declaration. */
-static void die_qualified_name(Dwarf_Die *d, char *buf, size_t len)
-{
-	Dwarf_Die spec, *decl = d, *scopes = NULL;
-	Dwarf_Attribute a;
-	int n;
-
-	buf[0] = 0;
-	if (dwarf_attr(d, DW_AT_specification, &a) && dwarf_formref_die(&a, &spec))
-		decl = &spec;
-	else if (dwarf_attr(d, DW_AT_abstract_origin, &a) && dwarf_formref_die(&a, &spec))
-		return die_qualified_name(&spec, buf, len);
-	n = dwarf_getscopes_die(decl, &scopes);
-	for (int i = n - 1; i >= 1; i--) {
-		int tag = dwarf_tag(&scopes[i]);
-		const char *nm = dwarf_diename(&scopes[i]);
-		if ((tag == DW_TAG_namespace || tag == DW_TAG_class_type ||
-		     tag == DW_TAG_structure_type || tag == DW_TAG_union_type) && nm) {
-			strncat(buf, nm, len - strlen(buf) - 1);
-			strncat(buf, "::", len - strlen(buf) - 1);
-		}
-	}
-	free(scopes);
-	strncat(buf, dwarf_diename(d) ? dwarf_diename(d) : "", len - strlen(buf) - 1);
-}
-
-static bool die_match_name(Dwarf_Die *d, const char *pat)
-{
-	const char *n = dwarf_diename(d);
-
-	if (n && pspec_glob(pat, n))
-		return true;
-	n = die_linkage_name(d);
-	if (n && pspec_glob(pat, n))
-		return true;
-	if (strstr(pat, "::")) {
-		char q[512];
-		die_qualified_name(d, q, sizeof(q));
-		return pspec_glob(pat, q);
-	}
-	return false;
-}
-
-static Dwarf_Die *die_get_type(Dwarf_Die *d, Dwarf_Die *mem)
-{
-	Dwarf_Attribute a;
-
-	if (dwarf_attr_integrate(d, DW_AT_type, &a) && dwarf_formref_die(&a, mem))
-		return mem;
-	return NULL;
-}
-
-/* The type with const, volatile, restrict, shared and typedefs stripped. */
-static Dwarf_Die *die_get_real_type(Dwarf_Die *d, Dwarf_Die *mem)
-{
-	int tag;
-
-	d = die_get_type(d, mem);
-	while (d) {
-		tag = dwarf_tag(d);
-		if (tag != DW_TAG_const_type && tag != DW_TAG_volatile_type &&
-		    tag != DW_TAG_restrict_type && tag != DW_TAG_shared_type &&
-		    tag != DW_TAG_typedef)
-			break;
-		d = die_get_type(d, mem);
-	}
-	return d;
-}
-
-static bool die_is_signed_type(Dwarf_Die *t)
-{
-	Dwarf_Attribute a;
-	Dwarf_Word enc;
-
-	if (!dwarf_attr(t, DW_AT_encoding, &a) || dwarf_formudata(&a, &enc))
-		return false;
-	return enc == DW_ATE_signed_char || enc == DW_ATE_signed || enc == DW_ATE_signed_fixed;
-}
-
-static const char *die_decl_file(Dwarf_Die *d)
-{
-	Dwarf_Die spec;
-	Dwarf_Attribute a;
-	const char *f = dwarf_decl_file(d);
-
-	if (!f && dwarf_attr(d, DW_AT_abstract_origin, &a) && dwarf_formref_die(&a, &spec))
-		f = dwarf_decl_file(&spec);
-	return f;
-}
-
-static int die_decl_line(Dwarf_Die *d, int *line)
-{
-	Dwarf_Die spec;
-	Dwarf_Attribute a;
-
-	if (!dwarf_decl_line(d, line))
-		return 0;
-	if (dwarf_attr(d, DW_AT_abstract_origin, &a) && dwarf_formref_die(&a, &spec))
-		return dwarf_decl_line(&spec, line);
-	return -1;
-}
-
-/* Whether the tail of @a is @b, path component-wise (perf's strtailcmp). */
-static bool tail_match(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-
-	if (lb > la)
-		return false;
-	if (strcmp(a + la - lb, b))
-		return false;
-	return la == lb || a[la - lb - 1] == '/';
-}
-
-static int has_loclist_cb(Dwarf_Attribute *a, void *arg)
-{
-	bool *hit = arg;
-	unsigned f = dwarf_whatform(a);
-
-	if (dwarf_whatattr(a) == DW_AT_location &&
-	    (f == DW_FORM_loclistx || f == DW_FORM_sec_offset || f == DW_FORM_data4 ||
-	     f == DW_FORM_data8)) {
-		*hit = true;
-		return DWARF_CB_ABORT;
-	}
-	return DWARF_CB_OK;
-}
-
-static bool die_has_loclist_rec(Dwarf_Die *d)
-{
-	Dwarf_Die c;
-	bool hit = false;
-
-	dwarf_getattrs(d, has_loclist_cb, &hit, 0);
-	if (hit)
-		return true;
-	if (dwarf_child(d, &c) == 0) {
-		do {
-			if (die_has_loclist_rec(&c))
-				return true;
-		} while (dwarf_siblingof(&c, &c) == 0);
-	}
-	return false;
-}
+#include "probe-dwarf.h"
 
 /* --- the finder ---------------------------------------------------------- */
 
-struct finder {
-	struct pbin *b;
-	const struct pspec *ps;
-	struct ptevs *out;
-	FILE *err;
-	int max;
-	Dwarf_Die cu;
-	Dwarf_Die sp;           /* the real function of the probe point */
-	Dwarf_Op *fb_ops;       /* frame base at addr */
-	Dwarf_Addr addr;
-	const char *fname;      /* file of the function or of SRC */
-	int lno;
-	int found;              /* probe points found */
-	int ret;
-	int optimized;          /* of this CU: -1 not known yet */
-	bool list_vars;         /* -V: print instead of adding */
-	FILE *vout;
-};
 
-struct loc {
-	const char *reg;        /* base register, or NULL for a global */
-	uint64_t gaddr;         /* the global's address */
-	int nref;
-	long ref[PSPEC_MAX_FIELDS + 4]; /* derefs: ref[0] innermost */
-	bool user[PSPEC_MAX_FIELDS + 4];
-	char imm[64];           /* a constant: "\\N" */
-};
+static size_t addr_hash(uint64_t a, size_t cap)
+{
+	a ^= a >> 31;
+	a *= 0x9e3779b97f4a7c15ull;
+	return (size_t)(a >> 17) & (cap - 1);
+}
 
-static void ferr(struct finder *f, const char *fmt, ...)
+static bool addrset_has(const struct addrset *s, uint64_t a)
+{
+	for (size_t i = s->cap ? addr_hash(a, s->cap) : 0; s->cap && s->slot[i]; i = (i + 1) & (s->cap - 1))
+		if (s->slot[i] == a + 1)
+			return true;
+	return false;
+}
+
+static int addrset_add(struct addrset *s, uint64_t a)
+{
+	size_t i;
+
+	if (2 * (s->n + 1) > s->cap) {
+		struct addrset big = { calloc(s->cap ? s->cap * 2 : 64, sizeof(uint64_t)),
+				       s->cap ? s->cap * 2 : 64, 0 };
+		if (!big.slot)
+			return -ENOMEM;
+		for (i = 0; i < s->cap; i++)
+			if (s->slot[i])
+				addrset_add(&big, s->slot[i] - 1);
+		free(s->slot);
+		*s = big;
+	}
+	for (i = addr_hash(a, s->cap); s->slot[i]; i = (i + 1) & (s->cap - 1))
+		if (s->slot[i] == a + 1)
+			return 0;
+	s->slot[i] = a + 1;
+	s->n++;
+	return 0;
+}
+
+
+
+void ferr(struct finder *f, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -292,450 +83,11 @@ static void ferr(struct finder *f, const char *fmt, ...)
 	fputc('\n', f->err);
 }
 
-static bool cu_optimized(struct finder *f)
+bool cu_optimized(struct finder *f)
 {
 	if (f->optimized < 0)
 		f->optimized = die_has_loclist_rec(&f->cu);
 	return f->optimized;
-}
-
-static int var_location(struct finder *f, Dwarf_Die *vr, Dwarf_Addr addr, struct loc *l)
-{
-	Dwarf_Attribute a;
-	Dwarf_Op *op;
-	size_t nops;
-	Dwarf_Addr t;
-	unsigned regn;
-	long offs = 0;
-	bool ref = false;
-
-	memset(l, 0, sizeof(*l));
-	if (dwarf_attr(vr, DW_AT_external, &a))
-		goto global;
-	if (dwarf_attr_integrate(vr, DW_AT_const_value, &a)) {
-		Dwarf_Sword v;
-		if (dwarf_formsdata(&a, &v))
-			return -ENOTSUP;
-		snprintf(l->imm, sizeof(l->imm), "\\%ld", (long)v);
-		return 0;
-	}
-	if (!dwarf_attr(vr, DW_AT_location, &a))
-		return -EINVAL;
-	if (dwarf_getlocation_addr(&a, addr, &op, &nops, 1) <= 0) {
-		if (dwarf_entrypc(&f->sp, &t) || addr != t || dwarf_tag(vr) != DW_TAG_formal_parameter)
-			return -ENOENT;
-		if (dwarf_highpc(&f->sp, &t))
-			return -ENOENT;
-		for (addr += 1; addr <= t; addr++)
-			if (dwarf_getlocation_addr(&a, addr, &op, &nops, 1) > 0)
-				goto found;
-		return -ENOENT;
-	}
-found:
-	if (!nops)
-		return -ENOENT;
-	if (op->atom == DW_OP_addr) {
-		l->gaddr = op->number;
-		l->nref = 1;
-		return 0;
-	}
-	if (op->atom == DW_OP_fbreg) {
-		if (!f->fb_ops)
-			return -ENOTSUP;
-		ref = true;
-		offs = (long)op->number;
-		op = &f->fb_ops[0];
-	}
-	if (op->atom >= DW_OP_breg0 && op->atom <= DW_OP_breg31) {
-		regn = op->atom - DW_OP_breg0;
-		offs += (long)op->number;
-		ref = true;
-	} else if (op->atom >= DW_OP_reg0 && op->atom <= DW_OP_reg31) {
-		regn = op->atom - DW_OP_reg0;
-	} else if (op->atom == DW_OP_bregx) {
-		regn = (unsigned)op->number;
-		offs += (long)op->number2;
-		ref = true;
-	} else if (op->atom == DW_OP_regx) {
-		regn = (unsigned)op->number;
-	} else {
-		return -ENOTSUP;
-	}
-	if (regn >= sizeof(x86_64_regs) / sizeof(x86_64_regs[0]))
-		return -ENOTSUP;
-	l->reg = x86_64_regs[regn];
-	if (ref) {
-		l->nref = 1;
-		l->ref[0] = offs;
-	}
-	return 0;
-global:
-	/* An external variable declared here: its address from its defining DIE. */
-	if (dwarf_attr(vr, DW_AT_location, &a) && dwarf_getlocation_addr(&a, 0, &op, &nops, 1) > 0 &&
-	    nops && op->atom == DW_OP_addr) {
-		l->gaddr = op->number;
-		l->nref = 1;
-		return 0;
-	}
-	return -ENOENT;
-}
-
-static int add_ref(struct loc *l, long off, bool user)
-{
-	if (l->nref == (int)(sizeof(l->ref) / sizeof(l->ref[0])))
-		return -E2BIG;
-	l->user[l->nref] = user;
-	l->ref[l->nref++] = off;
-	return 0;
-}
-
-static Dwarf_Die *find_member(Dwarf_Die *st, const char *name, Dwarf_Die *mem)
-{
-	if (dwarf_child(st, mem))
-		return NULL;
-	do {
-		if (dwarf_tag(mem) != DW_TAG_member)
-			continue;
-		const char *n = dwarf_diename(mem);
-		if (n && !strcmp(n, name))
-			return mem;
-		if (!n) {
-			Dwarf_Die t, tmp;
-			if (die_get_type(mem, &t) && find_member(&t, name, &tmp))
-				return mem;
-		}
-	} while (dwarf_siblingof(mem, mem) == 0);
-	return NULL;
-}
-
-static int member_offset(Dwarf_Die *m, Dwarf_Word *offs)
-{
-	Dwarf_Attribute a;
-	Dwarf_Op *op;
-	size_t n;
-
-	if (!dwarf_attr(m, DW_AT_data_member_location, &a))
-		return -ENOENT;
-	if (!dwarf_formudata(&a, offs))
-		return 0;
-	if (dwarf_getlocation(&a, &op, &n) || !n || op[0].atom != DW_OP_plus_uconst)
-		return -ENOENT;
-	*offs = op[0].number;
-	return 0;
-}
-
-static bool is_struct(int tag)
-{
-	return tag == DW_TAG_structure_type || tag == DW_TAG_union_type || tag == DW_TAG_class_type;
-}
-
-static int var_fields(struct finder *f, Dwarf_Die *vr, const char *varname, const struct pspec_arg *pa,
-		      int fi, struct loc *l, Dwarf_Die *mem)
-{
-	const struct pspec_field *fl = &pa->fields[fi];
-	Dwarf_Die type;
-	Dwarf_Word offs;
-	int tag;
-
-	if (!die_get_real_type(vr, &type)) {
-		ferr(f, "cannot find the type of '%s'", varname);
-		return -ENOENT;
-	}
-	tag = dwarf_tag(&type);
-	if (fl->name[0] == '[' && (tag == DW_TAG_array_type || tag == DW_TAG_pointer_type)) {
-		*mem = type;
-		if (!die_get_real_type(&type, &type)) {
-			ferr(f, "cannot find the element type of '%s'", varname);
-			return -ENOENT;
-		}
-		if (tag == DW_TAG_pointer_type)
-			add_ref(l, 0, pa->user);
-		else if (!l->nref) {
-			ferr(f, "'%s' is an array in a register: cannot index it", varname);
-			return -ENOTSUP;
-		}
-		int sz = dwarf_bytesize(&type);
-		l->ref[l->nref - 1] += (long)sz * fl->index;
-		goto next;
-	} else if (tag == DW_TAG_pointer_type) {
-		if (!fl->ref) {
-			ferr(f, "'%s' is a pointer: use '->%s', not '.%s'", varname, fl->name, fl->name);
-			return -EINVAL;
-		}
-		if (!die_get_real_type(&type, &type)) {
-			ferr(f, "cannot find the type '%s' points to", varname);
-			return -ENOENT;
-		}
-		tag = dwarf_tag(&type);
-		if (!is_struct(tag)) {
-			ferr(f, "'%s' does not point to a structure, a class nor a union", varname);
-			return -EINVAL;
-		}
-		add_ref(l, 0, pa->user);
-	} else {
-		if (!is_struct(tag)) {
-			ferr(f, "'%s' is not a structure, a class nor a union", varname);
-			return -EINVAL;
-		}
-		if (fl->name[0] == '[') {
-			ferr(f, "'%s' is not a pointer nor an array: cannot index it", varname);
-			return -EINVAL;
-		}
-		if (fl->ref && dwarf_diename(vr)) {
-			ferr(f, "'%s' is not a pointer: use '.%s', not '->%s'", varname, fl->name, fl->name);
-			return -EINVAL;
-		}
-		if (!l->nref) {
-			ferr(f, "'%s' is a structure held in registers: not supported", varname);
-			return -ENOTSUP;
-		}
-	}
-	if (!find_member(&type, fl->name, mem)) {
-		/* close member names */
-		Dwarf_Die m;
-		char close[256] = "";
-		if (!dwarf_child(&type, &m)) {
-			do {
-				const char *n = dwarf_diename(&m);
-				if (dwarf_tag(&m) == DW_TAG_member && n &&
-				    probe_distance(n, fl->name) <= 2 + (int)strlen(fl->name) / 4 &&
-				    strlen(close) + strlen(n) + 8 < sizeof(close)) {
-					strcat(close, close[0] ? ", " : "");
-					strcat(close, n);
-				}
-			} while (!dwarf_siblingof(&m, &m));
-		}
-		ferr(f, "'%s' (type %s) has no member '%s'%s%s%s", varname,
-		     dwarf_diename(&type) ? dwarf_diename(&type) : "(anonymous)", fl->name,
-		     close[0] ? "; did you mean " : "", close, close[0] ? "?" : "");
-		return -EINVAL;
-	}
-	if (tag == DW_TAG_union_type)
-		offs = 0;
-	else if (member_offset(mem, &offs)) {
-		ferr(f, "cannot find the offset of '%s'", fl->name);
-		return -ENOENT;
-	}
-	l->ref[l->nref - 1] += (long)offs;
-	if (!dwarf_diename(mem))
-		return var_fields(f, mem, varname, pa, fi, l, mem);
-next:
-	if (fi + 1 < pa->nfields)
-		return var_fields(f, mem, fl->name, pa, fi + 1, l, mem);
-	return 0;
-}
-
-/* The type suffix perf chooses, in @buf ("" for none); -errno when it can't. */
-static int var_type(struct finder *f, Dwarf_Die *vr, const char *cast, struct loc *l, char *buf,
-		    size_t len, bool user)
-{
-	Dwarf_Die type;
-	int tag, sz;
-	char prefix;
-
-	buf[0] = 0;
-	if (cast && strcmp(cast, "string") && strcmp(cast, "ustring") && strcmp(cast, "x") &&
-	    strcmp(cast, "s") && strcmp(cast, "u")) {
-		snprintf(buf, len, "%s", cast);
-		return 0;
-	}
-	if (!die_get_real_type(vr, &type)) {
-		ferr(f, "cannot find the type of '%s'", dwarf_diename(vr) ? dwarf_diename(vr) : "?");
-		return -ENOENT;
-	}
-	if (cast && (!strcmp(cast, "string") || !strcmp(cast, "ustring"))) {
-		tag = dwarf_tag(&type);
-		if (tag != DW_TAG_pointer_type && tag != DW_TAG_array_type) {
-			ferr(f, "cannot read '%s' as a string: it is not a pointer nor an array",
-			     dwarf_diename(vr) ? dwarf_diename(vr) : "?");
-			return -EINVAL;
-		}
-		if (!die_get_real_type(&type, &type)) {
-			ferr(f, "cannot find the type of the string");
-			return -ENOENT;
-		}
-		if (tag == DW_TAG_pointer_type)
-			add_ref(l, 0, user);
-		const char *n = dwarf_diename(&type);
-		if (!n || (strcmp(n, "char") && strcmp(n, "unsigned char"))) {
-			ferr(f, "cannot read '%s' as a string: it is not (unsigned) char * or []",
-			     dwarf_diename(vr) ? dwarf_diename(vr) : "?");
-			return -EINVAL;
-		}
-		snprintf(buf, len, "%s", cast);
-		return 0;
-	}
-	if (cast && !strcmp(cast, "u"))
-		prefix = 'u';
-	else if (cast && !strcmp(cast, "s"))
-		prefix = 's';
-	else if (cast && !strcmp(cast, "x"))
-		prefix = 'x';
-	else
-		prefix = die_is_signed_type(&type) ? 's' : 'x';
-	sz = dwarf_bytesize(&type);
-	if (sz <= 0)
-		return 0;
-	sz *= 8;
-	if (sz > MAX_BASIC_TYPE_BITS)
-		sz = MAX_BASIC_TYPE_BITS;
-	snprintf(buf, len, "%c%d", prefix, sz);
-	return 0;
-}
-
-/* The fetch text of @l, innermost ref last, as the kernel reads it. */
-static void loc_print(struct finder *f, const struct loc *l, uint64_t probe_addr, char *buf, size_t len)
-{
-	size_t n = 0;
-	int first = 0;
-
-	buf[0] = 0;
-	if (l->imm[0]) {
-		snprintf(buf, len, "%s", l->imm);
-		return;
-	}
-	if (!l->reg)
-		first = 1;      /* the global's first deref is @+OFF itself */
-	for (int i = l->nref - 1; i >= first && n < len; i--)
-		n += (size_t)snprintf(buf + n, len - n, "%s%ld(", l->user[i] ? "+u" : (l->ref[i] >= 0 ? "+" : ""),
-				      l->ref[i]);
-	if (l->reg) {
-		n += (size_t)snprintf(buf + n, len - n, "%s", l->reg);
-	} else {
-		/* @+OFF: the kernel adds OFF to (probe address - probe file offset) */
-		uint64_t seg = probe_addr - pbin_va_to_off(f->b, probe_addr);
-		n += (size_t)snprintf(buf + n, len - n, "@+0x%llx",
-				      (unsigned long long)(l->gaddr + (uint64_t)l->ref[0] - seg));
-	}
-	for (int i = l->nref - 1; i >= first && n < len; i--)
-		n += (size_t)snprintf(buf + n, len - n, ")");
-}
-
-struct var_find {
-	const char *name;
-	Dwarf_Addr addr;
-};
-
-static int find_var_cb(Dwarf_Die *d, void *data)
-{
-	struct var_find *vf = data;
-	Dwarf_Attribute a;
-	int tag = dwarf_tag(d);
-	const char *n;
-
-	if ((tag == DW_TAG_formal_parameter || tag == DW_TAG_variable) && (n = dwarf_diename(d)) &&
-	    !strcmp(n, vf->name) &&
-	    (dwarf_attr(d, DW_AT_external, &a) || dwarf_attr(d, DW_AT_location, &a) ||
-	     dwarf_attr(d, DW_AT_const_value, &a)))
-		return CB_END;
-	return dwarf_haspc(d, vf->addr) > 0 ? CB_CONTINUE : CB_SIBLING;
-}
-
-static Dwarf_Die *find_variable_at(Dwarf_Die *sc, const char *name, Dwarf_Addr addr, Dwarf_Die *mem)
-{
-	struct var_find vf = { name, addr };
-
-	return find_child(sc, find_var_cb, &vf, mem);
-}
-
-/* Names of variables visible at the probe point close to @name, for "did you mean". */
-struct close_names {
-	const char *name;
-	Dwarf_Addr addr;
-	char buf[256];
-};
-
-static int close_cb(Dwarf_Die *d, void *data)
-{
-	struct close_names *c = data;
-	int tag = dwarf_tag(d);
-	const char *n;
-
-	if ((tag == DW_TAG_formal_parameter || tag == DW_TAG_variable) && (n = dwarf_diename(d)) &&
-	    probe_distance(n, c->name) <= 1 + (int)strlen(c->name) / 3 && !strstr(c->buf, n) &&
-	    strlen(c->buf) + strlen(n) + 4 < sizeof(c->buf)) {
-		strcat(c->buf, c->buf[0] ? ", " : "");
-		strcat(c->buf, n);
-	}
-	return dwarf_haspc(d, c->addr) > 0 ? CB_CONTINUE : CB_SIBLING;
-}
-
-static int append(char **args, const char *fmt, ...)
-{
-	va_list ap;
-	char *piece, *n;
-	size_t ol = *args ? strlen(*args) : 0;
-
-	va_start(ap, fmt);
-	if (vasprintf(&piece, fmt, ap) < 0) {
-		va_end(ap);
-		return -ENOMEM;
-	}
-	va_end(ap);
-	n = realloc(*args, ol + strlen(piece) + 1);
-	if (!n) {
-		free(piece);
-		return -ENOMEM;
-	}
-	memcpy(n + ol, piece, strlen(piece) + 1);
-	free(piece);
-	*args = n;
-	return 0;
-}
-
-/* One arg at the probe point: a C expression through DWARF, anything else as written. */
-static int convert_arg(struct finder *f, Dwarf_Die *sc, const struct pspec_arg *pa, char **args)
-{
-	Dwarf_Die vr, mem, *vp = &vr;
-	struct loc l;
-	char *name, type[32], fetch[512];
-	int ret;
-
-	if (!pspec_is_c_varname(pa->var)) {
-		if (pa->name)
-			append(args, " %s=", pa->name);
-		else
-			append(args, " ");
-		return append(args, "%s%s%s", pa->var, pa->type ? ":" : "", pa->type ? pa->type : "");
-	}
-	name = pa->name ? strdup(pa->name) : pspec_arg_synth_name(pa);
-	if (!find_variable_at(sc, pa->var, f->addr, &vr) &&
-	    !find_variable_at(&f->cu, pa->var, 0, &vr)) {
-		struct close_names c = { .name = pa->var, .addr = f->addr };
-		Dwarf_Die m;
-		find_child(sc, close_cb, &c, &m);
-		c.addr = 0;
-		find_child(&f->cu, close_cb, &c, &m);
-		ferr(f, "no variable '%s' in %s at 0x%llx%s%s%s", pa->var,
-		     dwarf_diename(sc) ? dwarf_diename(sc) : "this scope", (unsigned long long)f->addr,
-		     c.buf[0] ? "; did you mean " : "", c.buf, c.buf[0] ? "?" : "");
-		free(name);
-		return -ENOENT;
-	}
-	ret = var_location(f, &vr, f->addr, &l);
-	if (ret == -ENOENT || ret == -EINVAL) {
-		ferr(f, "the variable '%s' has no location at 0x%llx (optimized out there?); "
-		     "xol probe -V shows where variables can be read", pa->var, (unsigned long long)f->addr);
-	} else if (ret == -ENOTSUP) {
-		ferr(f, "the location of '%s' at 0x%llx is a DWARF expression xol cannot fetch",
-		     pa->var, (unsigned long long)f->addr);
-	} else if (pa->nfields) {
-		if (l.imm[0]) {
-			ferr(f, "'%s' is a constant: it has no members", pa->var);
-			ret = -EINVAL;
-		} else {
-			ret = var_fields(f, &vr, pa->var, pa, 0, &l, &mem);
-			vp = &mem;
-		}
-	}
-	if (!ret)
-		ret = var_type(f, vp, pa->type, &l, type, sizeof(type), pa->user);
-	if (!ret) {
-		loc_print(f, &l, f->addr, fetch, sizeof(fetch));
-		ret = append(args, " %s=%s%s%s", name, fetch, type[0] ? ":" : "", type);
-	}
-	free(name);
-	return ret;
 }
 
 struct vars_collect {
@@ -779,9 +131,8 @@ static int add_probe(struct finder *f, Dwarf_Die *sc)
 		return -E2BIG;
 	}
 	/* a line's statement row and a call site declared on it can share an address: one probe */
-	for (int i = f->out->n - f->found; i < f->out->n; i++)
-		if (f->out->v[i].addr == f->addr)
-			return 0;
+	if (addrset_has(&f->seen, f->addr))
+		return 0;
 	if (!dwarf_haspc(&f->sp, f->addr)) {
 		ferr(f, "the offset is outside %s", dwarf_diename(&f->sp));
 		return -EINVAL;
@@ -835,6 +186,11 @@ static int add_probe(struct finder *f, Dwarf_Die *sc)
 		free(t->args);
 		return ret;
 	}
+	if (addrset_add(&f->seen, f->addr)) {
+		free(t->realname);
+		free(t->args);
+		return -ENOMEM;
+	}
 	f->out->n++;
 	f->found++;
 	return 0;
@@ -849,9 +205,17 @@ static int realfunc_cb(Dwarf_Die *d, void *data)
 	return CB_CONTINUE;
 }
 
-/* The subprogram holding @addr (dwarf_getscopes would follow inlines to their abstract origins). */
-static Dwarf_Die *die_find_realfunc(Dwarf_Die *cu, Dwarf_Addr addr, Dwarf_Die *mem)
+/*
+ * The subprogram holding @addr (dwarf_getscopes would follow inlines to
+ * their abstract origins): the first in DIE order, from the binary's index
+ * when it has the unit, else by walking the unit.
+ */
+static Dwarf_Die *die_find_realfunc(struct pbin *b, Dwarf_Die *cu, Dwarf_Addr addr, Dwarf_Die *mem)
 {
+	int r = pbin_func_at(b, cu, addr, mem);
+
+	if (r >= 0)
+		return r ? mem : NULL;
 	return find_child(cu, realfunc_cb, &addr, mem);
 }
 
@@ -865,12 +229,12 @@ static int inline_cb(Dwarf_Die *d, void *data)
 }
 
 /* The function, then each inlined instance inside it, that holds @addr: outermost first. */
-static int func_scopes_at(Dwarf_Die *cu, Dwarf_Addr addr, Dwarf_Die *out, int max)
+static int func_scopes_at(struct pbin *b, Dwarf_Die *cu, Dwarf_Addr addr, Dwarf_Die *out, int max)
 {
 	Dwarf_Die mem;
 	int n = 0;
 
-	if (!die_find_realfunc(cu, addr, &out[0]))
+	if (!die_find_realfunc(b, cu, addr, &out[0]))
 		return 0;
 	n = 1;
 	while (n < max && find_child(&out[n - 1], inline_cb, &addr, &mem))
@@ -878,14 +242,14 @@ static int func_scopes_at(Dwarf_Die *cu, Dwarf_Addr addr, Dwarf_Die *out, int ma
 	return n;
 }
 
-static int call_finder(struct finder *f, Dwarf_Die *sc)
+int call_finder(struct finder *f, Dwarf_Die *sc)
 {
 	Dwarf_Attribute fb;
 	size_t nops;
 
 	if (dwarf_tag(sc) != DW_TAG_subprogram) {
 		/* the real function holding addr (an inlined instance is not one) */
-		if (!die_find_realfunc(&f->cu, f->addr, &f->sp)) {
+		if (!die_find_realfunc(f->b, &f->cu, f->addr, &f->sp)) {
 			ferr(f, "0x%llx is in no function", (unsigned long long)f->addr);
 			return -ENOENT;
 		}
@@ -893,6 +257,8 @@ static int call_finder(struct finder *f, Dwarf_Die *sc)
 		f->sp = *sc;
 	}
 	f->fb_ops = NULL;
+	free(f->frame);
+	f->frame = NULL;
 	if (dwarf_attr(&f->sp, DW_AT_frame_base, &fb) &&
 	    dwarf_getlocation_addr(&fb, f->addr, &f->fb_ops, &nops, 1) > 0 && nops) {
 		if (nops == 1 && f->fb_ops[0].atom == DW_OP_call_frame_cfa) {
@@ -907,7 +273,7 @@ static int call_finder(struct finder *f, Dwarf_Die *sc)
 				ferr(f, "no CFA at 0x%llx", (unsigned long long)f->addr);
 				return -ENOENT;
 			}
-			/* frame owns the ops: keep it (a few bytes per probe point) */
+			f->frame = frame;       /* it owns the ops: freed with the next */
 		}
 	} else {
 		f->fb_ops = NULL;
@@ -919,7 +285,6 @@ static int call_finder(struct finder *f, Dwarf_Die *sc)
 
 /* --- line walking -------------------------------------------------------- */
 
-typedef int (*line_cb)(const char *fname, int lineno, Dwarf_Addr addr, void *data);
 
 struct funclines {
 	line_cb cb;
@@ -1007,13 +372,151 @@ static int inline_at_cb(Dwarf_Die *d, void *data)
 	return dwarf_haspc(d, *addr) > 0 ? CB_CONTINUE : CB_SIBLING;
 }
 
-/* perf's die_walk_lines: the line table's statement rows, then declarations and call sites. */
-static int walk_lines(Dwarf_Die *rt, Dwarf_Die *cu, line_cb cb, void *data)
+static int collect_line(const char *fname, int lineno, Dwarf_Addr addr, void *data)
+{
+	struct pfuncs *fx = data;
+
+	if (fx->nlines == fx->lines_cap) {
+		int cap = fx->lines_cap ? fx->lines_cap * 2 : 256;
+		struct pline *v = realloc(fx->lines, (size_t)cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		fx->lines = v;
+		fx->lines_cap = cap;
+	}
+	fx->lines[fx->nlines++] = (struct pline){ fname, lineno, addr };
+	return 0;
+}
+
+struct lkey {
+	int line, idx;
+};
+
+static int cmp_lkey(const void *a, const void *b)
+{
+	const struct lkey *x = a, *y = b;
+
+	return x->line != y->line ? (x->line > y->line) - (x->line < y->line) : x->idx - y->idx;
+}
+
+/* Indexes of @v sorted by line, each line's in their order. */
+static int *by_line(const struct pline *v, int n)
+{
+	struct lkey *k = malloc(((size_t)n + 1) * sizeof(*k));
+	int *out = malloc(((size_t)n + 1) * sizeof(*out));
+
+	if (!k || !out) {
+		free(k);
+		free(out);
+		return NULL;
+	}
+	for (int i = 0; i < n; i++)
+		k[i] = (struct lkey){ v[i].line, i };
+	qsort(k, (size_t)n, sizeof(*k), cmp_lkey);
+	for (int i = 0; i < n; i++)
+		out[i] = k[i].idx;
+	free(k);
+	return out;
+}
+
+/* The line table's statement rows, as walk_lines reports them. */
+static bool read_rows(Dwarf_Die *cu, struct pfuncs *fx)
+{
+	Dwarf_Lines *lines;
+	size_t n;
+
+	if (dwarf_getsrclines(cu, &lines, &n))
+		return false;
+	fx->rows = malloc((n + 1) * sizeof(*fx->rows));
+	if (!fx->rows)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		Dwarf_Line *ln = dwarf_onesrcline(lines, i);
+		int lineno;
+		Dwarf_Addr addr;
+		bool flag;
+
+		if (!ln || dwarf_lineno(ln, &lineno) || dwarf_lineaddr(ln, &addr))
+			continue;
+		if (dwarf_lineendsequence(ln, &flag) || flag)
+			continue;
+		if (dwarf_linebeginstatement(ln, &flag) || !flag)
+			continue;
+		fx->rows[fx->nrows++] = (struct pline){ dwarf_linesrc(ln, NULL, NULL), lineno, addr };
+	}
+	return true;
+}
+
+/*
+ * What walk_lines reports for a whole unit, walked once and kept: a spec
+ * FUNC:RLN over a glob walks the unit once per function.  NULL if the unit
+ * is not indexed, or its line table unreadable.
+ */
+static const struct pfuncs *unit_lines(struct pbin *b, Dwarf_Die *cu)
+{
+	struct pfuncs *fx = pbin_funcs(b, cu);
+
+	if (!fx)
+		return NULL;
+	if (!fx->lines_read) {
+		fx->lines_read = true;
+		fx->lines_ok = read_rows(cu, fx);
+		for (int i = 0; i < fx->n && fx->lines_ok; i++) {
+			Dwarf_Die sp;
+			fx->lines_ok = dwarf_offdie(b->dw, fx->v[i].off, &sp) &&
+				       !walk_funclines(&sp, true, collect_line, fx);
+		}
+		if (fx->lines_ok) {
+			fx->rows_by_line = by_line(fx->rows, fx->nrows);
+			fx->lines_by_line = by_line(fx->lines, fx->nlines);
+			fx->lines_ok = fx->rows_by_line && fx->lines_by_line;
+		}
+	}
+	return fx->lines_ok ? fx : NULL;
+}
+
+/* Report @v's lines in their order: all, or (@only) just those of line @only. */
+static int replay(const struct pline *v, const int *order, int n, int only, line_cb cb, void *data)
+{
+	int lo = 0, hi = n, ret;
+
+	if (!only) {
+		for (int i = 0; i < n; i++)
+			if ((ret = cb(v[i].file, v[i].line, v[i].addr, data)))
+				return ret;
+		return 0;
+	}
+	while (lo < hi) {
+		int m = lo + (hi - lo) / 2;
+		if (v[order[m]].line < only)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	for (int i = lo; i < n && v[order[i]].line == only; i++)
+		if ((ret = cb(v[order[i]].file, only, v[order[i]].addr, data)))
+			return ret;
+	return 0;
+}
+
+/*
+ * perf's die_walk_lines: the line table's statement rows, then declarations
+ * and call sites.  @only (not 0): the callback wants no other line, so the
+ * others may be left out.
+ */
+int walk_lines(struct pbin *b, Dwarf_Die *rt, Dwarf_Die *cu, int only, line_cb cb, void *data)
 {
 	Dwarf_Lines *lines;
 	size_t n;
 	int ret = 0;
 
+	if (rt == cu) {
+		const struct pfuncs *fx = unit_lines(b, cu);
+		if (fx) {
+			ret = replay(fx->rows, fx->rows_by_line, fx->nrows, only, cb, data);
+			return ret ? ret : replay(fx->lines, fx->lines_by_line, fx->nlines, only, cb, data);
+		}
+	}
 	if (dwarf_getsrclines(cu, &lines, &n))
 		return -ENOENT;
 	for (size_t i = 0; i < n; i++) {
@@ -1046,10 +549,10 @@ static int walk_lines(Dwarf_Die *rt, Dwarf_Die *cu, line_cb cb, void *data)
 }
 
 /* The function scope to read variables from at f->addr: the innermost instance holding it. */
-static bool best_scope(struct finder *f, Dwarf_Die *out)
+bool best_scope(struct finder *f, Dwarf_Die *out)
 {
 	Dwarf_Die scopes[32];
-	int n = func_scopes_at(&f->cu, f->addr, scopes, 32);
+	int n = func_scopes_at(f->b, &f->cu, f->addr, scopes, 32);
 	bool found = false;
 	int diff = INT_MAX;
 
@@ -1080,7 +583,7 @@ static bool best_scope(struct finder *f, Dwarf_Die *out)
 }
 
 /* The line a debugger would show for @addr: a function's entry shows its declaration. */
-static int line_at(Dwarf_Die *cu, Dwarf_Addr addr, const char **fname, int *lineno)
+static int line_at(struct pbin *b, Dwarf_Die *cu, Dwarf_Addr addr, const char **fname, int *lineno)
 {
 	Dwarf_Die fn;
 	Dwarf_Addr fa, la;
@@ -1090,7 +593,7 @@ static int line_at(Dwarf_Die *cu, Dwarf_Addr addr, const char **fname, int *line
 
 	*fname = NULL;
 	*lineno = 0;
-	if (die_find_realfunc(cu, addr, &fn) && die_entrypc(&fn, &fa) == 0 && fa == addr) {
+	if (die_find_realfunc(b, cu, addr, &fn) && die_entrypc(&fn, &fa) == 0 && fa == addr) {
 		*fname = die_decl_file(&fn);
 		die_decl_line(&fn, lineno);
 		return (*fname && *lineno) ? 0 : -ENOENT;
@@ -1133,7 +636,7 @@ static int line_walker(const char *fname, int lineno, Dwarf_Addr addr, void *dat
 	/* perf refuses a line whose address belongs to another line: the probe would be that line's */
 	const char *rf;
 	int rl;
-	if (line_at(&f->cu, addr, &rf, &rl) == 0 && !strcmp(fname, rf) && rl != lineno) {
+	if (line_at(f->b, &f->cu, addr, &rf, &rl) == 0 && !strcmp(fname, rf) && rl != lineno) {
 		Dwarf_Die sc;
 		f->addr = addr;
 		if (f->ps->func && best_scope(f, &sc) && die_match_name(&sc, f->ps->func)) {
@@ -1159,7 +662,7 @@ static int line_walker(const char *fname, int lineno, Dwarf_Addr addr, void *dat
 }
 
 /* The source file's lines, read once for lazy patterns and -L. */
-static char **read_source(Dwarf_Die *cu, const char *fname, int *nlines, char *path, size_t plen)
+char **read_source(Dwarf_Die *cu, const char *fname, int *nlines, char *path, size_t plen)
 {
 	FILE *fp;
 	char **v = NULL, *line = NULL;
@@ -1230,7 +733,7 @@ static int find_lazy(struct finder *f, Dwarf_Die *sc)
 		ferr(f, "the pattern needs the source: cannot read %s", path);
 		return -ENOENT;
 	}
-	ret = walk_lines(sc, &f->cu, lazy_walker, &lz);
+	ret = walk_lines(f->b, sc, &f->cu, 0, lazy_walker, &lz);
 	for (int i = 0; i < lz.nsrc; i++)
 		free(lz.src[i]);
 	free(lz.src);
@@ -1299,9 +802,11 @@ static int search_cb(Dwarf_Die *sp, void *data)
 	const struct pspec *ps = f->ps;
 	const char *fname;
 
-	if (!die_is_func_def(sp) || !die_match_name(sp, ps->func))
+	/* the name first: it is the cheap test, and it rules out nearly every DIE */
+	if (!die_match_name(sp, ps->func) || !die_is_func_def(sp))
 		return DWARF_CB_OK;
-	fname = die_decl_file(sp);
+	/* the first file name read makes libdw read the CU's whole line table: only when used */
+	fname = ps->file || ps->line || ps->lazy ? die_decl_file(sp) : NULL;
 	if (ps->file && (!fname || !tail_match(fname, ps->file)))
 		return DWARF_CB_OK;
 	s->matched = true;
@@ -1310,7 +815,7 @@ static int search_cb(Dwarf_Die *sp, void *data)
 		int dl = 0;
 		die_decl_line(sp, &dl);
 		f->lno = dl + ps->line;
-		s->ret = walk_lines(&f->cu, &f->cu, line_walker, f);
+		s->ret = walk_lines(f->b, &f->cu, &f->cu, f->lno, line_walker, f);
 	} else if (die_is_func_instance(sp)) {
 		Dwarf_Addr addr = 0;
 		die_entrypc(sp, &addr);
@@ -1378,8 +883,31 @@ static int search_cb(Dwarf_Die *sp, void *data)
 	return DWARF_CB_ABORT;
 }
 
+/*
+ * search_cb over the CU's functions: from the binary's function index when
+ * it could read the unit, where a plain name that does not match needs no
+ * DIE at all; else through dwarf_getfuncs.
+ */
+static void search_funcs(struct finder *f, struct search *s)
+{
+	const struct pfuncs *fx = pbin_funcs(f->b, &f->cu);
+	bool scoped = strstr(f->ps->func, "::") != NULL;
+
+	if (!fx) {
+		dwarf_getfuncs(&f->cu, search_cb, s, 0);
+		return;
+	}
+	for (int i = 0; i < fx->n; i++) {
+		Dwarf_Die sp;
+		if (fx->v[i].name && !scoped && !pspec_glob(f->ps->func, fx->v[i].name))
+			continue;
+		if (!dwarf_offdie(f->b->dw, fx->v[i].off, &sp) || search_cb(&sp, s) != DWARF_CB_OK)
+			break;
+	}
+}
+
 /* Whether the CU has a source file ending in @file. */
-static const char *cu_find_file(Dwarf_Die *cu, const char *file)
+const char *cu_find_file(Dwarf_Die *cu, const char *file)
 {
 	Dwarf_Files *files;
 	size_t n;
@@ -1396,73 +924,44 @@ static const char *cu_find_file(Dwarf_Die *cu, const char *file)
 
 /* --- symbols (no DWARF, or not in DWARF) --------------------------------- */
 
-struct sym {
-	const char *name;
-	uint64_t addr, size;
-};
 
-static int syms_read(struct pbin *b, struct sym **out, int *n)
+/* The functions among the symbols: .symtab's (binary, then debug file), else .dynsym's. */
+int syms_read(struct pbin *b, struct sym **out, int *n)
 {
-	Elf *elfs[2] = { b->elf, b->delf };
-	int cap = 0;
+	const struct elf_symtab *t = pbin_syms(b);
 
 	*out = NULL;
 	*n = 0;
-	for (int pass = 0; pass < 2; pass++) {
-		for (int k = 0; k < 2; k++) {
-			Elf_Scn *scn = NULL;
-			if (!elfs[k])
+	if (!t)
+		return -ENOMEM;
+	*out = malloc((t->n + 1) * sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	for (int pass = 0; pass < 2 && !*n; pass++)
+		for (size_t i = 0; i < t->n; i++) {
+			const struct elf_sym *s = &t->v[i];
+			if (s->dynsym != (pass == 1) || (s->type != STT_FUNC && s->type != STT_GNU_IFUNC) ||
+			    !s->defined || !s->value || !s->name[0])
 				continue;
-			while ((scn = elf_nextscn(elfs[k], scn))) {
-				GElf_Shdr sh;
-				Elf_Data *d;
-				if (!gelf_getshdr(scn, &sh) ||
-				    sh.sh_type != (pass ? SHT_DYNSYM : SHT_SYMTAB) || !sh.sh_entsize ||
-				    !(d = elf_getdata(scn, NULL)))
-					continue;
-				for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
-					GElf_Sym s;
-					if (!gelf_getsym(d, (int)i, &s) ||
-					    (GELF_ST_TYPE(s.st_info) != STT_FUNC &&
-					     GELF_ST_TYPE(s.st_info) != STT_GNU_IFUNC) ||
-					    s.st_shndx == SHN_UNDEF || !s.st_value)
-						continue;
-					if (*n == cap) {
-						cap = cap ? cap * 2 : 256;
-						*out = realloc(*out, (size_t)cap * sizeof(**out));
-					}
-					(*out)[*n].name = elf_strptr(elfs[k], sh.sh_link, s.st_name);
-					(*out)[*n].addr = s.st_value;
-					(*out)[*n].size = s.st_size;
-					if ((*out)[*n].name && (*out)[*n].name[0])
-						(*n)++;
-				}
-			}
+			(*out)[(*n)++] = (struct sym){ s->name, s->value, s->size };
 		}
-		if (*n)
-			break;  /* .symtab found: .dynsym adds nothing */
-	}
 	return 0;
 }
 
 static const char *sym_at(struct pbin *b, uint64_t addr, uint64_t *start)
 {
-	static struct pbin *cached;
-	static struct sym *syms;
-	static int n;
+	struct sym *syms;
 	const char *best = NULL;
+	int n;
 
-	if (cached != b) {
-		free(syms);
-		syms_read(b, &syms, &n);
-		cached = b;
-	}
+	syms_read(b, &syms, &n);
 	for (int i = 0; i < n; i++)
 		if (addr >= syms[i].addr && addr < syms[i].addr + (syms[i].size ? syms[i].size : 1)) {
 			*start = syms[i].addr;
 			best = syms[i].name;
 			break;
 		}
+	free(syms);
 	return best;
 }
 
@@ -1487,12 +986,7 @@ static int find_by_symbols(struct finder *f)
 	syms_read(f->b, &syms, &n);
 	for (int i = 0; i < n; i++) {
 		struct ptev *t;
-		bool dup = false;
-		if (!pspec_glob(ps->func, syms[i].name))
-			continue;
-		for (int j = 0; j < f->out->n; j++)
-			dup |= f->out->v[j].addr == syms[i].addr + ps->offset;
-		if (dup)
+		if (!pspec_glob(ps->func, syms[i].name) || addrset_has(&f->seen, syms[i].addr + ps->offset))
 			continue;
 		if (f->max && f->found >= f->max) {
 			ferr(f, "too many probe points (more than %d)", f->max);
@@ -1516,6 +1010,10 @@ static int find_by_symbols(struct finder *f)
 			       ps->args[k].var, ps->args[k].type ? ":" : "",
 			       ps->args[k].type ? ps->args[k].type : "");
 		f->found++;
+		if (addrset_add(&f->seen, t->addr)) {
+			free(syms);
+			return -ENOMEM;
+		}
 	}
 	free(syms);
 	return 0;
@@ -1559,7 +1057,7 @@ static int run_finder(struct finder *f)
 		if (!ps->file || f->fname) {
 			if (ps->func) {
 				struct search s = { f, 0, false };
-				dwarf_getfuncs(&f->cu, search_cb, &s, 0);
+				search_funcs(f, &s);
 				ret = s.ret;
 				matched |= s.matched;
 			} else if (ps->lazy) {
@@ -1568,7 +1066,7 @@ static int run_finder(struct finder *f)
 			} else {
 				matched = true;
 				f->lno = ps->line;
-				ret = walk_lines(&f->cu, &f->cu, line_walker, f);
+				ret = walk_lines(f->b, &f->cu, &f->cu, f->lno, line_walker, f);
 			}
 			if (ret < 0)
 				return ret;
@@ -1690,7 +1188,10 @@ int probe_find(struct pbin *b, const struct pspec *ps, struct ptevs *out, int ma
 		sdt_free(notes, n);
 		return 0;
 	}
-	return run_finder(&f);
+	int ret = run_finder(&f);
+	free(f.seen.slot);
+	free(f.frame);
+	return ret;
 }
 
 void ptevs_free(struct ptevs *t)
@@ -1703,263 +1204,4 @@ void ptevs_free(struct ptevs *t)
 	}
 	free(t->v);
 	memset(t, 0, sizeof(*t));
-}
-
-/* --- listings ------------------------------------------------------------ */
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-int probe_list_funcs(struct pbin *b, const char *filter, FILE *out)
-{
-	struct sym *syms;
-	int n, k = 0;
-	const char **names;
-
-	syms_read(b, &syms, &n);
-	names = calloc((size_t)n + 1, sizeof(*names));
-	for (int i = 0; i < n; i++) {
-		const char *s = syms[i].name;
-		if (filter ? !pspec_glob(filter, s) : (s[0] == '_' || strchr(s, '@')))
-			continue;
-		names[k++] = s;
-	}
-	qsort(names, (size_t)k, sizeof(*names), cmp_str);
-	for (int i = 0; i < k; i++)
-		if (!i || strcmp(names[i], names[i - 1]))
-			fprintf(out, "%s\n", names[i]);
-	free(names);
-	free(syms);
-	return 0;
-}
-
-static void type_name(Dwarf_Die *vr, char *buf, size_t len)
-{
-	Dwarf_Die t, *tp = die_get_type(vr, &t);
-	const char *nm, *kw = "";
-	size_t n;
-
-	if (len < 2)
-		return;
-	if (!tp) {
-		snprintf(buf, len, "void");
-		return;
-	}
-	nm = dwarf_diename(tp) ? dwarf_diename(tp) : "";
-	switch (dwarf_tag(tp)) {
-	case DW_TAG_pointer_type:
-	case DW_TAG_array_type:
-		type_name(tp, buf, len - 2);
-		strcat(buf, dwarf_tag(tp) == DW_TAG_pointer_type ? "*" : "[]");
-		return;
-	case DW_TAG_const_type:
-	case DW_TAG_volatile_type:
-		n = (size_t)snprintf(buf, len, "%s ", dwarf_tag(tp) == DW_TAG_const_type ? "const" : "volatile");
-		if (n < len)
-			type_name(tp, buf + n, len - n);
-		return;
-	case DW_TAG_structure_type: kw = "struct "; break;
-	case DW_TAG_class_type: kw = "class "; break;
-	case DW_TAG_union_type: kw = "union "; break;
-	case DW_TAG_enumeration_type: kw = "enum "; break;
-	default: if (!*nm) nm = "(unknown)";
-	}
-	n = strlen(kw);
-	if (n + 1 < len) {
-		memcpy(buf, kw, n);
-		snprintf(buf + n, len - n, "%.*s", (int)(len - n - 1), nm);
-	}
-}
-
-static int list_vars_cb(Dwarf_Die *d, void *data)
-{
-	struct finder *f = data;
-	int tag = dwarf_tag(d);
-	struct loc l;
-	char tn[256];
-
-	if ((tag == DW_TAG_formal_parameter || tag == DW_TAG_variable) && dwarf_diename(d) &&
-	    var_location(f, d, f->addr, &l) == 0) {
-		type_name(d, tn, sizeof(tn));
-		fprintf(f->vout, "\t\t%s\t%s\n", tn, dwarf_diename(d));
-	}
-	return dwarf_haspc(d, f->addr) > 0 ? CB_CONTINUE : CB_SIBLING;
-}
-
-/* -V: the finder's callback prints instead of adding (see call_finder). */
-int probe_list_vars(struct pbin *b, const struct pspec *ps, FILE *out, FILE *err)
-{
-	struct ptevs tevs = { 0 };
-	int ret;
-
-	if (!b->dw) {
-		fprintf(err, "xol probe: %s: -V needs DWARF; looked for:\n%s\n", b->path, b->looked);
-		return -ENOENT;
-	}
-	/* Find the points, then list what is visible at each. */
-	struct pspec bare = *ps;
-	bare.nargs = 0;
-	ret = probe_find(b, &bare, &tevs, 0, err);
-	if (ret)
-		return ret;
-	for (int i = 0; i < tevs.n; i++) {
-		struct finder f = { .b = b, .ps = &bare, .err = err, .vout = out };
-		Dwarf_Die cu, sc;
-		if (!dwarf_addrdie(b->dw, tevs.v[i].addr, &cu))
-			continue;
-		f.cu = cu;
-		f.addr = tevs.v[i].addr;
-		f.lno = 0;
-		f.fname = NULL;
-		if (!best_scope(&f, &sc))
-			continue;
-		uint64_t start = 0;
-		Dwarf_Addr e;
-		if (dwarf_entrypc(&sc, &e) == 0)
-			start = e;
-		char where[64] = "";
-		if (ps->line)
-			snprintf(where, sizeof(where), ":%d", ps->line);
-		else if (ps->offset)
-			snprintf(where, sizeof(where), "+%lu", ps->offset);
-		else if (ps->retprobe)
-			snprintf(where, sizeof(where), "%%return");
-		fprintf(out, "Available variables at %s%s\n        @<%s+%llu>\n",
-			ps->func ? ps->func : ps->file, where, dwarf_diename(&sc) ? dwarf_diename(&sc) : "?",
-			(unsigned long long)(f.addr - start));
-		f.list_vars = true;
-		call_finder(&f, &sc);
-		Dwarf_Die mem;
-		find_child(&sc, list_vars_cb, &f, &mem);
-	}
-	ptevs_free(&tevs);
-	return 0;
-}
-
-struct lines_seen {
-	char *file;
-	int first, last;
-	unsigned char *has;
-};
-
-static int mark_line(const char *fname, int lineno, Dwarf_Addr addr, void *data)
-{
-	struct lines_seen *ls = data;
-
-	(void)addr;
-	if (fname && tail_match(fname, ls->file) && lineno >= ls->first && lineno <= ls->last)
-		ls->has[lineno - ls->first] = 1;
-	return 0;
-}
-
-int probe_list_lines(struct pbin *b, const struct pspec *ps, FILE *out, FILE *err)
-{
-	Dwarf_Off off = 0, noff;
-	size_t hl;
-	Dwarf_Die cu;
-	int shown = 0;
-
-	if (!b->dw) {
-		fprintf(err, "xol probe: %s: -L needs DWARF; looked for:\n%s\n", b->path, b->looked);
-		return -ENOENT;
-	}
-	while (dwarf_nextcu(b->dw, off, &noff, &hl, NULL, NULL, NULL) == 0) {
-		Dwarf_Die sp;
-		struct lines_seen ls = { 0 };
-		char **src, path[PATH_MAX];
-		int nsrc;
-		bool have = false;
-
-		if (!dwarf_offdie(b->dw, off + hl, &cu))
-			goto next;
-		if (ps->func) {
-			/* the function's lines: decl line to the last line with code */
-			Dwarf_Die child;
-			if (dwarf_child(&cu, &child))
-				goto next;
-			do {
-				if (die_is_func_def(&child) && die_match_name(&child, ps->func) &&
-				    (!ps->file || (die_decl_file(&child) && tail_match(die_decl_file(&child), ps->file)))) {
-					sp = child;
-					have = true;
-					break;
-				}
-			} while (!dwarf_siblingof(&child, &child));
-			if (!have)
-				goto next;
-			ls.file = (char *)die_decl_file(&sp);
-			die_decl_line(&sp, &ls.first);
-			ls.last = ls.first + 100000;
-		} else {
-			const char *fn = cu_find_file(&cu, ps->file);
-			if (!fn)
-				goto next;
-			ls.file = (char *)fn;
-			ls.first = ps->line ? ps->line : 1;
-			ls.last = ps->line ? ps->line : 1000000;
-		}
-		src = read_source(&cu, ls.file, &nsrc, path, sizeof(path));
-		if (!src) {
-			fprintf(err, "xol probe: -L: cannot read the source %s\n", path);
-			return -ENOENT;
-		}
-		if (ls.last > nsrc)
-			ls.last = nsrc;
-		ls.has = calloc((size_t)(ls.last - ls.first + 2), 1);
-		walk_lines(&cu, &cu, mark_line, &ls);
-		if (ps->func) {
-			/* stop at the closing brace of the function: the last line with code + the brace */
-			int last = ls.first;
-			for (int l = ls.first; l <= ls.last; l++)
-				if (ls.has[l - ls.first])
-					last = l;
-			Dwarf_Addr hi;
-			if (dwarf_highpc(&sp, &hi) == 0) {
-				/* the function's own last row */
-				Dwarf_Lines *lines;
-				size_t n;
-				Dwarf_Addr lo = 0;
-				die_entrypc(&sp, &lo);
-				int maxl = ls.first;
-				if (!dwarf_getsrclines(&cu, &lines, &n))
-					for (size_t i = 0; i < n; i++) {
-						Dwarf_Addr a;
-						int l;
-						Dwarf_Line *ln = dwarf_onesrcline(lines, i);
-						if (!dwarf_lineaddr(ln, &a) && a >= lo && a < hi && !dwarf_lineno(ln, &l) &&
-						    l > maxl && tail_match(dwarf_linesrc(ln, NULL, NULL), ls.file))
-							maxl = l;
-					}
-				last = maxl;
-			}
-			ls.last = last;
-			fprintf(out, "<%s@%s:0>\n", dwarf_diename(&sp), path);
-		} else {
-			fprintf(out, "<%s:%d>\n", path, ls.first);
-		}
-		for (int l = ls.first; l <= ls.last; l++) {
-			int rel = ps->func ? l - ls.first : l;
-			if (ls.has[l - ls.first])
-				fprintf(out, "%7d  %s\n", rel, src[l - 1]);
-			else
-				fprintf(out, "         %s\n", src[l - 1]);
-		}
-		for (int i = 0; i < nsrc; i++)
-			free(src[i]);
-		free(src);
-		free(ls.has);
-		shown++;
-		if (ps->func && !pspec_is_glob(ps->func))
-			break;
-next:
-		off = noff;
-	}
-	if (!shown) {
-		fprintf(err, "xol probe: %s: '%s': no such function or source file in the DWARF (from %s)\n",
-			b->path, ps->text, b->debug_file);
-		return -ENOENT;
-	}
-	return 0;
 }

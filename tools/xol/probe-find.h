@@ -10,6 +10,7 @@
 #include <elfutils/libdw.h>
 #include <gelf.h>
 
+#include "elfsym.h"
 #include "probe-spec.h"
 
 /* A binary opened for probing, with the DWARF found for it (if any). */
@@ -24,6 +25,8 @@ struct pbin {
 	Dwarf_CFI *cfi_eh, *cfi_dbg;
 	size_t nphdr;
 	GElf_Phdr *phdr;
+	struct pindex *index;   /* probe-index.c: each unit's functions, read once */
+	struct elf_symtab *syms; /* pbin_syms(): both files' symbols, read once */
 };
 
 /*
@@ -35,6 +38,57 @@ struct pbin {
  */
 int pbin_open(struct pbin *b, const char *path, const char *debug_dirs, FILE *err);
 void pbin_close(struct pbin *b);
+/* The symbols of the binary, then of its debug file; read at the first call.  NULL: no memory. */
+const struct elf_symtab *pbin_syms(struct pbin *b);
+
+/*
+ * The functions of one unit (probe-index.c): the DW_TAG_subprogram DIEs
+ * dwarf_getfuncs() visits, in its order, read once per binary.  pbin_funcs
+ * returns NULL for a unit it cannot read (not C, not DWARF 4 or 5, ...):
+ * then walk it with dwarf_getfuncs.
+ */
+struct pfunc {
+	Dwarf_Off off;          /* the DIE, for dwarf_offdie */
+	const char *name;       /* its DW_AT_name when nothing else can name it (no linkage
+				 * name, origin or specification); NULL: ask libdw */
+};
+
+/* A line walk_lines reports: a function's declaration, an inlined call site. */
+struct pline {
+	const char *file;
+	int line;
+	Dwarf_Addr addr;
+};
+
+struct prange;
+
+struct pfuncs {
+	Dwarf_Off unit;         /* the unit's offset in .debug_info */
+	bool ok;
+	struct pfunc *v;
+	int n, cap;
+	/* the functions' address ranges, sorted, for pbin_func_at */
+	struct prange *ranges;
+	int nranges;
+	bool ranges_read;
+	/*
+	 * What walk_lines reports for the whole unit, in its order
+	 * (probe-find.c): the line table's statement rows, then the functions'
+	 * lines; each with its indexes sorted by line, to find one line fast.
+	 */
+	struct pline *rows, *lines;
+	int *rows_by_line, *lines_by_line;
+	int nrows, nlines, lines_cap;
+	bool lines_read, lines_ok;
+};
+
+struct pfuncs *pbin_funcs(struct pbin *b, Dwarf_Die *cu);
+/*
+ * The subprogram holding @addr, as a walk of @cu in DIE order would find it
+ * first: 1 (in @out), 0 if none holds it, -1 if the unit is not indexed.
+ */
+int pbin_func_at(struct pbin *b, Dwarf_Die *cu, Dwarf_Addr addr, Dwarf_Die *out);
+void pbin_index_free(struct pbin *b);
 
 /* One resolved probe: a uprobe_events line without its "p:GROUP/EVENT ". */
 struct ptev {

@@ -130,30 +130,13 @@ static const char *sdt_reg(const char *r, size_t len)
 
 static bool sym_addr(struct pbin *b, const char *name, size_t len, uint64_t *addr)
 {
-	Elf *elfs[2] = { b->elf, b->delf };
+	const struct elf_symtab *t = pbin_syms(b);
 
-	for (int k = 0; k < 2; k++) {
-		Elf_Scn *scn = NULL;
-		if (!elfs[k])
-			continue;
-		while ((scn = elf_nextscn(elfs[k], scn))) {
-			GElf_Shdr sh;
-			Elf_Data *d;
-			if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) ||
-			    !sh.sh_entsize || !(d = elf_getdata(scn, NULL)))
-				continue;
-			for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
-				GElf_Sym s;
-				const char *n;
-				if (gelf_getsym(d, (int)i, &s) && s.st_shndx != SHN_UNDEF &&
-				    (n = elf_strptr(elfs[k], sh.sh_link, s.st_name)) && strlen(n) == len &&
-				    !strncmp(n, name, len)) {
-					*addr = s.st_value;
-					return true;
-				}
-			}
+	for (size_t i = 0; t && i < t->n; i++)
+		if (t->v[i].defined && strlen(t->v[i].name) == len && !strncmp(t->v[i].name, name, len)) {
+			*addr = t->v[i].value;
+			return true;
 		}
-	}
 	return false;
 }
 

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The listings of xol probe, in perf's formats: -F (functions, from the
+ * symbols), -V (the variables readable at each probe point of a spec) and
+ * -L (a function's or a file's source, numbered where a probe can go).
+ */
+#include <dwarf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe-dwarf.h"
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int probe_list_funcs(struct pbin *b, const char *filter, FILE *out)
+{
+	struct sym *syms;
+	int n, k = 0;
+	const char **names;
+
+	syms_read(b, &syms, &n);
+	names = calloc((size_t)n + 1, sizeof(*names));
+	for (int i = 0; i < n; i++) {
+		const char *s = syms[i].name;
+		if (filter ? !pspec_glob(filter, s) : (s[0] == '_' || strchr(s, '@')))
+			continue;
+		names[k++] = s;
+	}
+	qsort(names, (size_t)k, sizeof(*names), cmp_str);
+	for (int i = 0; i < k; i++)
+		if (!i || strcmp(names[i], names[i - 1]))
+			fprintf(out, "%s\n", names[i]);
+	free(names);
+	free(syms);
+	return 0;
+}
+
+static void type_name(Dwarf_Die *vr, char *buf, size_t len)
+{
+	Dwarf_Die t, *tp = die_get_type(vr, &t);
+	const char *nm, *kw = "";
+	size_t n;
+
+	if (len < 2)
+		return;
+	if (!tp) {
+		snprintf(buf, len, "void");
+		return;
+	}
+	nm = dwarf_diename(tp) ? dwarf_diename(tp) : "";
+	switch (dwarf_tag(tp)) {
+	case DW_TAG_pointer_type:
+	case DW_TAG_array_type:
+		type_name(tp, buf, len - 2);
+		strcat(buf, dwarf_tag(tp) == DW_TAG_pointer_type ? "*" : "[]");
+		return;
+	case DW_TAG_const_type:
+	case DW_TAG_volatile_type:
+		n = (size_t)snprintf(buf, len, "%s ", dwarf_tag(tp) == DW_TAG_const_type ? "const" : "volatile");
+		if (n < len)
+			type_name(tp, buf + n, len - n);
+		return;
+	case DW_TAG_structure_type: kw = "struct "; break;
+	case DW_TAG_class_type: kw = "class "; break;
+	case DW_TAG_union_type: kw = "union "; break;
+	case DW_TAG_enumeration_type: kw = "enum "; break;
+	default: if (!*nm) nm = "(unknown)";
+	}
+	n = strlen(kw);
+	if (n + 1 < len) {
+		memcpy(buf, kw, n);
+		snprintf(buf + n, len - n, "%.*s", (int)(len - n - 1), nm);
+	}
+}
+
+static int list_vars_cb(Dwarf_Die *d, void *data)
+{
+	struct finder *f = data;
+	int tag = dwarf_tag(d);
+	struct loc l;
+	char tn[256];
+
+	if ((tag == DW_TAG_formal_parameter || tag == DW_TAG_variable) && dwarf_diename(d) &&
+	    var_location(f, d, f->addr, &l) == 0) {
+		type_name(d, tn, sizeof(tn));
+		fprintf(f->vout, "\t\t%s\t%s\n", tn, dwarf_diename(d));
+	}
+	return dwarf_haspc(d, f->addr) > 0 ? CB_CONTINUE : CB_SIBLING;
+}
+
+/* -V: the finder's callback prints instead of adding (see call_finder). */
+int probe_list_vars(struct pbin *b, const struct pspec *ps, FILE *out, FILE *err)
+{
+	struct ptevs tevs = { 0 };
+	int ret;
+
+	if (!b->dw) {
+		fprintf(err, "xol probe: %s: -V needs DWARF; looked for:\n%s\n", b->path, b->looked);
+		return -ENOENT;
+	}
+	/* Find the points, then list what is visible at each. */
+	struct pspec bare = *ps;
+	bare.nargs = 0;
+	ret = probe_find(b, &bare, &tevs, 0, err);
+	if (ret)
+		return ret;
+	for (int i = 0; i < tevs.n; i++) {
+		struct finder f = { .b = b, .ps = &bare, .err = err, .vout = out };
+		Dwarf_Die cu, sc;
+		if (!dwarf_addrdie(b->dw, tevs.v[i].addr, &cu))
+			continue;
+		f.cu = cu;
+		f.addr = tevs.v[i].addr;
+		f.lno = 0;
+		f.fname = NULL;
+		if (!best_scope(&f, &sc))
+			continue;
+		uint64_t start = 0;
+		Dwarf_Addr e;
+		if (dwarf_entrypc(&sc, &e) == 0)
+			start = e;
+		char where[64] = "";
+		if (ps->line)
+			snprintf(where, sizeof(where), ":%d", ps->line);
+		else if (ps->offset)
+			snprintf(where, sizeof(where), "+%lu", ps->offset);
+		else if (ps->retprobe)
+			snprintf(where, sizeof(where), "%%return");
+		fprintf(out, "Available variables at %s%s\n        @<%s+%llu>\n",
+			ps->func ? ps->func : ps->file, where, dwarf_diename(&sc) ? dwarf_diename(&sc) : "?",
+			(unsigned long long)(f.addr - start));
+		f.list_vars = true;
+		call_finder(&f, &sc);
+		Dwarf_Die mem;
+		find_child(&sc, list_vars_cb, &f, &mem);
+		free(f.frame);
+	}
+	ptevs_free(&tevs);
+	return 0;
+}
+
+struct lines_seen {
+	char *file;
+	int first, last;
+	unsigned char *has;
+};
+
+static int mark_line(const char *fname, int lineno, Dwarf_Addr addr, void *data)
+{
+	struct lines_seen *ls = data;
+
+	(void)addr;
+	if (fname && tail_match(fname, ls->file) && lineno >= ls->first && lineno <= ls->last)
+		ls->has[lineno - ls->first] = 1;
+	return 0;
+}
+
+int probe_list_lines(struct pbin *b, const struct pspec *ps, FILE *out, FILE *err)
+{
+	Dwarf_Off off = 0, noff;
+	size_t hl;
+	Dwarf_Die cu;
+	int shown = 0;
+
+	if (!b->dw) {
+		fprintf(err, "xol probe: %s: -L needs DWARF; looked for:\n%s\n", b->path, b->looked);
+		return -ENOENT;
+	}
+	while (dwarf_nextcu(b->dw, off, &noff, &hl, NULL, NULL, NULL) == 0) {
+		Dwarf_Die sp;
+		struct lines_seen ls = { 0 };
+		char **src, path[PATH_MAX];
+		int nsrc;
+		bool have = false;
+
+		if (!dwarf_offdie(b->dw, off + hl, &cu))
+			goto next;
+		if (ps->func) {
+			/* the function's lines: decl line to the last line with code */
+			Dwarf_Die child;
+			if (dwarf_child(&cu, &child))
+				goto next;
+			do {
+				if (die_is_func_def(&child) && die_match_name(&child, ps->func) &&
+				    (!ps->file || (die_decl_file(&child) && tail_match(die_decl_file(&child), ps->file)))) {
+					sp = child;
+					have = true;
+					break;
+				}
+			} while (!dwarf_siblingof(&child, &child));
+			if (!have)
+				goto next;
+			ls.file = (char *)die_decl_file(&sp);
+			die_decl_line(&sp, &ls.first);
+			ls.last = ls.first + 100000;
+		} else {
+			const char *fn = cu_find_file(&cu, ps->file);
+			if (!fn)
+				goto next;
+			ls.file = (char *)fn;
+			ls.first = ps->line ? ps->line : 1;
+			ls.last = ps->line ? ps->line : 1000000;
+		}
+		src = read_source(&cu, ls.file, &nsrc, path, sizeof(path));
+		if (!src) {
+			fprintf(err, "xol probe: -L: cannot read the source %s\n", path);
+			return -ENOENT;
+		}
+		if (ls.last > nsrc)
+			ls.last = nsrc;
+		ls.has = calloc((size_t)(ls.last - ls.first + 2), 1);
+		walk_lines(b, &cu, &cu, 0, mark_line, &ls);
+		if (ps->func) {
+			/* stop at the closing brace of the function: the last line with code + the brace */
+			int last = ls.first;
+			for (int l = ls.first; l <= ls.last; l++)
+				if (ls.has[l - ls.first])
+					last = l;
+			Dwarf_Addr hi;
+			if (dwarf_highpc(&sp, &hi) == 0) {
+				/* the function's own last row */
+				Dwarf_Lines *lines;
+				size_t n;
+				Dwarf_Addr lo = 0;
+				die_entrypc(&sp, &lo);
+				int maxl = ls.first;
+				if (!dwarf_getsrclines(&cu, &lines, &n))
+					for (size_t i = 0; i < n; i++) {
+						Dwarf_Addr a;
+						int l;
+						Dwarf_Line *ln = dwarf_onesrcline(lines, i);
+						if (!dwarf_lineaddr(ln, &a) && a >= lo && a < hi && !dwarf_lineno(ln, &l) &&
+						    l > maxl && tail_match(dwarf_linesrc(ln, NULL, NULL), ls.file))
+							maxl = l;
+					}
+				last = maxl;
+			}
+			ls.last = last;
+			fprintf(out, "<%s@%s:0>\n", dwarf_diename(&sp), path);
+		} else {
+			fprintf(out, "<%s:%d>\n", path, ls.first);
+		}
+		for (int l = ls.first; l <= ls.last; l++) {
+			int rel = ps->func ? l - ls.first : l;
+			if (ls.has[l - ls.first])
+				fprintf(out, "%7d  %s\n", rel, src[l - 1]);
+			else
+				fprintf(out, "         %s\n", src[l - 1]);
+		}
+		for (int i = 0; i < nsrc; i++)
+			free(src[i]);
+		free(src);
+		free(ls.has);
+		shown++;
+		if (ps->func && !pspec_is_glob(ps->func))
+			break;
+next:
+		off = noff;
+	}
+	if (!shown) {
+		fprintf(err, "xol probe: %s: '%s': no such function or source file in the DWARF (from %s)\n",
+			b->path, ps->text, b->debug_file);
+		return -ENOENT;
+	}
+	return 0;
+}
