@@ -572,6 +572,20 @@ typedef int ring_record_fn(void *ctx, unsigned ring, const struct ring_rec *rec,
  */
 long ring_drain(struct ring_region *r, ring_record_fn *fn, void *ctx, unsigned flags);
 
+/*
+ * ring_drain_one - ring_drain for ring @ring alone (a collector that found
+ * only one ring with records needs no merge across rings).
+ */
+long ring_drain_one(struct ring_region *r, unsigned ring, ring_record_fn *fn, void *ctx,
+		    unsigned flags);
+
+/*
+ * ring_ready - how far ring @ring's head is past what the reader took: 0
+ * when it has nothing.  A hint read without ordering (ring_drain orders its
+ * own reads), and the target's word: it may be anything, even huge.
+ */
+uint64_t ring_ready(const struct ring_region *r, unsigned ring);
+
 /* ring_wait - sleep as long as the last drain suggests (see "Waking the collector"). */
 void ring_wait(struct ring_region *r);
 

@@ -38,6 +38,7 @@ struct perf_writer {
 	uint64_t samples, first_ns, last_ns;
 	struct comm_slot *comms;       /* open addressing by tid; tid 0 = empty */
 	size_t ncomms, capcomms;
+	struct comm_slot *last;        /* the last sample's slot: most samples repeat it */
 	int err;
 };
 
@@ -407,12 +408,25 @@ static struct comm_slot *comm_slot(struct perf_writer *w, int32_t tid)
 		}
 		free(w->comms);
 		w->comms = n;
+		w->last = NULL;
 		w->capcomms = nc;
 	}
 	size_t h = (uint32_t)tid * 2654435761u % w->capcomms;
 	while (w->comms[h].tid && w->comms[h].tid != tid)
 		h = (h + 1) % w->capcomms;
 	return &w->comms[h];
+}
+
+/* strncmp(slot, comm, 15) == 0 without a call: a slot holds at most 15 characters. */
+static inline bool comm_same(const char *slot, const char *comm)
+{
+	for (int i = 0; i < 15; i++) {
+		if (slot[i] != comm[i])
+			return false;
+		if (!slot[i])
+			return true;
+	}
+	return true;
 }
 
 static void put_trailer(uint8_t *p, int32_t pid, int32_t tid, uint64_t ns, uint32_t cpu, uint64_t id)
@@ -454,10 +468,13 @@ int perfw_sample(struct perf_writer *w, const struct tp_event *ev, int32_t pid, 
 	if (size > 0xffff - 64)
 		return -E2BIG;
 
-	struct comm_slot *cs = comm_slot(w, tid ? tid : -1);
-	if (!cs)
-		return -ENOMEM;
-	if (!cs->tid || strncmp(cs->comm, comm, 15)) {
+	struct comm_slot *cs = w->last;
+	if (!cs || cs->tid != (tid ? tid : -1)) {
+		cs = w->last = comm_slot(w, tid ? tid : -1);
+		if (!cs)
+			return -ENOMEM;
+	}
+	if (!cs->tid || !comm_same(cs->comm, comm)) {
 		if (!cs->tid)
 			w->ncomms++;
 		cs->tid = tid ? tid : -1;

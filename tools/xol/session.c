@@ -45,21 +45,24 @@ static uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-/* Both ends of the line TSC -> CLOCK_MONOTONIC, refined at every drain. */
+/*
+ * Both ends of the line TSC -> CLOCK_MONOTONIC, refined at every drain;
+ * its slope is worked out here once, not per record (a division costs
+ * more than the rest of a record's conversion).
+ */
 static void clock_sample(struct session *s)
 {
 	s->tsc_last = rdtsc();
 	s->ns_last = mono_ns();
+	double span_tsc = (double)(s->tsc_last - s->tsc0);
+	s->ns_per_tsc = span_tsc > 0 ? (double)(s->ns_last - s->ns0) / span_tsc : 0;
 }
 
 static uint64_t tsc_to_ns(const struct session *s, uint64_t tsc)
 {
-	double span_tsc = (double)(s->tsc_last - s->tsc0);
-	double span_ns = (double)(s->ns_last - s->ns0);
-
-	if (span_tsc <= 0)
+	if (s->ns_per_tsc <= 0)
 		return s->ns_last;
-	return s->ns0 + (uint64_t)((double)(int64_t)(tsc - s->tsc0) * span_ns / span_tsc);
+	return s->ns0 + (uint64_t)((double)(int64_t)(tsc - s->tsc0) * s->ns_per_tsc);
 }
 
 /* --- the DEFS blob ---------------------------------------------------- */
@@ -486,23 +489,43 @@ struct drain_ctx {
 	struct session_proc *p;
 };
 
-static int collect(void *arg, unsigned ring, const struct ring_rec *rr, uint32_t len)
+/*
+ * The session_rec for ring record @rr (@len payload bytes), but for data and
+ * comm; false for what is not a sample (a comm update, junk).
+ */
+static bool rec_of(struct drain_ctx *dc, const struct ring_rec *rr, uint32_t len,
+		   struct session_rec *out)
 {
-	struct drain_ctx *dc = arg;
 	struct session *s = dc->s;
-	const void *payload = rr->data;
 	uint16_t id = rr->type;
 
-	(void)ring;
 	if (id == WIRE_REC_COMM) {
 		if (len >= XOL_COMM_LEN)
 			set_thread_comm(dc->p, (int32_t)rr->tid, rr->data);
-		return 0;
+		return false;
 	}
 	if (len < TP_COMMON_SIZE)
-		return 0;
+		return false;
 	const struct tp_event *ev = s->by_id ? s->by_id[id] : NULL;
 	if (!ev)
+		return false;
+	*out = (struct session_rec){ .ns = tsc_to_ns(s, rr->time),
+				     .pid = dc->p->pid,
+				     .tid = (int32_t)rr->tid,
+				     .cpu = rr->cpu,
+				     .event = ev,
+				     .size = len };
+	return true;
+}
+
+/* Records of several rings: keep them until all are in, then sort by time. */
+static int collect(void *arg, unsigned ring, const struct ring_rec *rr, uint32_t len)
+{
+	struct drain_ctx *dc = arg;
+	struct session_rec r;
+
+	(void)ring;
+	if (!rec_of(dc, rr, len, &r))
 		return 0;
 	if (npend == cappend) {
 		size_t nc = cappend ? cappend * 2 : 1024;
@@ -523,22 +546,38 @@ static int collect(void *arg, unsigned ring, const struct ring_rec *rr, uint32_t
 		arena_cap = nc;
 	}
 	struct pending *pe = &pend[npend];
-	memcpy(arena + arena_len, payload, len);
+	memcpy(arena + arena_len, rr->data, len);
 	pe->at = arena_len;
 	arena_len += (len + 7) & ~(size_t)7;
 	if (arena_len > arena_cap)
 		arena_len = arena_cap;
-	pe->r = (struct session_rec){ .ns = tsc_to_ns(s, rr->time),
-				      .pid = dc->p->pid,
-				      .tid = (int32_t)rr->tid,
-				      .cpu = rr->cpu,
-				      .event = ev,
-				      .size = len };
+	pe->r = r;
 	const char *comm = thread_comm(dc->p, pe->r.tid);
 	size_t cl = strnlen(comm, sizeof(pe->comm) - 1);
 	memcpy(pe->comm, comm, cl);
 	pe->comm[cl] = 0;
 	npend++;
+	return 0;
+}
+
+/*
+ * Records of the one ring that had any: already in time order, so each
+ * goes to the sink at once.  The payload is copied out of the shared ring
+ * first, so that the sink reads bytes the target can no longer change.
+ */
+static int deliver(void *arg, unsigned ring, const struct ring_rec *rr, uint32_t len)
+{
+	static uint8_t copy[RING_PAYLOAD_MAX] __attribute__((aligned(8)));
+	struct drain_ctx *dc = arg;
+	struct session_rec r;
+
+	(void)ring;
+	if (!rec_of(dc, rr, len, &r))
+		return 0;
+	memcpy(copy, rr->data, len);
+	r.data = copy;
+	r.comm = thread_comm(dc->p, r.tid);
+	dc->s->opts.sink(dc->s, &r, dc->s->opts.sink_ctx);
 	return 0;
 }
 
@@ -552,9 +591,28 @@ static int by_time(const void *a, const void *b)
 /* Returns how many records it delivered. */
 static long drain(struct session *s, bool final)
 {
+	struct session_proc *only = NULL;
+	unsigned only_ring = 0, busy = 0;
 	long got = 0;
 
 	clock_sample(s);
+	/*
+	 * Usually one thread writes: with one ring holding records, they go
+	 * straight from the ring to the sink, in the ring's (time) order.
+	 */
+	for (struct session_proc *p = s->procs; p && busy < 2; p = p->next)
+		for (unsigned i = 0; p->region && i < ring_region_nr_rings(p->region) && busy < 2; i++)
+			if (ring_ready(p->region, i)) {
+				only = p;
+				only_ring = i;
+				busy++;
+			}
+	if (busy == 1 && s->opts.sink) {
+		struct drain_ctx dc = { s, only };
+		long n = ring_drain_one(only->region, only_ring, deliver, &dc,
+					final || only->sock < 0 ? RING_DRAIN_FINAL : 0);
+		return n > 0 ? n : 0;
+	}
 	for (struct session_proc *p = s->procs; p; p = p->next) {
 		struct drain_ctx dc = { s, p };
 		if (p->region) {

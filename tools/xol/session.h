@@ -74,6 +74,7 @@ struct session {
 	uint64_t end_ns;          /* -p --duration: CLOCK_MONOTONIC end, 0: none */
 	uint64_t tsc0, tsc_last;  /* TSC -> CLOCK_MONOTONIC */
 	uint64_t ns0, ns_last;
+	double ns_per_tsc;        /* the slope: (ns_last - ns0) / (tsc_last - tsc0) */
 };
 
 int session_init(struct session *s, const struct xol_events *evs, const struct session_opts *o);
