@@ -493,8 +493,8 @@ int perfw_sample(struct perf_writer *w, const struct tp_event *ev, int32_t pid, 
 	struct perf_rec_header h = { PERF_RECORD_SAMPLE, PERF_RECORD_MISC_USER, (uint16_t)total };
 	uint64_t id = sample_id(ev), ip = 0, period = 1;
 	uint32_t cpures[2] = { cpu, 0 };
-	if (size >= 16)
-		memcpy(&ip, (const uint8_t *)raw + 8, 8);
+	/* The padding first: the last 8 bytes (rawsz - size < 8, and the sample is >= 64). */
+	memset(p + 60 + rawsz - 8, 0, 8);
 	memcpy(p, &h, 8);
 	memcpy(p + 8, &id, 8);
 	memcpy(p + 16, &ip, 8);
@@ -504,8 +504,13 @@ int perfw_sample(struct perf_writer *w, const struct tp_event *ev, int32_t pid, 
 	memcpy(p + 40, cpures, 8);
 	memcpy(p + 48, &period, 8);
 	memcpy(p + 56, &rawsz, 4);
+	/*
+	 * @raw is read once (the caller may pass memory that the target can
+	 * still write): the ip is taken from the copy.
+	 */
 	memcpy(p + 60, raw, size);
-	memset(p + 60 + size, 0, rawsz - size);
+	if (size >= 16)
+		memcpy(p + 16, p + 60 + 8, 8);
 
 	if (!w->samples++)
 		w->first_ns = ns;

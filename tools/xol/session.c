@@ -7,8 +7,9 @@
  *
  * The control socket lives in a fresh 0700 directory and every peer's
  * credentials are checked, so only the session's user can connect.
- * Records are drained every few milliseconds, merged across rings by
- * time and handed to the sink (trace text, perf.data, ...).
+ * Records are drained every few hundred microseconds (at once again
+ * while they pour in), merged across rings by time when more than one
+ * ring has any, and handed to the sink (trace text, perf.data, ...).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -175,7 +176,7 @@ int session_init(struct session *s, const struct xol_events *evs, const struct s
 	s->listen_fd = s->defs_fd = -1;
 	s->child = -1;
 	if (!s->opts.buffer_size)
-		s->opts.buffer_size = 16 << 20;
+		s->opts.buffer_size = SESSION_BUFFER_DEFAULT;
 	err = defs_build(s, evs);
 	if (err)
 		return err;
@@ -274,6 +275,16 @@ int session_spawn(struct session *s, char **argv)
 /* --- agents ------------------------------------------------------------ */
 
 /*
+ * How long session_run sleeps between drains: from WAIT_MIN_US while
+ * records flow up to s->wait_max_us while idle, never longer than a
+ * writer flat out needs to fill a quarter of a ring.  One thread can
+ * write a 64-byte record every ~30 ns, ~2 bytes a nanosecond.
+ */
+#define WAIT_MIN_US 100
+#define WAIT_MAX_US 10000
+#define WRITER_BYTES_PER_US 2000
+
+/*
  * How many rings a region of @size bytes gets: one per thread for up to
  * twice as many threads as CPUs (at least 4, at most 16; more threads share
  * the last ring), fewer when the buffer is small, so that each ring still
@@ -357,6 +368,13 @@ static void proc_hello(struct session *s, int sock)
 		return;
 	}
 	fds[1] = ring_region_fd(p->region);
+	uint64_t quarter_us = ring_region_ring_size(p->region) / 4 / WRITER_BYTES_PER_US;
+	if (quarter_us < WAIT_MIN_US)
+		quarter_us = WAIT_MIN_US;
+	if (quarter_us > WAIT_MAX_US)
+		quarter_us = WAIT_MAX_US;
+	if (!s->wait_max_us || quarter_us < s->wait_max_us)
+		s->wait_max_us = (unsigned)quarter_us;
 	struct wire_defs d = { .type = WIRE_DEFS, .magic = XOL_WIRE_MAGIC,
 			       .nevents = s->nprobes, .nprobes = s->nprobes,
 			       .size = (uint32_t)s->defs_size };
@@ -562,8 +580,9 @@ static int collect(void *arg, unsigned ring, const struct ring_rec *rr, uint32_t
 
 /*
  * Records of the one ring that had any: already in time order, so each
- * goes to the sink at once.  The payload is copied out of the shared ring
- * first, so that the sink reads bytes the target can no longer change.
+ * goes to the sink at once.  Unless the sink reads each byte only once,
+ * the payload is copied out of the shared ring first, so that the sink
+ * reads bytes the target can no longer change.
  */
 static int deliver(void *arg, unsigned ring, const struct ring_rec *rr, uint32_t len)
 {
@@ -574,8 +593,12 @@ static int deliver(void *arg, unsigned ring, const struct ring_rec *rr, uint32_t
 	(void)ring;
 	if (!rec_of(dc, rr, len, &r))
 		return 0;
-	memcpy(copy, rr->data, len);
-	r.data = copy;
+	if (dc->s->opts.sink_reads_once) {
+		r.data = rr->data;
+	} else {
+		memcpy(copy, rr->data, len);
+		r.data = copy;
+	}
 	r.comm = thread_comm(dc->p, r.tid);
 	dc->s->opts.sink(dc->s, &r, dc->s->opts.sink_ctx);
 	return 0;
@@ -599,14 +622,21 @@ static long drain(struct session *s, bool final)
 	/*
 	 * Usually one thread writes: with one ring holding records, they go
 	 * straight from the ring to the sink, in the ring's (time) order.
+	 * On the way, how full the fullest ring is, for session_run's pace.
 	 */
-	for (struct session_proc *p = s->procs; p && busy < 2; p = p->next)
-		for (unsigned i = 0; p->region && i < ring_region_nr_rings(p->region) && busy < 2; i++)
-			if (ring_ready(p->region, i)) {
-				only = p;
-				only_ring = i;
-				busy++;
-			}
+	s->drain_fill = 0;
+	for (struct session_proc *p = s->procs; p; p = p->next)
+		for (unsigned i = 0; p->region && i < ring_region_nr_rings(p->region); i++) {
+			uint64_t ready = ring_ready(p->region, i);
+			if (!ready)
+				continue;
+			uint64_t fill = ready / (ring_region_ring_size(p->region) / 256);
+			if (fill > s->drain_fill)
+				s->drain_fill = (unsigned)(fill > 256 ? 256 : fill);
+			only = p;
+			only_ring = i;
+			busy++;
+		}
 	if (busy == 1 && s->opts.sink) {
 		struct drain_ctx dc = { s, only };
 		long n = ring_drain_one(only->region, only_ring, deliver, &dc,
@@ -647,8 +677,6 @@ static bool session_attached_alive(const struct session *s)
 	return false;
 }
 
-#define WAIT_MIN_US 100
-#define WAIT_MAX_US 10000
 
 static volatile sig_atomic_t got_signal;
 
@@ -662,6 +690,9 @@ int session_run(struct session *s)
 	struct sigaction sa = { .sa_handler = on_signal };
 	bool child_done = false;
 	long wait_us = WAIT_MIN_US;
+
+	if (!s->wait_max_us)
+		s->wait_max_us = WAIT_MAX_US;
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -695,14 +726,18 @@ int session_run(struct session *s)
 		}
 		long got = drain(s, false);
 		/*
-		 * Poll sooner while records flow, back off while idle: halve
-		 * the wait after a drain that found records, double it after
-		 * one that found none.
+		 * Poll sooner while records flow, back off while idle: go
+		 * again at once after a drain that found a ring 1/8 full,
+		 * halve the wait after one that found records, double it
+		 * after one that found none.
 		 */
-		if (got > 0)
+		if (s->drain_fill >= 32)
+			wait_us = 0;
+		else if (got > 0)
 			wait_us = wait_us / 2 < WAIT_MIN_US ? WAIT_MIN_US : wait_us / 2;
 		else
-			wait_us = wait_us * 2 > WAIT_MAX_US ? WAIT_MAX_US : wait_us * 2;
+			wait_us = wait_us * 2 < WAIT_MIN_US ? WAIT_MIN_US :
+				  wait_us * 2 > (long)s->wait_max_us ? (long)s->wait_max_us : wait_us * 2;
 		if (got_signal && s->child > 0) {
 			kill(s->child, got_signal);
 			got_signal = 0;

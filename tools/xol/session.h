@@ -53,6 +53,12 @@ struct session_opts {
 	bool no_jump;             /* --trap: never the jump path */
 	session_sink_fn sink;
 	void *sink_ctx;
+	/*
+	 * The sink reads each byte of data once (it copies the record out):
+	 * then it may be handed the ring's own bytes, which the target can
+	 * still change, instead of a copy.
+	 */
+	bool sink_reads_once;
 };
 
 struct session {
@@ -75,6 +81,8 @@ struct session {
 	uint64_t tsc0, tsc_last;  /* TSC -> CLOCK_MONOTONIC */
 	uint64_t ns0, ns_last;
 	double ns_per_tsc;        /* the slope: (ns_last - ns0) / (tsc_last - tsc0) */
+	unsigned drain_fill;      /* the last drain's fullest ring, in 1/256 of a ring */
+	unsigned wait_max_us;     /* longest sleep between drains (a quarter ring at full speed) */
 };
 
 int session_init(struct session *s, const struct xol_events *evs, const struct session_opts *o);
@@ -99,6 +107,13 @@ void session_proc_message(struct session *s, struct session_proc *p);
 
 /* Smallest --buffer-size: two rings (one exclusive, one shared) of RING_SIZE_MIN. */
 #define SESSION_BUFFER_MIN (2 * RING_SIZE_MIN)
+/*
+ * The default: on 2 CPUs (5 rings) a thread's ring is 8 MiB, some 4 ms of
+ * a writer flat out, longer than a busy machine keeps the collector off
+ * its CPU (on 8 or more CPUs, 17 rings of 2 MiB).  Memory is only used as
+ * rings fill.
+ */
+#define SESSION_BUFFER_DEFAULT ((size_t)64 << 20)
 unsigned session_rings(size_t size);
 
 /* The exit status a shell would give for a waitpid() status. */
