@@ -497,7 +497,7 @@ int perfw_sample(struct perf_writer *w, const struct tp_event *ev, int32_t pid, 
 	memset(p + 60 + rawsz - 8, 0, 8);
 	memcpy(p, &h, 8);
 	memcpy(p + 8, &id, 8);
-	memcpy(p + 16, &ip, 8);
+	memcpy(p + 16, &ip, 8); /* 0 unless the record has one, below */
 	memcpy(p + 24, &pid, 4);
 	memcpy(p + 28, &tid, 4);
 	memcpy(p + 32, &ns, 8);
@@ -505,12 +505,13 @@ int perfw_sample(struct perf_writer *w, const struct tp_event *ev, int32_t pid, 
 	memcpy(p + 48, &period, 8);
 	memcpy(p + 56, &rawsz, 4);
 	/*
-	 * @raw is read once (the caller may pass memory that the target can
-	 * still write): the ip is taken from the copy.
+	 * @raw may be memory that the target can still write: it is read
+	 * once, and the ip (its own 8 bytes, read apart) means nothing to
+	 * the rest of the sample.
 	 */
-	memcpy(p + 60, raw, size);
 	if (size >= 16)
-		memcpy(p + 16, p + 60 + 8, 8);
+		memcpy(p + 16, (const uint8_t *)raw + 8, 8);
+	memcpy(p + 60, raw, size);
 
 	if (!w->samples++)
 		w->first_ns = ns;
