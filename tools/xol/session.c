@@ -63,7 +63,8 @@ static uint64_t tsc_to_ns(const struct session *s, uint64_t tsc)
 {
 	if (s->ns_per_tsc <= 0)
 		return s->ns_last;
-	return s->ns0 + (uint64_t)((double)(int64_t)(tsc - s->tsc0) * s->ns_per_tsc);
+	/* Signed all the way: int64 <-> double converts in one instruction, uint64 does not. */
+	return s->ns0 + (uint64_t)(int64_t)((double)(int64_t)(tsc - s->tsc0) * s->ns_per_tsc);
 }
 
 /* --- the DEFS blob ---------------------------------------------------- */
@@ -505,13 +506,15 @@ static void set_thread_comm(struct session_proc *p, int32_t tid, const uint8_t *
 struct drain_ctx {
 	struct session *s;
 	struct session_proc *p;
+	int32_t comm_tid;         /* thread_comm(p, comm_tid) is comm, unless comm is NULL */
+	const char *comm;
 };
 
 /*
  * The session_rec for ring record @rr (@len payload bytes), but for data and
  * comm; false for what is not a sample (a comm update, junk).
  */
-static bool rec_of(struct drain_ctx *dc, const struct ring_rec *rr, uint32_t len,
+static inline bool rec_of(struct drain_ctx *dc, const struct ring_rec *rr, uint32_t len,
 		   struct session_rec *out)
 {
 	struct session *s = dc->s;
@@ -520,6 +523,7 @@ static bool rec_of(struct drain_ctx *dc, const struct ring_rec *rr, uint32_t len
 	if (id == WIRE_REC_COMM) {
 		if (len >= XOL_COMM_LEN)
 			set_thread_comm(dc->p, (int32_t)rr->tid, rr->data);
+		dc->comm = NULL;
 		return false;
 	}
 	if (len < TP_COMMON_SIZE)
@@ -599,7 +603,11 @@ static int deliver(void *arg, unsigned ring, const struct ring_rec *rr, uint32_t
 		memcpy(copy, rr->data, len);
 		r.data = copy;
 	}
-	r.comm = thread_comm(dc->p, r.tid);
+	if (!dc->comm || dc->comm_tid != r.tid) {
+		dc->comm = thread_comm(dc->p, r.tid);
+		dc->comm_tid = r.tid;
+	}
+	r.comm = dc->comm;
 	dc->s->opts.sink(dc->s, &r, dc->s->opts.sink_ctx);
 	return 0;
 }
@@ -638,13 +646,13 @@ static long drain(struct session *s, bool final)
 			busy++;
 		}
 	if (busy == 1 && s->opts.sink) {
-		struct drain_ctx dc = { s, only };
+		struct drain_ctx dc = { .s = s, .p = only };
 		long n = ring_drain_one(only->region, only_ring, deliver, &dc,
 					final || only->sock < 0 ? RING_DRAIN_FINAL : 0);
 		return n > 0 ? n : 0;
 	}
 	for (struct session_proc *p = s->procs; p; p = p->next) {
-		struct drain_ctx dc = { s, p };
+		struct drain_ctx dc = { .s = s, .p = p };
 		if (p->region) {
 			long n = ring_drain(p->region, collect, &dc,
 					    final || p->sock < 0 ? RING_DRAIN_FINAL : 0);
