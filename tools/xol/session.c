@@ -735,11 +735,12 @@ int session_run(struct session *s)
 		long got = drain(s, false);
 		/*
 		 * Poll sooner while records flow, back off while idle: go
-		 * again at once after a drain that found a ring 1/8 full,
+		 * again at once after a drain that found a ring 1/8 full
+		 * (and took records: a head the target broke stays "full"),
 		 * halve the wait after one that found records, double it
 		 * after one that found none.
 		 */
-		if (s->drain_fill >= 32)
+		if (s->drain_fill >= 32 && got > 0)
 			wait_us = 0;
 		else if (got > 0)
 			wait_us = wait_us / 2 < WAIT_MIN_US ? WAIT_MIN_US : wait_us / 2;
