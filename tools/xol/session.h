@@ -108,12 +108,13 @@ void session_proc_message(struct session *s, struct session_proc *p);
 /* Smallest --buffer-size: two rings (one exclusive, one shared) of RING_SIZE_MIN. */
 #define SESSION_BUFFER_MIN (2 * RING_SIZE_MIN)
 /*
- * The default: on 2 CPUs (5 rings) a thread's ring is 8 MiB, some 4 ms of
- * a writer flat out, longer than a busy machine keeps the collector off
- * its CPU (on 8 or more CPUs, 17 rings of 2 MiB).  Memory is only used as
- * rings fill.
+ * The default: on 2 CPUs (5 rings) a thread's ring is 32 MiB, 16 ms of a
+ * writer flat out (2 bytes/ns).  8 MiB rings lost records when the 2-CPU
+ * machine was busy and kept the collector off its CPU that long; 32 MiB
+ * did not (bench/record).  On 8 or more CPUs, 17 rings of 8 MiB.  Memory
+ * is only used as rings fill.
  */
-#define SESSION_BUFFER_DEFAULT ((size_t)64 << 20)
+#define SESSION_BUFFER_DEFAULT ((size_t)256 << 20)
 unsigned session_rings(size_t size);
 
 /* The exit status a shell would give for a waitpid() status. */
