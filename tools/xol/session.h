@@ -109,9 +109,9 @@ void session_proc_message(struct session *s, struct session_proc *p);
 #define SESSION_BUFFER_MIN (2 * RING_SIZE_MIN)
 /*
  * The default: on 2 CPUs (5 rings) a thread's ring is 32 MiB, 16 ms of a
- * writer flat out (2 bytes/ns).  8 MiB rings lost records when the 2-CPU
- * machine was busy and kept the collector off its CPU that long; 32 MiB
- * did not (bench/record).  On 8 or more CPUs, 17 rings of 8 MiB.  Memory
+ * writer flat out (2 bytes/ns).  With 8 MiB rings most bench/record runs
+ * lost records while the busy 2-CPU machine kept the collector off its
+ * CPU; with 32 MiB, a few.  On 8 or more CPUs, 17 rings of 8 MiB.  Memory
  * is only used as rings fill.
  */
 #define SESSION_BUFFER_DEFAULT ((size_t)256 << 20)
