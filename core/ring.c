@@ -243,8 +243,10 @@ struct ring_writer *ring_claim(struct ring_attach *a, uint32_t tid)
  */
 void ring_prefault(struct ring_writer *w)
 {
+	size_t n = w->mask + 1 < RING_PREFAULT_MAX ? w->mask + 1 : RING_PREFAULT_MAX;
+
 	if (w->kind == RING_EXCLUSIVE && w->data)
-		madvise(w->data, w->mask + 1, MADV_POPULATE_WRITE);
+		madvise(w->data, n, MADV_POPULATE_WRITE);
 }
 
 void ring_release(struct ring_writer *w)
@@ -698,27 +700,55 @@ publish:
 	return n;
 }
 
-long ring_drain(struct ring_region *r, ring_record_fn *fn, void *ctx, unsigned flags)
+/* A thread that found no free ring: maybe one is held by a dead thread. */
+static void reap_if_claims_failed(struct ring_region *r)
 {
-	uint64_t claims;
-	long n = 0;
-	int stop = 0;
-	uint32_t i;
+	/* Counters: relaxed. */
+	uint64_t claims = __atomic_load_n(&r->hdr->shared_claims, __ATOMIC_RELAXED) +
+			  __atomic_load_n(&r->hdr->failed_claims, __ATOMIC_RELAXED);
 
-	/*
-	 * A thread that found no free ring: maybe one is held by a dead
-	 * thread.  Counters: relaxed.
-	 */
-	claims = __atomic_load_n(&r->hdr->shared_claims, __ATOMIC_RELAXED) +
-		 __atomic_load_n(&r->hdr->failed_claims, __ATOMIC_RELAXED);
 	if (claims != r->claims_seen) {
 		r->claims_seen = claims;
 		ring_reap(r);
 	}
+}
+
+long ring_drain(struct ring_region *r, ring_record_fn *fn, void *ctx, unsigned flags)
+{
+	long n = 0;
+	int stop = 0;
+	uint32_t i;
+
+	reap_if_claims_failed(r);
 	for (i = 0; i < r->nr_rings && !stop; i++)
 		n += drain_ring(r, i, fn, ctx, flags, &stop);
 	r->last_records += n;
 	return stop ? stop : n;
+}
+
+long ring_drain_one(struct ring_region *r, unsigned ring, ring_record_fn *fn, void *ctx,
+		    unsigned flags)
+{
+	long n;
+	int stop = 0;
+
+	if (ring >= r->nr_rings)
+		return 0;
+	reap_if_claims_failed(r);
+	n = drain_ring(r, ring, fn, ctx, flags, &stop);
+	r->last_records += n;
+	return stop ? stop : n;
+}
+
+uint64_t ring_ready(const struct ring_region *r, unsigned ring)
+{
+	if (ring >= r->nr_rings)
+		return 0;
+	/*
+	 * Relaxed: only a hint of where to look.  drain_ring loads head again
+	 * with acquire (R1) before it reads a byte below it.
+	 */
+	return __atomic_load_n(&r->ctl[ring].head, __ATOMIC_RELAXED) - r->rs[ring].tail;
 }
 
 void ring_wait(struct ring_region *r)

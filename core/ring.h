@@ -279,7 +279,12 @@ int ring_attach_mem(void *base, size_t size, uint32_t pid, struct ring_attach **
  */
 struct ring_writer *ring_claim(struct ring_attach *a, uint32_t tid);
 
-/* ring_prefault - populate @w's ring (exclusive rings only); not for the hit path. */
+/*
+ * ring_prefault - populate the start of @w's ring, at most RING_PREFAULT_MAX
+ * bytes (exclusive rings only; a process's threads would otherwise commit
+ * the whole buffer as they start); not for the hit path.
+ */
+#define RING_PREFAULT_MAX ((size_t)2 << 20)
 void ring_prefault(struct ring_writer *w);
 
 /*
@@ -571,6 +576,20 @@ typedef int ring_record_fn(void *ctx, unsigned ring, const struct ring_rec *rec,
  * Returns the number of records delivered or the callback's negative value.
  */
 long ring_drain(struct ring_region *r, ring_record_fn *fn, void *ctx, unsigned flags);
+
+/*
+ * ring_drain_one - ring_drain for ring @ring alone (a collector that found
+ * only one ring with records needs no merge across rings).
+ */
+long ring_drain_one(struct ring_region *r, unsigned ring, ring_record_fn *fn, void *ctx,
+		    unsigned flags);
+
+/*
+ * ring_ready - how far ring @ring's head is past what the reader took: 0
+ * when it has nothing.  A hint read without ordering (ring_drain orders its
+ * own reads), and the target's word: it may be anything, even huge.
+ */
+uint64_t ring_ready(const struct ring_region *r, unsigned ring);
 
 /* ring_wait - sleep as long as the last drain suggests (see "Waking the collector"). */
 void ring_wait(struct ring_region *r);

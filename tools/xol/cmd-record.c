@@ -89,6 +89,7 @@ int cmd_record(int argc, char **argv)
 	}
 	r.so.sink = write_hit;
 	r.so.sink_ctx = &rc;
+	r.so.sink_reads_once = true; /* perfw_sample copies the record into its buffer */
 	ret = run_start(&r);
 	if (ret >= 0) {
 		perfw_abort(rc.w);

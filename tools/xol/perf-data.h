@@ -113,7 +113,10 @@ struct perf_writer_opts {
 };
 
 int perfw_open(struct perf_writer **out, const struct perf_writer_opts *o);
-/* One sample; a COMM record goes first when @comm is new for @tid. */
+/*
+ * One sample; a COMM record goes first when @comm is new for @tid.  @raw is
+ * copied once, straight into the output: it may be a ring the target writes.
+ */
 int perfw_sample(struct perf_writer *w, const struct tp_event *ev, int32_t pid, int32_t tid,
 		 uint32_t cpu, uint64_t ns, const char *comm, const void *raw, uint32_t size);
 /* @lost records of @ev were dropped (a PERF_RECORD_LOST). */

@@ -38,6 +38,7 @@ struct perf_writer {
 	uint64_t samples, first_ns, last_ns;
 	struct comm_slot *comms;       /* open addressing by tid; tid 0 = empty */
 	size_t ncomms, capcomms;
+	struct comm_slot *last;        /* the last sample's slot: most samples repeat it */
 	int err;
 };
 
@@ -407,12 +408,25 @@ static struct comm_slot *comm_slot(struct perf_writer *w, int32_t tid)
 		}
 		free(w->comms);
 		w->comms = n;
+		w->last = NULL;
 		w->capcomms = nc;
 	}
 	size_t h = (uint32_t)tid * 2654435761u % w->capcomms;
 	while (w->comms[h].tid && w->comms[h].tid != tid)
 		h = (h + 1) % w->capcomms;
 	return &w->comms[h];
+}
+
+/* strncmp(slot, comm, 15) == 0 without a call: a slot holds at most 15 characters. */
+static inline bool comm_same(const char *slot, const char *comm)
+{
+	for (int i = 0; i < 15; i++) {
+		if (slot[i] != comm[i])
+			return false;
+		if (!slot[i])
+			return true;
+	}
+	return true;
 }
 
 static void put_trailer(uint8_t *p, int32_t pid, int32_t tid, uint64_t ns, uint32_t cpu, uint64_t id)
@@ -454,10 +468,13 @@ int perfw_sample(struct perf_writer *w, const struct tp_event *ev, int32_t pid, 
 	if (size > 0xffff - 64)
 		return -E2BIG;
 
-	struct comm_slot *cs = comm_slot(w, tid ? tid : -1);
-	if (!cs)
-		return -ENOMEM;
-	if (!cs->tid || strncmp(cs->comm, comm, 15)) {
+	struct comm_slot *cs = w->last;
+	if (!cs || cs->tid != (tid ? tid : -1)) {
+		cs = w->last = comm_slot(w, tid ? tid : -1);
+		if (!cs)
+			return -ENOMEM;
+	}
+	if (!cs->tid || !comm_same(cs->comm, comm)) {
 		if (!cs->tid)
 			w->ncomms++;
 		cs->tid = tid ? tid : -1;
@@ -476,19 +493,25 @@ int perfw_sample(struct perf_writer *w, const struct tp_event *ev, int32_t pid, 
 	struct perf_rec_header h = { PERF_RECORD_SAMPLE, PERF_RECORD_MISC_USER, (uint16_t)total };
 	uint64_t id = sample_id(ev), ip = 0, period = 1;
 	uint32_t cpures[2] = { cpu, 0 };
-	if (size >= 16)
-		memcpy(&ip, (const uint8_t *)raw + 8, 8);
+	/* The padding first: the last 8 bytes (rawsz - size < 8, and the sample is >= 64). */
+	memset(p + 60 + rawsz - 8, 0, 8);
 	memcpy(p, &h, 8);
 	memcpy(p + 8, &id, 8);
-	memcpy(p + 16, &ip, 8);
+	memcpy(p + 16, &ip, 8); /* 0 unless the record has one, below */
 	memcpy(p + 24, &pid, 4);
 	memcpy(p + 28, &tid, 4);
 	memcpy(p + 32, &ns, 8);
 	memcpy(p + 40, cpures, 8);
 	memcpy(p + 48, &period, 8);
 	memcpy(p + 56, &rawsz, 4);
+	/*
+	 * @raw may be memory that the target can still write: it is read
+	 * once, and the ip (its own 8 bytes, read apart) means nothing to
+	 * the rest of the sample.
+	 */
+	if (size >= 16)
+		memcpy(p + 16, (const uint8_t *)raw + 8, 8);
 	memcpy(p + 60, raw, size);
-	memset(p + 60 + size, 0, rawsz - size);
 
 	if (!w->samples++)
 		w->first_ns = ns;

@@ -8,9 +8,10 @@
  * The control socket lives in a fresh 0700 directory and every peer's
  * credentials are checked, so only the session's user can connect (and,
  * when root attaches to another user's process, that process's agent:
- * session_admit()).
- * Records are drained every few milliseconds, merged across rings by
- * time and handed to the sink (trace text, perf.data, ...).
+ * session_admit()).  Records are drained every few hundred microseconds
+ * (at once again while they pour in), merged across rings by time when
+ * more than one ring has any, and handed to the sink (trace text,
+ * perf.data, ...).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,21 +48,25 @@ static uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-/* Both ends of the line TSC -> CLOCK_MONOTONIC, refined at every drain. */
+/*
+ * Both ends of the line TSC -> CLOCK_MONOTONIC, refined at every drain;
+ * its slope is worked out here once, not per record (a division costs
+ * more than the rest of a record's conversion).
+ */
 static void clock_sample(struct session *s)
 {
 	s->tsc_last = rdtsc();
 	s->ns_last = mono_ns();
+	double span_tsc = (double)(s->tsc_last - s->tsc0);
+	s->ns_per_tsc = span_tsc > 0 ? (double)(s->ns_last - s->ns0) / span_tsc : 0;
 }
 
 static uint64_t tsc_to_ns(const struct session *s, uint64_t tsc)
 {
-	double span_tsc = (double)(s->tsc_last - s->tsc0);
-	double span_ns = (double)(s->ns_last - s->ns0);
-
-	if (span_tsc <= 0)
+	if (s->ns_per_tsc <= 0)
 		return s->ns_last;
-	return s->ns0 + (uint64_t)((double)(int64_t)(tsc - s->tsc0) * span_ns / span_tsc);
+	/* Signed all the way: int64 <-> double converts in one instruction, uint64 does not. */
+	return s->ns0 + (uint64_t)(int64_t)((double)(int64_t)(tsc - s->tsc0) * s->ns_per_tsc);
 }
 
 /* --- the DEFS blob ---------------------------------------------------- */
@@ -234,7 +239,7 @@ int session_init(struct session *s, const struct xol_events *evs, const struct s
 	s->listen_fd = s->defs_fd = -1;
 	s->child = -1;
 	if (!s->opts.buffer_size)
-		s->opts.buffer_size = 16 << 20;
+		s->opts.buffer_size = SESSION_BUFFER_DEFAULT;
 	err = defs_build(s, evs);
 	if (err)
 		return err;
@@ -334,6 +339,16 @@ int session_spawn(struct session *s, char **argv)
 }
 
 /* --- agents ------------------------------------------------------------ */
+
+/*
+ * How long session_run sleeps between drains: from WAIT_MIN_US while
+ * records flow up to s->wait_max_us while idle, never longer than a
+ * writer flat out needs to fill a quarter of a ring.  One thread can
+ * write a 64-byte record every ~30 ns, ~2 bytes a nanosecond.
+ */
+#define WAIT_MIN_US 100
+#define WAIT_MAX_US 10000
+#define WRITER_BYTES_PER_US 2000
 
 /*
  * How many rings a region of @size bytes gets: one per thread for up to
@@ -472,6 +487,13 @@ static void proc_hello(struct session *s, int sock)
 		return;
 	}
 	fds[1] = ring_region_fd(p->region);
+	uint64_t quarter_us = ring_region_ring_size(p->region) / 4 / WRITER_BYTES_PER_US;
+	if (quarter_us < WAIT_MIN_US)
+		quarter_us = WAIT_MIN_US;
+	if (quarter_us > WAIT_MAX_US)
+		quarter_us = WAIT_MAX_US;
+	if (!s->wait_max_us || quarter_us < s->wait_max_us)
+		s->wait_max_us = (unsigned)quarter_us;
 	struct wire_defs d = { .type = WIRE_DEFS, .magic = XOL_WIRE_MAGIC,
 			       .nevents = s->nprobes, .nprobes = s->nplaces,
 			       .size = (uint32_t)s->defs_size,
@@ -640,25 +662,48 @@ static void set_thread_comm(struct session_proc *p, int32_t tid, const uint8_t *
 struct drain_ctx {
 	struct session *s;
 	struct session_proc *p;
+	int32_t comm_tid;         /* thread_comm(p, comm_tid) is comm, unless comm is NULL */
+	const char *comm;
 };
 
-static int collect(void *arg, unsigned ring, const struct ring_rec *rr, uint32_t len)
+/*
+ * The session_rec for ring record @rr (@len payload bytes), but for data and
+ * comm; false for what is not a sample (a comm update, junk).
+ */
+static inline bool rec_of(struct drain_ctx *dc, const struct ring_rec *rr, uint32_t len,
+		   struct session_rec *out)
 {
-	struct drain_ctx *dc = arg;
 	struct session *s = dc->s;
-	const void *payload = rr->data;
 	uint16_t id = rr->type;
 
-	(void)ring;
 	if (id == WIRE_REC_COMM) {
 		if (len >= XOL_COMM_LEN)
 			set_thread_comm(dc->p, (int32_t)rr->tid, rr->data);
-		return 0;
+		dc->comm = NULL;
+		return false;
 	}
 	if (len < TP_COMMON_SIZE)
-		return 0;
+		return false;
 	const struct tp_event *ev = s->by_id ? s->by_id[id] : NULL;
 	if (!ev)
+		return false;
+	*out = (struct session_rec){ .ns = tsc_to_ns(s, rr->time),
+				     .pid = dc->p->pid,
+				     .tid = (int32_t)rr->tid,
+				     .cpu = rr->cpu,
+				     .event = ev,
+				     .size = len };
+	return true;
+}
+
+/* Records of several rings: keep them until all are in, then sort by time. */
+static int collect(void *arg, unsigned ring, const struct ring_rec *rr, uint32_t len)
+{
+	struct drain_ctx *dc = arg;
+	struct session_rec r;
+
+	(void)ring;
+	if (!rec_of(dc, rr, len, &r))
 		return 0;
 	if (npend == cappend) {
 		size_t nc = cappend ? cappend * 2 : 1024;
@@ -679,22 +724,47 @@ static int collect(void *arg, unsigned ring, const struct ring_rec *rr, uint32_t
 		arena_cap = nc;
 	}
 	struct pending *pe = &pend[npend];
-	memcpy(arena + arena_len, payload, len);
+	memcpy(arena + arena_len, rr->data, len);
 	pe->at = arena_len;
 	arena_len += (len + 7) & ~(size_t)7;
 	if (arena_len > arena_cap)
 		arena_len = arena_cap;
-	pe->r = (struct session_rec){ .ns = tsc_to_ns(s, rr->time),
-				      .pid = dc->p->pid,
-				      .tid = (int32_t)rr->tid,
-				      .cpu = rr->cpu,
-				      .event = ev,
-				      .size = len };
+	pe->r = r;
 	const char *comm = thread_comm(dc->p, pe->r.tid);
 	size_t cl = strnlen(comm, sizeof(pe->comm) - 1);
 	memcpy(pe->comm, comm, cl);
 	pe->comm[cl] = 0;
 	npend++;
+	return 0;
+}
+
+/*
+ * Records of the one ring that had any: already in time order, so each
+ * goes to the sink at once.  Unless the sink reads each byte only once,
+ * the payload is copied out of the shared ring first, so that the sink
+ * reads bytes the target can no longer change.
+ */
+static int deliver(void *arg, unsigned ring, const struct ring_rec *rr, uint32_t len)
+{
+	static uint8_t copy[RING_PAYLOAD_MAX] __attribute__((aligned(8)));
+	struct drain_ctx *dc = arg;
+	struct session_rec r;
+
+	(void)ring;
+	if (!rec_of(dc, rr, len, &r))
+		return 0;
+	if (dc->s->opts.sink_reads_once) {
+		r.data = rr->data;
+	} else {
+		memcpy(copy, rr->data, len);
+		r.data = copy;
+	}
+	if (!dc->comm || dc->comm_tid != r.tid) {
+		dc->comm = thread_comm(dc->p, r.tid);
+		dc->comm_tid = r.tid;
+	}
+	r.comm = dc->comm;
+	dc->s->opts.sink(dc->s, &r, dc->s->opts.sink_ctx);
 	return 0;
 }
 
@@ -708,11 +778,37 @@ static int by_time(const void *a, const void *b)
 /* Returns how many records it delivered. */
 static long drain(struct session *s, bool final)
 {
+	struct session_proc *only = NULL;
+	unsigned only_ring = 0, busy = 0;
 	long got = 0;
 
 	clock_sample(s);
+	/*
+	 * Usually one thread writes: with one ring holding records, they go
+	 * straight from the ring to the sink, in the ring's (time) order.
+	 * On the way, how full the fullest ring is, for session_run's pace.
+	 */
+	s->drain_fill = 0;
+	for (struct session_proc *p = s->procs; p; p = p->next)
+		for (unsigned i = 0; p->region && i < ring_region_nr_rings(p->region); i++) {
+			uint64_t ready = ring_ready(p->region, i);
+			if (!ready)
+				continue;
+			uint64_t fill = ready / (ring_region_ring_size(p->region) / 256);
+			if (fill > s->drain_fill)
+				s->drain_fill = (unsigned)(fill > 256 ? 256 : fill);
+			only = p;
+			only_ring = i;
+			busy++;
+		}
+	if (busy == 1 && s->opts.sink) {
+		struct drain_ctx dc = { .s = s, .p = only };
+		long n = ring_drain_one(only->region, only_ring, deliver, &dc,
+					final || only->sock < 0 ? RING_DRAIN_FINAL : 0);
+		return n > 0 ? n : 0;
+	}
 	for (struct session_proc *p = s->procs; p; p = p->next) {
-		struct drain_ctx dc = { s, p };
+		struct drain_ctx dc = { .s = s, .p = p };
 		if (p->region) {
 			long n = ring_drain(p->region, collect, &dc,
 					    final || p->sock < 0 ? RING_DRAIN_FINAL : 0);
@@ -745,8 +841,6 @@ static bool session_attached_alive(const struct session *s)
 	return false;
 }
 
-#define WAIT_MIN_US 100
-#define WAIT_MAX_US 10000
 
 static volatile sig_atomic_t got_signal;
 
@@ -760,6 +854,9 @@ int session_run(struct session *s)
 	struct sigaction sa = { .sa_handler = on_signal };
 	bool child_done = false;
 	long wait_us = WAIT_MIN_US;
+
+	if (!s->wait_max_us)
+		s->wait_max_us = WAIT_MAX_US;
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -799,14 +896,19 @@ int session_run(struct session *s)
 			session_enable(s, true); /* -D MSECS */
 		long got = drain(s, false);
 		/*
-		 * Poll sooner while records flow, back off while idle: halve
-		 * the wait after a drain that found records, double it after
-		 * one that found none.
+		 * Poll sooner while records flow, back off while idle: go
+		 * again at once after a drain that found a ring 1/8 full
+		 * (and took records: a head the target broke stays "full"),
+		 * halve the wait after one that found records, double it
+		 * after one that found none.
 		 */
-		if (got > 0)
+		if (s->drain_fill >= 32 && got > 0)
+			wait_us = 0;
+		else if (got > 0)
 			wait_us = wait_us / 2 < WAIT_MIN_US ? WAIT_MIN_US : wait_us / 2;
 		else
-			wait_us = wait_us * 2 > WAIT_MAX_US ? WAIT_MAX_US : wait_us * 2;
+			wait_us = wait_us * 2 < WAIT_MIN_US ? WAIT_MIN_US :
+				  wait_us * 2 > (long)s->wait_max_us ? (long)s->wait_max_us : wait_us * 2;
 		if (got_signal && s->child > 0) {
 			kill(s->child, got_signal);
 			got_signal = 0;

@@ -57,6 +57,12 @@ struct session_opts {
 	long delay_ms;            /* -D: 0 none, -1 disabled until "enable", else ms */
 	session_sink_fn sink;
 	void *sink_ctx;
+	/*
+	 * The sink reads each byte of data once (it copies the record out):
+	 * then it may be handed the ring's own bytes, which the target can
+	 * still change, instead of a copy.
+	 */
+	bool sink_reads_once;
 };
 
 struct session {
@@ -85,6 +91,9 @@ struct session {
 	uint64_t end_ns;          /* -p --duration: CLOCK_MONOTONIC end, 0: none */
 	uint64_t tsc0, tsc_last;  /* TSC -> CLOCK_MONOTONIC */
 	uint64_t ns0, ns_last;
+	double ns_per_tsc;        /* the slope: (ns_last - ns0) / (tsc_last - tsc0) */
+	unsigned drain_fill;      /* the last drain's fullest ring, in 1/256 of a ring */
+	unsigned wait_max_us;     /* longest sleep between drains (a quarter ring at full speed) */
 	bool disabled;            /* --control / -D: the agents arm nothing */
 	uint32_t ctl_seq;
 	uint64_t enable_ns;       /* -D MSECS: when to enable, 0: not pending */
@@ -139,6 +148,16 @@ void session_proc_message(struct session *s, struct session_proc *p);
 
 /* Smallest --buffer-size: two rings (one exclusive, one shared) of RING_SIZE_MIN. */
 #define SESSION_BUFFER_MIN (2 * RING_SIZE_MIN)
+/*
+ * The default: on 2 CPUs (5 rings) a thread's ring is 8 MiB, 4 ms of a
+ * writer flat out (2 bytes/ns), and a traced process never holds more
+ * than 64 MiB of rings, however many processes a session traces.  A
+ * 256M buffer (32 MiB rings) lost records in fewer of bench/record's runs
+ * on the busy 2-CPU machine than 64M did: --buffer-size is the knob.  On
+ * 8 or more CPUs, 17 rings of 2 MiB.  Memory is used as rings fill (the
+ * first 2 MiB of a thread's ring when it starts).
+ */
+#define SESSION_BUFFER_DEFAULT ((size_t)64 << 20)
 unsigned session_rings(size_t size);
 
 /* The exit status a shell would give for a waitpid() status. */
