@@ -284,6 +284,13 @@ sub xol_attach_run {
 		exec { $argv[0] } @argv or POSIX::_exit(127);
 	}
 	close $rd;
+	# Attach once it is CMD (not env or setarch on the way) and waits in read().
+	my $exe = abs_path($cmd[0]);
+	for (1 .. 1000) {
+		my $now = readlink("/proc/$pid/exe") // '';
+		last if $now eq $exe && (slurp("/proc/$pid/syscall") // '') =~ /^0 /;
+		select(undef, undef, undef, 0.005);
+	}
 	my $x = fork // die "fork: $!\n";
 	if (!$x) {
 		open STDIN, '<', '/dev/null';
@@ -296,8 +303,11 @@ sub xol_attach_run {
 		last if (slurp($efile) // '') =~ /^xol: attached to $pid /m || waitpid($x, POSIX::WNOHANG()) == $x;
 		select(undef, undef, undef, 0.01);
 	}
-	syswrite($wr, "go\n");
-	close $wr;
+	{
+		local $SIG{PIPE} = 'IGNORE'; # a target that died already is the run's result
+		syswrite($wr, "go\n");
+		close $wr;
+	}
 	waitpid $pid, 0;
 	my $st = $?;
 	waitpid $x, 0;
