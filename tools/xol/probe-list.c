@@ -11,29 +11,59 @@
 
 #include "probe-dwarf.h"
 
-static int cmp_str(const void *a, const void *b)
+/*
+ * A name with its first 8 bytes as a big-endian number (zeros past its
+ * end): comparing keys is strcmp's order for those bytes, so the sort of
+ * thousands of names calls strcmp only for the ones that share 8 bytes.
+ */
+struct sort_name {
+	uint64_t key;
+	const char *s;
+};
+
+static int cmp_name(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	const struct sort_name *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return (x->key & 0xff) ? strcmp(x->s, y->s) : 0; /* both shorter than 8: equal */
+}
+
+static uint64_t name_key(const char *s)
+{
+	uint64_t k = 0;
+	int i = 0;
+
+	for (; i < 8 && s[i]; i++)
+		k = k << 8 | (unsigned char)s[i];
+	return k << (8 * (8 - i));
 }
 
 int probe_list_funcs(struct pbin *b, const char *filter, FILE *out)
 {
 	struct sym *syms;
+	struct sort_name *names;
 	int n, k = 0;
-	const char **names;
 
 	syms_read(b, &syms, &n);
 	names = calloc((size_t)n + 1, sizeof(*names));
+	if (!names) {
+		free(syms);
+		return -ENOMEM;
+	}
 	for (int i = 0; i < n; i++) {
 		const char *s = syms[i].name;
 		if (filter ? !pspec_glob(filter, s) : (s[0] == '_' || strchr(s, '@')))
 			continue;
-		names[k++] = s;
+		names[k++] = (struct sort_name){ name_key(s), s };
 	}
-	qsort(names, (size_t)k, sizeof(*names), cmp_str);
+	qsort(names, (size_t)k, sizeof(*names), cmp_name);
 	for (int i = 0; i < k; i++)
-		if (!i || strcmp(names[i], names[i - 1]))
-			fprintf(out, "%s\n", names[i]);
+		if (!i || cmp_name(&names[i], &names[i - 1])) {
+			fputs(names[i].s, out);
+			putc('\n', out);
+		}
 	free(names);
 	free(syms);
 	return 0;
