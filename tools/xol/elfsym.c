@@ -76,10 +76,8 @@ void elf_symtab_free(struct elf_symtab *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* Go's linker marks its programs with these sections (cgo or not, stripped or not). */
-static bool is_go(Elf *e)
+bool elf_has_section(Elf *e, const char *const *names, size_t n)
 {
-	static const char *const names[] = { ".note.go.buildid", ".go.buildinfo", ".gopclntab" };
 	size_t shstrndx;
 	Elf_Scn *scn = NULL;
 
@@ -88,13 +86,22 @@ static bool is_go(Elf *e)
 	while ((scn = elf_nextscn(e, scn))) {
 		GElf_Shdr sh;
 		const char *name;
-		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(e, shstrndx, sh.sh_name)))
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS ||
+		    !(name = elf_strptr(e, shstrndx, sh.sh_name)))
 			continue;
-		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		for (size_t i = 0; i < n; i++)
 			if (!strcmp(name, names[i]))
 				return true;
 	}
 	return false;
+}
+
+/* Go's linker marks its programs with these sections (cgo or not, stripped or not). */
+static bool is_go(Elf *e)
+{
+	static const char *const names[] = { ".note.go.buildid", ".go.buildinfo", ".gopclntab" };
+
+	return elf_has_section(e, names, sizeof(names) / sizeof(names[0]));
 }
 
 /*

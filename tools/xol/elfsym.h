@@ -27,6 +27,9 @@ struct elf_symtab {
 	size_t n, cap;
 };
 
+/* Whether @e has a section (with contents) named one of @names. */
+bool elf_has_section(Elf *e, const char *const *names, size_t n);
+
 /* Append every symbol of @e's .symtab and .dynsym sections.  0 or -ENOMEM. */
 int elf_symtab_add(struct elf_symtab *t, Elf *e);
 void elf_symtab_free(struct elf_symtab *t);

@@ -37,21 +37,9 @@ static void looked(struct pbin *b, const char *fmt, ...)
 
 static bool has_debug_info(Elf *e)
 {
-	size_t shstrndx;
-	Elf_Scn *scn = NULL;
+	static const char *const names[] = { ".debug_info", ".zdebug_info" };
 
-	if (elf_getshdrstrndx(e, &shstrndx))
-		return false;
-	while ((scn = elf_nextscn(e, scn))) {
-		GElf_Shdr sh;
-		const char *name;
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS)
-			continue;
-		name = elf_strptr(e, shstrndx, sh.sh_name);
-		if (name && (!strcmp(name, ".debug_info") || !strcmp(name, ".zdebug_info")))
-			return true;
-	}
-	return false;
+	return elf_has_section(e, names, 2);
 }
 
 /* Use @path as the debug file if it has DWARF and (when both have one) the same build-id. */

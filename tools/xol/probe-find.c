@@ -419,6 +419,16 @@ static int *by_line(const struct pline *v, int n)
 	return out;
 }
 
+
+/* A row of a line table where a probe may go (a statement, not an end of sequence). */
+static bool statement_row(Dwarf_Line *ln, int *lineno, Dwarf_Addr *addr)
+{
+	bool flag;
+
+	return ln && !dwarf_lineno(ln, lineno) && !dwarf_lineaddr(ln, addr) &&
+	       !dwarf_lineendsequence(ln, &flag) && !flag &&
+	       !dwarf_linebeginstatement(ln, &flag) && flag;
+}
 /* The line table's statement rows, as walk_lines reports them. */
 static bool read_rows(Dwarf_Die *cu, struct pfuncs *fx)
 {
@@ -434,13 +444,8 @@ static bool read_rows(Dwarf_Die *cu, struct pfuncs *fx)
 		Dwarf_Line *ln = dwarf_onesrcline(lines, i);
 		int lineno;
 		Dwarf_Addr addr;
-		bool flag;
 
-		if (!ln || dwarf_lineno(ln, &lineno) || dwarf_lineaddr(ln, &addr))
-			continue;
-		if (dwarf_lineendsequence(ln, &flag) || flag)
-			continue;
-		if (dwarf_linebeginstatement(ln, &flag) || !flag)
+		if (!statement_row(ln, &lineno, &addr))
 			continue;
 		fx->rows[fx->nrows++] = (struct pline){ dwarf_linesrc(ln, NULL, NULL), lineno, addr };
 	}
@@ -523,14 +528,9 @@ int walk_lines(struct pbin *b, Dwarf_Die *rt, Dwarf_Die *cu, int only, line_cb c
 		Dwarf_Line *ln = dwarf_onesrcline(lines, i);
 		int lineno;
 		Dwarf_Addr addr;
-		bool flag;
 		Dwarf_Die mem;
 
-		if (!ln || dwarf_lineno(ln, &lineno) || dwarf_lineaddr(ln, &addr))
-			continue;
-		if (dwarf_lineendsequence(ln, &flag) || flag)
-			continue;
-		if (dwarf_linebeginstatement(ln, &flag) || !flag)
+		if (!statement_row(ln, &lineno, &addr))
 			continue;
 		if (rt != cu) {
 			Dwarf_Addr a = addr;
