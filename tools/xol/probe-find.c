@@ -419,7 +419,6 @@ static int *by_line(const struct pline *v, int n)
 	return out;
 }
 
-
 /* A row of a line table where a probe may go (a statement, not an end of sequence). */
 static bool statement_row(Dwarf_Line *ln, int *lineno, Dwarf_Addr *addr)
 {
@@ -429,6 +428,7 @@ static bool statement_row(Dwarf_Line *ln, int *lineno, Dwarf_Addr *addr)
 	       !dwarf_lineendsequence(ln, &flag) && !flag &&
 	       !dwarf_linebeginstatement(ln, &flag) && flag;
 }
+
 /* The line table's statement rows, as walk_lines reports them. */
 static bool read_rows(Dwarf_Die *cu, struct pfuncs *fx)
 {
