@@ -73,6 +73,7 @@ struct site {
 	struct arch_insn insn;
 	uint8_t *slot;           /* out-of-line copy (trap path) */
 	uint8_t *tramp;          /* trampoline (jump path), else NULL */
+	size_t tramp_bytes;      /* what was allocated for it */
 	struct arch_jump jump;   /* what the jump displaced */
 	void (*hook)(void);      /* the agent's own site: run this instead of events */
 };

@@ -518,6 +518,9 @@ static inline void ring_commit_upto(struct ring_writer *w, struct ring_rec *rec,
 	rec->time = time;
 	*(u64_alias *)&rec->pid = *(const u64_alias *)&w->pid;
 	*(u64_alias *)&rec->cpu = cpu;
+	/* A forked child's wiped writer (a fork in a signal handler): nothing to publish. */
+	if (ring_unlikely(w->kind != RING_EXCLUSIVE))
+		return;
 	/* W1: pairs with R1; header and payload become visible with head. */
 	__atomic_store_n(&w->ctl->head, end, __ATOMIC_RELEASE);
 	w->head = end;
