@@ -442,10 +442,40 @@ static bool record_path(const struct site *s, struct arch_record_path *rp)
 }
 
 /*
+ * A site whose events are all return probes gets the return-hijack fast
+ * path: the entry records nothing, the trampoline itself pushes the shadow
+ * frame and hijacks the return slot where return_push() would find it
+ * simple (core/return.c).
+ */
+_Static_assert(sizeof(struct shadow_frame) == ARCH_HIJACK_FRAME &&
+	       offsetof(struct shadow_frame, ret) == 0 && offsetof(struct shadow_frame, sp) == 8 &&
+	       offsetof(struct shadow_frame, site) == 16 && offsetof(struct shadow_frame, ctx) == 24 &&
+	       offsetof(struct shadow_frame, flags) == 28, "the frame the hijack path writes");
+
+static bool hijack_path(const struct site *s, struct arch_hijack_path *hp)
+{
+	if (s->entry->n || s->rsite->n || !s->ret->n || s->own_stack || s->ret_at ||
+	    !agent.tls_self_off || !agent.ret_tramp)
+		return false;
+	memset(hp, 0, sizeof(*hp));
+	hp->tls_off = (int32_t)agent.tls_self_off;
+	hp->busy_off = offsetof(struct xol_thread, busy);
+	hp->unhooked_off = offsetof(struct xol_thread, unhooked);
+	hp->depth_off = offsetof(struct xol_thread, depth);
+	hp->max_off = offsetof(struct xol_thread, shadow_max);
+	hp->shadow_off = offsetof(struct xol_thread, shadow);
+	hp->ctx_off = offsetof(struct xol_thread, ctx);
+	hp->site = (uint64_t)(uintptr_t)s;
+	hp->ret_tramp = agent.ret_tramp;
+	return true;
+}
+
+/*
  * The trampoline of @s, to run at @tramp, into @buf: with the switch to
  * the agent's stack where the program's has no room (Go), with the
  * counting fast path where the events only count, the recording one where
- * one event records registers (both only with @may_count).
+ * one event records registers, the return-hijack one where all are return
+ * probes (only with @may_count).
  * Returns its size or -errno.
  */
 static int build_trampoline(struct site *s, uint8_t *buf, size_t size, uint8_t *tramp,
@@ -453,11 +483,18 @@ static int build_trampoline(struct site *s, uint8_t *buf, size_t size, uint8_t *
 {
 	struct arch_count_path cp;
 	struct arch_record_path rp;
+	struct arch_hijack_path hp;
 	bool counting = may_count && count_path(s, &cp);
 
 	if (may_count && !counting && record_path(s, &rp)) {
 		int n = arch_prepare_record_trampoline(&s->jump, buf, size, (uint64_t)tramp,
 						       jump_hit, s, &rp);
+		if (n != -ENOSPC)
+			return n;
+	}
+	if (may_count && hijack_path(s, &hp)) {
+		int n = arch_prepare_hijack_trampoline(&s->jump, buf, size, (uint64_t)tramp,
+						       jump_hit, s, &hp);
 		if (n != -ENOSPC)
 			return n;
 	}
@@ -474,10 +511,12 @@ static int build_trampoline(struct site *s, uint8_t *buf, size_t size, uint8_t *
 static size_t trampoline_bytes(const struct site *s)
 {
 	struct arch_record_path rp;
+	struct arch_hijack_path hp;
 
 	if (s->own_stack)
 		return ARCH_STACK_TRAMPOLINE_BYTES;
-	return record_path(s, &rp) ? ARCH_RECORD_TRAMPOLINE_BYTES : ARCH_TRAMPOLINE_BYTES;
+	return record_path(s, &rp) || hijack_path(s, &hp) ? ARCH_RECORD_TRAMPOLINE_BYTES :
+							     ARCH_TRAMPOLINE_BYTES;
 }
 
 /*
@@ -611,6 +650,8 @@ static int site_install(struct site *s, const struct wire_probe *wp, size_t avai
 {
 	const char *reason = NULL;
 	char text[96];
+	struct arch_record_path rp;
+	struct arch_hijack_path hp;
 	int err;
 
 	if (avail > sizeof(s->orig))
@@ -632,8 +673,9 @@ static int site_install(struct site *s, const struct wire_probe *wp, size_t avai
 		arch_insn_text(&s->jump.insn[0], text, sizeof(text));
 		snprintf(why, whylen, "jump: jmp at 0x%lx, %u bytes (%u instructions from '%s') displaced%s",
 			 (unsigned long)s->addr, s->jump.len, s->jump.n, text,
-			 s->tramp_bytes == ARCH_RECORD_TRAMPOLINE_BYTES ?
-			 "; the trampoline writes the record" : "");
+			 s->tramp_bytes != ARCH_RECORD_TRAMPOLINE_BYTES ? "" :
+			 record_path(s, &rp) ? "; the trampoline writes the record" :
+			 hijack_path(s, &hp) ? "; the trampoline hijacks the return" : "");
 		return 0;
 	}
 	if (err != -ENOTSUP) {

@@ -390,6 +390,39 @@ int arch_prepare_record_trampoline(struct arch_jump *aj, uint8_t *buf, size_t si
 				   uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx,
 				   const struct arch_record_path *rp);
 
+/*
+ * A return-hijack fast path in front of the trampoline, for a site whose
+ * events are all return probes (its entry records nothing): find the
+ * thread's state through %fs; if it is there, not busy, with no frame
+ * given back to an unwinder, room on its shadow stack and no frame on top
+ * whose slot is at or below this one (left frames to drop), then mark it
+ * busy, push the frame { return address, slot, site, context, 0 } as
+ * return_push() does (core/return.c), point the slot at the return
+ * trampoline, unmark it and go straight to the displaced copy.  Four
+ * registers and the status flags saved below the red zone; no call.
+ * Anything else takes the general path, which does the rest.
+ */
+struct arch_hijack_path {
+	int32_t tls_off;     /* %fs-relative: the thread-state pointer */
+	/* in the thread state */
+	int32_t busy_off;    /* int: pushed only when 0, 1 meanwhile */
+	int32_t unhooked_off; /* u32: not 0 sends the hit to the general path */
+	int32_t depth_off;   /* u32: frames on the shadow stack */
+	int32_t max_off;     /* u32: its capacity */
+	int32_t shadow_off;  /* pointer to the frames, ARCH_HIJACK_FRAME bytes each */
+	int32_t ctx_off;     /* u32: the current execution context */
+	uint64_t site;       /* the frame's site */
+	uint64_t ret_tramp;  /* what the slot gets */
+};
+
+/* struct shadow_frame: ret, sp (the slot), site, then ctx and flags as one word */
+#define ARCH_HIJACK_FRAME 32
+
+/* arch_prepare_trampoline with the return-hijack fast path of @hp in front. */
+int arch_prepare_hijack_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
+				   uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx,
+				   const struct arch_hijack_path *hp);
+
 /* The ARCH_JUMP_BYTES to write at @site.  Return: 0, -ERANGE if out of reach. */
 int arch_jump_bytes(uint8_t out[ARCH_JUMP_BYTES], uint64_t site, uint64_t tramp_addr);
 

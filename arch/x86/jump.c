@@ -644,6 +644,85 @@ static size_t emit_record_fast(struct emit *e, const struct arch_record_path *rp
 }
 
 /*
+ * The return-hijack fast path (see struct arch_hijack_path).  Returns
+ * where the rel32 of its final jmp to the displaced copy is; its slow way
+ * out falls through to the general path.
+ *
+ *	lea -128(%rsp),%rsp; push rax rcx rdx rsi; lahf; seto %al; push rax
+ *	rcx = %fs:self: 0, busy, unhooked	-> slow
+ *	busy = 1; depth >= max			-> unbusy
+ *	rax = &shadow[depth]; rdx = the slot (the site's %rsp)
+ *	depth and rax[-1].sp <= slot		-> unbusy (frames left: return_push drops them)
+ *	rax[0] = { *slot, slot, site, ctx }; depth++; *slot = ret_tramp
+ *	busy = 0; flags, registers back; jmp copy
+ */
+static size_t emit_hijack_fast(struct emit *e, const struct arch_hijack_path *hp)
+{
+	size_t to_slow[3], to_unbusy[2], to_copy, to_push, ns = 0, nu = 0;
+
+	emit_bytes(e, "\x48\x8d\x64\x24\x80", 5);	/* lea -0x80(%rsp),%rsp */
+	emit_bytes(e, "\x50\x51\x52\x56", 4);		/* push %rax %rcx %rdx %rsi */
+	emit_bytes(e, "\x9f\x0f\x90\xc0\x50", 5);	/* lahf; seto %al; push %rax */
+	emit_disp32(e, "\x64\x48\x8b\x0c\x25", 5, hp->tls_off); /* mov %fs:tls,%rcx */
+	emit_bytes(e, "\x48\x85\xc9", 3);		/* test %rcx,%rcx */
+	to_slow[ns++] = emit_jcc(e, JZ);
+	emit_rm(e, 0, 0x83, 7, RCX, hp->busy_off);	/* cmpl $0,busy(%rcx) */
+	emit_u8(e, 0);
+	to_slow[ns++] = emit_jcc(e, JNZ);
+	emit_rm(e, 0, 0x83, 7, RCX, hp->unhooked_off);	/* cmpl $0,unhooked(%rcx) */
+	emit_u8(e, 0);
+	to_slow[ns++] = emit_jcc(e, JNZ);
+	emit_rm(e, 0, 0xc7, 0, RCX, hp->busy_off);	/* movl $1,busy(%rcx) */
+	emit_u32(e, 1);
+	emit_rm(e, 0, 0x8b, RAX, RCX, hp->depth_off);	/* mov depth(%rcx),%eax */
+	emit_rm(e, 0, 0x3b, RAX, RCX, hp->max_off);	/* cmp max(%rcx),%eax */
+	to_unbusy[nu++] = emit_jcc(e, 0x83);		/* jae unbusy */
+	emit_bytes(e, "\x48\xc1\xe0\x05", 4);		/* shl $5,%rax */
+	emit_rm(e, REXW, 0x03, RAX, RCX, hp->shadow_off); /* add shadow(%rcx),%rax */
+	emit_bytes(e, "\x48\x8d\x94\x24\xa8\x00\x00\x00", 8); /* lea 0xa8(%rsp),%rdx: the slot */
+	emit_rm(e, 0, 0x83, 7, RCX, hp->depth_off);	/* cmpl $0,depth(%rcx) */
+	emit_u8(e, 0);
+	emit_u8(e, 0x74);				/* je push */
+	to_push = e->pos;
+	emit_u8(e, 0);
+	emit_bytes(e, "\x48\x39\x50\xe8", 4);		/* cmp %rdx,-24(%rax): top's sp - slot */
+	to_unbusy[nu++] = emit_jcc(e, 0x86);		/* jbe unbusy */
+	if (!e->err)
+		e->buf[to_push] = (uint8_t)(e->pos - (to_push + 1));
+	emit_bytes(e, "\x48\x8b\x32", 3);		/* push: mov (%rdx),%rsi */
+	emit_bytes(e, "\x48\x89\x30", 3);		/* mov %rsi,(%rax): ret */
+	emit_bytes(e, "\x48\x89\x50\x08", 4);		/* mov %rdx,8(%rax): sp */
+	emit_bytes(e, "\x48\xbe", 2);			/* movabs $site,%rsi */
+	emit_u64(e, hp->site);
+	emit_bytes(e, "\x48\x89\x70\x10", 4);		/* mov %rsi,16(%rax): site */
+	emit_rm(e, 0, 0x8b, RSI, RCX, hp->ctx_off);	/* mov ctx(%rcx),%esi */
+	emit_bytes(e, "\x48\x89\x70\x18", 4);		/* mov %rsi,24(%rax): ctx, flags 0 */
+	emit_rm(e, 0, 0x83, 0, RCX, hp->depth_off);	/* addl $1,depth(%rcx): after the frame */
+	emit_u8(e, 1);
+	emit_bytes(e, "\x48\xbe", 2);			/* movabs $ret_tramp,%rsi */
+	emit_u64(e, hp->ret_tramp);
+	emit_bytes(e, "\x48\x89\x32", 3);		/* mov %rsi,(%rdx): the slot hijacked */
+	emit_rm(e, 0, 0xc7, 0, RCX, hp->busy_off);	/* movl $0,busy(%rcx) */
+	emit_u32(e, 0);
+	emit_bytes(e, "\x58\x04\x7f\x9e", 4);		/* pop %rax; add $0x7f,%al; sahf */
+	emit_bytes(e, "\x5e\x5a\x59\x58", 4);		/* pop %rsi %rdx %rcx %rax */
+	emit_bytes(e, "\x48\x8d\xa4\x24\x80\x00\x00\x00", 8); /* lea 0x80(%rsp),%rsp */
+	emit_u8(e, 0xe9);				/* jmp copy */
+	to_copy = e->pos;
+	emit_u32(e, 0);
+	for (size_t i = 0; i < nu; i++)			/* unbusy: */
+		patch_rel32(e, to_unbusy[i], e->pos);
+	emit_rm(e, 0, 0xc7, 0, RCX, hp->busy_off);	/* movl $0,busy(%rcx) */
+	emit_u32(e, 0);
+	for (size_t i = 0; i < ns; i++)			/* slow: */
+		patch_rel32(e, to_slow[i], e->pos);
+	emit_bytes(e, "\x58\x04\x7f\x9e", 4);		/* pop %rax; add $0x7f,%al; sahf */
+	emit_bytes(e, "\x5e\x5a\x59\x58", 4);		/* pop %rsi %rdx %rcx %rax */
+	emit_bytes(e, "\x48\x8d\xa4\x24\x80\x00\x00\x00", 8); /* lea 0x80(%rsp),%rsp */
+	return to_copy;
+}
+
+/*
  * The switch to the agent's stack.  The thread's %fs:off holds the top of
  * its stack (0: none yet, or in use by the hit this one interrupted).  No
  * flag changes, and a hit in a signal handler that interrupts any of this
@@ -702,7 +781,8 @@ static void emit_own_stack(struct emit *e, uint64_t site, arch_handler_fn handle
 
 static int prepare(struct arch_jump *aj, uint8_t *buf, size_t size, uint64_t tramp_addr,
 		   arch_handler_fn handler, void *probe_ctx, const struct arch_count_path *cp,
-		   int32_t stack_tls_off, const struct arch_record_path *rp)
+		   int32_t stack_tls_off, const struct arch_record_path *rp,
+		   const struct arch_hijack_path *hp)
 {
 	struct emit e = { .buf = buf, .size = size, .addr = tramp_addr };
 	size_t to_copy = 0, own_to_copy = 0, own_to_general = 0, cont;
@@ -715,6 +795,8 @@ static int prepare(struct arch_jump *aj, uint8_t *buf, size_t size, uint64_t tra
 		return -EINVAL;
 	if (rp && (cp || stack_tls_off || hb || rp->nargs > ARCH_RECORD_MAX_ARGS ||
 		   rp->need < 48 || rp->need % 8 || rp->kind_exclusive > 127))
+		return -EINVAL;
+	if (hp && (cp || rp || stack_tls_off || hb))
 		return -EINVAL;
 	for (unsigned i = 0; rp && i < rp->nargs; i++)
 		if (regs_to_machine(rp->arg[i].reg) < 0 || rp->arg[i].off < 16)
@@ -730,6 +812,8 @@ static int prepare(struct arch_jump *aj, uint8_t *buf, size_t size, uint64_t tra
 		to_copy = emit_count_fast(&e, cp, 0);
 	if (rp)
 		to_copy = emit_record_fast(&e, rp);
+	if (hp)
+		to_copy = emit_hijack_fast(&e, hp);
 	if (stack_tls_off) {
 		emit_own_stack(&e, ip, handler, probe_ctx, stack_tls_off, cp, &own_to_general,
 			       &own_to_copy, &to_copy);
@@ -746,7 +830,7 @@ static int prepare(struct arch_jump *aj, uint8_t *buf, size_t size, uint64_t tra
 	aj->copy_off[aj->n] = e.pos;
 	if (!(aj->insn[aj->n - 1].flags & (ARCH_INSN_F_NO_FALLTHROUGH | ARCH_INSN_F_CALL)))
 		emit_jmp(&e, aj->site + aj->len);
-	if (cp || rp)
+	if (cp || rp || hp)
 		patch_rel32(&e, to_copy, cont);
 	if (stack_tls_off)
 		patch_rel32(&e, own_to_copy, cont);
@@ -761,7 +845,7 @@ static int prepare(struct arch_jump *aj, uint8_t *buf, size_t size, uint64_t tra
 int arch_prepare_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
 			    uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx)
 {
-	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, NULL, 0, NULL);
+	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, NULL, 0, NULL, NULL);
 }
 
 int arch_prepare_stack_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
@@ -770,21 +854,28 @@ int arch_prepare_stack_trampoline(struct arch_jump *aj, uint8_t *buf, size_t siz
 {
 	if (!stack_tls_off)
 		return -EINVAL;
-	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, cp, stack_tls_off, NULL);
+	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, cp, stack_tls_off, NULL, NULL);
 }
 
 int arch_prepare_count_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
 				  uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx,
 				  const struct arch_count_path *cp)
 {
-	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, cp, 0, NULL);
+	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, cp, 0, NULL, NULL);
 }
 
 int arch_prepare_record_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
 				   uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx,
 				   const struct arch_record_path *rp)
 {
-	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, NULL, 0, rp);
+	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, NULL, 0, rp, NULL);
+}
+
+int arch_prepare_hijack_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
+				   uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx,
+				   const struct arch_hijack_path *hp)
+{
+	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, NULL, 0, NULL, hp);
 }
 
 int arch_jump_bytes(uint8_t out[ARCH_JUMP_BYTES], uint64_t site, uint64_t tramp_addr)

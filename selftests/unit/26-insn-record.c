@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The recording fast path of the jump path (xol trace a=%di b=%si),
- * executed: a site whose trampoline writes the record into the thread's
- * exclusive ring itself, without saving every register or calling
- * anything.
+ * The recording and return-hijack fast paths of the jump path, executed.
+ * Recording (xol trace a=%di b=%si): a site whose trampoline writes the
+ * record into the thread's exclusive ring itself, without saving every
+ * register or calling anything.
  *
  *  - a thread with a row and a ring with room: every hit counted and
  *    recorded (header, time, CPU, payload, register args, scratch
@@ -15,6 +15,17 @@
  *    handler, and nothing written
  *  - the flags and every register survive the fast path exactly, and the
  *    red zone below the site's %rsp is untouched
+ *
+ * Return hijack (a site with return probes only): the trampoline pushes
+ * the shadow frame and points the return slot at the return trampoline
+ * (here a stub that pops the frame and goes on at its address).
+ *
+ *  - each call: a frame { ret, slot, site, ctx, 0 }, the function returns
+ *    through the stub to its caller, with its result, depth back
+ *  - busy, unhooked frames, a full shadow stack, a frame on top whose slot
+ *    is at or below the new one, no state: the general path, nothing pushed
+ *  - nested calls (a probed function calling itself) push and pop in order
+ *  - the flags and every register survive the fast path exactly
  */
 #include <string.h>
 #include <sys/mman.h>
@@ -315,10 +326,211 @@ static void preserved(void)
 	munmap(area, 4096);
 }
 
+/* --- the return hijack ---------------------------------------------------- */
+
+struct fake_frame {
+	uint64_t ret, sp, site;
+	uint32_t ctx, flags;
+};
+
+struct fake_rthread {
+	int busy;
+	unsigned unhooked, depth, max;
+	uint32_t ctx;
+	struct fake_frame *shadow;
+};
+
+static __thread struct fake_rthread *fake_rself;
+static struct fake_frame frames[8];
+static long through_stub, frame_bad;
+static uint64_t hijack_site;
+
+/* What the stub calls: the frame on top off the stack, checked; its address to go on at. */
+__attribute__((target("general-regs-only"), used))
+uint64_t stub_pop(uint64_t sp_after_ret);
+__attribute__((target("general-regs-only"), used))
+uint64_t stub_pop(uint64_t sp_after_ret)
+{
+	struct fake_rthread *t = fake_rself;
+	struct fake_frame *f = &t->shadow[--t->depth];
+
+	through_stub++;
+	if (f->sp != sp_after_ret - 8 || f->site != hijack_site || f->ctx != t->ctx || f->flags)
+		frame_bad++;
+	return f->ret;
+}
+
+/* The return trampoline's stand-in: registers and flags kept, the real address from stub_pop(). */
+void stub_rettramp(void);
+asm(".text\n.type stub_rettramp, @function\nstub_rettramp:\n"
+    "\tlea -8(%rsp), %rsp\n"
+    "\tpush %rax\n\tpush %rcx\n\tpush %rdx\n\tpush %rsi\n\tpush %rdi\n"
+    "\tpush %r8\n\tpush %r9\n\tpush %r10\n\tpush %r11\n"
+    "\tpushfq\n\tlea -8(%rsp), %rsp\n"
+    "\tlea 96(%rsp), %rdi\n"
+    "\tcall stub_pop\n"
+    "\tmov %rax, 88(%rsp)\n"
+    "\tlea 8(%rsp), %rsp\n\tpopfq\n"
+    "\tpop %r11\n\tpop %r10\n\tpop %r9\n\tpop %r8\n"
+    "\tpop %rdi\n\tpop %rsi\n\tpop %rdx\n\tpop %rcx\n\tpop %rax\n"
+    "\tret\n.size stub_rettramp, .-stub_rettramp\n");
+
+static uint8_t *place_hijack(uint8_t *area, const uint8_t *code, size_t len)
+{
+	uint8_t *site = area, *tramp = area + 1024, jmp[ARCH_JUMP_BYTES];
+	struct arch_hijack_path hp = { 0 };
+	struct arch_jump aj;
+
+	memcpy(site, code, len);
+	if (arch_analyze_jump(&aj, site, len, (uint64_t)site))
+		return NULL;
+	hp.tls_off = (int32_t)((char *)&fake_rself - (char *)__builtin_thread_pointer());
+	hp.busy_off = offsetof(struct fake_rthread, busy);
+	hp.unhooked_off = offsetof(struct fake_rthread, unhooked);
+	hp.depth_off = offsetof(struct fake_rthread, depth);
+	hp.max_off = offsetof(struct fake_rthread, max);
+	hp.shadow_off = offsetof(struct fake_rthread, shadow);
+	hp.ctx_off = offsetof(struct fake_rthread, ctx);
+	hp.site = hijack_site = 0x5175;
+	hp.ret_tramp = (uint64_t)stub_rettramp;
+	if (arch_prepare_hijack_trampoline(&aj, tramp, ARCH_RECORD_TRAMPOLINE_BYTES, (uint64_t)tramp,
+					   slow_handler, NULL, &hp) < 0 ||
+	    arch_jump_bytes(jmp, (uint64_t)site, (uint64_t)tramp))
+		return NULL;
+	memcpy(site, jmp, sizeof(jmp));
+	return site;
+}
+
+/* A probed function that calls itself through a pointer: fn(n) = n ? fn(n - 1) + 1 : 0. */
+static long (*rec_fn)(long);
+
+__attribute__((noinline)) static long rec_body(long n)
+{
+	return n ? rec_fn(n - 1) + 1 : 0;
+}
+
+static void hijack(void)
+{
+	uint8_t *area = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct fake_rthread me = { .max = 8, .ctx = 7, .shadow = frames };
+	int (*add)(int, int) = (int (*)(int, int))place_hijack(area, add_site, sizeof(add_site));
+	int sum = 0;
+
+	ok(add != NULL, "a return-hijack trampoline for mov/add/nop/ret");
+	if (!add)
+		return;
+	fake_rself = &me;
+	slow_calls = through_stub = frame_bad = 0;
+	for (int i = 0; i < 100; i++)
+		sum += add(i, 1);
+	is_int(sum, 4950 + 100, "the site's own instructions run, the result comes back");
+	is_int(through_stub, 100, "every call returned through the return trampoline");
+	is_int(frame_bad, 0, "each frame: its slot, the site, the context, flags 0");
+	is_int(me.depth, 0, "the shadow stack empty again");
+	is_int(slow_calls, 0, "the handler never called");
+	is_int(me.busy, 0, "busy back to 0");
+
+	me.busy = 1;
+	add(1, 1);
+	is_int(slow_calls, 1, "busy: the general path");
+	me.busy = 0;
+	me.unhooked = 1;
+	add(1, 1);
+	is_int(slow_calls, 2, "frames given back to an unwinder: the general path");
+	me.unhooked = 0;
+	me.depth = me.max;
+	add(1, 1);
+	is_int(slow_calls, 3, "a full shadow stack: the general path");
+	is_int(me.busy, 0, "busy back to 0");
+	me.depth = 1;
+	frames[0].sp = 0; /* a frame left below: the new call reuses its stack */
+	add(1, 1);
+	is_int(slow_calls, 4, "a frame on top at or below the slot: the general path");
+	me.depth = 0;
+	fake_rself = NULL;
+	is_int(add(40, 2), 42, "no thread state: the result is right");
+	is_int(slow_calls, 5, "through the handler");
+	is_int(through_stub, 100, "none of these hijacked");
+	fake_rself = &me;
+
+	/* nested: a probed function entered again before it returns */
+	munmap(area, 4096);
+	area = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
+		    -1, 0);
+	/* the site: jmp *rec_body through rax -- movabs $rec_body,%rax; jmp *%rax */
+	uint8_t tramp_site[12] = { 0x48, 0xb8 };
+	uint64_t body = (uint64_t)rec_body;
+	memcpy(tramp_site + 2, &body, 8);
+	tramp_site[10] = 0xff;
+	tramp_site[11] = 0xe0;
+	rec_fn = (long (*)(long))place_hijack(area, tramp_site, sizeof(tramp_site));
+	ok(rec_fn != NULL, "a return-hijack trampoline for movabs/jmp *%%rax");
+	if (rec_fn) {
+		through_stub = frame_bad = 0;
+		is_int(rec_fn(5), 5, "6 nested probed calls: the result");
+		is_int(through_stub, 6, "each returned through the return trampoline");
+		is_int(frame_bad, 0, "each found its own frame on top");
+		is_int(me.depth, 0, "the shadow stack empty again");
+		is_int(slow_calls, 5, "none took the general path");
+		me.max = 3;
+		is_int(rec_fn(5), 5, "deeper than the shadow stack: the result");
+		is_int(through_stub, 9, "the first three hijacked");
+		is_int(slow_calls, 8, "the rest through the general path");
+	}
+
+	/* flags and registers across the fast path */
+	munmap(area, 4096);
+	area = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
+		    -1, 0);
+	me.max = 8;
+	site_fn = (void (*)(void))place_hijack(area, nop_site, sizeof(nop_site));
+	for (int k = 0; site_fn && k < 2; k++) {
+		uint64_t f_in = k ? 0x8d5 : 0x202, out[17];
+		long before = through_stub;
+
+		asm volatile("push %%rbx\n\t push %%rbp\n\t push %%r12\n\t push %%r13\n\t"
+			     "push %%r14\n\t push %%r15\n\t push %[out]\n\t"
+			     "push %[fi]\n\t popfq\n\t"
+			     "mov $0x1001,%%eax\n\t mov $0x1002,%%ecx\n\t mov $0x1003,%%edx\n\t"
+			     "mov $0x1004,%%ebx\n\t mov $0x1005,%%ebp\n\t mov $0x1006,%%esi\n\t"
+			     "mov $0x1007,%%edi\n\t mov $0x1008,%%r8d\n\t mov $0x1009,%%r9d\n\t"
+			     "mov $0x100a,%%r10d\n\t mov $0x100b,%%r11d\n\t mov $0x100c,%%r12d\n\t"
+			     "mov $0x100d,%%r13d\n\t mov $0x100e,%%r14d\n\t mov $0x100f,%%r15d\n\t"
+			     "call *%[site]\n\t"
+			     "pushfq\n\t"
+			     "push %%rax\n\t mov 16(%%rsp),%%rax\n\t"
+			     "pop 0(%%rax)\n\t mov %%rcx,8(%%rax)\n\t mov %%rdx,16(%%rax)\n\t"
+			     "mov %%rbx,24(%%rax)\n\t mov %%rbp,32(%%rax)\n\t mov %%rsi,40(%%rax)\n\t"
+			     "mov %%rdi,48(%%rax)\n\t mov %%r8,56(%%rax)\n\t mov %%r9,64(%%rax)\n\t"
+			     "mov %%r10,72(%%rax)\n\t mov %%r11,80(%%rax)\n\t mov %%r12,88(%%rax)\n\t"
+			     "mov %%r13,96(%%rax)\n\t mov %%r14,104(%%rax)\n\t mov %%r15,112(%%rax)\n\t"
+			     "pop 120(%%rax)\n\t"
+			     "lea 8(%%rsp),%%rsp\n\t"
+			     "pop %%r15\n\t pop %%r14\n\t pop %%r13\n\t pop %%r12\n\t pop %%rbp\n\t pop %%rbx\n\t"
+			     :
+			     : [fi] "r"(f_in), [site] "m"(site_fn), [out] "r"(out)
+			     : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory",
+			       "cc");
+		int regbad = 0;
+		for (int i = 0; i < 15; i++)
+			if (out[i] != 0x1001u + (unsigned)i)
+				regbad++, diag("register %d: %lx", i, out[i]);
+		is_int(through_stub, before + 1, "flags 0x%lx: hijacked", (unsigned long)f_in);
+		is_int(out[15] & 0x8d5, f_in & 0x8d5, "flags 0x%lx: the status flags survive exactly",
+		       (unsigned long)f_in);
+		is_int(regbad, 0, "flags 0x%lx: every general register survives",
+		       (unsigned long)f_in);
+	}
+	fake_rself = NULL;
+	munmap(area, 4096);
+}
+
 int main(void)
 {
 	basic();
 	slow_calls = 0;
 	preserved();
+	hijack();
 	return done_testing();
 }
