@@ -338,24 +338,45 @@ static __attribute__((always_inline)) inline void hit_entry_inline(struct site *
 uint64_t hit_return(struct xol_regs *regs)
 {
 	struct xol_thread *t = thread_self();
-	struct shadow_frame frame, *f = &frame;
+	uint64_t slot = regs->sp - 8, ret;
+	struct site *site;
+	unsigned d;
 
-	if (!t || !return_pop(t, regs->sp - 8, f))
+	if (!t)
 		return 0;
+	/*
+	 * The frame on top, nothing given back to an unwinder: return_pop()'s
+	 * common case, here.  What it holds is read before it is given up: a
+	 * signal handler's hit may push over it once depth is down.
+	 */
+	d = t->depth;
+	if (__builtin_expect(d && !t->unhooked && t->shadow[d - 1].sp == slot, 1)) {
+		ret = t->shadow[d - 1].ret;
+		site = t->shadow[d - 1].site;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		t->depth = d - 1;
+	} else {
+		struct shadow_frame frame;
+
+		if (!return_pop(t, slot, &frame))
+			return 0;
+		ret = frame.ret;
+		site = frame.site;
+	}
 	/* As the kernel does: the handlers see ip at the real return address. */
-	arch_regs_set_ip(regs, f->ret);
+	arch_regs_set_ip(regs, ret);
 	if (!t->busy) {
 		busy_then_read(t);
-		const struct consumers *ret = load(&f->site->ret);
+		const struct consumers *rl = load(&site->ret);
 		if (__builtin_expect(t->comm_dirty, 0))
 			thread_emit_comm(t);
-		for (unsigned i = 0; i < ret->n; i++)
-			emit(t, ret->ev[i], regs, f->site, f->site->addr, f->ret);
+		for (unsigned i = 0; i < rl->n; i++)
+			emit(t, rl->ev[i], regs, site, site->addr, ret);
 		t->busy = 0;
 	} else if (t->busy != BUSY_AGENT) {
-		miss_all(t, load(&f->site->ret));
+		miss_all(t, load(&site->ret));
 	}
-	return f->ret;
+	return ret;
 }
 
 /* Called by xol_return_trampoline (arch/x86/rettramp.S). */
