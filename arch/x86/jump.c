@@ -27,6 +27,11 @@
  * Everything before copy_off[0] only touches memory below the site's red
  * zone, so a thread may be sent to any copy_off[i] from site + orig_off[i]
  * and back, and one sitting at offset 0 can go back to the site.
+ *
+ * A fast path (counting, recording, return hijack: see arch.h) goes first,
+ * at offset 0: it steps over the red zone too, does its work with a few
+ * registers saved and jumps to copy_off[0] itself, or puts everything
+ * back and goes on to the general path drawn above.
  */
 
 #define REGS_SIZE	((int)sizeof(struct xol_regs))		/* 168 */
