@@ -73,12 +73,8 @@ xol_return_trampoline:
 	add	$0x7f, %al
 	mov	%cl, %ah
 	sahf
-	pop	%r15
-	pop	%r14
-	pop	%r13
-	pop	%r12
-	pop	%rbp
-	pop	%rbx
+	lea	40(%rsp), %rsp		/* r15 r14 r13 r12 bp: xol_return_hit kept them */
+	pop	%rbx			/* held the stack pointer above */
 	pop	%r11
 	pop	%r10
 	pop	%r9

@@ -4,16 +4,17 @@
  * caller sees.  flagret() loads a pattern into every register the ABI lets
  * a function clobber (rax rcx rdx rsi rdi r8-r11) and the flags CF PF AF
  * ZF SF DF OF from its argument, and returns; call_flagret() stores them
- * the instant it is back.  A line per mismatch, then the counts.
+ * the instant it is back, with the callee-saved ones it set before the
+ * call (rbx rbp r12-r15).  A line per mismatch, then the counts.
  */
 #include <stdint.h>
 #include <stdio.h>
 
-#define NREGS 9
+#define NREGS 15
 #define FLAGS_MASK 0xcd5 /* CF PF AF ZF SF DF OF */
 
 struct seen {
-	uint64_t r[NREGS]; /* rax rcx rdx rsi rdi r8 r9 r10 r11 */
+	uint64_t r[NREGS]; /* rax rcx rdx rsi rdi r8 r9 r10 r11, then rbx rbp r12 r13 r14 r15 */
 	uint64_t flags;
 };
 
@@ -36,10 +37,24 @@ asm(".text\n.globl flagret\n.type flagret, @function\nflagret:\n"
 
 /* void call_flagret(uint64_t flags, struct seen *out) */
 asm(".text\n.globl call_flagret\n.type call_flagret, @function\ncall_flagret:\n"
-    "\tpush %rbx\n"
-    "\tmov %rsi, %rbx\n"
+    "\tpush %rbx\n\tpush %rbp\n\tpush %r12\n\tpush %r13\n\tpush %r14\n\tpush %r15\n"
+    "\tpush %rsi\n"
+    "\tmovabs $0x6666666666666666, %rbx\n"
+    "\tmovabs $0x7777777777777777, %rbp\n"
+    "\tmovabs $0xcccccccccccccccc, %r12\n"
+    "\tmovabs $0xdddddddddddddddd, %r13\n"
+    "\tmovabs $0xeeeeeeeeeeeeeeee, %r14\n"
+    "\tmovabs $0xffffffffffffffff, %r15\n"
     "\tcall flagret\n"
     "\tpushfq\n"
+    "\tpush %rbx\n"
+    "\tmov 16(%rsp), %rbx\n"
+    "\tpop 72(%rbx)\n"
+    "\tmov %rbp, 80(%rbx)\n"
+    "\tmov %r12, 88(%rbx)\n"
+    "\tmov %r13, 96(%rbx)\n"
+    "\tmov %r14, 104(%rbx)\n"
+    "\tmov %r15, 112(%rbx)\n"
     "\tmov %rax, 0(%rbx)\n"
     "\tmov %rcx, 8(%rbx)\n"
     "\tmov %rdx, 16(%rbx)\n"
@@ -50,9 +65,10 @@ asm(".text\n.globl call_flagret\n.type call_flagret, @function\ncall_flagret:\n"
     "\tmov %r10, 56(%rbx)\n"
     "\tmov %r11, 64(%rbx)\n"
     "\tpop %rax\n"
-    "\tmov %rax, 72(%rbx)\n"
+    "\tmov %rax, 120(%rbx)\n"
     "\tcld\n"
-    "\tpop %rbx\n"
+    "\tpop %rsi\n"
+    "\tpop %r15\n\tpop %r14\n\tpop %r13\n\tpop %r12\n\tpop %rbp\n\tpop %rbx\n"
     "\tret\n"
     ".size call_flagret, .-call_flagret\n");
 
@@ -63,10 +79,12 @@ int main(void)
 	static const uint64_t want[NREGS] = {
 		0x1111111111111111, 0x2222222222222222, 0x3333333333333333, 0x4444444444444444,
 		0x5555555555555555, 0x8888888888888888, 0x9999999999999999, 0xaaaaaaaaaaaaaaaa,
-		0xbbbbbbbbbbbbbbbb,
+		0xbbbbbbbbbbbbbbbb, 0x6666666666666666, 0x7777777777777777, 0xcccccccccccccccc,
+		0xdddddddddddddddd, 0xeeeeeeeeeeeeeeee, 0xffffffffffffffff,
 	};
 	static const char *const names[NREGS] = { "rax", "rcx", "rdx", "rsi", "rdi",
-						  "r8", "r9", "r10", "r11" };
+						  "r8", "r9", "r10", "r11", "rbx", "rbp", "r12",
+						  "r13", "r14", "r15" };
 	/* each flag alone, none, all, and mixes with and without DF and OF */
 	static const uint64_t cases[] = { 0x000, 0x001, 0x004, 0x010, 0x040, 0x080, 0x400, 0x800,
 					  0xcd5, 0x0d5, 0xc00, 0x841, 0x495, 0x8c4, 0x451, 0x880 };
