@@ -107,7 +107,9 @@ static int defs_load(struct agent_session *se, void *blob, size_t size)
 			goto bad;
 		e->data = (const char *)blob + at;
 		at += (w->data_len + 7) & ~7u;
+		e->slot = se->slot;
 		e->has_dyn = false;
+		e->fast_all = w->nargs <= AGENT_FAST_ARGS;
 		for (unsigned k = 0; k < w->nargs; k++) {
 			const struct wire_arg *a = &e->args[k];
 			if (a->offset + (a->count ? a->count : 1) * a->size > w->fixed_size)
@@ -115,6 +117,8 @@ static int defs_load(struct agent_session *se, void *blob, size_t size)
 			if (a->kind == TP_TYPE_STRING || a->kind == TP_TYPE_USTRING)
 				e->has_dyn = true;
 			e->fast[k] = (uint8_t)fetch_classify(&a->prog);
+			if (k < AGENT_FAST_ARGS && !fetch_unpack(&a->prog, a->offset, &e->fa[k]))
+				e->fast_all = false;
 		}
 	}
 	for (unsigned i = 0; i < d->nprobes; i++)

@@ -13,6 +13,7 @@
 #include "arch/x86/regs.h"
 #include "core/return.h"
 #include "core/ring.h"
+#include "core/fetch.h"
 #include "core/uaccess.h"
 #include "core/wire.h"
 #include "trace/probe.h"
@@ -22,6 +23,8 @@
 
 struct agent_session;
 
+#define AGENT_FAST_ARGS 8        /* more arguments: the general path */
+
 /* An event as the agent runs it: points into its session's DEFS blob. */
 struct agent_event {
 	struct agent_session *sess;
@@ -29,8 +32,11 @@ struct agent_event {
 	const struct wire_arg *args;
 	const char *data;
 	uint32_t index;
+	uint32_t slot;           /* sess->slot, one load nearer */
 	bool has_dyn;            /* has __data_loc fields */
+	bool fast_all;           /* every arg in fa[]: written straight into the ring */
 	uint8_t fast[TP_MAX_ARGS]; /* enum fetch_fast of each arg */
+	struct fast_arg fa[AGENT_FAST_ARGS];
 };
 
 /*
@@ -67,6 +73,7 @@ struct site {
 	struct arch_insn insn;
 	uint8_t *slot;           /* out-of-line copy (trap path) */
 	uint8_t *tramp;          /* trampoline (jump path), else NULL */
+	size_t tramp_bytes;      /* what was allocated for it */
 	struct arch_jump jump;   /* what the jump displaced */
 	void (*hook)(void);      /* the agent's own site: run this instead of events */
 };

@@ -25,7 +25,7 @@ enum { C_HITS, C_MISSES, C_LOST };
  */
 static inline void count(const struct xol_thread *t, const struct agent_event *e, unsigned which)
 {
-	struct wire_counters *row = __atomic_load_n(&t->ss[e->sess->slot].row, __ATOMIC_ACQUIRE);
+	struct wire_counters *row = __atomic_load_n(&t->ss[e->slot].row, __ATOMIC_ACQUIRE);
 
 	if (__builtin_expect(!row, 0))
 		return;
@@ -66,26 +66,16 @@ static inline uint64_t read_tsc(unsigned *cpu)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-/* @ip: __probe_ip, or __probe_func of a return event (then @ret_ip is __probe_ret_ip). */
-static void emit(struct xol_thread *t, struct agent_event *e, const struct xol_regs *regs,
-		 const struct site *s, uint64_t ip, uint64_t ret_ip)
+/* emit() of any event: fetch programs run by the interpreter, the ring's every case. */
+static __attribute__((noinline)) void emit_general(struct xol_thread *t, struct agent_event *e,
+						   struct ring_writer *ring, const struct xol_regs *regs,
+						   const struct site *s, uint64_t ip, uint64_t ret_ip,
+						   uint64_t ts, unsigned cpu)
 {
 	const struct wire_event *w = e->w;
-	struct ring_writer *ring = t->ss[e->sess->slot].ring;
 	struct ring_rec *rr = NULL;
 	struct fetch_ctx ctx;
 	uint8_t *rec;
-	unsigned cpu;
-	uint64_t ts;
-
-	count(t, e, C_HITS);
-	if (w->flags & WIRE_EV_COUNT_ONLY)
-		return;
-	if (__builtin_expect(!ring, 0)) {
-		count(t, e, C_LOST);
-		return;
-	}
-	ts = read_tsc(&cpu);
 	/*
 	 * Fixed-size records are fetched straight into the ring; records
 	 * with strings are built in the thread's scratch first, since their
@@ -153,6 +143,109 @@ static void emit(struct xol_thread *t, struct agent_event *e, const struct xol_r
 		ring_copy(rr->data, rec, ctx.dyn);
 	}
 	ring_commit(ring, rr);
+}
+
+/*
+ * An argument of the straight path other than a register number: a
+ * deref, a stack slot, a string (appended at @dyn, as fetch_run's
+ * store_string() does).  Returns the new end of the record.
+ */
+static __attribute__((noinline)) uint32_t arg_straight(const struct fast_arg *a, uint8_t *rec,
+						       uint64_t r, const struct xol_regs *regs,
+						       uint32_t dyn)
+{
+	uint8_t *field = rec + a->offset;
+	unsigned long v, left;
+	long len;
+
+	switch (a->kind) {
+	case FETCH_FAST_MEM:
+		left = xol_copy_safe(field, (const void *)(r + (uint64_t)a->param), a->size);
+		for (unsigned k = a->size - (unsigned)left; k < a->size; k++)
+			field[k] = 0; /* a fault part-way keeps what was read */
+		break;
+	case FETCH_FAST_STACK:
+		if (xol_load_safe(&v, (const void *)(regs->sp + 8 * (uint64_t)a->param)))
+			v = 0;
+		fetch_put(field, v, a->size);
+		break;
+	case FETCH_FAST_STRING:
+		len = -1;
+		if (dyn < TP_RECORD_MAX)
+			len = xol_strncpy_safe((char *)rec + dyn, (const char *)(r + (uint64_t)a->param),
+					       TP_RECORD_MAX - dyn < TP_STRING_MAX ?
+					       TP_RECORD_MAX - dyn : TP_STRING_MAX);
+		if (len < 0)
+			len = 0; /* fault, or longer than a page: recorded as a fault */
+		*(fetch_u32 *)field = (uint32_t)len << 16 | dyn;
+		dyn += (uint32_t)len;
+		break;
+	default: /* FETCH_FAST_REG */
+		fetch_put(field, r, a->size);
+		break;
+	}
+	return dyn;
+}
+
+/*
+ * The straight path of emit(): an event whose arguments are all of the
+ * fast kinds (e->fast_all), written into the exclusive ring where it is,
+ * strings included, and committed with one header write.  False when the
+ * ring has no room for it there (its end, a limit to refresh, a shared
+ * ring): emit() then takes the general path, which decides.
+ */
+static inline __attribute__((always_inline)) bool
+emit_straight(struct xol_thread *t, const struct agent_event *e, struct ring_writer *ring,
+	      const struct xol_regs *regs, uint64_t ip, uint64_t ret_ip, uint64_t ts, unsigned cpu)
+{
+	const struct wire_event *w = e->w;
+	uint32_t size = w->fixed_size;
+	struct ring_rec *rr = ring_reserve_upto(ring, e->has_dyn ? TP_RECORD_MAX : size);
+	uint8_t *rec;
+
+	if (__builtin_expect(!rr, 0))
+		return false;
+	rec = rr->data;
+	/* common_type, common_flags, common_preempt_count (0 0), common_pid (the tid) */
+	*(fetch_u64 *)rec = (uint64_t)w->id | (uint64_t)(uint32_t)t->tid << 32;
+	*(fetch_u64 *)(rec + 8) = ip; /* __probe_ip, or __probe_func */
+	if (w->is_return)
+		*(fetch_u64 *)(rec + 16) = ret_ip;
+	for (unsigned i = 0, n = w->nargs; i < n; i++) {
+		const struct fast_arg *a = &e->fa[i];
+		uint64_t r = *(const uint64_t *)((const char *)regs + a->reg);
+
+		if (__builtin_expect(a->kind == FETCH_FAST_REG && a->size == 8, 1))
+			*(fetch_u64 *)(rec + a->offset) = r;
+		else
+			size = arg_straight(a, rec, r, regs, size);
+	}
+	ring_commit_upto(ring, rr, w->id, size, ts, (uint16_t)cpu);
+	return true;
+}
+
+/* @ip: __probe_ip, or __probe_func of a return event (then @ret_ip is __probe_ret_ip). */
+static inline __attribute__((always_inline)) void
+emit(struct xol_thread *t, struct agent_event *e, const struct xol_regs *regs, const struct site *s,
+     uint64_t ip, uint64_t ret_ip)
+{
+	const struct wire_event *w = e->w;
+	struct ring_writer *ring;
+	unsigned cpu;
+	uint64_t ts;
+
+	count(t, e, C_HITS);
+	if (w->flags & WIRE_EV_COUNT_ONLY)
+		return;
+	ring = t->ss[e->slot].ring;
+	if (__builtin_expect(!ring, 0)) {
+		count(t, e, C_LOST);
+		return;
+	}
+	ts = read_tsc(&cpu);
+	if (__builtin_expect(e->fast_all, 1) && emit_straight(t, e, ring, regs, ip, ret_ip, ts, cpu))
+		return;
+	emit_general(t, e, ring, regs, s, ip, ret_ip, ts, cpu);
 }
 
 static void miss_all(const struct xol_thread *t, const struct consumers *c)
@@ -245,24 +338,45 @@ static __attribute__((always_inline)) inline void hit_entry_inline(struct site *
 uint64_t hit_return(struct xol_regs *regs)
 {
 	struct xol_thread *t = thread_self();
-	struct shadow_frame frame, *f = &frame;
+	uint64_t slot = regs->sp - 8, ret;
+	struct site *site;
+	unsigned d;
 
-	if (!t || !return_pop(t, regs->sp - 8, f))
+	if (!t)
 		return 0;
+	/*
+	 * The frame on top, nothing given back to an unwinder: return_pop()'s
+	 * common case, here.  What it holds is read before it is given up: a
+	 * signal handler's hit may push over it once depth is down.
+	 */
+	d = t->depth;
+	if (__builtin_expect(d && !t->unhooked && t->shadow[d - 1].sp == slot, 1)) {
+		ret = t->shadow[d - 1].ret;
+		site = t->shadow[d - 1].site;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		t->depth = d - 1;
+	} else {
+		struct shadow_frame frame;
+
+		if (!return_pop(t, slot, &frame))
+			return 0;
+		ret = frame.ret;
+		site = frame.site;
+	}
 	/* As the kernel does: the handlers see ip at the real return address. */
-	arch_regs_set_ip(regs, f->ret);
+	arch_regs_set_ip(regs, ret);
 	if (!t->busy) {
 		busy_then_read(t);
-		const struct consumers *ret = load(&f->site->ret);
+		const struct consumers *rl = load(&site->ret);
 		if (__builtin_expect(t->comm_dirty, 0))
 			thread_emit_comm(t);
-		for (unsigned i = 0; i < ret->n; i++)
-			emit(t, ret->ev[i], regs, f->site, f->site->addr, f->ret);
+		for (unsigned i = 0; i < rl->n; i++)
+			emit(t, rl->ev[i], regs, site, site->addr, ret);
 		t->busy = 0;
 	} else if (t->busy != BUSY_AGENT) {
-		miss_all(t, load(&f->site->ret));
+		miss_all(t, load(&site->ret));
 	}
-	return f->ret;
+	return ret;
 }
 
 /* Called by xol_return_trampoline (arch/x86/rettramp.S). */

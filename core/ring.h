@@ -252,6 +252,10 @@ struct ring_writer {
 } __attribute__((aligned(64)));
 
 _Static_assert(sizeof(struct ring_writer) == 64, "one writer, one cache line");
+_Static_assert(offsetof(struct ring_writer, pid) % 8 == 0 && offsetof(struct ring_rec, pid) % 8 == 0 &&
+	       offsetof(struct ring_writer, tid) == offsetof(struct ring_writer, pid) + 4 &&
+	       offsetof(struct ring_rec, tid) == offsetof(struct ring_rec, pid) + 4,
+	       "pid and tid copied as one word");
 
 struct ring_attach;
 
@@ -486,6 +490,46 @@ static inline void ring_commit(struct ring_writer *w, struct ring_rec *rec)
 		__atomic_store_n(&rec->word, word & ~((uint64_t)RING_F_BUSY << 48), __ATOMIC_RELEASE);
 		w->open = NULL;
 	}
+}
+
+/*
+ * The straight path for one writer, when the size is known only at the
+ * end (strings): ring_reserve_upto() returns where a record of at most
+ * @max payload bytes goes, if it fits in an exclusive ring below the
+ * cached limit without a PAD; else NULL, and the caller takes the
+ * ordinary ring_reserve() with the size it then knows.  Nothing is
+ * written: fill data[0..len) and call ring_commit_upto(), which writes
+ * the header with the real size and commits.  Shared, dead and wiped
+ * writers have limit 0: always NULL.
+ */
+static inline struct ring_rec *ring_reserve_upto(struct ring_writer *w, uint32_t max)
+{
+	uint64_t pos = w->head, need = ring_aligned(RING_HDR_SIZE + (uint64_t)max);
+
+	if (ring_unlikely((pos & w->mask) + need > w->mask + 1 || pos + need > w->limit ||
+			  max > RING_PAYLOAD_MAX))
+		return NULL;
+	return (struct ring_rec *)(w->data + (pos & w->mask));
+}
+
+static inline void ring_commit_upto(struct ring_writer *w, struct ring_rec *rec, uint16_t type,
+				    uint32_t len, uint64_t time, uint16_t cpu)
+{
+	typedef uint64_t __attribute__((may_alias)) u64_alias;
+	uint64_t end = w->head + ring_aligned(RING_HDR_SIZE + (uint64_t)len);
+
+	/* The header in four words: size type flags, time, pid tid, cpu and zeros. */
+	rec->word = ring_word(RING_HDR_SIZE + len, type, 0);
+	rec->time = time;
+	*(u64_alias *)&rec->pid = *(const u64_alias *)&w->pid;
+	*(u64_alias *)&rec->cpu = cpu;
+	/* A forked child's wiped writer (a fork in a signal handler): nothing to publish. */
+	if (ring_unlikely(w->kind != RING_EXCLUSIVE))
+		return;
+	/* W1: pairs with R1; header and payload become visible with head. */
+	__atomic_store_n(&w->ctl->head, end, __ATOMIC_RELEASE);
+	w->head = end;
+	w->pend = end;
 }
 
 /*

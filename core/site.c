@@ -384,17 +384,120 @@ static bool count_path(const struct site *s, struct arch_count_path *cp)
 }
 
 /*
+ * A site whose one event records 8-byte registers into a fixed-size
+ * record (xol trace a=%di b=%si) gets the trampoline's recording fast
+ * path: the record written by the trampoline itself, exactly as emit()
+ * writes it (core/hit.c), without saving every register or calling
+ * anything.  Needs the CPU from rseq and the thread pointer in TLS.
+ */
+static bool record_path(const struct site *s, struct arch_record_path *rp)
+{
+	if (s->ret->n || s->rsite->n || s->entry->n != 1 || s->own_stack || s->ret_at ||
+	    !agent.tls_self_off || !agent.rseq_cpu_offset)
+		return false;
+	const struct agent_event *e = s->entry->ev[0];
+	const struct wire_event *w = e->w;
+	if ((w->flags & WIRE_EV_COUNT_ONLY) || w->is_return || e->has_dyn || !e->fast_all ||
+	    w->nargs > ARCH_RECORD_MAX_ARGS || w->fixed_size < 16 ||
+	    w->fixed_size > RING_PAYLOAD_MAX)
+		return false;
+	memset(rp, 0, sizeof(*rp));
+	for (unsigned i = 0; i < w->nargs; i++) {
+		const struct fast_arg *a = &e->fa[i];
+		if (a->kind != FETCH_FAST_REG || a->size != 8 ||
+		    a->reg > offsetof(struct xol_regs, di))
+			return false; /* a general register, all 8 bytes */
+		rp->arg[i].reg = a->reg;
+		rp->arg[i].off = a->offset;
+	}
+	rp->nargs = w->nargs;
+	rp->tls_off = (int32_t)agent.tls_self_off;
+	rp->cpu_tls_off = (int32_t)agent.rseq_cpu_offset;
+	rp->busy_off = offsetof(struct xol_thread, busy);
+	rp->dirty_off = offsetof(struct xol_thread, comm_dirty);
+	rp->tid_off = offsetof(struct xol_thread, tid);
+	rp->row_off = (int32_t)(offsetof(struct xol_thread, ss) + e->slot * sizeof(struct thread_session) +
+				offsetof(struct thread_session, row));
+	rp->ring_off = (int32_t)(offsetof(struct xol_thread, ss) + e->slot * sizeof(struct thread_session) +
+				 offsetof(struct thread_session, ring));
+	rp->hits_off = (int32_t)(e->index * sizeof(struct wire_counters) +
+				 offsetof(struct wire_counters, hits));
+	rp->w_head_off = offsetof(struct ring_writer, head);
+	rp->w_limit_off = offsetof(struct ring_writer, limit);
+	rp->w_pend_off = offsetof(struct ring_writer, pend);
+	rp->w_mask_off = offsetof(struct ring_writer, mask);
+	rp->w_data_off = offsetof(struct ring_writer, data);
+	rp->w_ctl_off = offsetof(struct ring_writer, ctl);
+	rp->w_pidtid_off = offsetof(struct ring_writer, pid);
+	rp->w_kind_off = offsetof(struct ring_writer, kind);
+	rp->kind_exclusive = RING_EXCLUSIVE;
+	rp->ctl_head_off = offsetof(struct ring_ctl, head);
+	rp->need = (uint32_t)ring_aligned(RING_HDR_SIZE + w->fixed_size);
+	rp->word = ring_word(RING_HDR_SIZE + w->fixed_size, w->id, 0);
+	rp->common = w->id;
+	rp->ip = s->addr;
+	rp->list_addr = (uint64_t)(uintptr_t)&s->entry;
+	rp->list = (uint64_t)(uintptr_t)s->entry;
+	return true;
+}
+
+/*
+ * A site whose events are all return probes gets the return-hijack fast
+ * path: the entry records nothing, the trampoline itself pushes the shadow
+ * frame and hijacks the return slot where return_push() would find it
+ * simple (core/return.c).
+ */
+_Static_assert(sizeof(struct shadow_frame) == ARCH_HIJACK_FRAME &&
+	       offsetof(struct shadow_frame, ret) == 0 && offsetof(struct shadow_frame, sp) == 8 &&
+	       offsetof(struct shadow_frame, site) == 16 && offsetof(struct shadow_frame, ctx) == 24 &&
+	       offsetof(struct shadow_frame, flags) == 28, "the frame the hijack path writes");
+
+static bool hijack_path(const struct site *s, struct arch_hijack_path *hp)
+{
+	if (s->entry->n || s->rsite->n || !s->ret->n || s->own_stack || s->ret_at ||
+	    !agent.tls_self_off || !agent.ret_tramp)
+		return false;
+	memset(hp, 0, sizeof(*hp));
+	hp->tls_off = (int32_t)agent.tls_self_off;
+	hp->busy_off = offsetof(struct xol_thread, busy);
+	hp->unhooked_off = offsetof(struct xol_thread, unhooked);
+	hp->depth_off = offsetof(struct xol_thread, depth);
+	hp->max_off = offsetof(struct xol_thread, shadow_max);
+	hp->shadow_off = offsetof(struct xol_thread, shadow);
+	hp->ctx_off = offsetof(struct xol_thread, ctx);
+	hp->site = (uint64_t)(uintptr_t)s;
+	hp->ret_tramp = agent.ret_tramp;
+	return true;
+}
+
+/*
  * The trampoline of @s, to run at @tramp, into @buf: with the switch to
  * the agent's stack where the program's has no room (Go), with the
- * counting fast path where the events only count (and @may_count).
+ * counting fast path where the events only count, the recording one where
+ * one event records registers, the return-hijack one where all are return
+ * probes (only with @may_count).
  * Returns its size or -errno.
  */
 static int build_trampoline(struct site *s, uint8_t *buf, size_t size, uint8_t *tramp,
 			    bool may_count)
 {
 	struct arch_count_path cp;
+	struct arch_record_path rp;
+	struct arch_hijack_path hp;
 	bool counting = may_count && count_path(s, &cp);
 
+	if (may_count && !counting && record_path(s, &rp)) {
+		int n = arch_prepare_record_trampoline(&s->jump, buf, size, (uint64_t)tramp,
+						       jump_hit, s, &rp);
+		if (n != -ENOSPC)
+			return n;
+	}
+	if (may_count && hijack_path(s, &hp)) {
+		int n = arch_prepare_hijack_trampoline(&s->jump, buf, size, (uint64_t)tramp,
+						       jump_hit, s, &hp);
+		if (n != -ENOSPC)
+			return n;
+	}
 	if (s->own_stack)
 		return arch_prepare_stack_trampoline(&s->jump, buf, size, (uint64_t)tramp, jump_hit,
 						     s, (int32_t)agent.tls_stack_off,
@@ -407,7 +510,13 @@ static int build_trampoline(struct site *s, uint8_t *buf, size_t size, uint8_t *
 
 static size_t trampoline_bytes(const struct site *s)
 {
-	return s->own_stack ? ARCH_STACK_TRAMPOLINE_BYTES : ARCH_TRAMPOLINE_BYTES;
+	struct arch_record_path rp;
+	struct arch_hijack_path hp;
+
+	if (s->own_stack)
+		return ARCH_STACK_TRAMPOLINE_BYTES;
+	return record_path(s, &rp) || hijack_path(s, &hp) ? ARCH_RECORD_TRAMPOLINE_BYTES :
+							     ARCH_TRAMPOLINE_BYTES;
 }
 
 /*
@@ -456,7 +565,7 @@ static uint8_t *pristine(uint64_t addr, size_t len)
 static int site_jump(struct site *s, const struct wire_probe *wp, size_t avail,
 		     const char **reason)
 {
-	uint8_t buf[ARCH_STACK_TRAMPOLINE_BYTES], jmp[ARCH_JUMP_BYTES + 32];
+	uint8_t buf[ARCH_RECORD_TRAMPOLINE_BYTES], jmp[ARCH_JUMP_BYTES + 32];
 	uint64_t where;
 	int err;
 
@@ -496,12 +605,13 @@ static int site_jump(struct site *s, const struct wire_probe *wp, size_t avail,
 		*reason = "another probe is inside the bytes a jump would displace";
 		return -ENOTSUP;
 	}
-	s->tramp = xolarea_alloc(s->addr, trampoline_bytes(s));
+	s->tramp_bytes = trampoline_bytes(s);
+	s->tramp = xolarea_alloc(s->addr, s->tramp_bytes);
 	if (!s->tramp) {
 		*reason = "no room for a trampoline within reach";
 		return -ENOTSUP;
 	}
-	int n = build_trampoline(s, buf, trampoline_bytes(s), s->tramp, true);
+	int n = build_trampoline(s, buf, s->tramp_bytes, s->tramp, true);
 	err = n < 0 ? n : poke_text((uint64_t)s->tramp, buf, (size_t)n);
 	if (!err)
 		err = arch_jump_bytes(jmp, s->addr, (uint64_t)s->tramp);
@@ -540,6 +650,8 @@ static int site_install(struct site *s, const struct wire_probe *wp, size_t avai
 {
 	const char *reason = NULL;
 	char text[96];
+	struct arch_record_path rp;
+	struct arch_hijack_path hp;
 	int err;
 
 	if (avail > sizeof(s->orig))
@@ -559,8 +671,11 @@ static int site_install(struct site *s, const struct wire_probe *wp, size_t avai
 	err = nojump ? -ENOTSUP : site_jump(s, wp, avail, &nojump);
 	if (!err) {
 		arch_insn_text(&s->jump.insn[0], text, sizeof(text));
-		snprintf(why, whylen, "jump: jmp at 0x%lx, %u bytes (%u instructions from '%s') displaced",
-			 (unsigned long)s->addr, s->jump.len, s->jump.n, text);
+		snprintf(why, whylen, "jump: jmp at 0x%lx, %u bytes (%u instructions from '%s') displaced%s",
+			 (unsigned long)s->addr, s->jump.len, s->jump.n, text,
+			 s->tramp_bytes != ARCH_RECORD_TRAMPOLINE_BYTES ? "" :
+			 record_path(s, &rp) ? "; the trampoline writes the record" :
+			 hijack_path(s, &hp) ? "; the trampoline hijacks the return" : "");
 		return 0;
 	}
 	if (err != -ENOTSUP) {
@@ -623,15 +738,18 @@ static int site_install(struct site *s, const struct wire_probe *wp, size_t avai
  */
 static int site_jump_again(struct site *s, bool jump_ok, bool *fresh)
 {
-	uint8_t buf[ARCH_STACK_TRAMPOLINE_BYTES], jmp[ARCH_JUMP_BYTES + 32];
+	uint8_t buf[ARCH_RECORD_TRAMPOLINE_BYTES], jmp[ARCH_JUMP_BYTES + 32];
 	uint8_t *tramp = s->tramp;
+	size_t bytes = s->tramp_bytes;
 	int n, err;
 
+	/* The old one where the new bytes fit in it and are the same, else a new one. */
 	for (int pass = 0; pass < 2; pass++) {
-		n = build_trampoline(s, buf, trampoline_bytes(s), tramp, jump_ok);
-		if (n < 0 || !memcmp(buf, tramp, (size_t)n) || pass)
+		n = build_trampoline(s, buf, pass ? bytes : trampoline_bytes(s), tramp, jump_ok);
+		if (n < 0 || pass || ((size_t)n <= bytes && !memcmp(buf, tramp, (size_t)n)))
 			break;
-		tramp = xolarea_alloc(s->addr, trampoline_bytes(s));
+		bytes = trampoline_bytes(s);
+		tramp = xolarea_alloc(s->addr, bytes);
 		if (!tramp) {
 			n = -ENOMEM;
 			break;
@@ -647,6 +765,7 @@ static int site_jump_again(struct site *s, bool jump_ok, bool *fresh)
 		for (unsigned i = ARCH_JUMP_BYTES; i < s->jump.len; i++)
 			jmp[i] = ARCH_BREAKPOINT_INSN;
 		/* Pairs with the acquire of site_lookup_displaced()'s readers: tramp first. */
+		s->tramp_bytes = bytes;
 		__atomic_store_n(&s->tramp, tramp, __ATOMIC_RELEASE);
 		err = poke_live(s, jmp, s->jump.len);
 	}

@@ -326,7 +326,9 @@ static void quiesce_hits(unsigned max_ms)
  * membarrier makes every running thread pass a full barrier: after it,
  * a thread whose busy store we do not see has not read the lists yet and
  * will read the new ones.  The counting trampoline sets no flag, but it
- * only adds to counters, which outlive this (agent.c, session_free).
+ * only adds to counters, which outlive this (agent.c, session_free).  The
+ * recording trampoline sets the flag as a hit does and only then checks
+ * that the site's list is the one it was built for.
  */
 void thread_quiesce(unsigned max_ms)
 {

@@ -27,7 +27,8 @@ use XolInv;
 need_targets('procs', 'app-static');
 
 my $bin = target('procs');
-my $def = "p:inv/step $bin:" . symoff($bin, 'step') . ' w=%di:s32 i=%si:s32';
+# 8-byte registers: on the jump path the trampoline itself writes the records
+my $def = "p:inv/step $bin:" . symoff($bin, 'step') . ' w=%di:s64 i=%si:s64';
 
 # Trace procs THREADS CALLS with OPTS; returns the run and what a reader of
 # the FIFO saw: { lines, bad (unparsable), tids => { tid => [w, count] },

@@ -22,7 +22,8 @@
 # cancellation, swapcontext coroutines switching inside probed frames (one
 # left suspended), signal handlers running probed functions, fork inside a
 # probed function, and a stress: 2 threads, exceptions at random depths,
-# 1,000,000 calls.
+# 1,000,000 calls; and every register a function may clobber, and the flags
+# CF PF AF ZF SF DF OF, as the function returned them.
 use strict;
 use warnings;
 use FindBin;
@@ -41,6 +42,7 @@ my @cases = (
 	['ret-coro', [], ['step']],
 	['ret-signal', [], ['nest']],
 	['ret-fork', [], ['outer']],
+	['ret-regs', [], ['flagret']],
 );
 need_targets((map { $_->[0] } @cases), 'ret-stress');
 

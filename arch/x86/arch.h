@@ -78,6 +78,8 @@
 #define ARCH_TRAMPOLINE_BYTES	512
 /* The same with the switch to the agent's stack (arch_prepare_stack_trampoline). */
 #define ARCH_STACK_TRAMPOLINE_BYTES 768
+/* The same with the recording fast path (arch_prepare_record_trampoline). */
+#define ARCH_RECORD_TRAMPOLINE_BYTES 1024
 
 /* How an instruction is executed out of line (index of the ops table in insn.c). */
 enum arch_insn_class {
@@ -335,6 +337,91 @@ struct arch_count_path {
 int arch_prepare_count_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
 				  uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx,
 				  const struct arch_count_path *cp);
+
+/*
+ * A recording fast path in front of the trampoline, for a site whose one
+ * event writes a fixed-size record of 8-byte register values (xol trace
+ * a=%di b=%si): find the thread's state through %fs; if it is there, not
+ * busy, its comm unchanged, the site's event list still the one this was
+ * built for, its counter row and ring writer there and room for the record
+ * below the ring's cached limit without wrapping, then mark it busy, add 1
+ * to the event's hits, write the record into the ring (header, time from
+ * rdtsc, the CPU from rseq, the payload from the live registers), publish
+ * it as ring_commit() does, unmark it and go straight to the displaced
+ * copy.  Eight registers and the status flags (lahf/seto, restored with
+ * add/sahf) saved below the red zone; no call.  Anything else takes the
+ * general path through the handler, which does the same the long way.
+ * The record is byte for byte the one the handler would write.
+ */
+#define ARCH_RECORD_MAX_ARGS 8
+
+struct arch_record_path {
+	int32_t tls_off;     /* %fs-relative: the thread-state pointer */
+	int32_t cpu_tls_off; /* %fs-relative: a u32, the CPU (rseq's cpu_id) */
+	/* in the thread state */
+	int32_t busy_off;    /* int: recorded only when 0, 1 meanwhile */
+	int32_t dirty_off;   /* int: not 0 sends the hit to the general path */
+	int32_t tid_off;     /* int32: the record's common_pid */
+	int32_t row_off;     /* pointer to the counter row (NULL: general path) */
+	int32_t ring_off;    /* pointer to the ring writer (NULL: general path) */
+	int32_t hits_off;    /* of the u64 in the row that counts the event's hits */
+	/* in the ring writer (core/ring.h) and its ring_ctl */
+	int32_t w_head_off, w_limit_off, w_pend_off, w_mask_off, w_data_off, w_ctl_off;
+	int32_t w_pidtid_off; /* pid then tid, one u64: the header's */
+	int32_t w_kind_off;  /* u32: recorded only when kind_exclusive */
+	uint32_t kind_exclusive;
+	int32_t ctl_head_off;
+	/* the record */
+	uint32_t need;       /* bytes it takes in the ring: header + payload, 8-aligned */
+	uint64_t word;       /* the header's first word: size, type, flags */
+	uint32_t common;     /* payload bytes 0-3: common_type, flags, preempt count */
+	uint64_t ip;         /* payload bytes 8-15: __probe_ip */
+	uint64_t list_addr;  /* the site's event list pointer, and the value it must */
+	uint64_t list;       /*   still hold (read after busy is set) */
+	unsigned nargs;
+	struct {
+		int32_t reg;     /* byte offset in struct xol_regs of a general register */
+		int32_t off;     /* payload byte offset of its 8-byte field */
+	} arg[ARCH_RECORD_MAX_ARGS];
+};
+
+/* arch_prepare_trampoline with the recording fast path of @rp in front. */
+int arch_prepare_record_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
+				   uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx,
+				   const struct arch_record_path *rp);
+
+/*
+ * A return-hijack fast path in front of the trampoline, for a site whose
+ * events are all return probes (its entry records nothing): find the
+ * thread's state through %fs; if it is there, not busy, with no frame
+ * given back to an unwinder, room on its shadow stack and no frame on top
+ * whose slot is at or below this one (left frames to drop), then mark it
+ * busy, push the frame { return address, slot, site, context, 0 } as
+ * return_push() does (core/return.c), point the slot at the return
+ * trampoline, unmark it and go straight to the displaced copy.  Four
+ * registers and the status flags saved below the red zone; no call.
+ * Anything else takes the general path, which does the rest.
+ */
+struct arch_hijack_path {
+	int32_t tls_off;     /* %fs-relative: the thread-state pointer */
+	/* in the thread state */
+	int32_t busy_off;    /* int: pushed only when 0, 1 meanwhile */
+	int32_t unhooked_off; /* u32: not 0 sends the hit to the general path */
+	int32_t depth_off;   /* u32: frames on the shadow stack */
+	int32_t max_off;     /* u32: its capacity */
+	int32_t shadow_off;  /* pointer to the frames, ARCH_HIJACK_FRAME bytes each */
+	int32_t ctx_off;     /* u32: the current execution context */
+	uint64_t site;       /* the frame's site */
+	uint64_t ret_tramp;  /* what the slot gets */
+};
+
+/* struct shadow_frame: ret, sp (the slot), site, then ctx and flags as one word */
+#define ARCH_HIJACK_FRAME 32
+
+/* arch_prepare_trampoline with the return-hijack fast path of @hp in front. */
+int arch_prepare_hijack_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
+				   uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx,
+				   const struct arch_hijack_path *hp);
 
 /* The ARCH_JUMP_BYTES to write at @site.  Return: 0, -ERANGE if out of reach. */
 int arch_jump_bytes(uint8_t out[ARCH_JUMP_BYTES], uint64_t site, uint64_t tramp_addr);

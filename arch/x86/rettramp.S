@@ -7,7 +7,7 @@
  * (pt_regs order) with the return value in ax and sp as the caller sees it,
  * call xol_return_hit(regs), which records the return events and gives back
  * the real return address, restore every register and the flags, and
- * return there.  No signal, no system call.
+ * jump there.  No signal, no system call.
  *
  * Stack while the handler runs (high to low):
  *
@@ -26,7 +26,7 @@
 	.hidden	xol_return_trampoline
 	.type	xol_return_trampoline, @function
 xol_return_trampoline:
-	sub	$8, %rsp		/* the real return address goes here */
+	lea	-8(%rsp), %rsp		/* the real return address; lea keeps the flags */
 	push	$0			/* ss */
 	push	%rax			/* sp, computed next without losing %rax */
 	lea	24(%rsp), %rax
@@ -57,12 +57,24 @@ xol_return_trampoline:
 	call	xol_return_hit
 	mov	%rbx, %rsp
 	mov	%rax, 168(%rsp)		/* 21 words of regs: the return slot */
-	pop	%r15
-	pop	%r14
-	pop	%r13
-	pop	%r12
-	pop	%rbp
-	pop	%rbx
+	/*
+	 * The flags without popfq, as the jump trampolines restore them
+	 * (arch/x86/jump.c, emit_restore_flags): DF by std, OF by an add
+	 * that overflows exactly when it was set, the rest by sahf; %rax
+	 * and %rcx are popped after.
+	 */
+	mov	144(%rsp), %rcx		/* flags */
+	test	$0x400, %ecx
+	jz	1f
+	std
+1:	mov	%ecx, %eax
+	shr	$11, %eax
+	and	$1, %al
+	add	$0x7f, %al
+	mov	%cl, %ah
+	sahf
+	lea	40(%rsp), %rsp		/* r15 r14 r13 r12 bp: xol_return_hit kept them */
+	pop	%rbx			/* held the stack pointer above */
 	pop	%r11
 	pop	%r10
 	pop	%r9
@@ -72,10 +84,16 @@ xol_return_trampoline:
 	pop	%rdx
 	pop	%rsi
 	pop	%rdi
-	add	$24, %rsp		/* orig_ax, ip, cs */
-	popfq
-	add	$16, %rsp		/* sp, ss */
-	ret
+	/*
+	 * Past orig_ax ip cs flags sp ss and the return slot, then on to
+	 * the address it holds by an indirect jmp, not a ret: the function's
+	 * own ret already took this call's entry off the return stack
+	 * buffer, and a second ret would mispredict and leave the caller's
+	 * returns off by one.  The slot is below %rsp by then, inside the
+	 * 128 bytes that signal delivery skips.
+	 */
+	lea	56(%rsp), %rsp
+	jmp	*-8(%rsp)
 	.size	xol_return_trampoline, .-xol_return_trampoline
 
 	.section .note.GNU-stack,"",@progbits

@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Record rings: many laps around a small ring, padding at the end, shared-ring free space. */
+/*
+ * Record rings: many laps around a small ring, padding at the end, shared-ring free space,
+ * the straight path (ring_reserve_upto) mixed with the ordinary one.
+ */
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -45,7 +49,9 @@ static int check_rec(void *ctx, unsigned ring, const struct ring_rec *rec, uint3
 	uint32_t j;
 
 	(void)ring;
-	if (seq != c->next || len != len_of(seq) || rec->type != (uint16_t)seq)
+	if (seq != c->next || len != len_of(seq) || rec->type != (uint16_t)seq ||
+	    rec->cpu != (uint16_t)seq || rec->pid != (uint32_t)getpid() || rec->tid != 1234 ||
+	    rec->flags || rec->reserved0 || rec->reserved1)
 		c->bad++;
 	for (j = 0; j < len; j++)
 		if (rec->data[j] != byte_of(seq, j))
@@ -54,11 +60,39 @@ static int check_rec(void *ctx, unsigned ring, const struct ring_rec *rec, uint3
 	return 0;
 }
 
-static int put(struct ring_writer *w, uint64_t seq)
+static unsigned straight, fallback;
+
+/*
+ * The engine's straight path where it can (an upper bound of the size
+ * first, the real size at commit), else the ordinary reserve.
+ */
+static int put_upto(struct ring_writer *w, uint64_t seq)
+{
+	uint32_t len = len_of(seq), max = len + (uint32_t)(seq % 300), j;
+	struct ring_rec *rec = ring_reserve_upto(w, max > RING_PAYLOAD_MAX ? RING_PAYLOAD_MAX : max);
+
+	if (!rec) {
+		fallback++;
+		return 0;
+	}
+	for (j = 0; j < len; j++)
+		rec->data[j] = byte_of(seq, j);
+	/* stale bytes past the record, as a string shorter than its bound leaves */
+	for (; j < len + 8 && j < RING_PAYLOAD_MAX; j++)
+		rec->data[j] = 0xee;
+	ring_commit_upto(w, rec, (uint16_t)seq, len, seq, (uint16_t)seq);
+	straight++;
+	return 1;
+}
+
+static int put(struct ring_writer *w, uint64_t seq, bool upto)
 {
 	uint32_t len = len_of(seq), j;
-	struct ring_rec *rec = ring_reserve(w, (uint16_t)seq, len, seq, 0);
+	struct ring_rec *rec;
 
+	if (upto && put_upto(w, seq))
+		return 1;
+	rec = ring_reserve(w, (uint16_t)seq, len, seq, (uint16_t)seq);
 	if (!rec)
 		return 0;
 	for (j = 0; j < len; j++)
@@ -88,7 +122,7 @@ static uint64_t nonzero_free_bytes(int fd, unsigned ring)
 	return n;
 }
 
-static void laps(const char *what, uint32_t nr_exclusive, uint32_t nr_shared, int kind)
+static void laps(const char *what, uint32_t nr_exclusive, uint32_t nr_shared, int kind, bool upto)
 {
 	struct ring_region_opts o = {
 		.buffer_size = RING_SIZE_MIN * (nr_exclusive + nr_shared),
@@ -112,7 +146,7 @@ static void laps(const char *what, uint32_t nr_exclusive, uint32_t nr_shared, in
 	/* Batches of 1..6 records between drains: never full, always wrapping. */
 	while (bytes < (uint64_t)LAPS * RING_SIZE_MIN) {
 		for (batch = 1 + xorshift() % 3; batch; batch--, seq++) {
-			if (!put(w, seq))
+			if (!put(w, seq, upto))
 				lost++;
 			bytes += ring_aligned(RING_HDR_SIZE + len_of(seq));
 		}
@@ -124,6 +158,12 @@ static void laps(const char *what, uint32_t nr_exclusive, uint32_t nr_shared, in
 	ring_stats(r, w->ring, &st);
 	is_int(st.records, seq, "%s: stats count them", what);
 	is_int(st.corrupt + st.abandoned, 0, "%s: no corrupt or abandoned bytes", what);
+	if (upto && kind == RING_EXCLUSIVE)
+		ok(straight > seq / 2 && fallback > 0,
+		   "%s: %u records straight, %u where the bound did not fit before the end",
+		   what, straight, fallback);
+	if (upto && kind == RING_SHARED)
+		is_int(straight, 0, "%s: a shared ring has no straight path", what);
 	if (kind == RING_SHARED)
 		is_int(nonzero_free_bytes(ring_region_fd(r), w->ring), 0,
 		       "%s: the reader left the free space zeroed", what);
@@ -170,8 +210,11 @@ static void pad_at_end(void)
 
 int main(void)
 {
-	laps("exclusive", 1, 0, RING_EXCLUSIVE);
-	laps("shared", 0, 1, RING_SHARED);
+	laps("exclusive", 1, 0, RING_EXCLUSIVE, false);
+	laps("shared", 0, 1, RING_SHARED, false);
+	laps("exclusive, straight path", 1, 0, RING_EXCLUSIVE, true);
+	straight = fallback = 0;
+	laps("shared, straight path tried", 0, 1, RING_SHARED, true);
 	pad_at_end();
 	return done_testing();
 }

@@ -1,0 +1,536 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The recording and return-hijack fast paths of the jump path, executed.
+ * Recording (xol trace a=%di b=%si): a site whose trampoline writes the
+ * record into the thread's exclusive ring itself, without saving every
+ * register or calling anything.
+ *
+ *  - a thread with a row and a ring with room: every hit counted and
+ *    recorded (header, time, CPU, payload, register args, scratch
+ *    registers among them), head published, the handler never called,
+ *    the site's own instructions still run, busy back to 0
+ *  - busy, comm changed, no state, no row, no ring, the site's list
+ *    replaced, no room before the ring's end or below its limit, a
+ *    writer that is not exclusive: the general path, through the
+ *    handler, and nothing written
+ *  - the flags and every register survive the fast path exactly, and the
+ *    red zone below the site's %rsp is untouched
+ *
+ * Return hijack (a site with return probes only): the trampoline pushes
+ * the shadow frame and points the return slot at the return trampoline
+ * (here a stub that pops the frame and goes on at its address).
+ *
+ *  - each call: a frame { ret, slot, site, ctx, 0 }, the function returns
+ *    through the stub to its caller, with its result, depth back
+ *  - busy, unhooked frames, a full shadow stack, a frame on top whose slot
+ *    is at or below the new one, no state: the general path, nothing pushed
+ *  - nested calls (a probed function calling itself) push and pop in order
+ *  - the flags and every register survive the fast path exactly
+ */
+#include <string.h>
+#include <sys/mman.h>
+
+#include "arch/x86/arch.h"
+#include "core/ring.h"
+#include "tap.h"
+
+#define diag(...) (printf("# " __VA_ARGS__), printf("\n"))
+
+struct fake_thread {
+	int busy;
+	int dirty;
+	int32_t tid;
+	uint64_t *row;
+	struct ring_writer *ring;
+};
+
+static __thread struct fake_thread *fake_self;
+static __thread uint32_t fake_cpu;
+static long slow_calls;
+static uint64_t fake_list_word;
+
+__attribute__((target("general-regs-only")))
+static void slow_handler(void *ctx, struct xol_regs *regs)
+{
+	(void)ctx;
+	(void)regs;
+	slow_calls++;
+}
+
+/* The site: mov %edi,%eax; add %esi,%eax; nop; ret -- the jump displaces the first three. */
+static const uint8_t add_site[] = { 0x89, 0xf8, 0x01, 0xf0, 0x90, 0xc3 };
+/* A 5-byte nop then ret: nothing of its own touches a flag or a register. */
+static const uint8_t nop_site[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00, 0xc3 };
+
+#define FIXED 40 /* common 8, ip 8, three args of 8 */
+#define NEED  ((FIXED + RING_HDR_SIZE + 7) & ~7u)
+
+static struct arch_record_path path(uint64_t ip, const int32_t *regs, unsigned n)
+{
+	struct arch_record_path rp = { 0 };
+	char *tp = __builtin_thread_pointer();
+
+	rp.tls_off = (int32_t)((char *)&fake_self - tp);
+	rp.cpu_tls_off = (int32_t)((char *)&fake_cpu - tp);
+	rp.busy_off = offsetof(struct fake_thread, busy);
+	rp.dirty_off = offsetof(struct fake_thread, dirty);
+	rp.tid_off = offsetof(struct fake_thread, tid);
+	rp.row_off = offsetof(struct fake_thread, row);
+	rp.ring_off = offsetof(struct fake_thread, ring);
+	rp.hits_off = 16;
+	rp.w_head_off = offsetof(struct ring_writer, head);
+	rp.w_limit_off = offsetof(struct ring_writer, limit);
+	rp.w_pend_off = offsetof(struct ring_writer, pend);
+	rp.w_mask_off = offsetof(struct ring_writer, mask);
+	rp.w_data_off = offsetof(struct ring_writer, data);
+	rp.w_ctl_off = offsetof(struct ring_writer, ctl);
+	rp.w_pidtid_off = offsetof(struct ring_writer, pid);
+	rp.w_kind_off = offsetof(struct ring_writer, kind);
+	rp.kind_exclusive = RING_EXCLUSIVE;
+	rp.ctl_head_off = offsetof(struct ring_ctl, head);
+	rp.need = NEED;
+	rp.word = ring_word(RING_HDR_SIZE + FIXED, 0x1234, 0);
+	rp.common = 0x1234;
+	rp.ip = ip;
+	rp.list_addr = (uint64_t)&fake_list_word;
+	rp.list = 0xfeed;
+	rp.nargs = n;
+	for (unsigned i = 0; i < n; i++) {
+		rp.arg[i].reg = regs[i];
+		rp.arg[i].off = 16 + 8 * (int32_t)i;
+	}
+	return rp;
+}
+
+static uint8_t *place(uint8_t *area, const uint8_t *code, size_t len, const int32_t *regs,
+		      unsigned n, int *size)
+{
+	uint8_t *site = area, *tramp = area + 1024, jmp[ARCH_JUMP_BYTES];
+	struct arch_jump aj;
+	struct arch_record_path rp = path((uint64_t)site, regs, n);
+
+	memcpy(site, code, len);
+	if (arch_analyze_jump(&aj, site, len, (uint64_t)site))
+		return NULL;
+	*size = arch_prepare_record_trampoline(&aj, tramp, ARCH_RECORD_TRAMPOLINE_BYTES, (uint64_t)tramp,
+					       slow_handler, NULL, &rp);
+	if (*size < 0 || arch_jump_bytes(jmp, (uint64_t)site, (uint64_t)tramp))
+		return NULL;
+	memcpy(site, jmp, sizeof(jmp));
+	return site;
+}
+
+static uint8_t data[4096] __attribute__((aligned(64)));
+static struct ring_ctl ctl;
+static struct ring_writer w;
+
+static void ring_reset(void)
+{
+	memset(data, 0xee, sizeof(data));
+	memset(&ctl, 0, sizeof(ctl));
+	memset(&w, 0, sizeof(w));
+	w.mask = sizeof(data) - 1;
+	w.limit = sizeof(data);
+	w.data = data;
+	w.ctl = &ctl;
+	w.pid = 4242;
+	w.tid = 4343;
+	w.kind = RING_EXCLUSIVE;
+}
+
+#define R(f) ((int32_t)offsetof(struct xol_regs, f))
+
+static void basic(void)
+{
+	uint8_t *area = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	const int32_t regs[3] = { R(di), R(si), R(r12) };
+	uint64_t row[4] = { 0 };
+	struct fake_thread me = { .tid = 777, .row = row, .ring = &w };
+	int (*add)(int, int);
+	int sum = 0, size = 0;
+
+	ok(area != MAP_FAILED, "an executable area");
+	add = (int (*)(int, int))place(area, add_site, sizeof(add_site), regs, 3, &size);
+	ok(add != NULL && size <= ARCH_RECORD_TRAMPOLINE_BYTES,
+	   "a recording trampoline for mov/add/nop/ret, three args: %d bytes", size);
+	if (!add)
+		return;
+	ring_reset();
+	fake_list_word = 0xfeed;
+	fake_cpu = 3;
+	fake_self = &me;
+	slow_calls = 0;
+	for (int i = 0; i < 10; i++) {
+		register long r12 asm("r12") = 1000 + i;
+		asm volatile("" : "+r"(r12));
+		sum += add(i, 1);
+		asm volatile("" ::"r"(r12));
+	}
+	is_int(sum, 45 + 10, "the site's own instructions run (sum of i + 1)");
+	is_int(row[2], 10, "every hit counted in the row (byte offset 16)");
+	is_int(slow_calls, 0, "and the handler never called");
+	is_int(me.busy, 0, "busy back to 0");
+	is_int(ctl.head, 10 * NEED, "head published: ten records of %u bytes", NEED);
+	is_int(w.head, 10 * NEED, "the writer's head");
+	is_int(w.pend, 10 * NEED, "and pend");
+	int bad = 0;
+	for (int i = 0; i < 10; i++) {
+		const struct ring_rec *rec = (const void *)(data + i * NEED);
+		const uint8_t *p = rec->data;
+		uint64_t v[5];
+
+		memcpy(v, p, sizeof(v));
+		if (rec->size != RING_HDR_SIZE + FIXED || rec->type != 0x1234 || rec->flags ||
+		    rec->pid != 4242 || rec->tid != 4343 || rec->cpu != 3 || rec->reserved0 ||
+		    rec->reserved1 || !rec->time || (i && rec->time < ((const struct ring_rec *)
+			(data + (i - 1) * NEED))->time))
+			bad++, diag("record %d: header", i);
+		if (v[0] != (0x1234 | (uint64_t)777 << 32) || v[1] != (uint64_t)add ||
+		    v[2] != (uint64_t)i || v[3] != 1 || v[4] != (uint64_t)(1000 + i))
+			bad++, diag("record %d: payload %lx %lx %lx %lx %lx", i, v[0], v[1], v[2], v[3],
+				    v[4]);
+	}
+	is_int(bad, 0, "each record as emit() writes it: header, common_pid, ip, di si r12");
+	is_int(data[10 * NEED], 0xee, "nothing written past the last record");
+
+	/* every way to the general path, nothing recorded */
+	long slow = slow_calls;
+	uint64_t head = ctl.head;
+	me.busy = 1;
+	add(1, 1);
+	is_int(slow_calls, ++slow, "busy: the general path");
+	me.busy = 0;
+	me.dirty = 1;
+	add(1, 1);
+	is_int(slow_calls, ++slow, "comm changed: the general path");
+	is_int(me.busy, 0, "busy left 0");
+	me.dirty = 0;
+	fake_list_word = 0xbeef;
+	add(1, 1);
+	is_int(slow_calls, ++slow, "the site's event list replaced: the general path");
+	is_int(me.busy, 0, "busy back to 0");
+	fake_list_word = 0xfeed;
+	me.row = NULL;
+	add(1, 1);
+	is_int(slow_calls, ++slow, "no row: the general path");
+	me.row = row;
+	me.ring = NULL;
+	add(1, 1);
+	is_int(slow_calls, ++slow, "no ring: the general path");
+	me.ring = &w;
+	w.limit = w.head + NEED - 8;
+	add(1, 1);
+	is_int(slow_calls, ++slow, "no room below the limit: the general path");
+	is_int(me.busy, 0, "busy back to 0");
+	w.limit = w.head + sizeof(data);
+	w.head = w.pend = sizeof(data) - NEED + 8;
+	add(1, 1);
+	is_int(slow_calls, ++slow, "no room before the ring's end: the general path");
+	w.head = w.pend = head;
+	w.kind = RING_NONE;
+	add(1, 1);
+	is_int(slow_calls, ++slow, "a writer not exclusive (wiped by fork, shared): the general path");
+	is_int(me.busy, 0, "busy back to 0");
+	w.kind = RING_EXCLUSIVE;
+	fake_self = NULL;
+	is_int(add(40, 2), 42, "no thread state: the result is right");
+	is_int(slow_calls, ++slow, "through the handler");
+	fake_self = &me;
+	is_int(row[2], 10, "none of these counted by the fast path");
+	is_int(ctl.head, head, "nor recorded");
+	add(2, 2);
+	is_int(ctl.head, head + NEED, "and then it records again");
+	munmap(area, 4096);
+}
+
+/* flags, registers and the red zone across the fast path */
+static void (*site_fn)(void);
+
+static void preserved(void)
+{
+	uint8_t *area = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	const int32_t regs[3] = { R(ax), R(r9), R(r11) };
+	uint64_t row[4] = { 0 };
+	struct fake_thread me = { .tid = 1, .row = row, .ring = &w };
+	int size;
+
+	site_fn = (void (*)(void))place(area, nop_site, sizeof(nop_site), regs, 3, &size);
+	ok(site_fn != NULL, "a recording trampoline for a 5-byte nop, args ax r9 r11");
+	if (!site_fn)
+		return;
+	ring_reset();
+	fake_list_word = 0xfeed;
+	fake_self = &me;
+	for (int k = 0; k < 4; k++) {
+		static const uint64_t fl[] = { 0x202, 0x8d5, 0x0c1, 0x814 };
+		uint64_t f_in = fl[k], out[17];
+		uint64_t head = ctl.head;
+		const struct ring_rec *rec = (const void *)(data + head);
+
+		/*
+		 * Every general register set to a pattern, the 128 bytes below
+		 * %rsp filled, the call; then the registers and flags into
+		 * out[0..15], and in out[16] how many words of the site's red
+		 * zone changed (the 14 below the return address that the
+		 * pushes after the call leave alone).
+		 */
+		asm volatile("push %%rbx\n\t push %%rbp\n\t push %%r12\n\t push %%r13\n\t"
+			     "push %%r14\n\t push %%r15\n\t push %[out]\n\t"
+			     "lea -128(%%rsp),%%rsp\n\t"
+			     "mov $16,%%ecx\n\t 1: movq $0x5a5a5a5a,-8(%%rsp,%%rcx,8)\n\t loop 1b\n\t"
+			     "lea 128(%%rsp),%%rsp\n\t"
+			     "push %[fi]\n\t popfq\n\t"
+			     "mov $0x1001,%%eax\n\t mov $0x1002,%%ecx\n\t mov $0x1003,%%edx\n\t"
+			     "mov $0x1004,%%ebx\n\t mov $0x1005,%%ebp\n\t mov $0x1006,%%esi\n\t"
+			     "mov $0x1007,%%edi\n\t mov $0x1008,%%r8d\n\t mov $0x1009,%%r9d\n\t"
+			     "mov $0x100a,%%r10d\n\t mov $0x100b,%%r11d\n\t mov $0x100c,%%r12d\n\t"
+			     "mov $0x100d,%%r13d\n\t mov $0x100e,%%r14d\n\t mov $0x100f,%%r15d\n\t"
+			     "call *%[site]\n\t"
+			     "pushfq\n\t"
+			     "push %%rax\n\t mov 16(%%rsp),%%rax\n\t"
+			     "pop 0(%%rax)\n\t mov %%rcx,8(%%rax)\n\t mov %%rdx,16(%%rax)\n\t"
+			     "mov %%rbx,24(%%rax)\n\t mov %%rbp,32(%%rax)\n\t mov %%rsi,40(%%rax)\n\t"
+			     "mov %%rdi,48(%%rax)\n\t mov %%r8,56(%%rax)\n\t mov %%r9,64(%%rax)\n\t"
+			     "mov %%r10,72(%%rax)\n\t mov %%r11,80(%%rax)\n\t mov %%r12,88(%%rax)\n\t"
+			     "mov %%r13,96(%%rax)\n\t mov %%r14,104(%%rax)\n\t mov %%r15,112(%%rax)\n\t"
+			     "pop 120(%%rax)\n\t"
+			     "xor %%edx,%%edx\n\t mov $14,%%ecx\n\t"
+			     "2: cmpq $0x5a5a5a5a,-136(%%rsp,%%rcx,8)\n\t je 3f\n\t inc %%edx\n\t 3: loop 2b\n\t"
+			     "mov %%rdx,128(%%rax)\n\t"
+			     "lea 8(%%rsp),%%rsp\n\t"
+			     "pop %%r15\n\t pop %%r14\n\t pop %%r13\n\t pop %%r12\n\t pop %%rbp\n\t pop %%rbx\n\t"
+			     :
+			     : [fi] "r"(f_in), [site] "m"(site_fn), [out] "r"(out)
+			     : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory",
+			       "cc");
+		int regbad = 0;
+		for (int i = 0; i < 15; i++)
+			if (out[i] != 0x1001u + (unsigned)i)
+				regbad++, diag("register %d: %lx", i, out[i]);
+		is_int(ctl.head, head + NEED, "flags 0x%lx: recorded", (unsigned long)f_in);
+		is_int(out[15] & 0x8d5, f_in & 0x8d5, "flags 0x%lx: the status flags survive exactly",
+		       (unsigned long)f_in);
+		is_int(regbad, 0, "flags 0x%lx: every general register survives",
+		       (unsigned long)f_in);
+		is_int(out[16], 0, "flags 0x%lx: the red zone below the site's %%rsp untouched",
+		       (unsigned long)f_in);
+		uint64_t v[3];
+		memcpy(v, rec->data + 16, sizeof(v));
+		ok(v[0] == 0x1001 && v[1] == 0x1009 && v[2] == 0x100b,
+		   "flags 0x%lx: scratch registers recorded as they were (ax r9 r11)",
+		   (unsigned long)f_in);
+	}
+	is_int(slow_calls, 0, "never the general path");
+	munmap(area, 4096);
+}
+
+/* --- the return hijack ---------------------------------------------------- */
+
+struct fake_frame {
+	uint64_t ret, sp, site;
+	uint32_t ctx, flags;
+};
+
+struct fake_rthread {
+	int busy;
+	unsigned unhooked, depth, max;
+	uint32_t ctx;
+	struct fake_frame *shadow;
+};
+
+static __thread struct fake_rthread *fake_rself;
+static struct fake_frame frames[8];
+static long through_stub, frame_bad;
+static uint64_t hijack_site;
+
+/* What the stub calls: the frame on top off the stack, checked; its address to go on at. */
+__attribute__((target("general-regs-only"), used))
+uint64_t stub_pop(uint64_t sp_after_ret);
+__attribute__((target("general-regs-only"), used))
+uint64_t stub_pop(uint64_t sp_after_ret)
+{
+	struct fake_rthread *t = fake_rself;
+	struct fake_frame *f = &t->shadow[--t->depth];
+
+	through_stub++;
+	if (f->sp != sp_after_ret - 8 || f->site != hijack_site || f->ctx != t->ctx || f->flags)
+		frame_bad++;
+	return f->ret;
+}
+
+/* The return trampoline's stand-in: registers and flags kept, the real address from stub_pop(). */
+void stub_rettramp(void);
+asm(".text\n.type stub_rettramp, @function\nstub_rettramp:\n"
+    "\tlea -8(%rsp), %rsp\n"
+    "\tpush %rax\n\tpush %rcx\n\tpush %rdx\n\tpush %rsi\n\tpush %rdi\n"
+    "\tpush %r8\n\tpush %r9\n\tpush %r10\n\tpush %r11\n"
+    "\tpushfq\n\tlea -8(%rsp), %rsp\n"
+    "\tlea 96(%rsp), %rdi\n"
+    "\tcall stub_pop\n"
+    "\tmov %rax, 88(%rsp)\n"
+    "\tlea 8(%rsp), %rsp\n\tpopfq\n"
+    "\tpop %r11\n\tpop %r10\n\tpop %r9\n\tpop %r8\n"
+    "\tpop %rdi\n\tpop %rsi\n\tpop %rdx\n\tpop %rcx\n\tpop %rax\n"
+    "\tret\n.size stub_rettramp, .-stub_rettramp\n");
+
+static uint8_t *place_hijack(uint8_t *area, const uint8_t *code, size_t len)
+{
+	uint8_t *site = area, *tramp = area + 1024, jmp[ARCH_JUMP_BYTES];
+	struct arch_hijack_path hp = { 0 };
+	struct arch_jump aj;
+
+	memcpy(site, code, len);
+	if (arch_analyze_jump(&aj, site, len, (uint64_t)site))
+		return NULL;
+	hp.tls_off = (int32_t)((char *)&fake_rself - (char *)__builtin_thread_pointer());
+	hp.busy_off = offsetof(struct fake_rthread, busy);
+	hp.unhooked_off = offsetof(struct fake_rthread, unhooked);
+	hp.depth_off = offsetof(struct fake_rthread, depth);
+	hp.max_off = offsetof(struct fake_rthread, max);
+	hp.shadow_off = offsetof(struct fake_rthread, shadow);
+	hp.ctx_off = offsetof(struct fake_rthread, ctx);
+	hp.site = hijack_site = 0x5175;
+	hp.ret_tramp = (uint64_t)stub_rettramp;
+	if (arch_prepare_hijack_trampoline(&aj, tramp, ARCH_RECORD_TRAMPOLINE_BYTES, (uint64_t)tramp,
+					   slow_handler, NULL, &hp) < 0 ||
+	    arch_jump_bytes(jmp, (uint64_t)site, (uint64_t)tramp))
+		return NULL;
+	memcpy(site, jmp, sizeof(jmp));
+	return site;
+}
+
+/* A probed function that calls itself through a pointer: fn(n) = n ? fn(n - 1) + 1 : 0. */
+static long (*rec_fn)(long);
+
+__attribute__((noinline)) static long rec_body(long n)
+{
+	return n ? rec_fn(n - 1) + 1 : 0;
+}
+
+static void hijack(void)
+{
+	uint8_t *area = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct fake_rthread me = { .max = 8, .ctx = 7, .shadow = frames };
+	int (*add)(int, int) = (int (*)(int, int))place_hijack(area, add_site, sizeof(add_site));
+	int sum = 0;
+
+	ok(add != NULL, "a return-hijack trampoline for mov/add/nop/ret");
+	if (!add)
+		return;
+	fake_rself = &me;
+	slow_calls = through_stub = frame_bad = 0;
+	for (int i = 0; i < 100; i++)
+		sum += add(i, 1);
+	is_int(sum, 4950 + 100, "the site's own instructions run, the result comes back");
+	is_int(through_stub, 100, "every call returned through the return trampoline");
+	is_int(frame_bad, 0, "each frame: its slot, the site, the context, flags 0");
+	is_int(me.depth, 0, "the shadow stack empty again");
+	is_int(slow_calls, 0, "the handler never called");
+	is_int(me.busy, 0, "busy back to 0");
+
+	me.busy = 1;
+	add(1, 1);
+	is_int(slow_calls, 1, "busy: the general path");
+	me.busy = 0;
+	me.unhooked = 1;
+	add(1, 1);
+	is_int(slow_calls, 2, "frames given back to an unwinder: the general path");
+	me.unhooked = 0;
+	me.depth = me.max;
+	add(1, 1);
+	is_int(slow_calls, 3, "a full shadow stack: the general path");
+	is_int(me.busy, 0, "busy back to 0");
+	me.depth = 1;
+	frames[0].sp = 0; /* a frame left below: the new call reuses its stack */
+	add(1, 1);
+	is_int(slow_calls, 4, "a frame on top at or below the slot: the general path");
+	me.depth = 0;
+	fake_rself = NULL;
+	is_int(add(40, 2), 42, "no thread state: the result is right");
+	is_int(slow_calls, 5, "through the handler");
+	is_int(through_stub, 100, "none of these hijacked");
+	fake_rself = &me;
+
+	/* nested: a probed function entered again before it returns */
+	munmap(area, 4096);
+	area = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
+		    -1, 0);
+	/* the site: jmp *rec_body through rax -- movabs $rec_body,%rax; jmp *%rax */
+	uint8_t tramp_site[12] = { 0x48, 0xb8 };
+	uint64_t body = (uint64_t)rec_body;
+	memcpy(tramp_site + 2, &body, 8);
+	tramp_site[10] = 0xff;
+	tramp_site[11] = 0xe0;
+	rec_fn = (long (*)(long))place_hijack(area, tramp_site, sizeof(tramp_site));
+	ok(rec_fn != NULL, "a return-hijack trampoline for movabs/jmp *%%rax");
+	if (rec_fn) {
+		through_stub = frame_bad = 0;
+		is_int(rec_fn(5), 5, "6 nested probed calls: the result");
+		is_int(through_stub, 6, "each returned through the return trampoline");
+		is_int(frame_bad, 0, "each found its own frame on top");
+		is_int(me.depth, 0, "the shadow stack empty again");
+		is_int(slow_calls, 5, "none took the general path");
+		me.max = 3;
+		is_int(rec_fn(5), 5, "deeper than the shadow stack: the result");
+		is_int(through_stub, 9, "the first three hijacked");
+		is_int(slow_calls, 8, "the rest through the general path");
+	}
+
+	/* flags and registers across the fast path */
+	munmap(area, 4096);
+	area = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
+		    -1, 0);
+	me.max = 8;
+	site_fn = (void (*)(void))place_hijack(area, nop_site, sizeof(nop_site));
+	for (int k = 0; site_fn && k < 2; k++) {
+		uint64_t f_in = k ? 0x8d5 : 0x202, out[17];
+		long before = through_stub;
+
+		asm volatile("push %%rbx\n\t push %%rbp\n\t push %%r12\n\t push %%r13\n\t"
+			     "push %%r14\n\t push %%r15\n\t push %[out]\n\t"
+			     "push %[fi]\n\t popfq\n\t"
+			     "mov $0x1001,%%eax\n\t mov $0x1002,%%ecx\n\t mov $0x1003,%%edx\n\t"
+			     "mov $0x1004,%%ebx\n\t mov $0x1005,%%ebp\n\t mov $0x1006,%%esi\n\t"
+			     "mov $0x1007,%%edi\n\t mov $0x1008,%%r8d\n\t mov $0x1009,%%r9d\n\t"
+			     "mov $0x100a,%%r10d\n\t mov $0x100b,%%r11d\n\t mov $0x100c,%%r12d\n\t"
+			     "mov $0x100d,%%r13d\n\t mov $0x100e,%%r14d\n\t mov $0x100f,%%r15d\n\t"
+			     "call *%[site]\n\t"
+			     "pushfq\n\t"
+			     "push %%rax\n\t mov 16(%%rsp),%%rax\n\t"
+			     "pop 0(%%rax)\n\t mov %%rcx,8(%%rax)\n\t mov %%rdx,16(%%rax)\n\t"
+			     "mov %%rbx,24(%%rax)\n\t mov %%rbp,32(%%rax)\n\t mov %%rsi,40(%%rax)\n\t"
+			     "mov %%rdi,48(%%rax)\n\t mov %%r8,56(%%rax)\n\t mov %%r9,64(%%rax)\n\t"
+			     "mov %%r10,72(%%rax)\n\t mov %%r11,80(%%rax)\n\t mov %%r12,88(%%rax)\n\t"
+			     "mov %%r13,96(%%rax)\n\t mov %%r14,104(%%rax)\n\t mov %%r15,112(%%rax)\n\t"
+			     "pop 120(%%rax)\n\t"
+			     "lea 8(%%rsp),%%rsp\n\t"
+			     "pop %%r15\n\t pop %%r14\n\t pop %%r13\n\t pop %%r12\n\t pop %%rbp\n\t pop %%rbx\n\t"
+			     :
+			     : [fi] "r"(f_in), [site] "m"(site_fn), [out] "r"(out)
+			     : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory",
+			       "cc");
+		int regbad = 0;
+		for (int i = 0; i < 15; i++)
+			if (out[i] != 0x1001u + (unsigned)i)
+				regbad++, diag("register %d: %lx", i, out[i]);
+		is_int(through_stub, before + 1, "flags 0x%lx: hijacked", (unsigned long)f_in);
+		is_int(out[15] & 0x8d5, f_in & 0x8d5, "flags 0x%lx: the status flags survive exactly",
+		       (unsigned long)f_in);
+		is_int(regbad, 0, "flags 0x%lx: every general register survives",
+		       (unsigned long)f_in);
+	}
+	fake_rself = NULL;
+	munmap(area, 4096);
+}
+
+int main(void)
+{
+	basic();
+	slow_calls = 0;
+	preserved();
+	hijack();
+	return done_testing();
+}
