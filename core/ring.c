@@ -243,10 +243,8 @@ struct ring_writer *ring_claim(struct ring_attach *a, uint32_t tid)
  */
 void ring_prefault(struct ring_writer *w)
 {
-	size_t n = w->mask + 1 < RING_PREFAULT_MAX ? w->mask + 1 : RING_PREFAULT_MAX;
-
 	if (w->kind == RING_EXCLUSIVE && w->data)
-		madvise(w->data, n, MADV_POPULATE_WRITE);
+		madvise(w->data, w->mask + 1, MADV_POPULATE_WRITE);
 }
 
 void ring_release(struct ring_writer *w)

@@ -154,8 +154,8 @@ void session_proc_message(struct session *s, struct session_proc *p);
  * than 64 MiB of rings, however many processes a session traces.  A
  * 256M buffer (32 MiB rings) lost records in fewer of bench/record's runs
  * on the busy 2-CPU machine than 64M did: --buffer-size is the knob.  On
- * 8 or more CPUs, 17 rings of 2 MiB.  Memory is used as rings fill (the
- * first 2 MiB of a thread's ring when it starts).
+ * 8 or more CPUs, 17 rings of 2 MiB.  A thread's ring is committed when the
+ * thread starts (ring_prefault), so a process holds at most the buffer.
  */
 #define SESSION_BUFFER_DEFAULT ((size_t)64 << 20)
 unsigned session_rings(size_t size);
