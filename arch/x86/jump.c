@@ -515,6 +515,27 @@ static size_t emit_jcc(struct emit *e, uint8_t cc)
 #define JA  0x87
 
 /*
+ * The fast paths' way in: %rcx = the thread's state (%fs-relative), to
+ * the slow way (three jcc rel32s appended to @to_slow) when there is none,
+ * when it is busy or when the int at @flag_off is set; else busy = 1.
+ */
+static void emit_take_thread(struct emit *e, int32_t tls_off, int32_t busy_off, int32_t flag_off,
+			     size_t *to_slow, size_t *ns)
+{
+	emit_disp32(e, "\x64\x48\x8b\x0c\x25", 5, tls_off); /* mov %fs:tls,%rcx */
+	emit_bytes(e, "\x48\x85\xc9", 3);		/* test %rcx,%rcx */
+	to_slow[(*ns)++] = emit_jcc(e, JZ);
+	emit_rm(e, 0, 0x83, 7, RCX, busy_off);		/* cmpl $0,busy(%rcx) */
+	emit_u8(e, 0);
+	to_slow[(*ns)++] = emit_jcc(e, JNZ);
+	emit_rm(e, 0, 0x83, 7, RCX, flag_off);		/* cmpl $0,flag(%rcx) */
+	emit_u8(e, 0);
+	to_slow[(*ns)++] = emit_jcc(e, JNZ);
+	emit_rm(e, 0, 0xc7, 0, RCX, busy_off);		/* movl $1,busy(%rcx) */
+	emit_u32(e, 1);
+}
+
+/*
  * The recording fast path (see struct arch_record_path).  Returns where
  * the rel32 of its final jmp to the displaced copy is, to patch later; its
  * slow way out falls through to the general path that follows it.
@@ -550,17 +571,7 @@ static size_t emit_record_fast(struct emit *e, const struct arch_record_path *rp
 	emit_bytes(e, "\x50\x51\x52\x56\x57", 5);	/* push %rax %rcx %rdx %rsi %rdi */
 	emit_bytes(e, "\x41\x50\x41\x51\x41\x52", 6);	/* push %r8 %r9 %r10 */
 	emit_bytes(e, "\x9f\x0f\x90\xc0\x50", 5);	/* lahf; seto %al; push %rax */
-	emit_disp32(e, "\x64\x48\x8b\x0c\x25", 5, rp->tls_off); /* mov %fs:tls,%rcx */
-	emit_bytes(e, "\x48\x85\xc9", 3);		/* test %rcx,%rcx */
-	to_slow[ns++] = emit_jcc(e, JZ);
-	emit_rm(e, 0, 0x83, 7, RCX, rp->busy_off);	/* cmpl $0,busy(%rcx) */
-	emit_u8(e, 0);
-	to_slow[ns++] = emit_jcc(e, JNZ);
-	emit_rm(e, 0, 0x83, 7, RCX, rp->dirty_off);	/* cmpl $0,dirty(%rcx) */
-	emit_u8(e, 0);
-	to_slow[ns++] = emit_jcc(e, JNZ);
-	emit_rm(e, 0, 0xc7, 0, RCX, rp->busy_off);	/* movl $1,busy(%rcx) */
-	emit_u32(e, 1);
+	emit_take_thread(e, rp->tls_off, rp->busy_off, rp->dirty_off, to_slow, &ns);
 	/* After busy, as the handler reads the lists (core/hit.c, busy_then_read). */
 	emit_bytes(e, "\x48\xba", 2);			/* movabs $list_addr,%rdx */
 	emit_u64(e, rp->list_addr);
@@ -668,17 +679,7 @@ static size_t emit_hijack_fast(struct emit *e, const struct arch_hijack_path *hp
 	emit_bytes(e, "\x48\x8d\x64\x24\x80", 5);	/* lea -0x80(%rsp),%rsp */
 	emit_bytes(e, "\x50\x51\x52\x56", 4);		/* push %rax %rcx %rdx %rsi */
 	emit_bytes(e, "\x9f\x0f\x90\xc0\x50", 5);	/* lahf; seto %al; push %rax */
-	emit_disp32(e, "\x64\x48\x8b\x0c\x25", 5, hp->tls_off); /* mov %fs:tls,%rcx */
-	emit_bytes(e, "\x48\x85\xc9", 3);		/* test %rcx,%rcx */
-	to_slow[ns++] = emit_jcc(e, JZ);
-	emit_rm(e, 0, 0x83, 7, RCX, hp->busy_off);	/* cmpl $0,busy(%rcx) */
-	emit_u8(e, 0);
-	to_slow[ns++] = emit_jcc(e, JNZ);
-	emit_rm(e, 0, 0x83, 7, RCX, hp->unhooked_off);	/* cmpl $0,unhooked(%rcx) */
-	emit_u8(e, 0);
-	to_slow[ns++] = emit_jcc(e, JNZ);
-	emit_rm(e, 0, 0xc7, 0, RCX, hp->busy_off);	/* movl $1,busy(%rcx) */
-	emit_u32(e, 1);
+	emit_take_thread(e, hp->tls_off, hp->busy_off, hp->unhooked_off, to_slow, &ns);
 	emit_rm(e, 0, 0x8b, RAX, RCX, hp->depth_off);	/* mov depth(%rcx),%eax */
 	emit_rm(e, 0, 0x3b, RAX, RCX, hp->max_off);	/* cmp max(%rcx),%eax */
 	to_unbusy[nu++] = emit_jcc(e, 0x83);		/* jae unbusy */
