@@ -54,6 +54,25 @@ const char *script_file(const char *path)
 	return by_prefix(path) ? strchr(path, ':') + 1 : path;
 }
 
+void script_gen_params(const struct script_field *f, unsigned n, FILE *o)
+{
+	unsigned count = 0, i;
+
+	fprintf(o, "\tcommon_secs, common_nsecs, common_pid, common_comm,\n\t");
+	fprintf(o, "common_callchain, ");
+	for (i = 0; i < n; i++) {
+		if (i)
+			fprintf(o, ", ");
+		if (++count % 5 == 0)
+			fprintf(o, "\n\t");
+		fprintf(o, "%s", f[i].name);
+	}
+	if (n)
+		fprintf(o, ", ");
+	if (++count % 5 == 0)
+		fprintf(o, "\n\t\t");
+}
+
 /* --- the fields ------------------------------------------------------------ */
 
 unsigned script_fields(const struct tp_event *ev, struct script_field *out)

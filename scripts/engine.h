@@ -112,6 +112,12 @@ struct script_field {
 /* The fields of @ev (at most 2 + TP_MAX_ARGS); returns how many. */
 unsigned script_fields(const struct tp_event *ev, struct script_field *out);
 
+/*
+ * For -g: a handler's parameters after its first line, as perf's skeleton
+ * wraps them (five to a line), up to the last one, which the caller names.
+ */
+void script_gen_params(const struct script_field *f, unsigned n, FILE *o);
+
 /* perf's tep_read_number(): @size bytes little-endian, 0 unless 1/2/4/8 or past the end. */
 uint64_t script_read(const struct script_sample *s, uint32_t off, uint32_t size);
 

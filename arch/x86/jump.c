@@ -535,6 +535,41 @@ static void emit_take_thread(struct emit *e, int32_t tls_off, int32_t busy_off, 
 	emit_u32(e, 1);
 }
 
+
+/* The flags, the registers a fast path saved (@pops: its pop instructions) and %rsp back. */
+static void emit_fast_restore(struct emit *e, const char *pops, size_t npops)
+{
+	emit_bytes(e, "\x58\x04\x7f\x9e", 4);		/* pop %rax; add $0x7f,%al; sahf */
+	emit_bytes(e, pops, npops);
+	emit_bytes(e, "\x48\x8d\xa4\x24\x80\x00\x00\x00", 8); /* lea 0x80(%rsp),%rsp */
+}
+
+/*
+ * The fast paths' ways out: done (busy = 0, restore, jmp to the displaced
+ * copy), unbusy (busy = 0, then as slow) and slow (restore, then on into
+ * the general path that follows).  Returns where the done jmp's rel32 is.
+ */
+static size_t emit_fast_exits(struct emit *e, int32_t busy_off, const char *pops, size_t npops,
+			      const size_t *to_unbusy, size_t nu, const size_t *to_slow, size_t ns)
+{
+	size_t to_copy;
+
+	emit_rm(e, 0, 0xc7, 0, RCX, busy_off);		/* movl $0,busy(%rcx) */
+	emit_u32(e, 0);
+	emit_fast_restore(e, pops, npops);
+	emit_u8(e, 0xe9);				/* jmp copy */
+	to_copy = e->pos;
+	emit_u32(e, 0);
+	for (size_t i = 0; i < nu; i++)			/* unbusy: */
+		patch_rel32(e, to_unbusy[i], e->pos);
+	emit_rm(e, 0, 0xc7, 0, RCX, busy_off);		/* movl $0,busy(%rcx) */
+	emit_u32(e, 0);
+	for (size_t i = 0; i < ns; i++)			/* slow: */
+		patch_rel32(e, to_slow[i], e->pos);
+	emit_fast_restore(e, pops, npops);
+	return to_copy;
+}
+
 /*
  * The recording fast path (see struct arch_record_path).  Returns where
  * the rel32 of its final jmp to the displaced copy is, to patch later; its
@@ -565,7 +600,7 @@ static size_t emit_record_fast(struct emit *e, const struct arch_record_path *rp
 	/* where the saved registers are, from %rsp after the nine pushes */
 	static const int8_t slot[16] = { [RAX] = 64, [RCX] = 56, [RDX] = 48, [RSI] = 40,
 					 [RDI] = 32, [R8] = 24, [R9] = 16, [R10] = 8 };
-	size_t to_slow[4], to_unbusy[8], to_copy, ns = 0, nu = 0;
+	size_t to_slow[4], to_unbusy[8], ns = 0, nu = 0;
 
 	emit_bytes(e, "\x48\x8d\x64\x24\x80", 5);	/* lea -0x80(%rsp),%rsp */
 	emit_bytes(e, "\x50\x51\x52\x56\x57", 5);	/* push %rax %rcx %rdx %rsi %rdi */
@@ -637,26 +672,9 @@ static size_t emit_record_fast(struct emit *e, const struct arch_record_path *rp
 	emit_rm(e, REXW, 0x89, R9, R10, rp->ctl_head_off); /* mov %r9,head(%r10) */
 	emit_rm(e, REXW, 0x89, R9, RSI, rp->w_head_off); /* mov %r9,head(%rsi) */
 	emit_rm(e, REXW, 0x89, R9, RSI, rp->w_pend_off); /* mov %r9,pend(%rsi) */
-	emit_rm(e, 0, 0xc7, 0, RCX, rp->busy_off);	/* movl $0,busy(%rcx) */
-	emit_u32(e, 0);
-	emit_bytes(e, "\x58\x04\x7f\x9e", 4);		/* pop %rax; add $0x7f,%al; sahf */
-	emit_bytes(e, "\x41\x5a\x41\x59\x41\x58", 6);	/* pop %r10 %r9 %r8 */
-	emit_bytes(e, "\x5f\x5e\x5a\x59\x58", 5);	/* pop %rdi %rsi %rdx %rcx %rax */
-	emit_bytes(e, "\x48\x8d\xa4\x24\x80\x00\x00\x00", 8); /* lea 0x80(%rsp),%rsp */
-	emit_u8(e, 0xe9);				/* jmp copy */
-	to_copy = e->pos;
-	emit_u32(e, 0);
-	for (size_t i = 0; i < nu; i++)			/* unbusy: */
-		patch_rel32(e, to_unbusy[i], e->pos);
-	emit_rm(e, 0, 0xc7, 0, RCX, rp->busy_off);	/* movl $0,busy(%rcx) */
-	emit_u32(e, 0);
-	for (size_t i = 0; i < ns; i++)			/* slow: */
-		patch_rel32(e, to_slow[i], e->pos);
-	emit_bytes(e, "\x58\x04\x7f\x9e", 4);		/* pop %rax; add $0x7f,%al; sahf */
-	emit_bytes(e, "\x41\x5a\x41\x59\x41\x58", 6);	/* pop %r10 %r9 %r8 */
-	emit_bytes(e, "\x5f\x5e\x5a\x59\x58", 5);	/* pop %rdi %rsi %rdx %rcx %rax */
-	emit_bytes(e, "\x48\x8d\xa4\x24\x80\x00\x00\x00", 8); /* lea 0x80(%rsp),%rsp */
-	return to_copy;
+	/* pop %r10 %r9 %r8 %rdi %rsi %rdx %rcx %rax */
+	return emit_fast_exits(e, rp->busy_off, "\x41\x5a\x41\x59\x41\x58\x5f\x5e\x5a\x59\x58", 11,
+			       to_unbusy, nu, to_slow, ns);
 }
 
 /*
@@ -674,7 +692,7 @@ static size_t emit_record_fast(struct emit *e, const struct arch_record_path *rp
  */
 static size_t emit_hijack_fast(struct emit *e, const struct arch_hijack_path *hp)
 {
-	size_t to_slow[3], to_unbusy[2], to_copy, to_push, ns = 0, nu = 0;
+	size_t to_slow[3], to_unbusy[2], to_push, ns = 0, nu = 0;
 
 	emit_bytes(e, "\x48\x8d\x64\x24\x80", 5);	/* lea -0x80(%rsp),%rsp */
 	emit_bytes(e, "\x50\x51\x52\x56", 4);		/* push %rax %rcx %rdx %rsi */
@@ -708,24 +726,8 @@ static size_t emit_hijack_fast(struct emit *e, const struct arch_hijack_path *hp
 	emit_bytes(e, "\x48\xbe", 2);			/* movabs $ret_tramp,%rsi */
 	emit_u64(e, hp->ret_tramp);
 	emit_bytes(e, "\x48\x89\x32", 3);		/* mov %rsi,(%rdx): the slot hijacked */
-	emit_rm(e, 0, 0xc7, 0, RCX, hp->busy_off);	/* movl $0,busy(%rcx) */
-	emit_u32(e, 0);
-	emit_bytes(e, "\x58\x04\x7f\x9e", 4);		/* pop %rax; add $0x7f,%al; sahf */
-	emit_bytes(e, "\x5e\x5a\x59\x58", 4);		/* pop %rsi %rdx %rcx %rax */
-	emit_bytes(e, "\x48\x8d\xa4\x24\x80\x00\x00\x00", 8); /* lea 0x80(%rsp),%rsp */
-	emit_u8(e, 0xe9);				/* jmp copy */
-	to_copy = e->pos;
-	emit_u32(e, 0);
-	for (size_t i = 0; i < nu; i++)			/* unbusy: */
-		patch_rel32(e, to_unbusy[i], e->pos);
-	emit_rm(e, 0, 0xc7, 0, RCX, hp->busy_off);	/* movl $0,busy(%rcx) */
-	emit_u32(e, 0);
-	for (size_t i = 0; i < ns; i++)			/* slow: */
-		patch_rel32(e, to_slow[i], e->pos);
-	emit_bytes(e, "\x58\x04\x7f\x9e", 4);		/* pop %rax; add $0x7f,%al; sahf */
-	emit_bytes(e, "\x5e\x5a\x59\x58", 4);		/* pop %rsi %rdx %rcx %rax */
-	emit_bytes(e, "\x48\x8d\xa4\x24\x80\x00\x00\x00", 8); /* lea 0x80(%rsp),%rsp */
-	return to_copy;
+	/* pop %rsi %rdx %rcx %rax */
+	return emit_fast_exits(e, hp->busy_off, "\x5e\x5a\x59\x58", 4, to_unbusy, nu, to_slow, ns);
 }
 
 /*

@@ -671,19 +671,7 @@ static void gen_event(const struct tp_event *ev, FILE *o)
 	unsigned n = script_fields(ev, f), count = 0, i;
 
 	fprintf(o, "def %s__%s(event_name, context, common_cpu,\n", ev->group, ev->name);
-	fprintf(o, "\tcommon_secs, common_nsecs, common_pid, common_comm,\n\t");
-	fprintf(o, "common_callchain, ");
-	for (i = 0; i < n; i++) {
-		if (i)
-			fprintf(o, ", ");
-		if (++count % 5 == 0)
-			fprintf(o, "\n\t");
-		fprintf(o, "%s", f[i].name);
-	}
-	if (n)
-		fprintf(o, ", ");
-	if (++count % 5 == 0)
-		fprintf(o, "\n\t\t");
+	script_gen_params(f, n, o);
 	fprintf(o, "perf_sample_dict):\n");
 	fprintf(o, "\t\tprint_header(event_name, common_cpu, common_secs, common_nsecs,\n"
 		   "\t\t\tcommon_pid, common_comm)\n\n");
