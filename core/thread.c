@@ -195,7 +195,7 @@ void thread_init_main(void)
  * In the child after fork: only the forking thread exists, and its shadow
  * stack (copied with its memory) still describes its hijacked frames, so
  * it keeps its block.  Every other block is free again, and no ring of the
- * parent's region may be touched: thread_attach_rings() gives the child's
+ * parent's region may be touched: thread_bind_session() gives the child's
  * thread a ring of the child's own region once it has one.
  */
 void thread_release_all_after_fork(void)
