@@ -43,7 +43,7 @@ endif
 TRACE_SRCS := $(wildcard trace/*.c)
 ARCH_SRCS  := $(wildcard arch/x86/*.c)
 ARCH_ASM   := $(wildcard arch/x86/*.S)
-CORE_SRCS  := $(wildcard core/*.c)
+CORE_SRCS  := $(filter-out core/nolibc%,$(wildcard core/*.c))
 TOOL_SRCS  := $(wildcard tools/xol/*.c)
 # script engines: embedded CPython and Lua 5.4, in xol-script.so, which only
 # `xol script` opens (linked into xol, they would slow every command's start)

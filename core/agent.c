@@ -26,6 +26,8 @@
 #include <fcntl.h>
 #include <link.h>
 #include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,7 @@
 #include <sys/prctl.h>
 #include <sys/rseq.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -344,6 +347,65 @@ static void *control_thread(void *arg)
  * blocked (the program's signals are for the program's threads), created
  * with the real pthread_create so the program's probes on it do not see it.
  */
+#ifdef XOL_NOLIBC
+/*
+ * Static programs: clone() by hand.  The thread gets a stack and a thread
+ * pointer of its own, whose block has room for what code built with a
+ * stack protector reads there (libZydis: the canary at %fs:0x28).
+ */
+static long clone_thread(void *(*fn)(void *), void *arg, uint64_t *sp, void *tls)
+{
+	register long r10 asm("r10") = 0;
+	register long r8 asm("r8") = (long)tls;
+	long ret;
+
+	*--sp = (uint64_t)arg;
+	*--sp = (uint64_t)fn;
+	asm volatile("syscall\n\t"
+		     "test %%rax,%%rax\n\t"
+		     "jnz 1f\n\t"
+		     "pop %%rax\n\t"		/* the new thread: fn(arg), then exit */
+		     "pop %%rdi\n\t"
+		     "and $-16,%%rsp\n\t"
+		     "call *%%rax\n\t"
+		     "mov $60,%%eax\n\t"
+		     "xor %%edi,%%edi\n\t"
+		     "syscall\n\t"
+		     "1:"
+		     : "=a"(ret)
+		     : "0"((long)SYS_clone),
+		       "D"((long)(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+				  CLONE_SYSVSEM | CLONE_SETTLS)),
+		       "S"(sp), "d"(0L), "r"(r10), "r"(r8)
+		     : "rcx", "r11", "memory");
+	return ret;
+}
+
+int agent_thread_start(void *(*fn)(void *), void *arg, size_t stack)
+{
+	sigset_t all, old;
+	uint8_t *mem = mmap(NULL, stack + 4096, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	uint64_t *tcb;
+	long ret;
+
+	if (mem == MAP_FAILED)
+		return -ENOMEM;
+	tcb = (uint64_t *)(mem + stack);
+	tcb[0] = (uint64_t)tcb;		/* the thread pointer points at itself */
+	tcb[2] = (uint64_t)tcb;
+	tcb[5] = 0x5a17c0ffee5eed00ull;	/* a stack protector's canary */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	ret = clone_thread(fn, arg, (uint64_t *)(mem + stack), tcb);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret < 0) {
+		munmap(mem, stack + 4096);
+		return (int)ret;
+	}
+	return 0;
+}
+#else
 int agent_thread_start(void *(*fn)(void *), void *arg, size_t stack)
 {
 	static int (*real_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
@@ -353,7 +415,7 @@ int agent_thread_start(void *(*fn)(void *), void *arg, size_t stack)
 	int err;
 
 	if (!real_create)
-		real_create = (typeof(real_create))dlsym(RTLD_NEXT, "pthread_create");
+		real_create = (typeof(real_create))REAL_NEXT("pthread_create");
 	if (!real_create)
 		return -ENOSYS;
 	pthread_attr_init(&attr);
@@ -366,6 +428,7 @@ int agent_thread_start(void *(*fn)(void *), void *arg, size_t stack)
 	pthread_attr_destroy(&attr);
 	return -err;
 }
+#endif
 
 static int start_control_thread(struct agent_session *se)
 {
@@ -399,11 +462,17 @@ void child_after_fork(void);
  */
 int agent_setup_hit_path(void)
 {
+#ifndef XOL_NOLIBC
 	agent.tls_self_off = (long)((char *)&xol_self - (char *)__builtin_thread_pointer());
 	agent.tls_stack_off = (long)((char *)&xol_hit_stack - (char *)__builtin_thread_pointer());
 	/* glibc registers an rseq area per thread; its cpu_id is the current CPU. */
 	if (__rseq_size >= 8)
 		agent.rseq_cpu_offset = (long)__rseq_offset + 4;
+#else
+	/* No TLS: no fast path through %fs, the own-stack word through %gs (thread.c). */
+	agent.nolibc = true;
+	agent.tls_stack_off = offsetof(struct xol_thread, hit_stack);
+#endif
 	agent.ret_tramp = (uint64_t)xol_return_trampoline;
 	return signals_install();
 }
@@ -561,6 +630,7 @@ void on_link_map_change(void)
 	}
 }
 
+#ifndef XOL_NOLIBC
 /* --- $comm follows the thread's name ----------------------------------- */
 
 __attribute__((visibility("default")))
@@ -570,7 +640,7 @@ int pthread_setname_np(pthread_t th, const char *name)
 	int ret;
 
 	if (!real)
-		real = (typeof(real))dlsym(RTLD_NEXT, "pthread_setname_np");
+		real = (typeof(real))REAL_NEXT("pthread_setname_np");
 	ret = real(th, name);
 	if (!ret && pthread_equal(th, pthread_self()))
 		thread_comm_changed();
@@ -592,9 +662,10 @@ int prctl(int option, ...)
 		a[i] = va_arg(ap, unsigned long);
 	va_end(ap);
 	if (!real)
-		real = (typeof(real))dlsym(RTLD_NEXT, "prctl");
+		real = (typeof(real))REAL_NEXT("prctl");
 	ret = real(option, a[0], a[1], a[2], a[3]);
 	if (!ret && option == PR_SET_NAME)
 		thread_comm_changed();
 	return ret;
 }
+#endif

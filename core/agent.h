@@ -65,6 +65,7 @@ struct site {
 	struct consumers *rsite;  /* return events fired at this ret (WIRE_PROBE_RET_SITE) */
 	uint64_t func;           /* rsite: the function's entry, their __probe_func */
 	bool own_stack;          /* hits run on the agent's stack (WIRE_PROBE_OWN_STACK) */
+	uint64_t skipped;        /* static programs: own-stack hits of threads without a block */
 	uint64_t ret_at;         /* a jump over the code up to this ret: its rsite events
 				    fire at the ret, in the trampoline (0: none) */
 	uint8_t orig[32];        /* bytes replaced at addr */
@@ -77,6 +78,17 @@ struct site {
 	struct arch_jump jump;   /* what the jump displaced */
 	void (*hook)(void);      /* the agent's own site: run this instead of events */
 };
+
+/*
+ * The definition an interposer stands in front of: the next one (libc's),
+ * or in static programs the agent's own system-call version (nolibc-next.c).
+ */
+#ifdef XOL_NOLIBC
+void *nolibc_next(const char *name);
+#define REAL_NEXT(name) nolibc_next(name)
+#else
+#define REAL_NEXT(name) dlsym(RTLD_NEXT, name)
+#endif
 
 /* Per-thread state, found through one TLS pointer. */
 
@@ -105,6 +117,8 @@ struct xol_thread {
 	uint32_t ctx;            /* the current execution context (swapcontext) */
 	unsigned unhooked;       /* frames an unwinder got back: re-hijack them */
 	uint64_t stack_lo, stack_hi; /* the thread's own stack, 0 0: unknown */
+	uint64_t owner_fs;       /* static programs: the %fs base of the thread %gs names it for */
+	uint64_t hit_stack;      /* static programs: as xol_hit_stack (its %gs-relative word) */
 	struct shadow_frame *shadow; /* [shadow_max], reserved, touched as it grows */
 	uint8_t scratch[TP_RECORD_MAX];
 };
@@ -144,6 +158,7 @@ struct agent {
 	long tls_stack_off;      /* of xol_hit_stack, the same way */
 	bool active;             /* the hit path is set up (a session came once) */
 	bool late;               /* injected (-p), not preloaded: interposes through GOTs */
+	bool nolibc;             /* the agent of static programs: thread state through %gs */
 };
 
 extern struct agent agent;
@@ -161,17 +176,49 @@ void child_after_fork(void);
 
 /* thread.c */
 struct xol_thread *thread_self_slow(void);
+#ifdef XOL_NOLIBC
+struct xol_thread *thread_claim_for(pid_t tid, uint64_t fs_base);
+void thread_claim_hook(void);
+#endif
 void thread_bind_all(struct xol_thread *t);
 void thread_bind_session(const struct agent_session *se);
 void thread_unbind_session(const struct agent_session *se);
 void thread_quiesce(unsigned max_ms);
+#ifndef XOL_NOLIBC
 extern __thread struct xol_thread *xol_self __attribute__((tls_model("initial-exec")));
 extern __thread uint64_t xol_hit_stack __attribute__((tls_model("initial-exec")));
 
-/* Hit path: the calling thread's state (one %fs-relative load), claimed on first use. */
+/* The calling thread's state (one %fs-relative load), NULL until it has one. */
+static inline struct xol_thread *thread_current(void)
+{
+	return xol_self;
+}
+#else
+static inline uint64_t rdfsbase(void)
+{
+	uint64_t v;
+
+	asm volatile("rdfsbase %0" : "=r"(v));
+	return v;
+}
+
+/*
+ * The agent for static programs has no TLS (thread.c): %gs points at the
+ * thread's block, provided the block was claimed with this %fs base.
+ */
+static inline struct xol_thread *thread_current(void)
+{
+	struct xol_thread *t;
+
+	asm volatile("rdgsbase %0" : "=r"(t));
+	return t && t->owner_fs == rdfsbase() ? t : NULL;
+}
+#endif
+
+/* Hit path: the calling thread's state, claimed on first use. */
 static inline struct xol_thread *thread_self(void)
 {
-	struct xol_thread *t = xol_self;
+	struct xol_thread *t = thread_current();
 
 	return __builtin_expect(t != NULL, 1) ? t : thread_self_slow();
 }

@@ -116,6 +116,24 @@ int agent_arm_held(struct agent_session *se)
 		err = recv_msg(se, &m);
 		if (err || m.type == WIRE_RESUME)
 			return err;
+#ifdef XOL_NOLIBC
+		if (m.type == WIRE_HOOK) {
+			pthread_mutex_lock(&arm_lock);
+			int e = site_lookup(m.ip) ? 0 : site_place_hook(m.ip, thread_claim_hook);
+			pthread_mutex_unlock(&arm_lock);
+			err = send_msg(se, WIRE_HOOK, m.ip, (uint64_t)(int64_t)e);
+			if (err)
+				return err;
+			continue;
+		}
+		if (m.type == WIRE_CLAIM) {
+			struct xol_thread *t = thread_claim_for((pid_t)m.to, m.ip);
+			err = send_msg(se, WIRE_CLAIM, m.ip, (uint64_t)t);
+			if (err)
+				return err;
+			continue;
+		}
+#endif
 		if (m.type != WIRE_MAPIP)
 			continue;
 		struct site *s = site_lookup_displaced(m.ip);

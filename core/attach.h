@@ -33,6 +33,15 @@
  * the bytes a jump displaced (the matching point of the trampoline's
  * copy), 0 if it need not move.
  *
+ * The agent of static programs (xol-agent-static.so, which xol maps itself
+ * and whose xol_agent_attach() runs on a stack of xol's) has no TLS: a
+ * thread finds its block through %gs.  Before MAPIP, in that phase:
+ *
+ *                               ◄───────    HOOK {ip}: Go's runtime.schedule,
+ *   HOOK {ip, to: 0 or -errno}  ───────►      where each M claims a block
+ *                               ◄───────    CLAIM {ip: fs base, to: tid}
+ *   CLAIM {ip, to: block}       ───────►    (the session sets the thread's %gs)
+ *
  * Enabling again (--control) arms the same way, threads held, since a
  * thread of the running program may sit between two instructions that
  * the jump is about to cover:
@@ -51,12 +60,14 @@ enum wire_attach_type {
 	WIRE_PAUSED,
 	WIRE_MAPIP,
 	WIRE_RESUME,
+	WIRE_HOOK,
+	WIRE_CLAIM,
 };
 
 struct wire_attach {
 	uint32_t type;           /* WIRE_PAUSE ... WIRE_RESUME */
 	int32_t tid;             /* PAUSE: the agent's thread, not to be stopped */
-	uint64_t ip, to;         /* MAPIP */
+	uint64_t ip, to;         /* MAPIP, HOOK, CLAIM */
 };
 
 #endif

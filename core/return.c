@@ -305,7 +305,7 @@ bool return_pop(struct xol_thread *t, uint64_t slot, struct shadow_frame *out)
  */
 static void unhook_all(void)
 {
-	struct xol_thread *t = xol_self;
+	struct xol_thread *t = thread_current();
 
 	if (!t || !t->depth || !agent.ret_tramp)
 		return;
@@ -326,7 +326,7 @@ static void unhook_all(void)
 /* After an unwinder returned: its caller's frames are all still live. */
 static void rehook_now(void)
 {
-	struct xol_thread *t = xol_self;
+	struct xol_thread *t = thread_current();
 
 	if (t && t->unhooked)
 		rehook(t, (uint64_t)__builtin_frame_address(0));
@@ -335,7 +335,7 @@ static void rehook_now(void)
 #define REAL(name) \
 	static typeof(name) *real_##name; \
 	if (!real_##name) \
-		real_##name = (typeof(name) *)dlsym(RTLD_NEXT, #name)
+		real_##name = (typeof(name) *)REAL_NEXT(#name)
 
 __attribute__((visibility("default")))
 _Unwind_Reason_Code _Unwind_RaiseException(struct _Unwind_Exception *e)
@@ -496,7 +496,7 @@ __attribute__((visibility("default")))
 int swapcontext(ucontext_t *restrict oucp, const ucontext_t *restrict ucp)
 {
 	REAL(swapcontext);
-	struct xol_thread *t = xol_self;
+	struct xol_thread *t = thread_current();
 	uint32_t mine = t ? t->ctx : 0;
 
 	if (t && shadow_base) {
@@ -505,7 +505,7 @@ int swapcontext(ucontext_t *restrict oucp, const ucontext_t *restrict ucp)
 	}
 	int r = real_swapcontext(oucp, ucp);
 	/* Back in this context, from whichever switched to it (uc_link too). */
-	t = xol_self;
+	t = thread_current();
 	if (t && shadow_base)
 		t->ctx = mine;
 	return r;
@@ -515,7 +515,7 @@ __attribute__((visibility("default")))
 int setcontext(const ucontext_t *ucp)
 {
 	REAL(setcontext);
-	struct xol_thread *t = xol_self;
+	struct xol_thread *t = thread_current();
 
 	if (t && shadow_base)
 		t->ctx = ctx_of(ucp, false, 0);

@@ -175,7 +175,7 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 int signals_install(void)
 {
 	if (!real_sigaction)
-		real_sigaction = (typeof(real_sigaction))dlsym(RTLD_NEXT, "sigaction");
+		real_sigaction = (typeof(real_sigaction))REAL_NEXT("sigaction");
 	if (!real_sigaction)
 		return -ENOSYS;
 	for (unsigned i = 0; i < sizeof(owned) / sizeof(owned[0]); i++) {
@@ -215,7 +215,7 @@ __attribute__((visibility("default")))
 int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	if (!real_sigaction)
-		real_sigaction = (typeof(real_sigaction))dlsym(RTLD_NEXT, "sigaction");
+		real_sigaction = (typeof(real_sigaction))REAL_NEXT("sigaction");
 	if (!is_owned(sig)) {
 		struct sigaction a;
 		if (!act || !installed[SIGTRAP])
@@ -269,7 +269,7 @@ int sigprocmask(int how, const sigset_t *set, sigset_t *old)
 	static int (*real)(int, const sigset_t *, sigset_t *);
 
 	if (!real)
-		real = (typeof(real))dlsym(RTLD_NEXT, "sigprocmask");
+		real = (typeof(real))REAL_NEXT("sigprocmask");
 	return masked(how, set, old, real);
 }
 
@@ -279,7 +279,7 @@ int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
 	static int (*real)(int, const sigset_t *, sigset_t *);
 
 	if (!real)
-		real = (typeof(real))dlsym(RTLD_NEXT, "pthread_sigmask");
+		real = (typeof(real))REAL_NEXT("pthread_sigmask");
 	return masked(how, set, old, real);
 }
 
@@ -290,7 +290,7 @@ int sigsuspend(const sigset_t *set)
 	sigset_t s = *set;
 
 	if (!real)
-		real = (typeof(real))dlsym(RTLD_NEXT, "sigsuspend");
+		real = (typeof(real))REAL_NEXT("sigsuspend");
 	unblockable(&s);
 	return real(&s);
 }

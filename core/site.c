@@ -498,10 +498,16 @@ static int build_trampoline(struct site *s, uint8_t *buf, size_t size, uint8_t *
 		if (n != -ENOSPC)
 			return n;
 	}
-	if (s->own_stack)
+	if (s->own_stack) {
+		struct arch_own_stack os = {
+			.tls_off = (int32_t)agent.tls_stack_off,
+			.gs = agent.nolibc,
+			.owner_off = offsetof(struct xol_thread, owner_fs),
+			.skipped = &s->skipped,
+		};
 		return arch_prepare_stack_trampoline(&s->jump, buf, size, (uint64_t)tramp, jump_hit,
-						     s, (int32_t)agent.tls_stack_off,
-						     counting ? &cp : NULL);
+						     s, &os, counting && !agent.nolibc ? &cp : NULL);
+	}
 	if (counting)
 		return arch_prepare_count_trampoline(&s->jump, buf, size, (uint64_t)tramp,
 						     jump_hit, s, &cp);

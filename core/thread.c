@@ -27,7 +27,9 @@
 #define THREAD_POOL XOL_THREAD_SLOTS
 
 static struct xol_thread *pool;
+#ifndef XOL_NOLIBC
 __thread struct xol_thread *xol_self __attribute__((tls_model("initial-exec")));
+#endif
 
 /*
  * Stacks for the hit handler where the program's own have no room to
@@ -39,13 +41,36 @@ __thread struct xol_thread *xol_self __attribute__((tls_model("initial-exec")));
  */
 #define HIT_STACK_BYTES (64 * 1024)
 static uint8_t *hit_stacks;
+
+static uint64_t hit_stack_top(const struct xol_thread *t)
+{
+	return hit_stacks ? (uint64_t)(hit_stacks + (size_t)(t->slot + 1) * HIT_STACK_BYTES) : 0;
+}
+
+#ifndef XOL_NOLIBC
 __thread uint64_t xol_hit_stack __attribute__((tls_model("initial-exec")));
 
-/* The calling thread owns block @t now: its hit stack. */
-static void own_hit_stack(const struct xol_thread *t)
+/* The calling thread owns block @t now (NULL: none), and its hit stack. */
+static void set_current(struct xol_thread *t)
 {
-	xol_hit_stack = hit_stacks ? (uint64_t)(hit_stacks + (size_t)(t->slot + 1) * HIT_STACK_BYTES) : 0;
+	xol_self = t;
+	xol_hit_stack = t ? hit_stack_top(t) : 0;
 }
+#else
+/*
+ * No TLS of our own in a static program: %gs (which neither glibc nor Go
+ * uses on x86-64) points at the block, which remembers the thread's %fs
+ * base; a thread that inherited its parent's %gs at clone has another.
+ */
+static void set_current(struct xol_thread *t)
+{
+	if (t) {
+		t->hit_stack = hit_stack_top(t);
+		t->owner_fs = rdfsbase();
+	}
+	asm volatile("wrgsbase %0" : : "r"((uint64_t)t) : "memory");
+}
+#endif
 static pthread_key_t release_key;
 
 static inline long raw_gettid(void)
@@ -129,10 +154,8 @@ static void thread_release(void *arg)
 		t->ss[i].ring = NULL;
 		__atomic_store_n(&t->ss[i].row, NULL, __ATOMIC_RELEASE);
 	}
-	if (xol_self == t) {
-		xol_self = NULL;
-		xol_hit_stack = 0;
-	}
+	if (thread_current() == t)
+		set_current(NULL);
 	__atomic_store_n(&t->claimed, 0, __ATOMIC_RELEASE);
 }
 
@@ -147,19 +170,50 @@ struct xol_thread *thread_self_slow(void)
 	if (raw_get_name(t->comm))
 		t->comm[0] = 0; /* the session fills an empty comm from the tid's /proc entry */
 	t->comm_dirty = t->comm[0] != 0;
-	xol_self = t;
 	/*
 	 * A first hit never runs on the hit stack (the word was 0), so
 	 * nothing is using it.
 	 */
-	own_hit_stack(t);
+	set_current(t);
 	return t;
 }
 
+#ifdef XOL_NOLIBC
+/*
+ * A thread the session holds with ptrace gets its block here, for the
+ * %fs base it has; the session points its %gs at the block.
+ */
+struct xol_thread *thread_claim_for(pid_t tid, uint64_t fs_base)
+{
+	struct xol_thread *t = claim(tid);
+
+	if (t) {
+		t->comm[0] = 0; /* the session fills an empty comm from the tid's /proc entry */
+		t->comm_dirty = 0;
+		t->hit_stack = hit_stack_top(t);
+		t->owner_fs = fs_base;
+	}
+	return t;
+}
+
+/*
+ * Go's runtime.schedule, which every M runs on its own system stack
+ * before any goroutine and again each time it switches: an M without a
+ * block claims one here, so that its hits on Go's code have a stack.
+ */
+void thread_claim_hook(void)
+{
+	if (!thread_current())
+		thread_self_slow();
+}
+#endif
+
 static void thread_setup(void)
 {
-	struct xol_thread *t = xol_self ? xol_self : claim((pid_t)syscall(SYS_gettid));
+	struct xol_thread *t = thread_current();
 
+	if (!t)
+		t = claim((pid_t)syscall(SYS_gettid));
 	if (!t)
 		return;
 	for (unsigned i = 0; i < AGENT_SESSIONS; i++)
@@ -169,8 +223,7 @@ static void thread_setup(void)
 	return_thread_setup(t);
 	t->self = pthread_self();
 	t->comm_dirty = 1;
-	xol_self = t;
-	own_hit_stack(t);
+	set_current(t);
 	pthread_setspecific(release_key, t);
 }
 
@@ -204,11 +257,11 @@ void thread_release_all_after_fork(void)
 		return;
 	for (unsigned i = 0; i < THREAD_POOL; i++) {
 		memset(pool[i].ss, 0, sizeof(pool[i].ss));
-		if (&pool[i] != xol_self)
+		if (&pool[i] != thread_current())
 			pool[i].claimed = 0;
 	}
-	if (xol_self)
-		xol_self->tid = (pid_t)syscall(SYS_gettid);
+	if (thread_current())
+		thread_current()->tid = (pid_t)syscall(SYS_gettid);
 }
 
 /* Block @i of the pool if it is claimed (return.c counts what threads left at exit). */
@@ -236,7 +289,7 @@ void thread_bind_session(const struct agent_session *se)
 		if (!__atomic_load_n(&t->claimed, __ATOMIC_ACQUIRE))
 			continue;
 		snprintf(path, sizeof(path), "/proc/self/task/%d", t->tid);
-		if (t != xol_self && access(path, F_OK)) {
+		if (t != thread_current() && access(path, F_OK)) {
 			thread_release(t);
 			continue;
 		}
@@ -307,7 +360,7 @@ static void quiesce_hits(unsigned max_ms)
 	for (unsigned waited = 0; waited < max_ms * 10; waited++) {
 		bool busy = false;
 		for (unsigned i = 0; i < THREAD_POOL && !busy; i++)
-			busy = &pool[i] != xol_self &&
+			busy = &pool[i] != thread_current() &&
 			       __atomic_load_n(&pool[i].claimed, __ATOMIC_ACQUIRE) &&
 			       __atomic_load_n(&pool[i].busy, __ATOMIC_ACQUIRE) == BUSY_HIT;
 		if (!busy)
@@ -351,9 +404,11 @@ void thread_quiesce(unsigned max_ms)
 /* The calling thread's comm changed (prctl, pthread_setname_np): keep $comm right. */
 void thread_comm_changed(void)
 {
-	if (xol_self) {
-		prctl(PR_GET_NAME, xol_self->comm, 0, 0, 0);
-		xol_self->comm_dirty = 1;
+	struct xol_thread *t = thread_current();
+
+	if (t) {
+		prctl(PR_GET_NAME, t->comm, 0, 0, 0);
+		t->comm_dirty = 1;
 	}
 }
 
@@ -371,6 +426,7 @@ void thread_rename(pthread_t th, const char *name)
 	}
 }
 
+#ifndef XOL_NOLIBC
 /* --- pthread_create: give each new thread its state before it runs ---- */
 
 struct start {
@@ -394,7 +450,7 @@ int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *
 	struct start *st;
 
 	if (!real)
-		real = (typeof(real))dlsym(RTLD_NEXT, "pthread_create");
+		real = (typeof(real))REAL_NEXT("pthread_create");
 	if (!agent.active)
 		return real(th, attr, fn, arg);
 	st = malloc(sizeof(*st));
@@ -407,3 +463,4 @@ int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *
 		free(st);
 	return ret;
 }
+#endif

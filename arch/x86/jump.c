@@ -316,6 +316,13 @@ static void emit_disp32(struct emit *e, const char *op, size_t n, int32_t disp)
 	emit_u32(e, (uint32_t)disp);
 }
 
+/* @op (its segment prefix first) on the own-stack word, through %fs or %gs (e->seg). */
+static void emit_seg_disp32(struct emit *e, const char *op, size_t n, int32_t disp)
+{
+	emit_u8(e, e->seg ? e->seg : 0x64);
+	emit_disp32(e, op + 1, n - 1, disp);
+}
+
 /*
  * Save the registers as a struct xol_regs and call the handler.  On the
  * site's stack (@stack_tls_off 0): below its red zone, regs->sp computed.
@@ -327,8 +334,8 @@ static void emit_save(struct emit *e, uint64_t site, arch_handler_fn handler, vo
 		      int32_t stack_tls_off)
 {
 	if (stack_tls_off) {
-		emit_disp32(e, "\x64\xff\x34\x25", 4, stack_tls_off); /* push %fs:off */
-		emit_disp32(e, "\x64\x48\xc7\x04\x25", 5, stack_tls_off); /* movq $0,%fs:off */
+		emit_seg_disp32(e, "\x64\xff\x34\x25", 4, stack_tls_off); /* push %fs:off */
+		emit_seg_disp32(e, "\x64\x48\xc7\x04\x25", 5, stack_tls_off); /* movq $0,%fs:off */
 		emit_u32(e, 0);
 	} else {
 		emit_bytes(e, "\x48\x8d\x64\x24\x80", 5);	/* lea -0x80(%rsp),%rsp */
@@ -412,8 +419,8 @@ static void emit_restore(struct emit *e, int32_t stack_tls_off)
 	emit_bytes(e, "\x48\x8d\xa4\x24", 4);		/* lea flags,sp,ss + REDZONE(%rsp),%rsp */
 	emit_u32(e, REGS_SIZE - OFF(flags) + (stack_tls_off ? 0 : REDZONE));
 	if (stack_tls_off) {
-		emit_disp32(e, "\x64\x8f\x04\x25", 4, stack_tls_off); /* pop %fs:off: the site's rsp */
-		emit_disp32(e, "\x64\x48\x87\x24\x25", 5, stack_tls_off); /* xchg %rsp,%fs:off */
+		emit_seg_disp32(e, "\x64\x8f\x04\x25", 4, stack_tls_off); /* pop %fs:off: the site's rsp */
+		emit_seg_disp32(e, "\x64\x48\x87\x24\x25", 5, stack_tls_off); /* xchg %rsp,%fs:off */
 	}
 }
 
@@ -765,15 +772,43 @@ static size_t emit_hijack_fast(struct emit *e, const struct arch_hijack_path *hp
  * rel32s of "jmp general" and "jmp copy" are, to patch.
  */
 static void emit_own_stack(struct emit *e, uint64_t site, arch_handler_fn handler, void *ctx,
-			   int32_t off, const struct arch_count_path *cp, size_t *to_general,
-			   size_t *to_copy, size_t *count_to_copy)
+			   const struct arch_own_stack *os, const struct arch_count_path *cp,
+			   size_t *to_general, size_t *to_copy, size_t *count_to_copy,
+			   size_t *skip_to_copy)
 {
-	emit_disp32(e, "\x64\x48\x87\x24\x25", 5, off);	/* xchg %rsp,%fs:off */
+	int32_t off = os->tls_off;
+	size_t to_skip[4], nskip = 0, none_jmp = 0;
+
+	if (os->gs) {
+		/*
+		 * A static program's thread: %gs must name a block claimed with
+		 * this %fs base, and its hit stack must be free; 24 bytes below
+		 * the site's %rsp (Go keeps far more than that below it).
+		 */
+		emit_bytes(e, "\x50\x51\x9c", 3);	/* push %rax; push %rcx; pushfq */
+		emit_bytes(e, "\xf3\x48\x0f\xae\xc8", 5); /* rdgsbase %rax */
+		emit_bytes(e, "\x48\x85\xc0", 3);	/* test %rax,%rax */
+		to_skip[nskip++] = emit_jcc(e, JZ);
+		emit_bytes(e, "\xf3\x48\x0f\xae\xc1", 5); /* rdfsbase %rcx */
+		emit_disp32(e, "\x48\x3b\x88", 3, os->owner_off); /* cmp owner(%rax),%rcx */
+		to_skip[nskip++] = emit_jcc(e, JNZ);
+		emit_disp32(e, "\x48\x83\xb8", 3, off); /* cmpq $0,word(%rax) */
+		emit_u8(e, 0);
+		to_skip[nskip++] = emit_jcc(e, JZ);
+		emit_bytes(e, "\x9d\x59\x58", 3);	/* popfq; pop %rcx; pop %rax */
+	}
+	emit_seg_disp32(e, "\x64\x48\x87\x24\x25", 5, off); /* xchg %rsp,%fs:off */
 	emit_bytes(e, "\x48\x87\xcc", 3);		/* xchg %rcx,%rsp */
 	emit_bytes(e, "\xe3\x02", 2);			/* jrcxz none */
 	emit_bytes(e, "\xeb\x11", 2);			/* jmp own (17 bytes on) */
 	emit_bytes(e, "\x48\x87\xcc", 3);		/* none: xchg %rcx,%rsp */
-	emit_disp32(e, "\x64\x48\x87\x24\x25", 5, off);	/* xchg %rsp,%fs:off */
+	emit_seg_disp32(e, "\x64\x48\x87\x24\x25", 5, off); /* xchg %rsp,%fs:off */
+	if (os->gs) {
+		emit_bytes(e, "\x50\x51\x9c", 3);	/* push %rax; push %rcx; pushfq */
+		emit_u8(e, 0xe9);			/* jmp skip */
+		none_jmp = e->pos;
+		emit_u32(e, 0);
+	}
 	emit_u8(e, 0xe9);				/* jmp general */
 	*to_general = e->pos;
 	emit_u32(e, 0);
@@ -785,15 +820,30 @@ static void emit_own_stack(struct emit *e, uint64_t site, arch_handler_fn handle
 	emit_u8(e, 0xe9);				/* jmp copy */
 	*to_copy = e->pos;
 	emit_u32(e, 0);
+	if (!os->gs)
+		return;
+	/* skip: no stack of the agent's for this hit, which is counted as skipped. */
+	for (size_t i = 0; i < nskip; i++)
+		patch_rel32(e, to_skip[i], e->pos);
+	patch_rel32(e, none_jmp, e->pos);
+	emit_bytes(e, "\x48\xb8", 2);			/* movabs $skipped,%rax */
+	emit_u64(e, (uint64_t)(uintptr_t)os->skipped);
+	emit_bytes(e, "\xf0\x48\xff\x00", 4);	/* lock incq (%rax) */
+	emit_bytes(e, "\x9d\x59\x58", 3);		/* popfq; pop %rcx; pop %rax */
+	emit_u8(e, 0xe9);				/* jmp copy */
+	*skip_to_copy = e->pos;
+	emit_u32(e, 0);
 }
 
 static int prepare(struct arch_jump *aj, uint8_t *buf, size_t size, uint64_t tramp_addr,
 		   arch_handler_fn handler, void *probe_ctx, const struct arch_count_path *cp,
-		   int32_t stack_tls_off, const struct arch_record_path *rp,
+		   const struct arch_own_stack *os, const struct arch_record_path *rp,
 		   const struct arch_hijack_path *hp)
 {
-	struct emit e = { .buf = buf, .size = size, .addr = tramp_addr };
-	size_t to_copy = 0, own_to_copy = 0, own_to_general = 0, cont;
+	struct emit e = { .buf = buf, .size = size, .addr = tramp_addr,
+			  .seg = os && os->gs ? 0x65 : 0x64 };
+	int32_t stack_tls_off = os ? os->tls_off : 0;
+	size_t to_copy = 0, own_to_copy = 0, own_to_general = 0, skip_to_copy = 0, cont;
 	int hb = aj->hit_before;
 	uint64_t ip = aj->site + aj->orig_off[hb];
 
@@ -823,8 +873,8 @@ static int prepare(struct arch_jump *aj, uint8_t *buf, size_t size, uint64_t tra
 	if (hp)
 		to_copy = emit_hijack_fast(&e, hp);
 	if (stack_tls_off) {
-		emit_own_stack(&e, ip, handler, probe_ctx, stack_tls_off, cp, &own_to_general,
-			       &own_to_copy, &to_copy);
+		emit_own_stack(&e, ip, handler, probe_ctx, os, cp, &own_to_general,
+			       &own_to_copy, &to_copy, &skip_to_copy);
 		patch_rel32(&e, own_to_general, e.pos);
 	}
 	emit_save(&e, ip, handler, probe_ctx, 0);
@@ -842,6 +892,8 @@ static int prepare(struct arch_jump *aj, uint8_t *buf, size_t size, uint64_t tra
 		patch_rel32(&e, to_copy, cont);
 	if (stack_tls_off)
 		patch_rel32(&e, own_to_copy, cont);
+	if (skip_to_copy)
+		patch_rel32(&e, skip_to_copy, cont);
 	if (e.err) {
 		aj->reason = e.reason;
 		return e.err;
@@ -853,37 +905,37 @@ static int prepare(struct arch_jump *aj, uint8_t *buf, size_t size, uint64_t tra
 int arch_prepare_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
 			    uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx)
 {
-	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, NULL, 0, NULL, NULL);
+	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, NULL, NULL, NULL, NULL);
 }
 
 int arch_prepare_stack_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
 				  uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx,
-				  int32_t stack_tls_off, const struct arch_count_path *cp)
+				  const struct arch_own_stack *os, const struct arch_count_path *cp)
 {
-	if (!stack_tls_off)
+	if (!os->tls_off || (os->gs && (cp || !os->skipped)))
 		return -EINVAL;
-	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, cp, stack_tls_off, NULL, NULL);
+	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, cp, os, NULL, NULL);
 }
 
 int arch_prepare_count_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
 				  uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx,
 				  const struct arch_count_path *cp)
 {
-	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, cp, 0, NULL, NULL);
+	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, cp, NULL, NULL, NULL);
 }
 
 int arch_prepare_record_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
 				   uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx,
 				   const struct arch_record_path *rp)
 {
-	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, NULL, 0, rp, NULL);
+	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, NULL, NULL, rp, NULL);
 }
 
 int arch_prepare_hijack_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
 				   uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx,
 				   const struct arch_hijack_path *hp)
 {
-	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, NULL, 0, NULL, hp);
+	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, NULL, NULL, NULL, hp);
 }
 
 int arch_jump_bytes(uint8_t out[ARCH_JUMP_BYTES], uint64_t site, uint64_t tramp_addr)

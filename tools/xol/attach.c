@@ -42,6 +42,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <asm/hwcap2.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/uio.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -50,6 +53,7 @@
 #include <elf.h>
 
 #include "attach.h"
+#include "inject.h"
 #include "elfsym.h"
 #include "core/attach.h"
 #include "session.h"
@@ -246,6 +250,7 @@ struct lib {
 	uint64_t base;          /* start of its mapping at file offset 0 */
 	char path[PATH_MAX + 64]; /* readable from here: /proc/PID/map_files/... if deleted */
 	bool found;
+	bool nolibc;            /* xol-agent-static.so, mapped by a session */
 };
 
 static bool is_libc(const char *name)
@@ -279,6 +284,12 @@ static void note_lib(pid_t pid, struct lib *l, unsigned long start, unsigned lon
 		snprintf(l->path, sizeof(l->path), "/proc/%d/map_files/%lx-%lx", pid, start, end);
 }
 
+/* The agent of static programs, as xol maps it (attach_static()). */
+static bool is_static_agent(const char *name)
+{
+	return !strcmp(name, "/memfd:" INJECT_AGENT_NAME " (deleted)");
+}
+
 static int scan_maps(pid_t pid, struct lib *libc, struct lib *agent)
 {
 	char path[64], line[PATH_MAX + 128];
@@ -301,6 +312,10 @@ static int scan_maps(pid_t pid, struct lib *libc, struct lib *agent)
 			note_lib(pid, libc, start, end, name);
 		else if (!agent->found && is_agent(name))
 			note_lib(pid, agent, start, end, name);
+		else if (!agent->found && is_static_agent(name)) {
+			note_lib(pid, agent, start, end, name);
+			agent->nolibc = true;
+		}
 	}
 	fclose(f);
 	return 0;
@@ -631,6 +646,216 @@ static int remote_end(struct remote *r)
 	return err;
 }
 
+/* --- static programs: the agent mapped by the session itself --------------- */
+
+/*
+ * Wait for the trap of a single step.  Signals meanwhile are kept for
+ * later, as during a borrowed call.
+ */
+static int wait_step(struct held *h)
+{
+	uint64_t deadline = now_ns() + (uint64_t)CALL_TIMEOUT_MS * 1000000ull;
+
+	for (;;) {
+		int st;
+		pid_t w = waitpid(h->tid, &st, __WALL | WNOHANG);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -ESRCH;
+		if (w == 0) {
+			if (now_ns() > deadline)
+				return -ETIMEDOUT;
+			struct timespec ts = { 0, 20000 };
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		if (WIFEXITED(st) || WIFSIGNALED(st))
+			return -ESRCH;
+		if (!WIFSTOPPED(st))
+			continue;
+		if (WSTOPSIG(st) == SIGTRAP && !(st >> 16))
+			return 0;
+		if (!(st >> 16) && !h->sig)
+			h->sig = WSTOPSIG(st);
+		ptrace(PTRACE_SINGLESTEP, h->tid, 0, 0);
+	}
+}
+
+/* A syscall instruction of the process's: where the thread stopped, else in its code. */
+static uint64_t find_syscall_insn(struct remote *r)
+{
+	uint8_t buf[65536];
+	char path[64], line[PATH_MAX + 128];
+	uint64_t found = 0;
+	FILE *f;
+
+	if (pread(r->mem, buf, 2, (off_t)(r->saved.rip - 2)) == 2 && buf[0] == 0x0f && buf[1] == 0x05)
+		return r->saved.rip - 2;
+	snprintf(path, sizeof(path), "/proc/%d/maps", r->pid);
+	if (!(f = fopen(path, "re")))
+		return 0;
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned long start, end;
+		char perms[8];
+		if (sscanf(line, "%lx-%lx %7s", &start, &end, perms) != 3 || perms[2] != 'x' ||
+		    strstr(line, "[vsyscall]"))
+			continue;
+		for (uint64_t a = start; !found && a < end; a += sizeof(buf) - 1) {
+			size_t n = end - a < sizeof(buf) ? end - a : sizeof(buf);
+			ssize_t got = pread(r->mem, buf, n, (off_t)a);
+			for (ssize_t i = 0; i + 1 < got; i++)
+				if (buf[i] == 0x0f && buf[i + 1] == 0x05) {
+					found = a + (uint64_t)i;
+					break;
+				}
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* System call @nr made by the borrowed thread at @insn: its return value in *ret. */
+static int remote_syscall(struct remote *r, uint64_t insn, long nr, const long a[6], long *ret)
+{
+	struct user_regs_struct regs = r->saved;
+	int err;
+
+	regs.rip = insn;
+	regs.rax = (unsigned long long)nr;
+	regs.orig_rax = (unsigned long long)-1;
+	regs.rdi = (unsigned long long)a[0];
+	regs.rsi = (unsigned long long)a[1];
+	regs.rdx = (unsigned long long)a[2];
+	regs.r10 = (unsigned long long)a[3];
+	regs.r8 = (unsigned long long)a[4];
+	regs.r9 = (unsigned long long)a[5];
+	if (ptrace(PTRACE_SETREGS, r->h.tid, 0, &regs) ||
+	    ptrace(PTRACE_SINGLESTEP, r->h.tid, 0, 0))
+		return -errno;
+	err = wait_step(&r->h);
+	if (err)
+		return err;
+	if (ptrace(PTRACE_GETREGS, r->h.tid, 0, &regs))
+		return -errno;
+	if (regs.rip != insn + 2)
+		return -EFAULT;
+	*ret = (long)regs.rax;
+	return 0;
+}
+
+#define RSYS(r, insn, nr, ret, ...) \
+	remote_syscall(r, insn, nr, (const long[6]){ __VA_ARGS__ }, ret)
+
+/* Map @im's relocated bytes at its base, through a memfd named after it. */
+static int map_image(struct remote *r, uint64_t insn, const struct inject_image *im,
+		     const char *name, uint64_t strings)
+{
+	char path[64];
+	long fd, ret;
+	int err, lfd;
+
+	err = remote_write(r, strings, name, strlen(name) + 1);
+	if (!err)
+		err = RSYS(r, insn, SYS_memfd_create, &fd, (long)strings, MFD_CLOEXEC);
+	if (!err && fd < 0)
+		err = (int)fd;
+	if (err)
+		return err;
+	snprintf(path, sizeof(path), "/proc/%d/fd/%ld", r->pid, fd);
+	lfd = open(path, O_RDWR | O_CLOEXEC);
+	if (lfd < 0 || pwrite(lfd, im->mem, im->span, 0) != (ssize_t)im->span)
+		err = -EIO;
+	if (lfd >= 0)
+		close(lfd);
+	/* Page by page, the protections of every segment that covers it. */
+	size_t npages = im->span / 4096;
+	uint8_t *prot = calloc(npages, 1);
+	if (!prot)
+		err = -ENOMEM;
+	for (unsigned i = 0; !err && i < im->nseg; i++) {
+		const GElf_Phdr *ph = &im->seg[i];
+		int p = (ph->p_flags & PF_R ? PROT_READ : 0) | (ph->p_flags & PF_W ? PROT_WRITE : 0) |
+			(ph->p_flags & PF_X ? PROT_EXEC : 0);
+		for (uint64_t pg = ph->p_vaddr / 4096; pg * 4096 < ph->p_vaddr + ph->p_memsz; pg++)
+			prot[pg] |= (uint8_t)p;
+	}
+	for (size_t pg = 0; !err && pg < npages;) {
+		size_t end = pg;
+		while (end < npages && prot[end] == prot[pg])
+			end++;
+		if (prot[pg])
+			err = RSYS(r, insn, SYS_mmap, &ret, (long)(im->base + pg * 4096),
+				   (long)((end - pg) * 4096), prot[pg], MAP_PRIVATE | MAP_FIXED, fd,
+				   (long)(pg * 4096));
+		if (!err && prot[pg] && (uint64_t)ret != im->base + pg * 4096)
+			err = ret < 0 ? (int)ret : -EFAULT;
+		pg = end;
+	}
+	free(prot);
+	RSYS(r, insn, SYS_close, &ret, fd);
+	return err;
+}
+
+/*
+ * A static program has no dynamic linker to dlopen the agent with: map
+ * xol-agent-static.so and libZydis.so with the borrowed thread's system
+ * calls, relocated here, and a stack for the call of xol_agent_attach()
+ * (the thread's own may be a goroutine's, with no room to spare).
+ */
+static int attach_static_load(struct remote *r, const char *agent_file, uint64_t *fn_attach)
+{
+	static const char *const names[] = { INJECT_AGENT_NAME, "xol-libZydis.so" };
+	struct inject j;
+	uint64_t insn = find_syscall_insn(r);
+	long area, ret;
+	char why[PATH_MAX + 128] = "";
+	int err;
+
+	if (!insn)
+		return -ENOEXEC;
+	err = inject_open(&j, agent_file);
+	if (!err)
+		err = RSYS(r, insn, SYS_mmap, &area, 0, 256 << 10, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!err && area < 0 && area > -4096)
+		err = (int)area;
+	for (unsigned k = 0; !err && k < j.nim; k++) {
+		err = RSYS(r, insn, SYS_mmap, &ret, 0, (long)j.im[k].span, PROT_NONE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (!err && ret < 0 && ret > -4096)
+			err = (int)ret;
+		j.im[k].base = (uint64_t)ret;
+	}
+	if (!err)
+		err = inject_relocate(&j, why, sizeof(why));
+	for (unsigned k = 0; !err && k < j.nim; k++)
+		err = map_image(r, insn, &j.im[k], names[k], (uint64_t)area);
+	if (!err) {
+		*fn_attach = inject_symbol(&j, XOL_ATTACH_SYMBOL);
+		r->scratch = (uint64_t)area + (256 << 10) - 4096;
+	}
+	if (why[0])
+		fprintf(stderr, "xol: %s\n", why);
+	inject_close(&j);
+	return err;
+}
+
+/* The agent a session mapped into a static program earlier: its entry point. */
+static uint64_t static_agent_entry(const struct lib *agent, const char *agent_file)
+{
+	struct inject j;
+	uint64_t fn = 0;
+
+	if (!inject_open(&j, agent_file)) {
+		j.im[0].base = agent->base;
+		fn = inject_symbol(&j, XOL_ATTACH_SYMBOL);
+	}
+	inject_close(&j);
+	return fn;
+}
+
 /* --- the pause: every thread but the agent's held while it patches ------- */
 
 struct pause {
@@ -752,7 +977,8 @@ static int msg_next(struct session *s, struct session_proc *p, struct wire_attac
 			return -EPIPE;
 		if (n < (ssize_t)sizeof(type))
 			continue;
-		if (type == WIRE_PAUSE || type == WIRE_MAPIP) {
+		if (type == WIRE_PAUSE || type == WIRE_MAPIP || type == WIRE_HOOK ||
+		    type == WIRE_CLAIM) {
 			if (recv(p->sock, m, sizeof(*m), 0) != sizeof(*m))
 				return -EPROTO;
 			return 0;
@@ -810,6 +1036,85 @@ static unsigned move_threads(struct session *s, struct session_proc *p, struct p
 	return moved;
 }
 
+/*
+ * Go's runtime.schedule in the running program @pid, 0 if it is not Go or
+ * has no symbol table: every M runs it on its system stack, where the
+ * agent of static programs gives an M without one its block.
+ */
+static uint64_t go_schedule_addr(pid_t pid)
+{
+	char exe[64], line[PATH_MAX + 128], target[PATH_MAX];
+	uint64_t off = ~0ull, addr = 0;
+	ssize_t tn;
+	FILE *f;
+	int fd;
+
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
+	fd = open(exe, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	elf_version(EV_CURRENT);
+	Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	struct elf_symtab t = { 0 };
+	if (e && !elf_symtab_add(&t, e))
+		for (size_t i = 0; i < t.n && off == ~0ull; i++)
+			if (t.v[i].defined && t.v[i].type == STT_FUNC &&
+			    !strcmp(t.v[i].name, "runtime.schedule"))
+				off = t.v[i].off;
+	elf_symtab_free(&t);
+	if (e)
+		elf_end(e);
+	close(fd);
+	tn = readlink(exe, target, sizeof(target) - 1);
+	if (off == ~0ull || tn <= 0)
+		return 0;
+	target[tn] = 0;
+	snprintf(line, sizeof(line), "/proc/%d/maps", pid);
+	if (!(f = fopen(line, "re")))
+		return 0;
+	while (!addr && fgets(line, sizeof(line), f)) {
+		unsigned long start, end, pgoff;
+		char perms[8];
+		int name_at = 0;
+		line[strcspn(line, "\n")] = 0;
+		if (sscanf(line, "%lx-%lx %7s %lx %*s %*s %n", &start, &end, perms, &pgoff,
+			   &name_at) < 4 || !name_at || perms[2] != 'x' || strcmp(line + name_at, target))
+			continue;
+		if (off >= pgoff && off < pgoff + (end - start))
+			addr = start + (off - pgoff);
+	}
+	fclose(f);
+	return addr;
+}
+
+/*
+ * The static agent's part of the pause: the hook on Go's scheduler, and a
+ * block for each held thread, which its %gs then points at.
+ */
+static void static_claims(struct session *s, struct session_proc *p, struct pause *pz,
+			  uint64_t hook)
+{
+	struct wire_attach m = { .type = WIRE_HOOK, .ip = hook };
+	uint32_t dummy;
+
+	if (hook && (send(p->sock, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m) ||
+		     msg_next(s, p, &m, &dummy, AGENT_TIMEOUT_MS) || m.type != WIRE_HOOK || m.to))
+		fprintf(stderr, "xol: %d: the hook on runtime.schedule at %#lx failed: Go threads "
+				"started later may have hits skipped\n", p->pid, (unsigned long)hook);
+	for (unsigned i = 0; i < pz->n; i++) {
+		struct user_regs_struct r;
+		if (ptrace(PTRACE_GETREGS, pz->h[i].tid, 0, &r))
+			continue;
+		m = (struct wire_attach){ .type = WIRE_CLAIM, .ip = r.fs_base,
+					  .to = (uint64_t)pz->h[i].tid };
+		if (send(p->sock, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m) ||
+		    msg_next(s, p, &m, &dummy, AGENT_TIMEOUT_MS) || m.type != WIRE_CLAIM || !m.to)
+			continue;
+		r.gs_base = m.to;
+		ptrace(PTRACE_SETREGS, pz->h[i].tid, 0, &r);
+	}
+}
+
 /* What arming with the threads held took. */
 struct held_arm {
 	uint32_t nsites;          /* sites the agent placed */
@@ -823,7 +1128,8 @@ struct held_arm {
  * displaced bytes, let them go (core/attach.h).  -EPROTO: the agent did
  * not ask.
  */
-static int arm_held(struct session *s, struct session_proc *p, struct held_arm *ha)
+static int arm_held(struct session *s, struct session_proc *p, struct held_arm *ha,
+		    bool nolibc)
 {
 	struct wire_attach m;
 	struct pause pz = { 0 };
@@ -841,6 +1147,8 @@ static int arm_held(struct session *s, struct session_proc *p, struct held_arm *
 		if (!err && m.type == WIRE_ARMED)
 			break;
 	}
+	if (!err && nolibc)
+		static_claims(s, p, &pz, go_schedule_addr(p->pid));
 	ha->moved = err ? 0 : move_threads(s, p, &pz);
 	ha->t_armed = now_ns();
 	ha->held_ns = ha->t_armed - pz.t0;
@@ -860,6 +1168,17 @@ static const char *resolve_agent(char *buf, size_t len)
 	snprintf(buf, len, "%s", rp ? rp : a);
 	free(rp);
 	return buf;
+}
+
+/* xol-agent-static.so, beside libxol-agent.so. */
+static void static_agent_path(char *buf, size_t len)
+{
+	char dyn[PATH_MAX];
+	const char *slash;
+
+	resolve_agent(dyn, sizeof(dyn));
+	slash = strrchr(dyn, '/');
+	snprintf(buf, len, "%.*s%s", slash ? (int)(slash - dyn + 1) : 0, dyn, INJECT_AGENT_NAME);
 }
 
 static int attach_one(struct session *s, pid_t pid)
@@ -886,13 +1205,26 @@ static int attach_one(struct session *s, pid_t pid)
 			strerror(-err));
 		return err;
 	}
-	if (!agent.found && !libc.found) {
-		fprintf(stderr, "xol: %d (%s) has no libc (a static binary, or Go): attaching needs "
-				"the dynamic linker to load the agent, and static programs are not "
-				"supported yet\n", pid, pi.comm);
-		return -ENOTSUP;
-	}
-	if (!agent.found) {
+	bool nolibc = agent.found ? agent.nolibc : !libc.found;
+	if (nolibc) {
+		/* A static program (or Go's): xol maps the agent that needs no libc itself. */
+		if (!(getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE)) {
+			fprintf(stderr, "xol: %d (%s) has no libc (a static binary, or Go): its agent "
+					"keeps its thread state through %%gs, and this kernel or CPU "
+					"does not let programs set it (FSGSBASE)\n", pid, pi.comm);
+			return -ENOTSUP;
+		}
+		static_agent_path(agent_file, sizeof(agent_file));
+		if (access(agent_file, R_OK)) {
+			fprintf(stderr, "xol: %s: %s\n", agent_file, strerror(errno));
+			return -ENOENT;
+		}
+		if (agent.found && !(fn_attach = static_agent_entry(&agent, agent_file))) {
+			fprintf(stderr, "xol: %d (%s): no %s in %s\n", pid, pi.comm,
+				XOL_ATTACH_SYMBOL, agent_file);
+			return -ENOENT;
+		}
+	} else if (!agent.found) {
 		fn_dlopen = lib_symbol(&libc, "dlopen");
 		if (!fn_dlopen) {
 			fn_dlopen = lib_symbol(&libc, "__libc_dlopen_mode");
@@ -952,8 +1284,15 @@ static int attach_one(struct session *s, pid_t pid)
 		return err;
 	}
 	size_t plen = strlen(s->sock_path) + 1;
+	if (nolibc && !fn_attach) {
+		err = attach_static_load(&r, agent_file, &fn_attach);
+		if (err)
+			fprintf(stderr, "xol: %d (%s): mapping %s failed: %s\n", pid, pi.comm,
+				agent_file, strerror(-err));
+	}
 	uint64_t at_sock = r.scratch, at_agent = r.scratch + 256;
-	err = remote_write(&r, at_sock, s->sock_path, plen);
+	if (!err)
+		err = remote_write(&r, at_sock, s->sock_path, plen);
 	if (!err && !fn_attach) {
 		err = remote_write(&r, at_agent, agent_file, strlen(agent_file) + 1);
 		if (!err)
@@ -1009,7 +1348,7 @@ static int attach_one(struct session *s, pid_t pid)
 	}
 	struct held_arm ha;
 	sigprocmask(SIG_BLOCK, &block, &old);
-	err = arm_held(s, p, &ha);
+	err = arm_held(s, p, &ha, nolibc);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (err == -EPROTO) {
 		fprintf(stderr, "xol: the agent in %d (%s) did not ask to arm\n", pid, pi.comm);
@@ -1033,7 +1372,7 @@ int attach_enable(struct session *s, struct session_proc *p, uint32_t seq)
 
 	if (send(p->sock, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m))
 		return -EPIPE;
-	int err = arm_held(s, p, &ha);
+	int err = arm_held(s, p, &ha, false);
 	if (!err)
 		p->ctl_done = seq;
 	return err;
