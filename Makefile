@@ -43,7 +43,9 @@ endif
 TRACE_SRCS := $(wildcard trace/*.c)
 ARCH_SRCS  := $(wildcard arch/x86/*.c)
 ARCH_ASM   := $(wildcard arch/x86/*.S)
-CORE_SRCS  := $(filter-out core/nolibc%,$(wildcard core/*.c))
+# core/nolibc*.c are the static agent's libc: in no other object
+NOLIBC_SRC := core/nolibc.c core/nolibc-next.c
+CORE_SRCS  := $(filter-out $(NOLIBC_SRC),$(wildcard core/*.c))
 TOOL_SRCS  := $(wildcard tools/xol/*.c)
 # script engines: embedded CPython and Lua 5.4, in xol-script.so, which only
 # `xol script` opens (linked into xol, they would slow every command's start)
@@ -65,12 +67,20 @@ AGENT_OBJS := $(patsubst $(O)/obj/%,$(O)/agent/%,$(call obj,$(CORE_SRCS) $(ARCH_
 AGENT_CFLAGS := -mgeneral-regs-only -fno-stack-protector -fno-omit-frame-pointer \
 		-DXOL_AGENT
 
+# The static agent: the same objects built again with XOL_NOLIBC, and
+# core/nolibc.c for a libc.  xol maps it into static programs itself, so it
+# may import nothing but Zydis (whose own imports it gives).
+AGENT_STATIC_OBJS := $(patsubst $(O)/agent/%,$(O)/agent-static/%,$(AGENT_OBJS)) \
+		     $(O)/agent-static/core/nolibc.o $(O)/agent-static/core/nolibc-next.o
+# no loop of nolibc.c may become a call to the memset it defines
+NOLIBC_CFLAGS := -ffreestanding -fno-tree-loop-distribute-patterns
+
 UNIT_SRCS  := $(wildcard selftests/unit/*.c)
 UNIT_BINS  := $(patsubst selftests/unit/%.c,$(O)/selftests/%.t,$(UNIT_SRCS))
 TARGET_SRCS:= $(wildcard selftests/targets/*.c)
 
 .PHONY: all deps check demo install clean fuzz bench unit targets
-all: $(O)/xol $(O)/xol-script.so $(O)/libxol.a $(if $(CORE_SRCS),$(O)/libxol-agent.so)
+all: $(O)/xol $(O)/xol-script.so $(O)/libxol.a $(if $(CORE_SRCS),$(O)/libxol-agent.so $(O)/xol-agent-static.so)
 
 deps:
 	@scripts/install-deps
@@ -95,6 +105,18 @@ $(O)/agent/%.o: %.S
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(filter-out -fsanitize%,$(CFLAGS) $(XCFLAGS)) -MMD -MP -c -o $@ $<
 
+$(O)/agent-static/%.o: %.c
+	$(call msg,CC,$< [static agent])
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(filter-out -fsanitize%,$(CFLAGS) $(XCFLAGS)) $(AGENT_CFLAGS) -DXOL_NOLIBC -MMD -MP -c -o $@ $<
+
+$(O)/agent-static/%.o: %.S
+	$(call msg,AS,$< [static agent])
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(filter-out -fsanitize%,$(CFLAGS) $(XCFLAGS)) -DXOL_NOLIBC -MMD -MP -c -o $@ $<
+
+$(O)/agent-static/core/nolibc.o: AGENT_CFLAGS += $(NOLIBC_CFLAGS)
+
 $(O)/libxol.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -112,6 +134,13 @@ $(O)/libxol-agent.so: $(AGENT_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) -shared -Wl,-z,now -Wl,-z,defs -o $@.tmp $^ -lZydis -ldl -lpthread && mv -f $@.tmp $@
 
+# No libc, no start files (they would import __cxa_finalize and the like);
+# linked and renamed only if Zydis is all it imports.
+$(O)/xol-agent-static.so: $(AGENT_STATIC_OBJS) selftests/static-agent-imports
+	$(call msg,LD,$@)
+	$(Q)$(CC) -shared -nostdlib -Wl,-Bsymbolic -Wl,-z,now -o $@.tmp $(AGENT_STATIC_OBJS) -lZydis \
+		&& selftests/static-agent-imports $@.tmp && mv -f $@.tmp $@
+
 # --- tests ----------------------------------------------------------------
 $(O)/selftests/%.t: selftests/unit/%.c $(O)/libxol.a
 	$(call msg,CC,$<)
@@ -124,6 +153,19 @@ $(O)/selftests/6%.t: selftests/unit/6%.c $(SCRIPT_OBJS) $(O)/libxol.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) $(SCRIPT_CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(SCRIPT_OBJS) $(O)/libxol.a \
 		$(LDLIBS_TOOL) $(SCRIPT_LIBS)
+
+# 40-nolibc: nolibc.c with its names prefixed (xnl_memcpy), beside glibc
+$(O)/selftests/nolibc.o: $(NOLIBC_SRC)
+	$(call msg,CC,$< [prefixed])
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(filter-out -fsanitize%,$(CFLAGS) $(XCFLAGS)) $(AGENT_CFLAGS) $(NOLIBC_CFLAGS) \
+		-DNOLIBC_PREFIX=xnl_ -MMD -MP -c -o $@ $<
+
+$(O)/selftests/40%.t: selftests/unit/40%.c $(O)/selftests/nolibc.o
+	$(call msg,CC,$<)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -DNOLIBC_PREFIX=xnl_ $(LDFLAGS) -MMD -MP -o $@ $< \
+		$(O)/selftests/nolibc.o -lpthread
 
 unit: $(UNIT_BINS)
 
