@@ -45,7 +45,11 @@
 struct agent agent = { .memfd = -1 };
 
 pthread_mutex_t arm_lock = PTHREAD_MUTEX_INITIALIZER; /* attach.c takes it too */
+#ifndef XOL_NOLIBC
 static __thread bool arming __attribute__((tls_model("initial-exec"))); /* holds arm_lock */
+#else
+static bool arming; /* no TLS in static programs; only the agent's thread arms there */
+#endif
 
 static int recv_fds(int sock, void *buf, size_t len, int *fds, int nfds)
 {
