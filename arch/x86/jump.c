@@ -800,7 +800,8 @@ static void emit_own_stack(struct emit *e, uint64_t site, arch_handler_fn handle
 	emit_seg_disp32(e, "\x64\x48\x87\x24\x25", 5, off); /* xchg %rsp,%fs:off */
 	emit_bytes(e, "\x48\x87\xcc", 3);		/* xchg %rcx,%rsp */
 	emit_bytes(e, "\xe3\x02", 2);			/* jrcxz none */
-	emit_bytes(e, "\xeb\x11", 2);			/* jmp own (17 bytes on) */
+	emit_u8(e, 0xeb);				/* jmp own (17 or 25 bytes on) */
+	emit_u8(e, os->gs ? 25 : 17);
 	emit_bytes(e, "\x48\x87\xcc", 3);		/* none: xchg %rcx,%rsp */
 	emit_seg_disp32(e, "\x64\x48\x87\x24\x25", 5, off); /* xchg %rsp,%fs:off */
 	if (os->gs) {
