@@ -179,6 +179,7 @@ struct xol_thread *thread_self_slow(void);
 #ifdef XOL_NOLIBC
 struct xol_thread *thread_claim_for(pid_t tid, uint64_t fs_base);
 void thread_claim_hook(void);
+void signals_reassert(void);
 #endif
 void thread_bind_all(struct xol_thread *t);
 void thread_bind_session(const struct agent_session *se);

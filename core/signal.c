@@ -192,6 +192,29 @@ int signals_install(void)
 	return 0;
 }
 
+/*
+ * Static programs: nothing interposes their sigaction(), and Go's runtime
+ * installs its handlers for every signal as it starts.  Where one of ours
+ * was replaced, the replacement becomes the program's handler (chained
+ * to) and ours goes back first.
+ */
+void signals_reassert(void)
+{
+	for (unsigned i = 0; i < sizeof(owned) / sizeof(owned[0]); i++) {
+		int sig = owned[i];
+		struct sigaction cur, a = { 0 };
+
+		if (!installed[sig] || real_sigaction(sig, NULL, &cur) ||
+		    cur.sa_sigaction == (sig == SIGTRAP ? on_trap : on_fault))
+			continue;
+		prog_act[sig] = cur;
+		a.sa_sigaction = sig == SIGTRAP ? on_trap : on_fault;
+		a.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_NODEFER;
+		sigemptyset(&a.sa_mask);
+		real_sigaction(sig, &a, NULL);
+	}
+}
+
 /* --- interposed: the program's view of its handlers and masks ------- */
 
 /*

@@ -203,8 +203,10 @@ struct xol_thread *thread_claim_for(pid_t tid, uint64_t fs_base)
  */
 void thread_claim_hook(void)
 {
-	if (!thread_current())
-		thread_self_slow();
+	if (thread_current())
+		return;
+	thread_self_slow();
+	signals_reassert(); /* the first M's first schedule() follows Go's initsig() */
 }
 #endif
 

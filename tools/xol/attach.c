@@ -598,14 +598,15 @@ static int remote_call(struct remote *r, uint64_t fn, uint64_t a0, uint64_t a1, 
 	return 0;
 }
 
-static int remote_begin(struct remote *r)
+/* Borrow r->h.tid: stop it (unless @stopped: held already) and save its state. */
+static int remote_begin(struct remote *r, bool stopped)
 {
 	char path[64];
-	int err = seize_stop(&r->h);
+	int err = stopped ? 0 : seize_stop(&r->h);
 
 	if (err)
 		return err;
-	err = wait_stop(&r->h, false, STOP_TIMEOUT_MS);
+	err = stopped ? 0 : wait_stop(&r->h, false, STOP_TIMEOUT_MS);
 	if (err)
 		goto fail;
 	snprintf(path, sizeof(path), "/proc/%d/mem", r->h.tid);
@@ -628,8 +629,8 @@ fail:
 	return err;
 }
 
-/* Put everything back as it was and let go. */
-static int remote_end(struct remote *r)
+/* Put everything back as it was (and let go, unless @keep). */
+static int remote_end(struct remote *r, bool keep)
 {
 	int err = 0;
 
@@ -639,6 +640,8 @@ static int remote_end(struct remote *r)
 		struct iovec iov = { r->xstate, r->xstate_len };
 		ptrace(PTRACE_SETREGSET, r->h.tid, (void *)NT_X86_XSTATE, &iov);
 	}
+	if (keep)
+		return err;
 	release(r->pid, &r->h);
 	if (r->mem >= 0)
 		close(r->mem);
@@ -731,14 +734,21 @@ static int remote_syscall(struct remote *r, uint64_t insn, long nr, const long a
 	regs.r10 = (unsigned long long)a[3];
 	regs.r8 = (unsigned long long)a[4];
 	regs.r9 = (unsigned long long)a[5];
-	if (ptrace(PTRACE_SETREGS, r->h.tid, 0, &regs) ||
-	    ptrace(PTRACE_SINGLESTEP, r->h.tid, 0, 0))
-		return -errno;
-	err = wait_step(&r->h);
-	if (err)
-		return err;
-	if (ptrace(PTRACE_GETREGS, r->h.tid, 0, &regs))
-		return -errno;
+	/*
+	 * A thread held at its exec is still in execve(): the first step
+	 * only ends that call (rax = 0, no instruction run).  Then again.
+	 */
+	struct user_regs_struct set = regs;
+	for (int tries = 0; tries < 2 && regs.rip == insn; tries++) {
+		if (ptrace(PTRACE_SETREGS, r->h.tid, 0, &set) ||
+		    ptrace(PTRACE_SINGLESTEP, r->h.tid, 0, 0))
+			return -errno;
+		err = wait_step(&r->h);
+		if (err)
+			return err;
+		if (ptrace(PTRACE_GETREGS, r->h.tid, 0, &regs))
+			return -errno;
+	}
 	if (regs.rip != insn + 2)
 		return -EFAULT;
 	*ret = (long)regs.rax;
@@ -988,6 +998,7 @@ static int msg_next(struct session *s, struct session_proc *p, struct wire_attac
 			if (recv(p->sock, &a, sizeof(a), 0) != sizeof(a))
 				return -EPROTO;
 			*armed_sites = a.nsites;
+			p->armed = true;
 			m->type = WIRE_ARMED;
 			return 0;
 		}
@@ -1129,7 +1140,7 @@ struct held_arm {
  * not ask.
  */
 static int arm_held(struct session *s, struct session_proc *p, struct held_arm *ha,
-		    bool nolibc)
+		    bool nolibc, struct held *launched)
 {
 	struct wire_attach m;
 	struct pause pz = { 0 };
@@ -1139,6 +1150,14 @@ static int arm_held(struct session *s, struct session_proc *p, struct held_arm *
 	err = msg_next(s, p, &m, &ha->nsites, AGENT_TIMEOUT_MS);
 	if (err || m.type != WIRE_PAUSE)
 		return err ? err : -EPROTO;
+	/* A launched program's first thread, held since its exec, is one of them. */
+	if (launched) {
+		pz.h = malloc(sizeof(*pz.h));
+		if (!pz.h)
+			return -ENOMEM;
+		pz.h[0] = *launched;
+		pz.n = pz.cap = 1;
+	}
 	err = pause_all(p->pid, m.tid, &pz);
 	if (!err)
 		err = msg_send(p->sock, WIRE_PAUSED, 0);
@@ -1181,7 +1200,12 @@ static void static_agent_path(char *buf, size_t len)
 	snprintf(buf, len, "%.*s%s", slash ? (int)(slash - dyn + 1) : 0, dyn, INJECT_AGENT_NAME);
 }
 
-static int attach_one(struct session *s, pid_t pid)
+/*
+ * Inject the agent into @pid and arm.  @launched: a static program the
+ * session started, held since its exec (attach_launch()); it runs only
+ * once armed.
+ */
+static int attach_one(struct session *s, pid_t pid, bool launched)
 {
 	struct procinfo pi;
 	struct lib libc = { 0 }, agent = { 0 };
@@ -1191,7 +1215,7 @@ static int attach_one(struct session *s, pid_t pid)
 	bool libc_mode = false;
 	int err;
 
-	err = check_pid(&pid, &pi);
+	err = launched ? proc_info(pid, &pi) : check_pid(&pid, &pi);
 	if (err)
 		return err;
 	r.pid = pid;
@@ -1272,9 +1296,9 @@ static int attach_one(struct session *s, pid_t pid)
 	sigaddset(&block, SIGHUP);
 	sigprocmask(SIG_BLOCK, &block, &old);
 
-	r.h.tid = pick_thread(pid);
+	r.h.tid = launched ? pid : pick_thread(pid);
 	uint64_t t_stop = now_ns();
-	err = remote_begin(&r);
+	err = remote_begin(&r, launched);
 	if (err) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		if (err == -EPERM)
@@ -1312,7 +1336,7 @@ static int attach_one(struct session *s, pid_t pid)
 	}
 	if (!err)
 		err = remote_call(&r, fn_attach, at_sock, 0, &ret);
-	int end_err = remote_end(&r);
+	int end_err = remote_end(&r, launched && !err);
 	uint64_t t_go = now_ns();
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (!err)
@@ -1348,8 +1372,12 @@ static int attach_one(struct session *s, pid_t pid)
 	}
 	struct held_arm ha;
 	sigprocmask(SIG_BLOCK, &block, &old);
-	err = arm_held(s, p, &ha, nolibc);
+	err = arm_held(s, p, &ha, nolibc, launched ? &r.h : NULL);
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (launched) { /* its first thread went with the others */
+		close(r.mem);
+		free(r.xstate);
+	}
 	if (err == -EPROTO) {
 		fprintf(stderr, "xol: the agent in %d (%s) did not ask to arm\n", pid, pi.comm);
 		return err;
@@ -1358,6 +1386,8 @@ static int attach_one(struct session *s, pid_t pid)
 		fprintf(stderr, "xol: arming in %d (%s) failed: %s\n", pid, pi.comm, strerror(-err));
 		return err;
 	}
+	if (launched)
+		return 0;
 	fprintf(stderr, "xol: attached to %d (%s): %u site%s armed in %.1f ms "
 			"(threads held %.2f ms, thread %d borrowed %.2f ms, %u moved)\n",
 		pid, pi.comm, ha.nsites, ha.nsites == 1 ? "" : "s", (double)(ha.t_armed - t0) / 1e6,
@@ -1372,9 +1402,46 @@ int attach_enable(struct session *s, struct session_proc *p, uint32_t seq)
 
 	if (send(p->sock, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m))
 		return -EPIPE;
-	int err = arm_held(s, p, &ha, false);
+	int err = arm_held(s, p, &ha, false, NULL);
 	if (!err)
 		p->ctl_done = seq;
+	return err;
+}
+
+/*
+ * A static program launched by the session: started stopped (SIGSTOP
+ * before its exec, seized, held at the exec), given the agent as an
+ * attached process is, and let go once armed, before its first
+ * instruction.  Returns 0 or -errno (the program is killed then).
+ */
+int attach_launch(struct session *s, pid_t child)
+{
+	int st, err;
+
+	if (waitpid(child, &st, WUNTRACED) != child || !WIFSTOPPED(st))
+		return -ECHILD;
+	if (ptrace(PTRACE_SEIZE, child, 0, PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL)) {
+		err = -errno;
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		return err;
+	}
+	kill(child, SIGCONT);
+	for (;;) {
+		if (waitpid(child, &st, __WALL) != child)
+			return -ECHILD;
+		if (WIFEXITED(st) || WIFSIGNALED(st))
+			return WIFEXITED(st) && WEXITSTATUS(st) == 127 ? -ENOENT : -ECHILD;
+		if (WIFSTOPPED(st) && st >> 8 == (SIGTRAP | (PTRACE_EVENT_EXEC << 8)))
+			break;
+		/* the SIGSTOP's group stop, the SIGCONT: on to the exec, neither delivered */
+		ptrace(PTRACE_CONT, child, 0, 0);
+	}
+	err = attach_one(s, child, true);
+	if (err) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+	}
 	return err;
 }
 
@@ -1388,7 +1455,7 @@ int session_attach(struct session *s, const pid_t *pids, unsigned n)
 	s->attached = list;
 	s->nattached = 0;
 	for (unsigned i = 0; i < n; i++) {
-		int err = attach_one(s, pids[i]);
+		int err = attach_one(s, pids[i], false);
 		if (err)
 			return err;
 		s->attached[s->nattached++] = pids[i];

@@ -27,6 +27,13 @@ int attach_parse_pids(const char *arg, pid_t **out, unsigned *n);
 int session_attach(struct session *s, const pid_t *pids, unsigned n);
 
 /*
+ * attach_launch - the agent for a static program the session started
+ * (session_spawn(): stopped before its exec): injected as for -p, armed
+ * before the program's first instruction.  Returns 0 or -errno.
+ */
+int attach_launch(struct session *s, pid_t child);
+
+/*
  * attach_finish - the end of an attached session: ask every agent to
  * disarm (shut down the socket's sending side), then wait a little for
  * their BYE so that the last records and counts are in.

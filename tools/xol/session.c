@@ -14,6 +14,9 @@
  * perf.data, ...).
  */
 #include <errno.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -297,6 +300,78 @@ const char *session_agent_path(void)
 	return agent_path();
 }
 
+/* Whether @file (found in $PATH as execvp would) is an ELF program without PT_INTERP. */
+static bool program_is_static(const char *file)
+{
+	char path[PATH_MAX];
+	const char *dirs = getenv("PATH");
+	bool found = false, is_static = false;
+
+	if (strchr(file, '/')) {
+		snprintf(path, sizeof(path), "%s", file);
+		found = !access(path, X_OK);
+	}
+	for (const char *d = dirs ? dirs : "/usr/local/bin:/usr/bin:/bin"; !found && !strchr(file, '/');) {
+		size_t n = strcspn(d, ":");
+		snprintf(path, sizeof(path), "%.*s%s%s", (int)n, n ? d : ".", "/", file);
+		found = !access(path, X_OK);
+		if (!d[n])
+			break;
+		d += n + 1;
+	}
+	int fd = found ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd < 0)
+		return false;
+	elf_version(EV_CURRENT);
+	Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	size_t nph;
+	if (e && elf_kind(e) == ELF_K_ELF && !elf_getphdrnum(e, &nph)) {
+		is_static = true;
+		for (size_t i = 0; i < nph; i++) {
+			GElf_Phdr ph;
+			if (gelf_getphdr(e, (int)i, &ph) && ph.p_type == PT_INTERP)
+				is_static = false;
+		}
+	}
+	if (e)
+		elf_end(e);
+	close(fd);
+	return is_static;
+}
+
+/*
+ * A static program has no dynamic linker to preload the agent: it starts
+ * stopped, and the agent is injected as into a running process.
+ */
+static int spawn_static(struct session *s, char **argv)
+{
+	int ready[2], err;
+
+	if (pipe2(ready, O_CLOEXEC))
+		return -errno;
+	s->child = fork();
+	if (s->child < 0)
+		return -errno;
+	if (s->child == 0) {
+		close(ready[0]);
+		raise(SIGSTOP);
+		execvp(argv[0], argv);
+		int e = errno;
+		if (write(ready[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(ready[1]);
+	err = attach_launch(s, s->child); /* killed it if it failed */
+	int e = 0;
+	if (err == -ENOENT && read(ready[0], &e, sizeof(e)) == sizeof(e))
+		err = -e;
+	close(ready[0]);
+	if (err)
+		s->child = -1;
+	return err;
+}
+
 int session_spawn(struct session *s, char **argv)
 {
 	const char *agent = agent_path();
@@ -304,6 +379,8 @@ int session_spawn(struct session *s, char **argv)
 	char *preload;
 	int ready[2];
 
+	if (program_is_static(argv[0]))
+		return spawn_static(s, argv);
 	if (pre && *pre) {
 		if (asprintf(&preload, "%s:%s", agent, pre) < 0)
 			return -ENOMEM;
