@@ -243,6 +243,7 @@ void sites_drop_session(struct agent_session *se);
 void sites_disarm_all(void);
 void sites_forget_unmapped(void);
 int site_place_hook(uint64_t addr, void (*fn)(void));
+int site_place_hook_in(uint64_t addr, void (*fn)(void), uint64_t func_len);
 int poke_text(uint64_t addr, const void *bytes, size_t len);
 void *xolarea_alloc(uint64_t near, size_t size);
 

@@ -119,7 +119,7 @@ int agent_arm_held(struct agent_session *se)
 #ifdef XOL_NOLIBC
 		if (m.type == WIRE_HOOK) {
 			pthread_mutex_lock(&arm_lock);
-			int e = site_lookup(m.ip) ? 0 : site_place_hook(m.ip, thread_claim_hook);
+			int e = site_lookup(m.ip) ? 0 : site_place_hook_in(m.ip, thread_claim_hook, m.to);
 			pthread_mutex_unlock(&arm_lock);
 			err = send_msg(se, WIRE_HOOK, m.ip, (uint64_t)(int64_t)e);
 			if (err)

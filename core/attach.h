@@ -37,7 +37,7 @@
  * and whose xol_agent_attach() runs on a stack of xol's) has no TLS: a
  * thread finds its block through %gs.  Before MAPIP, in that phase:
  *
- *                               ◄───────    HOOK {ip}: Go's runtime.schedule,
+ *                               ◄───────    HOOK {ip, to: its length}: Go's runtime.schedule,
  *   HOOK {ip, to: 0 or -errno}  ───────►      where each M claims a block
  *                               ◄───────    CLAIM {ip: fs base, to: tid}
  *   CLAIM {ip, to: block}       ───────►    (the session sets the thread's %gs)

@@ -998,7 +998,14 @@ static int site_place(unsigned pi, const struct wire_probe *wp, const struct map
  */
 int site_place_hook(uint64_t addr, void (*fn)(void))
 {
+	return site_place_hook_in(addr, fn, 0);
+}
+
+/* The same at the entry of a function of @func_len bytes: a jump where it is safe. */
+int site_place_hook_in(uint64_t addr, void (*fn)(void), uint64_t func_len)
+{
 	struct site *s = calloc(1, sizeof(*s));
+	struct wire_probe wp = { .func_off = addr, .func_len = func_len };
 	char why[256];
 	int err;
 
@@ -1007,7 +1014,7 @@ int site_place_hook(uint64_t addr, void (*fn)(void))
 	s->addr = addr;
 	s->hook = fn;
 	s->entry = s->ret = s->rsite = &no_consumers;
-	err = site_install(s, NULL, 16, NULL, why, sizeof(why));
+	err = site_install(s, func_len ? &wp : NULL, 16, NULL, why, sizeof(why));
 	if (err)
 		free(s);
 	return err;

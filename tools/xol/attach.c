@@ -1052,7 +1052,7 @@ static unsigned move_threads(struct session *s, struct session_proc *p, struct p
  * has no symbol table: every M runs it on its system stack, where the
  * agent of static programs gives an M without one its block.
  */
-static uint64_t go_schedule_addr(pid_t pid)
+static uint64_t go_schedule_addr(pid_t pid, uint64_t *len)
 {
 	char exe[64], line[PATH_MAX + 128], target[PATH_MAX];
 	uint64_t off = ~0ull, addr = 0;
@@ -1070,8 +1070,10 @@ static uint64_t go_schedule_addr(pid_t pid)
 	if (e && !elf_symtab_add(&t, e))
 		for (size_t i = 0; i < t.n && off == ~0ull; i++)
 			if (t.v[i].defined && t.v[i].type == STT_FUNC &&
-			    !strcmp(t.v[i].name, "runtime.schedule"))
+			    !strcmp(t.v[i].name, "runtime.schedule")) {
 				off = t.v[i].off;
+				*len = t.v[i].size;
+			}
 	elf_symtab_free(&t);
 	if (e)
 		elf_end(e);
@@ -1102,10 +1104,10 @@ static uint64_t go_schedule_addr(pid_t pid)
  * The static agent's part of the pause: the hook on Go's scheduler, and a
  * block for each held thread, which its %gs then points at.
  */
-static void static_claims(struct session *s, struct session_proc *p, struct pause *pz,
-			  uint64_t hook)
+static void static_claims(struct session *s, struct session_proc *p, struct pause *pz)
 {
-	struct wire_attach m = { .type = WIRE_HOOK, .ip = hook };
+	uint64_t len = 0, hook = go_schedule_addr(p->pid, &len);
+	struct wire_attach m = { .type = WIRE_HOOK, .ip = hook, .to = len };
 	uint32_t dummy;
 
 	if (hook && (send(p->sock, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m) ||
@@ -1167,7 +1169,7 @@ static int arm_held(struct session *s, struct session_proc *p, struct held_arm *
 			break;
 	}
 	if (!err && nolibc)
-		static_claims(s, p, &pz, go_schedule_addr(p->pid));
+		static_claims(s, p, &pz);
 	ha->moved = err ? 0 : move_threads(s, p, &pz);
 	ha->t_armed = now_ns();
 	ha->held_ns = ha->t_armed - pz.t0;
