@@ -1,0 +1,131 @@
+#!/usr/bin/perl
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# 85-static: static programs, which have no dynamic linker to load the
+# agent and no libc it could use.  xol maps xol-agent-static.so into them
+# itself, launched (held at their exec, armed before their first
+# instruction) and attached (-p).  A static C program (glibc's libc.a)
+# and a static Go program (CGO_ENABLED=0; Go's returns are probed at the
+# function's ret instructions), each with an entry and a return probe:
+# output and exit status as untraced, every call counted exactly, the
+# values right, and an attached program runs on after the session ends.
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use IO::Handle;
+use POSIX qw(:sys_wait_h);
+use Time::HiRes qw(sleep);
+use Test::More;
+use XolInv;
+no warnings 'exec';
+
+need_targets('static-c');
+if (!(`grep -m1 -ow fsgsbase /proc/cpuinfo` =~ /fsgsbase/)) {
+	plan skip_all => 'this CPU or kernel lets no program set %gs (FSGSBASE): no static agent';
+}
+my $c = target('static-c');
+my $go = -e target('go-static') ? target('go-static') : undef;
+my $d = scratch();
+
+# Run @cmd with $input on stdin: (stdout, stderr, status).
+sub run_in {
+	my ($input, @cmd) = @_;
+	open(my $in, '>', "$d/in") or die;
+	print $in $input;
+	close $in;
+	my $q = join ' ', map { "'$_'" } @cmd;
+	my $out = `$q <'$d/in' 2>'$d/err'`;
+	return ($out, XolInv::slurp("$d/err") // '', $? >> 8);
+}
+
+# --- launched -------------------------------------------------------------
+my ($plain, undef, $plain_st) = run_in("5\n3\n", $c);
+is($plain_st, 3, 'static C, untraced: exit status 3');
+my ($out, $err, $st) = run_in("5\n3\n", xol(), 'trace', '-x', $c, '-e', 'work a b',
+			      '-e', 'work%return $retval', '--', $c);
+is($st, 3, 'static C launched: exit status as untraced') or diag($err);
+my @prog = grep { /^round / } split /\n/, $out;
+is(join("\n", @prog) . "\n", $plain, 'static C launched: output as untraced');
+my @ent = $out =~ /work: \(0x[0-9a-f]+\) a=(-?\d+) b=(-?\d+)$/mg;
+my @ret = $out =~ /work__return: \(0x[0-9a-f]+ <- 0x[0-9a-f]+\) arg1=(0x[0-9a-f]+)$/mg;
+is(scalar(@ent) / 2, 8, 'static C launched: 8 entry events');
+is(scalar(@ret), 8, 'static C launched: 8 return events') or diag($out, $err);
+my $ok = 1;
+for my $i (0 .. 7) {
+	my ($a, $b) = ($ent[2 * $i] // -1, $ent[2 * $i + 1] // -1);
+	$ok &&= defined $ret[$i] && hex($ret[$i]) == 3 * $a + $b;
+	$ok &&= $a == ($i < 5 ? $i : $i - 5) && $b == ($i < 5 ? 0 : 1);
+}
+ok($ok, 'static C launched: arguments and $retval right') or diag($out);
+
+# --- attached ----------------------------------------------------------------
+# The program, reading its rounds from a pipe; a session attached to it
+# counts one round of 10,000 calls exactly; the next round runs untraced.
+sub attached_counts {
+	my ($bin, $n, $spec_entry, $spec_ret, $calls) = @_;
+	pipe(my $r, my $w) or die;
+	my $pid = fork // die;
+	if (!$pid) {
+		close $w;
+		open(STDIN, '<&', $r) or die;
+		open(STDOUT, '>', "$d/prog.out") or die;
+		exec $bin;
+		POSIX::_exit(127);
+	}
+	close $r;
+	$w->autoflush(1);
+	print $w "$n\n"; # a round before the session, untraced
+	sleep 0.3;
+	unlink "$d/stat.err";
+	my $x = fork // die;
+	if (!$x) {
+		open(STDOUT, '>', "$d/stat.out");
+		open(STDERR, '>', "$d/stat.err");
+		exec xol(), 'stat', '-x', ',', '-p', $pid, '-x', $bin, '-e', $spec_entry,
+			'-e', $spec_ret, '--duration', 3;
+		POSIX::_exit(127);
+	}
+	for (1 .. 300) {
+		last if (XolInv::slurp("$d/stat.err") // '') =~ /attached to/;
+		sleep 0.01;
+	}
+	print $w "$n\n"; # counted
+	waitpid($x, 0);
+	my $xst = $? >> 8;
+	print $w "$n\n"; # after the session: untraced again
+	close $w;
+	waitpid($pid, 0);
+	return ($xst, $? >> 8, XolInv::slurp("$d/stat.out") // '',
+		XolInv::slurp("$d/stat.err") // '', XolInv::slurp("$d/prog.out") // '');
+}
+
+my ($xst, $pst, $stat, $serr, $pout) = attached_counts($c, 10000, 'work a b', 'work%return $retval');
+is($xst, 0, 'static C attached: the session ends well') or diag($serr);
+is($pst, 3, 'static C attached: the program runs on and exits as untraced');
+my ($p3) = run_in("10000\n10000\n10000\n", $c);
+is($pout, $p3, 'static C attached: its output as untraced');
+like($serr, qr/^10000,0,[^\n]*:work$/m, 'static C attached: 10,000 entries counted') or diag($stat, $serr);
+like($serr, qr/^10000,0,[^\n]*:work__return$/m, 'static C attached: 10,000 returns counted');
+
+SKIP: {
+	skip 'no go (Debian golang-go) to build a static Go program', 9 unless $go;
+	my ($gplain, undef, $gst) = run_in("1\n2\n", $go);
+	like($gplain, qr/^round 1 \d+\nround 2 \d+\n$/, 'static Go, untraced');
+	($out, $err, $st) = run_in("1\n2\n", xol(), 'stat', '-x', ',', '-x', $go, '-e', 'main.leaf',
+				   '-e', 'main.leaf%return $retval', '--', $go);
+	is($st, $gst, 'static Go launched: exit status as untraced') or diag($err);
+	my @lines = split /\n/, $out;
+	is(join("\n", grep { /^round / } @lines) . "\n", $gplain, 'static Go launched: output as untraced');
+	like($err, qr/^168000,0,[^\n]*:main$/m, 'static Go launched: 2 x 84,000 entries') or diag($out, $err);
+	like($err, qr/^168000,0,[^\n]*:main__return$/m, 'static Go launched: 2 x 84,000 returns');
+
+	($xst, $pst, $stat, $serr, $pout) = attached_counts($go, 1, 'main.leaf', 'main.leaf%return $retval');
+	is($xst, 0, 'static Go attached: the session ends well') or diag($serr);
+	like($pout, qr/^(round 1 \d+\n){3}$/, 'static Go attached: runs on, output as untraced') or diag($pout);
+	like($serr, qr/^84000,0,[^\n]*:main$/m, 'static Go attached: 84,000 entries counted')
+		or diag($stat, $serr);
+	like($serr, qr/^84000,0,[^\n]*:main__return$/m, 'static Go attached: 84,000 returns counted');
+}
+
+done_testing();
