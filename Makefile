@@ -194,6 +194,7 @@ install: all
 	install -m 755 $(O)/xol $(DESTDIR)$(PREFIX)/bin/xol
 	install -m 644 $(O)/libxol.a $(DESTDIR)$(PREFIX)/lib/
 	[ ! -f $(O)/libxol-agent.so ] || install -m 755 $(O)/libxol-agent.so $(DESTDIR)$(PREFIX)/lib/
+	[ ! -f $(O)/xol-agent-static.so ] || install -m 755 $(O)/xol-agent-static.so $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 include/xol/*.h $(DESTDIR)$(PREFIX)/include/xol/
 	install -m 644 Documentation/*.md $(DESTDIR)$(PREFIX)/share/doc/xol/
 	# the script engines' helpers, where xol looks: ../libexec/xol from bin/
