@@ -328,11 +328,21 @@ void agent_serve(struct agent_session *se)
 		char buf[256];
 	} m;
 
+#ifdef XOL_NOLIBC
+	/* Static programs: skipped hits into the counters every 100 ms (they may exit any time). */
+	struct timeval tv = { 0, 100000 };
+	syscall(SYS_setsockopt, se->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+#endif
 	for (;;) {
 		ssize_t n = recv(se->sock, &m, sizeof(m), 0);
+		if (agent.nolibc) {
+			pthread_mutex_lock(&arm_lock);
+			sites_flush_skipped(se);
+			pthread_mutex_unlock(&arm_lock);
+		}
 		if (n == (ssize_t)sizeof(m.ctl) && (m.type == WIRE_ENABLE || m.type == WIRE_DISABLE))
 			enable(se, &m.ctl);
-		else if (n <= 0 && !(n < 0 && errno == EINTR))
+		else if (n <= 0 && !(n < 0 && (errno == EINTR || errno == EAGAIN)))
 			return;
 	}
 }
@@ -473,9 +483,9 @@ int agent_setup_hit_path(void)
 	if (__rseq_size >= 8)
 		agent.rseq_cpu_offset = (long)__rseq_offset + 4;
 #else
-	/* No TLS: no fast path through %fs, the own-stack word through %gs (thread.c). */
+	/* No TLS: no fast path through %fs; Go's sites' stack word in Go's m.tls. */
 	agent.nolibc = true;
-	agent.tls_stack_off = offsetof(struct xol_thread, hit_stack);
+	agent.tls_stack_off = GO_TLS_STACK;
 #endif
 	agent.ret_tramp = (uint64_t)xol_return_trampoline;
 	return signals_install();

@@ -66,6 +66,7 @@ struct site {
 	uint64_t func;           /* rsite: the function's entry, their __probe_func */
 	bool own_stack;          /* hits run on the agent's stack (WIRE_PROBE_OWN_STACK) */
 	uint64_t skipped;        /* static programs: own-stack hits of threads without a block */
+	uint64_t skipped_seen[AGENT_SESSIONS]; /* what each session counted of them */
 	uint64_t ret_at;         /* a jump over the code up to this ret: its rsite events
 				    fire at the ret, in the trampoline (0: none) */
 	uint8_t orig[32];        /* bytes replaced at addr */
@@ -89,6 +90,16 @@ void *nolibc_next(const char *name);
 #else
 #define REAL_NEXT(name) dlsym(RTLD_NEXT, name)
 #endif
+
+/*
+ * Static Go programs: the agent has no TLS, but Go keeps g at %fs:-8, in
+ * m.tls[0] of each M, and leaves m.tls[1..5] (%fs:0 to %fs:32) unused on
+ * linux/amd64.  The hit stack's word (what xol_hit_stack is elsewhere) is
+ * m.tls[2], and the own-stack trampoline keeps two registers in m.tls[3..4]
+ * while it counts a hit it skips.
+ */
+#define GO_TLS_STACK   8
+#define GO_TLS_SCRATCH 16
 
 /* Per-thread state, found through one TLS pointer. */
 
@@ -118,7 +129,6 @@ struct xol_thread {
 	unsigned unhooked;       /* frames an unwinder got back: re-hijack them */
 	uint64_t stack_lo, stack_hi; /* the thread's own stack, 0 0: unknown */
 	uint64_t owner_fs;       /* static programs: the %fs base of the thread %gs names it for */
-	uint64_t hit_stack;      /* static programs: as xol_hit_stack (its %gs-relative word) */
 	struct shadow_frame *shadow; /* [shadow_max], reserved, touched as it grows */
 	uint8_t scratch[TP_RECORD_MAX];
 };
@@ -159,6 +169,7 @@ struct agent {
 	bool active;             /* the hit path is set up (a session came once) */
 	bool late;               /* injected (-p), not preloaded: interposes through GOTs */
 	bool nolibc;             /* the agent of static programs: thread state through %gs */
+	bool go_tls;             /* ... in a Go program: hit stacks in Go's m.tls (GO_TLS_*) */
 };
 
 extern struct agent agent;
@@ -240,6 +251,7 @@ struct site *site_lookup(uint64_t addr);
 struct site *site_lookup_displaced(uint64_t addr);
 int sites_arm_all(struct agent_session *se);
 void sites_drop_session(struct agent_session *se);
+void sites_flush_skipped(const struct agent_session *se);
 void sites_disarm_all(void);
 void sites_forget_unmapped(void);
 int site_place_hook(uint64_t addr, void (*fn)(void));

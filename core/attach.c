@@ -117,7 +117,8 @@ int agent_arm_held(struct agent_session *se)
 		if (err || m.type == WIRE_RESUME)
 			return err;
 #ifdef XOL_NOLIBC
-		if (m.type == WIRE_HOOK) {
+		if (m.type == WIRE_HOOK) { /* only Go programs have it */
+			agent.go_tls = true;
 			pthread_mutex_lock(&arm_lock);
 			int e = site_lookup(m.ip) ? 0 : site_place_hook_in(m.ip, thread_claim_hook, m.to);
 			pthread_mutex_unlock(&arm_lock);

@@ -501,9 +501,8 @@ static int build_trampoline(struct site *s, uint8_t *buf, size_t size, uint8_t *
 	if (s->own_stack) {
 		struct arch_own_stack os = {
 			.tls_off = (int32_t)agent.tls_stack_off,
-			.gs = agent.nolibc,
-			.owner_off = offsetof(struct xol_thread, owner_fs),
-			.skipped = &s->skipped,
+			.skipped = agent.nolibc ? &s->skipped : NULL,
+			.scratch_off = GO_TLS_SCRATCH,
 		};
 		return arch_prepare_stack_trampoline(&s->jump, buf, size, (uint64_t)tramp, jump_hit,
 						     s, &os, counting && !agent.nolibc ? &cp : NULL);
@@ -1190,14 +1189,50 @@ static void free_retired(void)
  * still use stays armed, with a new trampoline if its counting path
  * counted @se's events.
  */
+/*
+ * Static programs: hits the own-stack trampoline skipped (a thread without
+ * a block) since the last call become hits and misses of @se's events on
+ * the site, in the shared row of its counters.  Under arm_lock.
+ */
+static void add_skipped(const struct consumers *c, const struct agent_session *se, uint64_t n)
+{
+	for (unsigned k = 0; k < c->n; k++) {
+		const struct agent_event *e = c->ev[k];
+		if (e->sess != se || !se->counters)
+			continue;
+		struct wire_counters *row =
+			&se->counters[XOL_THREAD_SLOTS * wire_row_stride(se->nevents) + e->index];
+		__atomic_fetch_add(&row->hits, n, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&row->misses, n, __ATOMIC_RELAXED);
+	}
+}
+
+void sites_flush_skipped(const struct agent_session *se)
+{
+	for (unsigned i = 0; i < nsites; i++) {
+		struct site *s = sites[i];
+		uint64_t now = __atomic_load_n(&s->skipped, __ATOMIC_RELAXED);
+		uint64_t n = now - s->skipped_seen[se->slot];
+
+		if (!n || s->hook)
+			continue;
+		s->skipped_seen[se->slot] = now;
+		add_skipped(s->entry, se, n);
+		add_skipped(s->ret, se, n);
+		add_skipped(s->rsite, se, n);
+	}
+}
+
 void sites_drop_session(struct agent_session *se)
 {
 	/* What earlier calls retired: nothing can be reading it now. */
 	free_retired();
+	sites_flush_skipped(se);
 	for (unsigned i = 0; i < nsites; i++) {
 		struct site *s = sites[i];
 		bool fresh;
 
+		s->skipped_seen[se->slot] = s->skipped; /* the next session in this slot starts at 0 */
 		if (s->hook)
 			continue;
 		bool changed = drop_events(&s->entry, se);

@@ -64,10 +64,12 @@ static void set_current(struct xol_thread *t)
  */
 static void set_current(struct xol_thread *t)
 {
-	if (t) {
-		t->hit_stack = hit_stack_top(t);
-		t->owner_fs = rdfsbase();
-	}
+	uint64_t fs = rdfsbase();
+
+	if (t)
+		t->owner_fs = fs;
+	if (agent.go_tls && fs)
+		*(volatile uint64_t *)(fs + GO_TLS_STACK) = t ? hit_stack_top(t) : 0;
 	asm volatile("wrgsbase %0" : : "r"((uint64_t)t) : "memory");
 }
 #endif
@@ -190,8 +192,9 @@ struct xol_thread *thread_claim_for(pid_t tid, uint64_t fs_base)
 	if (t) {
 		t->comm[0] = 0; /* the session fills an empty comm from the tid's /proc entry */
 		t->comm_dirty = 0;
-		t->hit_stack = hit_stack_top(t);
 		t->owner_fs = fs_base;
+		if (agent.go_tls && fs_base) /* the thread is held: its M's word is free */
+			*(volatile uint64_t *)(fs_base + GO_TLS_STACK) = hit_stack_top(t);
 	}
 	return t;
 }

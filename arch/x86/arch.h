@@ -304,8 +304,8 @@ struct arch_count_path;
  * stack has no room to spare below %rsp (Go's goroutine stacks): the
  * handler runs on a stack of the agent's, whose top the thread keeps at
  * %fs:@os->tls_off (a TLS word; 0: none, then the site's stack as
- * usual).  In static programs (@os->gs) the word is %gs-relative and
- * checked first; a hit without it is skipped and counted in *@os->skipped.  Nothing is written below the site's %rsp: it is kept on top of
+ * usual).  In static Go programs (@os->skipped) a hit without the word
+ * is skipped instead, and counted in *@os->skipped.  Nothing is written below the site's %rsp: it is kept on top of
  * the agent's stack and the word is 0 while the handler runs, so a hit in
  * a signal handler that interrupts it stays on its own stack (see
  * emit_own_stack() for the few instructions where it would not).  With
@@ -313,10 +313,9 @@ struct arch_count_path;
  * runs on the agent's stack too.  @buf needs ARCH_STACK_TRAMPOLINE_BYTES.
  */
 struct arch_own_stack {
-	int32_t tls_off;         /* the word with the agent's stack top, %fs- or %gs-relative */
-	uint8_t gs;              /* static programs (no TLS of the agent's): through %gs, */
-	int32_t owner_off;       /* whose base is a block with the thread's %fs base here; */
-	uint64_t *skipped;       /* if not (or the word is 0), the hit is skipped, counted here */
+	int32_t tls_off;         /* %fs-relative: the word with the agent's stack top */
+	uint64_t *skipped;       /* static programs: if the word is 0, the hit is skipped and */
+	int32_t scratch_off;     /* counted here, %rax and %rcx kept at %fs:scratch_off (16 bytes) */
 };
 int arch_prepare_stack_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
 				  uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx,

@@ -15,7 +15,6 @@ struct emit {
 	uint64_t addr;
 	int err;		/* first error: -ENOSPC, -ENOTSUP */
 	const char *reason;	/* with -ENOTSUP */
-	uint8_t seg;		/* segment prefix of the own-stack word: %fs (0x64), %gs (0x65) */
 };
 
 /*

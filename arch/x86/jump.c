@@ -316,13 +316,6 @@ static void emit_disp32(struct emit *e, const char *op, size_t n, int32_t disp)
 	emit_u32(e, (uint32_t)disp);
 }
 
-/* @op (its segment prefix first) on the own-stack word, through %fs or %gs (e->seg). */
-static void emit_seg_disp32(struct emit *e, const char *op, size_t n, int32_t disp)
-{
-	emit_u8(e, e->seg ? e->seg : 0x64);
-	emit_disp32(e, op + 1, n - 1, disp);
-}
-
 /*
  * Save the registers as a struct xol_regs and call the handler.  On the
  * site's stack (@stack_tls_off 0): below its red zone, regs->sp computed.
@@ -334,8 +327,8 @@ static void emit_save(struct emit *e, uint64_t site, arch_handler_fn handler, vo
 		      int32_t stack_tls_off)
 {
 	if (stack_tls_off) {
-		emit_seg_disp32(e, "\x64\xff\x34\x25", 4, stack_tls_off); /* push %fs:off */
-		emit_seg_disp32(e, "\x64\x48\xc7\x04\x25", 5, stack_tls_off); /* movq $0,%fs:off */
+		emit_disp32(e, "\x64\xff\x34\x25", 4, stack_tls_off); /* push %fs:off */
+		emit_disp32(e, "\x64\x48\xc7\x04\x25", 5, stack_tls_off); /* movq $0,%fs:off */
 		emit_u32(e, 0);
 	} else {
 		emit_bytes(e, "\x48\x8d\x64\x24\x80", 5);	/* lea -0x80(%rsp),%rsp */
@@ -419,8 +412,8 @@ static void emit_restore(struct emit *e, int32_t stack_tls_off)
 	emit_bytes(e, "\x48\x8d\xa4\x24", 4);		/* lea flags,sp,ss + REDZONE(%rsp),%rsp */
 	emit_u32(e, REGS_SIZE - OFF(flags) + (stack_tls_off ? 0 : REDZONE));
 	if (stack_tls_off) {
-		emit_seg_disp32(e, "\x64\x8f\x04\x25", 4, stack_tls_off); /* pop %fs:off: the site's rsp */
-		emit_seg_disp32(e, "\x64\x48\x87\x24\x25", 5, stack_tls_off); /* xchg %rsp,%fs:off */
+		emit_disp32(e, "\x64\x8f\x04\x25", 4, stack_tls_off); /* pop %fs:off: the site's rsp */
+		emit_disp32(e, "\x64\x48\x87\x24\x25", 5, stack_tls_off); /* xchg %rsp,%fs:off */
 	}
 }
 
@@ -776,42 +769,17 @@ static void emit_own_stack(struct emit *e, uint64_t site, arch_handler_fn handle
 			   size_t *to_general, size_t *to_copy, size_t *count_to_copy,
 			   size_t *skip_to_copy)
 {
-	int32_t off = os->tls_off;
-	size_t to_skip[4], nskip = 0, none_jmp = 0;
+	int32_t off = os->tls_off, sc = os->scratch_off;
+	size_t none_jmp;
 
-	if (os->gs) {
-		/*
-		 * A static program's thread: %gs must name a block claimed with
-		 * this %fs base, and its hit stack must be free; 24 bytes below
-		 * the site's %rsp (Go keeps far more than that below it).
-		 */
-		emit_bytes(e, "\x50\x51\x9c", 3);	/* push %rax; push %rcx; pushfq */
-		emit_bytes(e, "\xf3\x48\x0f\xae\xc8", 5); /* rdgsbase %rax */
-		emit_bytes(e, "\x48\x85\xc0", 3);	/* test %rax,%rax */
-		to_skip[nskip++] = emit_jcc(e, JZ);
-		emit_bytes(e, "\xf3\x48\x0f\xae\xc1", 5); /* rdfsbase %rcx */
-		emit_disp32(e, "\x48\x3b\x88", 3, os->owner_off); /* cmp owner(%rax),%rcx */
-		to_skip[nskip++] = emit_jcc(e, JNZ);
-		emit_disp32(e, "\x48\x83\xb8", 3, off); /* cmpq $0,word(%rax) */
-		emit_u8(e, 0);
-		to_skip[nskip++] = emit_jcc(e, JZ);
-		emit_bytes(e, "\x9d\x59\x58", 3);	/* popfq; pop %rcx; pop %rax */
-	}
-	emit_seg_disp32(e, "\x64\x48\x87\x24\x25", 5, off); /* xchg %rsp,%fs:off */
+	emit_disp32(e, "\x64\x48\x87\x24\x25", 5, off);	/* xchg %rsp,%fs:off */
 	emit_bytes(e, "\x48\x87\xcc", 3);		/* xchg %rcx,%rsp */
 	emit_bytes(e, "\xe3\x02", 2);			/* jrcxz none */
-	emit_u8(e, 0xeb);				/* jmp own (17 or 25 bytes on) */
-	emit_u8(e, os->gs ? 25 : 17);
+	emit_bytes(e, "\xeb\x11", 2);			/* jmp own (17 bytes on) */
 	emit_bytes(e, "\x48\x87\xcc", 3);		/* none: xchg %rcx,%rsp */
-	emit_seg_disp32(e, "\x64\x48\x87\x24\x25", 5, off); /* xchg %rsp,%fs:off */
-	if (os->gs) {
-		emit_bytes(e, "\x50\x51\x9c", 3);	/* push %rax; push %rcx; pushfq */
-		emit_u8(e, 0xe9);			/* jmp skip */
-		none_jmp = e->pos;
-		emit_u32(e, 0);
-	}
-	emit_u8(e, 0xe9);				/* jmp general */
-	*to_general = e->pos;
+	emit_disp32(e, "\x64\x48\x87\x24\x25", 5, off);	/* xchg %rsp,%fs:off */
+	emit_u8(e, 0xe9);				/* jmp general (or skip) */
+	none_jmp = e->pos;
 	emit_u32(e, 0);
 	emit_bytes(e, "\x48\x87\xcc", 3);		/* own: xchg %rcx,%rsp */
 	if (cp)
@@ -821,16 +789,27 @@ static void emit_own_stack(struct emit *e, uint64_t site, arch_handler_fn handle
 	emit_u8(e, 0xe9);				/* jmp copy */
 	*to_copy = e->pos;
 	emit_u32(e, 0);
-	if (!os->gs)
+	if (!os->skipped) {
+		*to_general = none_jmp;
 		return;
-	/* skip: no stack of the agent's for this hit, which is counted as skipped. */
-	for (size_t i = 0; i < nskip; i++)
-		patch_rel32(e, to_skip[i], e->pos);
+	}
+	/*
+	 * skip: no stack of the agent's (the word is 0): the hit is counted
+	 * in *skipped, with %rax and %rcx kept in two more words of the
+	 * thread's (nothing is written below the site's %rsp) and the flags
+	 * in %ah and %al (OF) as emit_restore_flags() puts them back.
+	 */
 	patch_rel32(e, none_jmp, e->pos);
-	emit_bytes(e, "\x48\xb8", 2);			/* movabs $skipped,%rax */
+	emit_disp32(e, "\x64\x48\x89\x04\x25", 5, sc);	/* mov %rax,%fs:sc */
+	emit_disp32(e, "\x64\x48\x89\x0c\x25", 5, sc + 8); /* mov %rcx,%fs:sc+8 */
+	emit_u8(e, 0x9f);				/* lahf */
+	emit_bytes(e, "\x0f\x90\xc0", 3);		/* seto %al */
+	emit_bytes(e, "\x48\xb9", 2);			/* movabs $skipped,%rcx */
 	emit_u64(e, (uint64_t)(uintptr_t)os->skipped);
-	emit_bytes(e, "\xf0\x48\xff\x00", 4);	/* lock incq (%rax) */
-	emit_bytes(e, "\x9d\x59\x58", 3);		/* popfq; pop %rcx; pop %rax */
+	emit_bytes(e, "\xf0\x48\xff\x01", 4);	/* lock incq (%rcx) */
+	emit_bytes(e, "\x04\x7f\x9e", 3);		/* add $0x7f,%al (OF); sahf */
+	emit_disp32(e, "\x64\x48\x8b\x04\x25", 5, sc);	/* mov %fs:sc,%rax */
+	emit_disp32(e, "\x64\x48\x8b\x0c\x25", 5, sc + 8); /* mov %fs:sc+8,%rcx */
 	emit_u8(e, 0xe9);				/* jmp copy */
 	*skip_to_copy = e->pos;
 	emit_u32(e, 0);
@@ -841,8 +820,7 @@ static int prepare(struct arch_jump *aj, uint8_t *buf, size_t size, uint64_t tra
 		   const struct arch_own_stack *os, const struct arch_record_path *rp,
 		   const struct arch_hijack_path *hp)
 {
-	struct emit e = { .buf = buf, .size = size, .addr = tramp_addr,
-			  .seg = os && os->gs ? 0x65 : 0x64 };
+	struct emit e = { .buf = buf, .size = size, .addr = tramp_addr };
 	int32_t stack_tls_off = os ? os->tls_off : 0;
 	size_t to_copy = 0, own_to_copy = 0, own_to_general = 0, skip_to_copy = 0, cont;
 	int hb = aj->hit_before;
@@ -876,7 +854,8 @@ static int prepare(struct arch_jump *aj, uint8_t *buf, size_t size, uint64_t tra
 	if (stack_tls_off) {
 		emit_own_stack(&e, ip, handler, probe_ctx, os, cp, &own_to_general,
 			       &own_to_copy, &to_copy, &skip_to_copy);
-		patch_rel32(&e, own_to_general, e.pos);
+		if (own_to_general)
+			patch_rel32(&e, own_to_general, e.pos);
 	}
 	emit_save(&e, ip, handler, probe_ctx, 0);
 	emit_restore(&e, 0);
@@ -913,7 +892,7 @@ int arch_prepare_stack_trampoline(struct arch_jump *aj, uint8_t *buf, size_t siz
 				  uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx,
 				  const struct arch_own_stack *os, const struct arch_count_path *cp)
 {
-	if (!os->tls_off || (os->gs && (cp || !os->skipped)))
+	if (!os->tls_off || (os->skipped && (cp || !os->scratch_off)))
 		return -EINVAL;
 	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, cp, os, NULL, NULL);
 }

@@ -38,6 +38,20 @@ static uint8_t hit_stack[16384] __attribute__((aligned(16)));
 static __thread uint64_t hit_stack_word __attribute__((tls_model("initial-exec")));
 #define HIT_STACK_TOP ((uint64_t)(hit_stack + sizeof(hit_stack)))
 
+/*
+ * stack_skip: as the agent for static Go programs has it, a hit whose
+ * word is 0 is skipped and counted, with two scratch words of the thread's.
+ */
+static int stack_skip;
+static __thread uint64_t scratch_words[2] __attribute__((tls_model("initial-exec")));
+static uint64_t skipped;
+
+/* Of a TLS variable from the thread pointer (a whole word: ld relaxes no 32-bit load). */
+static __attribute__((noinline)) long tls_off(const void *var)
+{
+	return (const char *)var - (char *)__builtin_thread_pointer();
+}
+
 /* ---- the "probe" the trampoline calls ------------------------------------ */
 
 static struct {
@@ -124,10 +138,14 @@ static int prepare(struct arch_jump *aj, const uint8_t *code, size_t avail, uint
 		return -1;
 	memset(tramp_area, 0xcc, ARCH_STACK_TRAMPOLINE_BYTES);
 	if (stack_mode) {
-		int32_t off = (int32_t)((char *)&hit_stack_word - (char *)__builtin_thread_pointer());
+		struct arch_own_stack os = { .tls_off = (int32_t)tls_off(&hit_stack_word) };
+		if (stack_skip) {
+			os.skipped = &skipped;
+			os.scratch_off = (int32_t)tls_off(scratch_words);
+		}
 		hit_stack_word = stack_mode == 1 ? HIT_STACK_TOP : 0;
 		if (arch_prepare_stack_trampoline(aj, tramp_area, ARCH_STACK_TRAMPOLINE_BYTES,
-						  (uint64_t)tramp_area, jump_handler, CTX, off, NULL) < 0)
+						  (uint64_t)tramp_area, jump_handler, CTX, &os, NULL) < 0)
 			return -2;
 		return 0;
 	}
@@ -200,19 +218,21 @@ static void test_block(uint64_t flags, const char *flags_name)
 
 		/* 1. through the trampoline, from the block's start */
 		memset(&jh, 0, sizeof(jh));
+		uint64_t skipped0 = skipped;
+		int skip = stack_skip && stack_mode == 2; /* skipped and counted, not run */
 		jump_arm(&aj, (uint64_t)tramp_area);
 		got = run_from(code, flags, &sig);
 		jump_disarm(&aj);
 		want = run_from(code, flags, &sig);
-		if (sig || !same_state(&got, &want) || jh.hits != 1 || jh.bad_ctx || jh.misaligned ||
-		    jh.df_set || jh.wrong_stack ||
+		if (sig || !same_state(&got, &want) || jh.hits != !skip || jh.bad_ctx || jh.misaligned ||
+		    jh.df_set || jh.wrong_stack || skipped != skipped0 + (uint64_t)skip ||
 		    hit_stack_word != (stack_mode == 1 ? HIT_STACK_TOP : 0)) {
 			bad_regs++;
 			printf("# rb_block+%#zx: sig %d, hits %ld, ctx %ld, misaligned %ld, df %ld, "
 			       "wrong stack %ld, state %s\n", off, sig, jh.hits, jh.bad_ctx,
 			       jh.misaligned, jh.df_set, jh.wrong_stack,
 			       same_state(&got, &want) ? "same" : "DIFFERENT");
-		} else if (!same_regs(&jh.first, &th.first, why, sizeof(why))) {
+		} else if (!skip && !same_regs(&jh.first, &th.first, why, sizeof(why))) {
 			bad_view++;
 			printf("# rb_block+%#zx: the handler's view differs from the trap's: %s\n", off,
 			       why);
@@ -393,7 +413,9 @@ static void test_ret_jump(void)
 	       "ret jump: refused across a ret");
 	for (int mode = 0; mode < 2; mode++) {
 		long (*f)(long) = (long (*)(long))(void *)code;
-		int32_t off = (int32_t)((char *)&hit_stack_word - (char *)__builtin_thread_pointer());
+		struct arch_own_stack os = {
+			.tls_off = (int32_t)tls_off(&hit_stack_word),
+		};
 		int n, sig;
 		long got = 0;
 
@@ -406,7 +428,7 @@ static void test_ret_jump(void)
 		}
 		memset(tramp_area, 0xcc, ARCH_STACK_TRAMPOLINE_BYTES);
 		n = mode ? arch_prepare_stack_trampoline(&aj, tramp_area, ARCH_STACK_TRAMPOLINE_BYTES,
-							 (uint64_t)tramp_area, jump_handler, CTX, off, NULL) :
+							 (uint64_t)tramp_area, jump_handler, CTX, &os, NULL) :
 			   arch_prepare_trampoline(&aj, tramp_area, ARCH_TRAMPOLINE_BYTES,
 						   (uint64_t)tramp_area, jump_handler, CTX);
 		if (!ok(n > 0 && aj.hit_before == 1 && aj.len == 5, "ret jump (%s): trampoline",
@@ -524,6 +546,26 @@ static void test_refusals(void)
 	}
 }
 
+/*
+ * The agent for static Go programs: the same blocks and functions on the
+ * agent's stack, then every site with the word 0: each hit skipped and
+ * counted, the registers, flags and red zone untouched.
+ */
+static void test_skip(void)
+{
+	stack_skip = 1;
+	stack_mode = 1;
+	test_block(input.flags, "CF ZF DF OF, on the agent's stack, a static Go program's");
+	test_block(0x202 | 0x4 | 0x10 | 0x80, "PF AF SF, on the agent's stack, a static Go program's");
+	ok(skipped == 0, "a static Go program's trampoline: no hit skipped while the word is set (%lu)",
+	   (unsigned long)skipped);
+
+	stack_mode = 2; /* every site with the word 0: registers and flags survive a skip */
+	test_block(input.flags, "CF ZF DF OF, skipped");
+	stack_skip = 0;
+	stack_mode = 0;
+}
+
 int main(void)
 {
 	insn_harness_init();
@@ -552,6 +594,7 @@ int main(void)
 		if (insn_func_runnable(&insn_funcs[i]))
 			test_function(&insn_funcs[i]);
 	stack_mode = 0;
+	test_skip();
 	printf("# %ld jump sites, %ld of them hit, %ld refused the jump\n", cov.jump_sites,
 	       cov.hit_sites, cov.refused);
 	ok(cov.hit_sites > 100, "more than 100 distinct jump sites were hit (%ld)", cov.hit_sites);

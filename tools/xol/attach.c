@@ -1116,7 +1116,8 @@ static void static_claims(struct session *s, struct session_proc *p, struct paus
 				"started later may have hits skipped\n", p->pid, (unsigned long)hook);
 	for (unsigned i = 0; i < pz->n; i++) {
 		struct user_regs_struct r;
-		if (ptrace(PTRACE_GETREGS, pz->h[i].tid, 0, &r))
+		/* (a program held at its exec has no thread pointer yet: it claims later) */
+		if (ptrace(PTRACE_GETREGS, pz->h[i].tid, 0, &r) || !r.fs_base)
 			continue;
 		m = (struct wire_attach){ .type = WIRE_CLAIM, .ip = r.fs_base,
 					  .to = (uint64_t)pz->h[i].tid };
