@@ -218,10 +218,15 @@ static inline uint64_t rdfsbase(void)
  * The agent for static programs has no TLS (thread.c): %gs points at the
  * thread's block, provided the block was claimed with this %fs base.
  */
+extern volatile uint64_t *nolibc_fork_guard;
+void thread_forked(void);
+
 static inline struct xol_thread *thread_current(void)
 {
 	struct xol_thread *t;
 
+	if (__builtin_expect(nolibc_fork_guard && !*nolibc_fork_guard, 0))
+		thread_forked(); /* the first hit in a child after fork (thread.c) */
 	asm volatile("rdgsbase %0" : "=r"(t));
 	return t && t->owner_fs == rdfsbase() ? t : NULL;
 }

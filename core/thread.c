@@ -232,8 +232,47 @@ static void thread_setup(void)
 	pthread_setspecific(release_key, t);
 }
 
+#ifdef XOL_NOLIBC
+/*
+ * Static programs: no atfork handler runs in a child, which would write
+ * into its parent's rings and counters (shared memory) with a copy of
+ * the forking thread's block.  A page the kernel zeroes in a child
+ * (MADV_WIPEONFORK) tells thread_current() it is one: every block then
+ * lets go of the parent's rings and rows, and the child's hits are not
+ * counted (its children are not followed), while its shadow stack still
+ * takes its probed frames back to their callers.
+ */
+volatile uint64_t *nolibc_fork_guard;
+
+void thread_forked(void)
+{
+	for (unsigned i = 0; pool && i < THREAD_POOL; i++)
+		for (unsigned k = 0; k < AGENT_SESSIONS; k++) {
+			pool[i].ss[k].ring = NULL;
+			pool[i].ss[k].row = NULL;
+		}
+	*nolibc_fork_guard = 1;
+}
+
+static void fork_guard_init(void)
+{
+	void *p = nolibc_fork_guard ? NULL : mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+						  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (!p || p == MAP_FAILED)
+		return;
+	*(volatile uint64_t *)p = 1;
+	if (madvise(p, 4096, MADV_WIPEONFORK))
+		return; /* kernels before 4.14: thread_current() never sees a fork */
+	nolibc_fork_guard = p;
+}
+#endif
+
 void thread_init_main(void)
 {
+#ifdef XOL_NOLIBC
+	fork_guard_init();
+#endif
 	if (!pool) {
 		void *p = mmap(NULL, THREAD_POOL * sizeof(struct xol_thread),
 			       PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

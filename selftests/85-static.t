@@ -40,13 +40,15 @@ sub run_in {
 }
 
 # --- launched -------------------------------------------------------------
-my ($plain, undef, $plain_st) = run_in("5\n3\n", $c);
+# (with a child, whose calls are not counted: children of static programs are not followed)
+my ($plain, undef, $plain_st) = run_in("5\nfork 7\n3\n", $c);
 is($plain_st, 3, 'static C, untraced: exit status 3');
-my ($out, $err, $st) = run_in("5\n3\n", xol(), 'trace', '-x', $c, '-e', 'work a b',
+my ($out, $err, $st) = run_in("5\nfork 7\n3\n", xol(), 'trace', '-x', $c, '-e', 'work a b',
 			      '-e', 'work%return $retval', '--', $c);
 is($st, 3, 'static C launched: exit status as untraced') or diag($err);
-my @prog = grep { /^round / } split /\n/, $out;
-is(join("\n", @prog) . "\n", $plain, 'static C launched: output as untraced');
+my @prog = grep { /^(round|child)/ } split /\n/, $out;
+is(join("\n", @prog) . "\n", $plain, 'static C launched: output as untraced, the child\'s too');
+like($err, qr/^\s+8\s+0\s+0\s+probe_static:work$/m, 'static C launched: 8 hits, the child\'s not among them') or diag($err);
 my @ent = $out =~ /work: \(0x[0-9a-f]+\) a=(-?\d+) b=(-?\d+)$/mg;
 my @ret = $out =~ /work__return: \(0x[0-9a-f]+ <- 0x[0-9a-f]+\) arg1=(0x[0-9a-f]+)$/mg;
 is(scalar(@ent) / 2, 8, 'static C launched: 8 entry events');
@@ -55,7 +57,7 @@ my $ok = 1;
 for my $i (0 .. 7) {
 	my ($a, $b) = ($ent[2 * $i] // -1, $ent[2 * $i + 1] // -1);
 	$ok &&= defined $ret[$i] && hex($ret[$i]) == 3 * $a + $b;
-	$ok &&= $a == ($i < 5 ? $i : $i - 5) && $b == ($i < 5 ? 0 : 1);
+	$ok &&= $a == ($i < 5 ? $i : $i - 5) && $b == ($i < 5 ? 0 : 1); # not the child's b=100
 }
 ok($ok, 'static C launched: arguments and $retval right') or diag($out);
 

@@ -2,11 +2,16 @@
 /*
  * 85-static.t: a statically linked C program (no libc the agent could use).
  * Each line N read from stdin makes N calls of work() (entry and return
- * probes, $retval 3a + b); it prints the sum.  At the end of its input it
- * exits with status 3.
+ * probes, $retval 3a + b); it prints the sum.  A line "fork N" makes a
+ * child do the N calls (children of static programs are not followed: not
+ * counted, and unharmed) while the parent waits.  At the end of its input
+ * it exits with status 3.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 __attribute__((noinline)) long work(long a, long b)
 {
@@ -20,6 +25,22 @@ int main(void)
 	long round = 0;
 
 	while (fgets(line, sizeof(line), stdin)) {
+		if (!strncmp(line, "fork ", 5)) {
+			long n = strtol(line + 5, NULL, 10), sum = 0;
+			pid_t pid = fork();
+			if (pid == 0) {
+				for (long i = 0; i < n; i++)
+					sum += work(i, 100);
+				printf("child: %ld calls, sum %ld\n", n, sum);
+				fflush(stdout);
+				_exit(0); /* exit() would move the shared offset of a buffered stdin */
+			}
+			int st = -1;
+			waitpid(pid, &st, 0);
+			printf("child exited with %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+			fflush(stdout);
+			continue;
+		}
 		long n = strtol(line, NULL, 10), sum = 0;
 		for (long i = 0; i < n; i++)
 			sum += work(i, round);

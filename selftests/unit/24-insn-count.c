@@ -65,10 +65,11 @@ static uint8_t *place(uint8_t *area, const uint8_t *code, size_t len, unsigned n
 	cp.row_off = offsetof(struct fake_thread, row);
 	cp.n = ncount;
 	memcpy(cp.counter_off, offs, ncount * sizeof(offs[0]));
+	struct arch_own_stack os = {
+		.tls_off = (int32_t)((char *)&own_word - (char *)__builtin_thread_pointer()),
+	};
 	if ((own ? arch_prepare_stack_trampoline(&aj, tramp, 2048, (uint64_t)tramp, slow_handler,
-						 NULL, (int32_t)((char *)&own_word -
-								 (char *)__builtin_thread_pointer()),
-						 &cp) :
+						 NULL, &os, &cp) :
 		   arch_prepare_count_trampoline(&aj, tramp, 2048, (uint64_t)tramp, slow_handler,
 						 NULL, &cp)) < 0 ||
 	    arch_jump_bytes(jmp, (uint64_t)site, (uint64_t)tramp))
