@@ -367,9 +367,10 @@ static void *control_thread(void *arg)
  * pointer of its own, whose block has room for what code built with a
  * stack protector reads there (libZydis: the canary at %fs:0x28).
  */
-static long clone_thread(void *(*fn)(void *), void *arg, uint64_t *sp, void *tls)
+static long clone_thread(void *(*fn)(void *), void *arg, uint64_t *sp, void *tls,
+			 volatile int *tid)
 {
-	register long r10 asm("r10") = 0;
+	register long r10 asm("r10") = (long)tid;
 	register long r8 asm("r8") = (long)tls;
 	long ret;
 
@@ -389,32 +390,60 @@ static long clone_thread(void *(*fn)(void *), void *arg, uint64_t *sp, void *tls
 		     : "=a"(ret)
 		     : "0"((long)SYS_clone),
 		       "D"((long)(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
-				  CLONE_SYSVSEM | CLONE_SETTLS)),
-		       "S"(sp), "d"(0L), "r"(r10), "r"(r8)
+				  CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID |
+				  CLONE_CHILD_CLEARTID)),
+		       "S"(sp), "d"(tid), "r"(r10), "r"(r8)
 		     : "rcx", "r11", "memory");
 	return ret;
 }
 
+/*
+ * A thread cannot unmap the stack it exits on: the kernel clears the
+ * word of a stack's last thread when it has gone (CLONE_CHILD_CLEARTID),
+ * and the next thread of that size runs on it again, so that attaching
+ * again and again does not grow the process.
+ */
+static struct agent_stack {
+	uint8_t *mem;
+	size_t size;
+	volatile int tid;
+} stacks[8];
+
 int agent_thread_start(void *(*fn)(void *), void *arg, size_t stack)
 {
+	struct agent_stack *st = NULL;
 	sigset_t all, old;
-	uint8_t *mem = mmap(NULL, stack + 4096, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	uint64_t *tcb;
 	long ret;
 
-	if (mem == MAP_FAILED)
-		return -ENOMEM;
+	for (unsigned i = 0; i < sizeof(stacks) / sizeof(stacks[0]) && !st; i++)
+		if (stacks[i].mem && stacks[i].size == stack &&
+		    !__atomic_load_n(&stacks[i].tid, __ATOMIC_ACQUIRE))
+			st = &stacks[i];
+	for (unsigned i = 0; i < sizeof(stacks) / sizeof(stacks[0]) && !st; i++)
+		if (!stacks[i].mem) {
+			void *m = mmap(NULL, stack + 4096, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+			if (m == MAP_FAILED)
+				return -ENOMEM;
+			st = &stacks[i];
+			st->mem = m;
+			st->size = stack;
+		}
+	if (!st)
+		return -EAGAIN; /* eight agent threads at once */
+	uint8_t *mem = st->mem;
 	tcb = (uint64_t *)(mem + stack);
 	tcb[0] = (uint64_t)tcb;		/* the thread pointer points at itself */
 	tcb[2] = (uint64_t)tcb;
 	tcb[5] = 0x5a17c0ffee5eed00ull;	/* a stack protector's canary */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	ret = clone_thread(fn, arg, (uint64_t *)(mem + stack), tcb);
+	st->tid = -1; /* taken; the kernel sets the thread's tid, then 0 when it has gone */
+	ret = clone_thread(fn, arg, (uint64_t *)(mem + stack), tcb, &st->tid);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (ret < 0) {
-		munmap(mem, stack + 4096);
+		st->tid = 0;
 		return (int)ret;
 	}
 	return 0;

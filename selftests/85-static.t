@@ -110,6 +110,38 @@ is($pout, $p3, 'static C attached: its output as untraced');
 like($serr, qr/^10000,0,[^\n]*:work$/m, 'static C attached: 10,000 entries counted') or diag($stat, $serr);
 like($serr, qr/^10000,0,[^\n]*:work__return$/m, 'static C attached: 10,000 returns counted');
 
+# Attached 30 times in a row: each time armed and let go, the agent mapped once
+# (the later sessions find it) and the process's memory flat.
+{
+	pipe(my $r, my $w) or die;
+	my $pid = fork // die;
+	if (!$pid) {
+		close $w;
+		open(STDIN, '<&', $r) or die;
+		open(STDOUT, '>', '/dev/null');
+		exec $c;
+		POSIX::_exit(127);
+	}
+	close $r;
+	my ($fails, $rss5, $rss) = (0, 0, 0);
+	for my $i (1 .. 30) {
+		my $q = join ' ', map { "'$_'" } xol(), 'stat', '-p', $pid, '-x', $c, '-e', 'work a b',
+			'-e', 'work%return $retval', '--duration', '0.02';
+		my $e = `$q 2>&1 >/dev/null`;
+		$fails++ if $? || $e !~ /attached to $pid/;
+		($rss) = (XolInv::slurp("/proc/$pid/status") // '') =~ /VmRSS:\s+(\d+)/;
+		$rss5 = $rss if $i == 5;
+	}
+	my $maps = XolInv::slurp("/proc/$pid/maps") // '';
+	my $agents = () = $maps =~ /^\S+ r-xp .*xol-agent-static\.so/mg;
+	close $w;
+	waitpid($pid, 0);
+	is($fails, 0, 'static C attached 30 times in a row: every session armed and ended');
+	is($agents, 1, '... the agent mapped once');
+	ok($rss - $rss5 < 256, "... its memory flat (VmRSS ${rss5} kB at the 5th, ${rss} kB at the 30th)");
+	is($? >> 8, 3, '... and it exits as untraced');
+}
+
 SKIP: {
 	skip 'no go (Debian golang-go) to build a static Go program', 9 unless $go;
 	my ($gplain, undef, $gst) = run_in("1\n2\n", $go);
