@@ -22,6 +22,11 @@ my %def = map { (split)[-1] => 1 } `nm -D --defined-only '$so'`;
 for my $name (qw(memcpy memset strlen __assert_fail __stack_chk_fail)) {
 	ok($def{$name}, "exports $name for libZydis.so");
 }
+ok(!grep({ /^\s*TLS\s/ } `readelf -lW '$so'`), 'has no thread-local storage (xol\'s loader gives it none)');
+my @rel = grep { /R_X86_64_/ } `readelf -rW '$so'`;
+is_deeply([sort keys %{{ map { /(R_X86_64_\w+)/; ($1 => 1) } @rel }}],
+	  [grep { my $t = $_; grep { /$t\b/ } @rel } qw(R_X86_64_64 R_X86_64_GLOB_DAT R_X86_64_JUMP_SLOT R_X86_64_RELATIVE)],
+	  'only relocations xol\'s loader applies');
 my ($needed) = grep { /NEEDED/ } `readelf -d '$so'`;
 like($needed // '', qr/libZydis\.so/, 'records libZydis.so as needed');
 
