@@ -339,6 +339,8 @@ void agent_serve(struct agent_session *se)
 			pthread_mutex_lock(&arm_lock);
 			sites_flush_skipped(se);
 			pthread_mutex_unlock(&arm_lock);
+			/* nothing interposes a static program's sigaction(): ours first again */
+			signals_reassert();
 		}
 		if (n == (ssize_t)sizeof(m.ctl) && (m.type == WIRE_ENABLE || m.type == WIRE_DISABLE))
 			enable(se, &m.ctl);

@@ -190,7 +190,6 @@ struct xol_thread *thread_self_slow(void);
 #ifdef XOL_NOLIBC
 struct xol_thread *thread_claim_for(pid_t tid, uint64_t fs_base);
 void thread_claim_hook(void);
-void signals_reassert(void);
 #endif
 void thread_bind_all(struct xol_thread *t);
 void thread_bind_session(const struct agent_session *se);
@@ -273,6 +272,7 @@ void xol_return_trampoline(void); /* arch/x86/rettramp.S */
 
 /* signal.c */
 int signals_install(void);
+void signals_reassert(void);
 int signals_interpose_late(void);
 
 #endif

@@ -45,6 +45,13 @@ my ($plain, undef, $plain_st) = run_in("5\nfork 7\n3\n", $c);
 is($plain_st, 3, 'static C, untraced: exit status 3');
 my ($out, $err, $st) = run_in("5\nfork 7\n3\n", xol(), 'trace', '-x', $c, '-e', 'work a b',
 			      '-e', 'work%return $retval', '--', $c);
+# A fetch that faults, in a program with a SIGSEGV handler of its own: (fault)-free, unharmed.
+my ($fout, $ferr, $fst) = run_in("4\n", xol(), 'trace', '-x', $c, '-e',
+				 'work a bad=+0x700000000000(%di):u64 s=+0x700000000000(%di):string', '--', $c);
+is($fst, 3, 'static C, a fetch of a bad address: the program runs on') or diag($ferr);
+unlike($ferr, qr/its own SIGSEGV handler/, '... its own SIGSEGV handler never sees the fetch\'s fault');
+is(scalar(() = $fout =~ /work: \(0x[0-9a-f]+\) a=\d+ bad=0 s=\(fault\)$/mg), 4,
+   '... 4 events, the string (fault) as the kernel prints it') or diag($fout);
 is($st, 3, 'static C launched: exit status as untraced') or diag($err);
 my @prog = grep { /^(round|child)/ } split /\n/, $out;
 is(join("\n", @prog) . "\n", $plain, 'static C launched: output as untraced, the child\'s too');

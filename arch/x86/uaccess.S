@@ -9,6 +9,7 @@
  * exception-table idea, with one entry.  Both routines are leaves with no
  * stack frame, so the fixup's `ret` returns to their caller.
  */
+#ifndef XOL_NOLIBC /* the agent for static programs has its own (core/nolibc-next.c) */
 	.text
 
 /*
@@ -95,4 +96,5 @@ xol_uaccess_fixup_copy:
 	ret
 	.size	xol_uaccess_fixup_copy, .-xol_uaccess_fixup_copy
 
+#endif
 	.section .note.GNU-stack,"",@progbits

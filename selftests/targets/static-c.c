@@ -5,8 +5,10 @@
  * probes, $retval 3a + b); it prints the sum.  A line "fork N" makes a
  * child do the N calls (children of static programs are not followed: not
  * counted, and unharmed) while the parent waits.  At the end of its input
- * it exits with status 3.
+ * it exits with status 3.  It installs a SIGSEGV handler of its own, which
+ * a fetch of a bad address must never reach.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +21,22 @@ __attribute__((noinline)) long work(long a, long b)
 	return 3 * a + b;
 }
 
+/* The program's own, installed after the agent's (nothing interposes a static sigaction()). */
+static void on_segv(int sig)
+{
+	(void)sig;
+	static const char msg[] = "static-c: its own SIGSEGV handler ran\n";
+	if (write(2, msg, sizeof(msg) - 1) < 0)
+		_exit(9);
+	_exit(9);
+}
+
 int main(void)
 {
 	char line[64];
 	long round = 0;
+
+	signal(SIGSEGV, on_segv);
 
 	while (fgets(line, sizeof(line), stdin)) {
 		if (!strncmp(line, "fork ", 5)) {
