@@ -335,13 +335,15 @@ void agent_serve(struct agent_session *se)
 #endif
 	for (;;) {
 		ssize_t n = recv(se->sock, &m, sizeof(m), 0);
-		if (agent.nolibc) {
-			pthread_mutex_lock(&arm_lock);
-			sites_flush_skipped(se);
-			pthread_mutex_unlock(&arm_lock);
-			/* nothing interposes a static program's sigaction(): ours first again */
-			signals_reassert();
-		}
+#ifdef XOL_NOLIBC
+		pthread_mutex_lock(&arm_lock);
+		sites_flush_skipped(se);
+		pthread_mutex_unlock(&arm_lock);
+		/* nothing interposes a static program's sigaction(): ours first again */
+		signals_reassert();
+		nolibc_maps_refresh(); /* where reads may go straight to memory */
+		thread_prefault_rings();
+#endif
 		if (n == (ssize_t)sizeof(m.ctl) && (m.type == WIRE_ENABLE || m.type == WIRE_DISABLE))
 			enable(se, &m.ctl);
 		else if (n <= 0 && !(n < 0 && (errno == EINTR || errno == EAGAIN)))
@@ -517,6 +519,7 @@ int agent_setup_hit_path(void)
 	/* No TLS: no fast path through %fs; Go's sites' stack word in Go's m.tls. */
 	agent.nolibc = true;
 	agent.tls_stack_off = GO_TLS_STACK;
+	nolibc_maps_refresh();
 #endif
 	agent.ret_tramp = (uint64_t)xol_return_trampoline;
 	return signals_install();

@@ -112,6 +112,7 @@ enum {
 struct thread_session {
 	struct wire_counters *row; /* NULL: no counters (no session in this slot) */
 	struct ring_writer *ring;
+	bool prefaulted;           /* static programs: its ring populated (thread_prefault_rings) */
 };
 
 struct xol_thread {
@@ -218,6 +219,8 @@ static inline uint64_t rdfsbase(void)
  * thread's block, provided the block was claimed with this %fs base.
  */
 extern volatile uint64_t *nolibc_fork_guard;
+void nolibc_maps_refresh(void);
+void thread_prefault_rings(void);
 void thread_forked(void);
 
 static inline struct xol_thread *thread_current(void)

@@ -129,6 +129,7 @@ int agent_arm_held(struct agent_session *se)
 		}
 		if (m.type == WIRE_CLAIM) {
 			struct xol_thread *t = thread_claim_for((pid_t)m.to, m.ip);
+			thread_prefault_rings();
 			err = send_msg(se, WIRE_CLAIM, m.ip, (uint64_t)t);
 			if (err)
 				return err;

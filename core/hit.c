@@ -294,7 +294,7 @@ static __attribute__((noinline)) void hit_ret_site(struct xol_thread *t, const s
 	uint64_t ip = arch_regs_ip(regs), sp = arch_regs_sp(regs);
 	unsigned long ret;
 
-	if (xol_load_safe(&ret, (const void *)sp))
+	if (xol_load_sp(&ret, (const void *)sp))
 		ret = 0; /* the ret itself will fault, as untraced */
 	arch_regs_set_ip(regs, ret);
 	arch_regs_set_sp(regs, sp + 8);

@@ -8,14 +8,18 @@
  * and gives the kernel a restorer of ours when the caller has none (the
  * agent's own handlers); a handler the program installed keeps its own.
  *
- * The reads of the program's memory (uaccess.h) are process_vm_readv()
- * of the process itself: a static program's sigaction() is not
- * interposed, so a SIGSEGV handler it installs could come before ours
- * (which signals_reassert() puts back only every 100 ms) and see the
- * fault of a fetch.  A system call per read never faults, whatever the
- * handlers are.
+ * The reads of the program's memory (uaccess.h): a static program's
+ * sigaction() is not interposed, so a SIGSEGV handler it installs could
+ * come before ours (which signals_reassert() puts back every 100 ms) and
+ * see the fault of a fetch.  So a read goes straight to memory (the
+ * fault-tolerant routines of uaccess.S) only inside a mapping the agent
+ * saw readable (writable, for a store) when it last read its maps, at
+ * most 100 ms ago; anything else is a process_vm_readv() of the process
+ * itself, which never faults, whatever the handlers are.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -172,11 +176,85 @@ static unsigned long page_rest(const void *p, unsigned long n)
 	return rest < n ? rest : n;
 }
 
+unsigned long xol_fast_copy(void *dst, const void *src, unsigned long n);
+long xol_fast_strncpy(char *dst, const char *src, unsigned long max);
+long xol_fast_load(unsigned long *dst, const void *src);
+int xol_fast_store8(uint64_t addr, uint64_t val);
+
+/*
+ * The process's mappings as last read: two tables, the agent's thread
+ * fills the one not in use and flips @cur; a reader that sees @seq change
+ * under it trusts nothing it found (a miss: the system call).
+ */
+#define MAPS_MAX 1024
+static struct maps_table {
+	unsigned n;
+	struct { uint64_t start, end; bool write; } m[MAPS_MAX];
+} tables[2];
+static unsigned maps_seq;
+
+/* Bytes of [@p, @p + @n) inside one mapping seen readable (@write: writable), from @p. */
+static unsigned long known(const void *p, unsigned long n, bool write)
+{
+	unsigned seq = __atomic_load_n(&maps_seq, __ATOMIC_ACQUIRE);
+	const struct maps_table *t = &tables[seq & 1];
+	uint64_t a = (uint64_t)p, got = 0;
+	unsigned lo = 0, hi = t->n;
+
+	while (lo < hi) { /* the last mapping starting at or below @a */
+		unsigned mid = (lo + hi) / 2;
+		if (t->m[mid].start <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo && a < t->m[lo - 1].end && (!write || t->m[lo - 1].write))
+		got = t->m[lo - 1].end - a < n ? t->m[lo - 1].end - a : n;
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return __atomic_load_n(&maps_seq, __ATOMIC_RELAXED) == seq ? got : 0;
+}
+
+/* The agent's thread, every 100 ms (agent_serve): the table read again from /proc/self/maps. */
+void nolibc_maps_refresh(void)
+{
+	static char buf[65536];
+	struct maps_table *t = &tables[(maps_seq + 1) & 1];
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	size_t len = 0;
+	ssize_t r;
+
+	if (fd < 0)
+		return;
+	while (len < sizeof(buf) - 1 && (r = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)r;
+	close(fd);
+	buf[len] = 0;
+	t->n = 0;
+	for (char *line = buf; *line && t->n < MAPS_MAX;) {
+		char *nl = strchr(line, '\n');
+		unsigned long start, end;
+		char perms[8];
+		if (nl)
+			*nl = 0;
+		if (sscanf(line, "%lx-%lx %7s", &start, &end, perms) == 3 && perms[0] == 'r' &&
+		    !strstr(line, "[vvar]") && !strstr(line, "[vsyscall]")) {
+			t->m[t->n].start = start;
+			t->m[t->n].end = end;
+			t->m[t->n].write = perms[1] == 'w';
+			t->n++;
+		}
+		line = nl ? nl + 1 : line + strlen(line);
+	}
+	__atomic_fetch_add(&maps_seq, 1, __ATOMIC_RELEASE); /* readers now use t */
+}
+
 /* The bytes NOT copied, as copy_from_user() counts them (those before a fault are kept). */
 unsigned long xol_copy_safe(void *dst, const void *src, unsigned long n)
 {
 	unsigned long done = 0;
 
+	if (known(src, n, false) == n)
+		return xol_fast_copy(dst, src, n);
 	while (done < n) {
 		unsigned long want = page_rest((const char *)src + done, n - done);
 		if (vm_rw((char *)dst + done, (const char *)src + done, want, false) != (long)want)
@@ -189,10 +267,18 @@ unsigned long xol_copy_safe(void *dst, const void *src, unsigned long n)
 /* Bytes copied with the NUL, -EFAULT, or -E2BIG when no NUL within @max. */
 long xol_strncpy_safe(char *dst, const char *src, unsigned long max)
 {
-	unsigned long done = 0;
+	unsigned long done = known(src, max, false);
+
+	if (done) {
+		long r = xol_fast_strncpy(dst, src, done);
+		if (r != -E2BIG || done == max)
+			return r;
+		/* no NUL before the mapping's end: on by system calls */
+	}
 
 	while (done < max) {
-		unsigned long want = page_rest(src + done, max - done);
+		/* most strings are short: 64 bytes first, then up to page ends */
+		unsigned long want = page_rest(src + done, done ? max - done : max < 64 ? max : 64);
 		if (vm_rw(dst + done, src + done, want, false) != (long)want)
 			return -EFAULT;
 		for (unsigned long i = 0; i < want; i++)
@@ -205,11 +291,15 @@ long xol_strncpy_safe(char *dst, const char *src, unsigned long max)
 
 long xol_load_safe(unsigned long *dst, const void *src)
 {
+	if (known(src, sizeof(*dst), false) == sizeof(*dst))
+		return xol_fast_load(dst, src);
 	return xol_copy_safe(dst, src, sizeof(*dst)) ? -EFAULT : 0;
 }
 
 int xol_store8_safe(uint64_t addr, uint64_t val)
 {
+	if (known((void *)addr, 8, true) == 8)
+		return xol_fast_store8(addr, val);
 	unsigned long first = page_rest((void *)addr, 8);
 
 	if (vm_rw((void *)addr, &val, first, true) != (long)first ||

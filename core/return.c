@@ -243,7 +243,7 @@ bool return_push(struct xol_thread *t, struct site *s, uint64_t slot)
 			t->unhooked--;
 		t->depth--;
 	}
-	if (t->depth >= t->shadow_max || xol_load_safe(&addr, (void *)slot))
+	if (t->depth >= t->shadow_max || xol_load_sp(&addr, (void *)slot))
 		return false;
 	struct shadow_frame *f = &t->shadow[t->depth];
 	f->ret = addr;

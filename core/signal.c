@@ -163,14 +163,12 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 	struct xol_regs regs;
 
 	arch_regs_from_ucontext(&regs, ucv);
-#ifndef XOL_NOLIBC /* static programs: the reads take no fault (nolibc-next.c) */
 	if (regs.ip >= (uint64_t)xol_uaccess_start && regs.ip < (uint64_t)xol_uaccess_end) {
 		arch_regs_set_ip(&regs, regs.ip == (uint64_t)xol_uaccess_copy ?
 				 (uint64_t)xol_uaccess_fixup_copy : (uint64_t)xol_uaccess_fixup);
 		arch_regs_to_ucontext(ucv, &regs);
 		return;
 	}
-#endif
 	chain(sig, si, ucv);
 }
 

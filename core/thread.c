@@ -105,8 +105,10 @@ static void bind(struct xol_thread *t, const struct agent_session *se)
 	struct wire_counters *row = se->counters && se->nevents ?
 		&se->counters[t->slot * wire_row_stride(se->nevents)] : NULL;
 
-	if (!ts->ring && se->region)
+	if (!ts->ring && se->region) {
 		ts->ring = ring_claim(se->region, (uint32_t)t->tid);
+		ts->prefaulted = false;
+	}
 	/* The trampoline's counting path reads it: publish it whole. */
 	__atomic_store_n(&ts->row, row, __ATOMIC_RELEASE);
 	if (t->comm[0]) /* each ring names the thread before its first record */
@@ -197,6 +199,28 @@ struct xol_thread *thread_claim_for(pid_t tid, uint64_t fs_base)
 			*(volatile uint64_t *)(fs_base + GO_TLS_STACK) = hit_stack_top(t);
 	}
 	return t;
+}
+
+/*
+ * The rings of threads that claimed their blocks at a first hit (no
+ * pthread_create in a static program to do it before they run): populated
+ * by the agent's thread, as thread_setup() does elsewhere, so that their
+ * hits pay no page fault per page of ring.
+ */
+void thread_prefault_rings(void)
+{
+	for (unsigned i = 0; pool && i < THREAD_POOL; i++) {
+		if (!__atomic_load_n(&pool[i].claimed, __ATOMIC_ACQUIRE))
+			continue;
+		for (unsigned k = 0; k < AGENT_SESSIONS; k++) {
+			struct thread_session *ts = &pool[i].ss[k];
+			struct ring_writer *ring = __atomic_load_n(&ts->ring, __ATOMIC_ACQUIRE);
+			if (ring && !ts->prefaulted) {
+				ts->prefaulted = true;
+				ring_prefault(ring);
+			}
+		}
+	}
 }
 
 /*

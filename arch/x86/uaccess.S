@@ -9,7 +9,17 @@
  * exception-table idea, with one entry.  Both routines are leaves with no
  * stack frame, so the fixup's `ret` returns to their caller.
  */
-#ifndef XOL_NOLIBC /* the agent for static programs has its own (core/nolibc-next.c) */
+/*
+ * The agent for static programs takes these only for memory it knows is
+ * mapped, and a system call otherwise (core/nolibc-next.c): they are its
+ * xol_fast_*().
+ */
+#ifdef XOL_NOLIBC
+#define xol_copy_safe    xol_fast_copy
+#define xol_strncpy_safe xol_fast_strncpy
+#define xol_load_safe    xol_fast_load
+#define xol_store8_safe  xol_fast_store8
+#endif
 	.text
 
 /*
@@ -96,5 +106,4 @@ xol_uaccess_fixup_copy:
 	ret
 	.size	xol_uaccess_fixup_copy, .-xol_uaccess_fixup_copy
 
-#endif
 	.section .note.GNU-stack,"",@progbits
