@@ -189,7 +189,18 @@ struct xol_thread *thread_self_slow(void)
  */
 struct xol_thread *thread_claim_for(pid_t tid, uint64_t fs_base)
 {
-	struct xol_thread *t = claim(tid);
+	struct xol_thread *t = NULL;
+
+	/* Its block from an earlier session, if it has one: attaching again reuses it. */
+	for (unsigned i = 0; pool && i < THREAD_POOL && !t; i++)
+		if (__atomic_load_n(&pool[i].claimed, __ATOMIC_ACQUIRE) && pool[i].tid == tid &&
+		    pool[i].owner_fs == fs_base)
+			t = &pool[i];
+	if (t) {
+		thread_bind_all(t);
+		return t;
+	}
+	t = claim(tid);
 
 	if (t) {
 		t->comm[0] = 0; /* the session fills an empty comm from the tid's /proc entry */
