@@ -114,6 +114,10 @@ int agent_arm_held(struct agent_session *se)
 	arm_and_report(se);
 	for (;;) {
 		err = recv_msg(se, &m);
+#ifdef XOL_NOLIBC
+		if (!err && m.type == WIRE_RESUME)
+			thread_prefault_rings(); /* the held threads' rings, once they run again */
+#endif
 		if (err || m.type == WIRE_RESUME)
 			return err;
 #ifdef XOL_NOLIBC
@@ -129,7 +133,6 @@ int agent_arm_held(struct agent_session *se)
 		}
 		if (m.type == WIRE_CLAIM) {
 			struct xol_thread *t = thread_claim_for((pid_t)m.to, m.ip);
-			thread_prefault_rings();
 			err = send_msg(se, WIRE_CLAIM, m.ip, (uint64_t)t);
 			if (err)
 				return err;
