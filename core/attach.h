@@ -26,7 +26,7 @@
  *   SITE ..., ARMED             ───────►    for each stopped thread:
  *                               ◄───────      MAPIP {ip}
  *   MAPIP {ip, to}              ───────►      (to != 0: moved there)
- *                               ◄───────    RESUME (threads detached)
+ *                               ◄───────    RESUME, then the threads are detached
  *   ... serves as a launched agent; EOF: disarm, BYE
  *
  * MAPIP asks where a thread stopped at @ip continues if @ip lies inside

@@ -1174,9 +1174,10 @@ static int arm_held(struct session *s, struct session_proc *p, struct held_arm *
 	ha->moved = err ? 0 : move_threads(s, p, &pz);
 	ha->t_armed = now_ns();
 	ha->held_ns = ha->t_armed - pz.t0;
-	resume_all(p->pid, &pz);
+	/* RESUME first: a launched program let go may be done before it is sent. */
 	if (!err)
 		err = msg_send(p->sock, WIRE_RESUME, 0);
+	resume_all(p->pid, &pz);
 	return err;
 }
 
