@@ -719,6 +719,15 @@ static struct {
 	char *next, *end; /* what is left of the current arena */
 } heap;
 
+/*
+ * In a child after fork, where only the forking thread runs: a lock the
+ * parent's other threads held when it forked is nobody's.
+ */
+void nolibc_after_fork(void)
+{
+	heap.lock = 0;
+}
+
 static void *map_anon(size_t len)
 {
 	long r = sys6(SYS_mmap, 0, (long)len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,

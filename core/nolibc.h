@@ -26,4 +26,7 @@
  */
 int nolibc_setenv_block(const char *block, size_t len);
 
+/* In a child after fork: the allocator's lock, which a thread of the parent may have held, free. */
+void nolibc_after_fork(void);
+
 #endif

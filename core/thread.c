@@ -23,10 +23,14 @@
 #include <unistd.h>
 
 #include "agent.h"
+#ifdef XOL_NOLIBC
+#include "nolibc.h"
+#endif
 
 #define THREAD_POOL XOL_THREAD_SLOTS
 
 static struct xol_thread *pool;
+static struct xol_thread *forked; /* static programs: a child's thread, whose block it keeps */
 #ifndef XOL_NOLIBC
 __thread struct xol_thread *xol_self __attribute__((tls_model("initial-exec")));
 #endif
@@ -279,14 +283,43 @@ static void thread_setup(void)
  */
 volatile uint64_t *nolibc_fork_guard;
 
+static void *reconnect_thread(void *arg)
+{
+	child_after_fork(); /* every session connected to again, armed (agent.c) */
+	__atomic_store_n((int *)arg, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * The first hit (or return) in a child after fork, on its one thread: no
+ * ring or row of the parent's is written any more, and a thread of the
+ * agent's connects to each session again as an atfork handler would,
+ * while this one waits: the child's hits from here on are its own.
+ */
 void thread_forked(void)
 {
+	struct xol_thread *t;
+	volatile int done = 0;
+
+	*nolibc_fork_guard = 1;
+	asm volatile("rdgsbase %0" : "=r"(t));
+	forked = t && t->owner_fs == rdfsbase() ? t : NULL;
 	for (unsigned i = 0; pool && i < THREAD_POOL; i++)
 		for (unsigned k = 0; k < AGENT_SESSIONS; k++) {
 			pool[i].ss[k].ring = NULL;
 			pool[i].ss[k].row = NULL;
 		}
-	*nolibc_fork_guard = 1;
+	if (forked)
+		forked->tid = (pid_t)raw_gettid();
+	/* The parent's other threads (its agent's) are not here to let go of a lock. */
+	memset(&arm_lock, 0, sizeof(arm_lock));
+	nolibc_after_fork();
+	if (!agent.active || agent_thread_start(reconnect_thread, (void *)&done, 256 * 1024))
+		return;
+	for (unsigned waited = 0; !__atomic_load_n(&done, __ATOMIC_ACQUIRE) && waited < 10000; waited++) {
+		struct timespec tick = { 0, 100000 }; /* at most 1 s */
+		nanosleep(&tick, NULL);
+	}
 }
 
 static void fork_guard_init(void)
@@ -336,10 +369,10 @@ void thread_release_all_after_fork(void)
 		return;
 	for (unsigned i = 0; i < THREAD_POOL; i++) {
 		memset(pool[i].ss, 0, sizeof(pool[i].ss));
-		if (&pool[i] != thread_current())
+		if (&pool[i] != thread_current() && &pool[i] != forked)
 			pool[i].claimed = 0;
 	}
-	if (thread_current())
+	if (thread_current() && thread_current() != forked) /* (static: the agent's thread) */
 		thread_current()->tid = (pid_t)syscall(SYS_gettid);
 }
 

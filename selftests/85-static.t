@@ -40,7 +40,7 @@ sub run_in {
 }
 
 # --- launched -------------------------------------------------------------
-# (with a child, whose calls are not counted: children of static programs are not followed)
+# With a child after fork, followed: its calls are traced too, under its own pid.
 my ($plain, undef, $plain_st) = run_in("5\nfork 7\n3\n", $c);
 is($plain_st, 3, 'static C, untraced: exit status 3');
 my ($out, $err, $st) = run_in("5\nfork 7\n3\n", xol(), 'trace', '-x', $c, '-e', 'work a b',
@@ -55,18 +55,20 @@ is(scalar(() = $fout =~ /work: \(0x[0-9a-f]+\) a=\d+ bad=0 s=\(fault\)$/mg), 4,
 is($st, 3, 'static C launched: exit status as untraced') or diag($err);
 my @prog = grep { /^(round|child)/ } split /\n/, $out;
 is(join("\n", @prog) . "\n", $plain, 'static C launched: output as untraced, the child\'s too');
-like($err, qr/^\s+8\s+0\s+0\s+probe_static:work$/m, 'static C launched: 8 hits, the child\'s not among them') or diag($err);
-my @ent = $out =~ /work: \(0x[0-9a-f]+\) a=(-?\d+) b=(-?\d+)$/mg;
-my @ret = $out =~ /work__return: \(0x[0-9a-f]+ <- 0x[0-9a-f]+\) arg1=(0x[0-9a-f]+)$/mg;
-is(scalar(@ent) / 2, 8, 'static C launched: 8 entry events');
-is(scalar(@ret), 8, 'static C launched: 8 return events') or diag($out, $err);
-my $ok = 1;
-for my $i (0 .. 7) {
-	my ($a, $b) = ($ent[2 * $i] // -1, $ent[2 * $i + 1] // -1);
-	$ok &&= defined $ret[$i] && hex($ret[$i]) == 3 * $a + $b;
-	$ok &&= $a == ($i < 5 ? $i : $i - 5) && $b == ($i < 5 ? 0 : 1); # not the child's b=100
+like($err, qr/^\s+15\s+0\s+0\s+probe_static:work$/m, 'static C launched: 15 hits, the child\'s 7 among them')
+	or diag($err);
+# Per process, in order: each entry's a and b, and its return's 3a + b.
+my (%seq, %want);
+for (split /\n/, $out) {
+	push @{ $seq{$1} }, "$2,$3" if /-(\d+)\s+\[\d+\] \S+ +[\d.]+: work: \(0x[0-9a-f]+\) a=(-?\d+) b=(-?\d+)$/;
+	push @{ $seq{$1} }, hex($2) if /-(\d+)\s+\[\d+\] \S+ +[\d.]+: work__return: \(.*\) arg1=(0x[0-9a-f]+)$/;
 }
-ok($ok, 'static C launched: arguments and $retval right') or diag($out);
+my @pids = sort { $a <=> $b } keys %seq;
+is(scalar(@pids), 2, 'static C launched: events from the program and its child') or diag($out);
+my $parent = join ' ', (map { ("$_,0", 3 * $_) } 0 .. 4), (map { ("$_,1", 3 * $_ + 1) } 0 .. 2);
+my $child = join ' ', map { ("$_,100", 3 * $_ + 100) } 0 .. 6;
+is(join(' ', @{ $seq{$pids[0]} // [] }), $parent, 'static C launched: the program\'s arguments and $retval');
+is(join(' ', @{ $seq{$pids[1]} // [] }), $child, 'static C launched: the child\'s arguments and $retval');
 
 # --- attached ----------------------------------------------------------------
 # The program, reading its rounds from a pipe; a session attached to it

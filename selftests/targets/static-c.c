@@ -3,8 +3,7 @@
  * 85-static.t: a statically linked C program (no libc the agent could use).
  * Each line N read from stdin makes N calls of work() (entry and return
  * probes, $retval 3a + b); it prints the sum.  A line "fork N" makes a
- * child do the N calls (children of static programs are not followed: not
- * counted, and unharmed) while the parent waits.  At the end of its input
+ * child do the N calls (with b = 100) while the parent waits.  At the end of its input
  * it exits with status 3.  It installs a SIGSEGV handler of its own, which
  * a fetch of a bad address must never reach.
  */
