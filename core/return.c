@@ -5,8 +5,8 @@
  *
  * The entry hit of a return-probed function takes the real return address
  * out of its slot (the word at the entry's %sp), pushes { ret, slot, site,
- * context } on the thread's shadow stack and writes the return trampoline's
- * address into the slot.  The trampoline finds the frame again by its slot
+ * context, trampoline } on the thread's shadow stack and writes the return
+ * trampoline's address into the slot.  The trampoline finds the frame again by its slot
  * (regs->sp - 8 after the ret), records, and continues at the real address.
  *
  * Frames left without returning
@@ -205,7 +205,7 @@ static __attribute__((noinline)) void rehook(struct xol_thread *t, uint64_t sp)
 		if ((f->flags & SHADOW_UNHOOKED) && f->ctx == t->ctx && same_stack(t, f->sp, sp)) {
 			unsigned long v;
 			if (f->sp > sp && !xol_load_safe(&v, (void *)f->sp) && v == f->ret &&
-			    !xol_store8_safe(f->sp, agent.ret_tramp)) {
+			    !xol_store8_safe(f->sp, f->tramp)) {
 				f->flags &= ~SHADOW_UNHOOKED;
 			} else {
 				count_left(t, f);
@@ -251,10 +251,11 @@ bool return_push(struct xol_thread *t, struct site *s, uint64_t slot)
 	f->site = s;
 	f->ctx = t->ctx;
 	f->flags = 0;
+	f->tramp = agent.ret_tramp;
 	/* Only now: a signal handler's hit in between sees a consistent stack. */
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	t->depth++;
-	*(uint64_t *)slot = agent.ret_tramp;
+	*(uint64_t *)slot = f->tramp;
 	return true;
 }
 
@@ -314,7 +315,7 @@ static void unhook_all(void)
 		unsigned long v;
 		if (f->ctx != t->ctx || (f->flags & SHADOW_UNHOOKED))
 			continue;
-		if (xol_load_safe(&v, (void *)f->sp) || v != agent.ret_tramp)
+		if (xol_load_safe(&v, (void *)f->sp) || v != f->tramp)
 			continue; /* left already, its stack reused */
 		if (xol_store8_safe(f->sp, f->ret))
 			continue;

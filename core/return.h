@@ -24,6 +24,7 @@ struct shadow_frame {
 	struct site *site;
 	uint32_t ctx;            /* the context it was pushed in */
 	uint32_t flags;          /* SHADOW_* */
+	uint64_t tramp;          /* what the slot was pointed at: a return trampoline */
 };
 
 #define SHADOW_UNHOOKED 0x1      /* the slot holds the real address again (an unwinder walks it) */

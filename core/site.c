@@ -450,7 +450,8 @@ static bool record_path(const struct site *s, struct arch_record_path *rp)
 _Static_assert(sizeof(struct shadow_frame) == ARCH_HIJACK_FRAME &&
 	       offsetof(struct shadow_frame, ret) == 0 && offsetof(struct shadow_frame, sp) == 8 &&
 	       offsetof(struct shadow_frame, site) == 16 && offsetof(struct shadow_frame, ctx) == 24 &&
-	       offsetof(struct shadow_frame, flags) == 28, "the frame the hijack path writes");
+	       offsetof(struct shadow_frame, flags) == 28 &&
+	       offsetof(struct shadow_frame, tramp) == 32, "the frame the hijack path writes");
 
 static bool hijack_path(const struct site *s, struct arch_hijack_path *hp)
 {

@@ -412,11 +412,11 @@ struct arch_hijack_path {
 	int32_t shadow_off;  /* pointer to the frames, ARCH_HIJACK_FRAME bytes each */
 	int32_t ctx_off;     /* u32: the current execution context */
 	uint64_t site;       /* the frame's site */
-	uint64_t ret_tramp;  /* what the slot gets */
+	uint64_t ret_tramp;  /* what the slot gets, and the frame's tramp */
 };
 
-/* struct shadow_frame: ret, sp (the slot), site, then ctx and flags as one word */
-#define ARCH_HIJACK_FRAME 32
+/* struct shadow_frame: ret, sp (the slot), site, ctx and flags as one word, tramp */
+#define ARCH_HIJACK_FRAME 40
 
 /* arch_prepare_trampoline with the return-hijack fast path of @hp in front. */
 int arch_prepare_hijack_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,

@@ -264,7 +264,7 @@ size_t emit_record_fast(struct emit *e, const struct arch_record_path *rp)
  *	busy = 1; depth >= max			-> unbusy
  *	rax = &shadow[depth]; rdx = the slot (the site's %rsp)
  *	depth and rax[-1].sp <= slot		-> unbusy (frames left: return_push drops them)
- *	rax[0] = { *slot, slot, site, ctx }; depth++; *slot = ret_tramp
+ *	rax[0] = { *slot, slot, site, ctx, 0, ret_tramp }; depth++; *slot = ret_tramp
  *	busy = 0; flags, registers back; jmp copy
  */
 size_t emit_hijack_fast(struct emit *e, const struct arch_hijack_path *hp)
@@ -278,7 +278,8 @@ size_t emit_hijack_fast(struct emit *e, const struct arch_hijack_path *hp)
 	emit_rm(e, 0, 0x8b, RAX, RCX, hp->depth_off);	/* mov depth(%rcx),%eax */
 	emit_rm(e, 0, 0x3b, RAX, RCX, hp->max_off);	/* cmp max(%rcx),%eax */
 	to_unbusy[nu++] = emit_jcc(e, 0x83);		/* jae unbusy */
-	emit_bytes(e, "\x48\xc1\xe0\x05", 4);		/* shl $5,%rax */
+	emit_bytes(e, "\x48\x8d\x04\x80", 4);		/* lea (%rax,%rax,4),%rax */
+	emit_bytes(e, "\x48\xc1\xe0\x03", 4);		/* shl $3,%rax: 40 bytes a frame */
 	emit_rm(e, REXW, 0x03, RAX, RCX, hp->shadow_off); /* add shadow(%rcx),%rax */
 	emit_bytes(e, "\x48\x8d\x94\x24\xa8\x00\x00\x00", 8); /* lea 0xa8(%rsp),%rdx: the slot */
 	emit_rm(e, 0, 0x83, 7, RCX, hp->depth_off);	/* cmpl $0,depth(%rcx) */
@@ -286,7 +287,7 @@ size_t emit_hijack_fast(struct emit *e, const struct arch_hijack_path *hp)
 	emit_u8(e, 0x74);				/* je push */
 	to_push = e->pos;
 	emit_u8(e, 0);
-	emit_bytes(e, "\x48\x39\x50\xe8", 4);		/* cmp %rdx,-24(%rax): top's sp - slot */
+	emit_bytes(e, "\x48\x39\x50\xe0", 4);		/* cmp %rdx,-32(%rax): top's sp - slot */
 	to_unbusy[nu++] = emit_jcc(e, 0x86);		/* jbe unbusy */
 	if (!e->err)
 		e->buf[to_push] = (uint8_t)(e->pos - (to_push + 1));
@@ -298,10 +299,11 @@ size_t emit_hijack_fast(struct emit *e, const struct arch_hijack_path *hp)
 	emit_bytes(e, "\x48\x89\x70\x10", 4);		/* mov %rsi,16(%rax): site */
 	emit_rm(e, 0, 0x8b, RSI, RCX, hp->ctx_off);	/* mov ctx(%rcx),%esi */
 	emit_bytes(e, "\x48\x89\x70\x18", 4);		/* mov %rsi,24(%rax): ctx, flags 0 */
-	emit_rm(e, 0, 0x83, 0, RCX, hp->depth_off);	/* addl $1,depth(%rcx): after the frame */
-	emit_u8(e, 1);
 	emit_bytes(e, "\x48\xbe", 2);			/* movabs $ret_tramp,%rsi */
 	emit_u64(e, hp->ret_tramp);
+	emit_bytes(e, "\x48\x89\x70\x20", 4);		/* mov %rsi,32(%rax): tramp */
+	emit_rm(e, 0, 0x83, 0, RCX, hp->depth_off);	/* addl $1,depth(%rcx): after the frame */
+	emit_u8(e, 1);
 	emit_bytes(e, "\x48\x89\x32", 3);		/* mov %rsi,(%rdx): the slot hijacked */
 	/* pop %rsi %rdx %rcx %rax */
 	return emit_fast_exits(e, hp->busy_off, "\x5e\x5a\x59\x58", 4, to_unbusy, nu, to_slow, ns);
