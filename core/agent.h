@@ -62,6 +62,7 @@ struct site {
 	uint64_t dev, ino, offset;
 	uint64_t refctr_addr;    /* 0: none */
 	struct consumers *entry, *ret; /* never NULL; replaced, never changed */
+	uint64_t lists_gen;      /* one more each time a list is replaced: never the same twice */
 	struct consumers *rsite;  /* return events fired at this ret (WIRE_PROBE_RET_SITE) */
 	uint64_t func;           /* rsite: the function's entry, their __probe_func */
 	bool own_stack;          /* hits run on the agent's stack (WIRE_PROBE_OWN_STACK) */
@@ -75,6 +76,8 @@ struct site {
 	uint8_t *tramp;          /* trampoline (jump path), else NULL */
 	size_t tramp_bytes;      /* what was allocated for it */
 	struct arch_jump jump;   /* what the jump displaced */
+	uint64_t ret_code;       /* the return fast path of its trampoline (0: none): where
+				    hijacked slots point, else at the shared return trampoline */
 	void (*hook)(void);      /* the agent's own site: run this instead of events */
 };
 

@@ -251,7 +251,10 @@ bool return_push(struct xol_thread *t, struct site *s, uint64_t slot)
 	f->site = s;
 	f->ctx = t->ctx;
 	f->flags = 0;
-	f->tramp = agent.ret_tramp;
+	/* Pairs with the release in site.c: its code is written. */
+	f->tramp = __atomic_load_n(&s->ret_code, __ATOMIC_ACQUIRE);
+	if (!f->tramp)
+		f->tramp = agent.ret_tramp;
 	/* Only now: a signal handler's hit in between sees a consistent stack. */
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	t->depth++;

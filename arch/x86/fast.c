@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The jump path's fast paths: generated code that does a whole hit with a few registers saved. */
+#include <errno.h>
+#include <stdbool.h>
+
 #include "internal.h"
 
 /*
@@ -113,38 +116,173 @@ static void emit_take_thread(struct emit *e, int32_t tls_off, int32_t busy_off, 
 }
 
 
-/* The flags, the registers a fast path saved (@pops: its pop instructions) and %rsp back. */
-static void emit_fast_restore(struct emit *e, const char *pops, size_t npops)
+/*
+ * The flags, the registers a fast path saved (@pops: its pop instructions)
+ * and %rsp back up by @up: past the red zone, or to the slot a return
+ * came from.
+ */
+static void emit_fast_restore(struct emit *e, const char *pops, size_t npops, int32_t up)
 {
 	emit_bytes(e, "\x58\x04\x7f\x9e", 4);		/* pop %rax; add $0x7f,%al; sahf */
 	emit_bytes(e, pops, npops);
-	emit_bytes(e, "\x48\x8d\xa4\x24\x80\x00\x00\x00", 8); /* lea 0x80(%rsp),%rsp */
+	emit_disp32(e, "\x48\x8d\xa4\x24", 4, up);	/* lea up(%rsp),%rsp */
 }
 
 /*
  * The fast paths' ways out: done (busy = 0, restore, jmp to the displaced
  * copy), unbusy (busy = 0, then as slow) and slow (restore, then on into
  * the general path that follows).  Returns where the done jmp's rel32 is.
+ * With @slow, a return fast path's instead: %rsp up to the slot, done
+ * jumps to the address in it, slow to @slow (the shared return
+ * trampoline), and 0 is returned.
  */
 static size_t emit_fast_exits(struct emit *e, int32_t busy_off, const char *pops, size_t npops,
-			      const size_t *to_unbusy, size_t nu, const size_t *to_slow, size_t ns)
+			      const size_t *to_unbusy, size_t nu, const size_t *to_slow, size_t ns,
+			      uint64_t slow)
 {
-	size_t to_copy;
+	int32_t up = slow ? 8 : 0x80;
+	size_t to_copy = 0;
 
 	emit_rm(e, 0, 0xc7, 0, RCX, busy_off);		/* movl $0,busy(%rcx) */
 	emit_u32(e, 0);
-	emit_fast_restore(e, pops, npops);
-	emit_u8(e, 0xe9);				/* jmp copy */
-	to_copy = e->pos;
-	emit_u32(e, 0);
+	emit_fast_restore(e, pops, npops, up);
+	if (slow) {
+		emit_bytes(e, "\xff\x64\x24\xf8", 4);	/* jmp *-8(%rsp) */
+	} else {
+		emit_u8(e, 0xe9);			/* jmp copy */
+		to_copy = e->pos;
+		emit_u32(e, 0);
+	}
 	for (size_t i = 0; i < nu; i++)			/* unbusy: */
 		patch_rel32(e, to_unbusy[i], e->pos);
 	emit_rm(e, 0, 0xc7, 0, RCX, busy_off);		/* movl $0,busy(%rcx) */
 	emit_u32(e, 0);
 	for (size_t i = 0; i < ns; i++)			/* slow: */
 		patch_rel32(e, to_slow[i], e->pos);
-	emit_fast_restore(e, pops, npops);
+	emit_fast_restore(e, pops, npops, up);
+	if (slow)
+		emit_jmp(e, slow);
 	return to_copy;
+}
+
+enum { R8 = 8, R9, R10 };
+
+/*
+ * The recording paths save these: rax rcx rdx rsi rdi r8 r9 r10, then
+ * the status flags (lahf; seto %al), and pop them with REC_POPS.
+ */
+static void emit_rec_save(struct emit *e)
+{
+	emit_bytes(e, "\x50\x51\x52\x56\x57", 5);	/* push %rax %rcx %rdx %rsi %rdi */
+	emit_bytes(e, "\x41\x50\x41\x51\x41\x52", 6);	/* push %r8 %r9 %r10 */
+	emit_bytes(e, "\x9f\x0f\x90\xc0\x50", 5);	/* lahf; seto %al; push %rax */
+}
+
+#define REC_POPS "\x41\x5a\x41\x59\x41\x58\x5f\x5e\x5a\x59\x58" /* r10 r9 r8 rdi rsi rdx rcx rax */
+#define REC_SAVED 72 /* bytes emit_rec_save() pushes */
+
+/* Where emit_rec_save() left each register it saved, from %rsp. */
+static const int8_t rec_saved_at[16] = { [RAX] = 64, [RCX] = 56, [RDX] = 48, [RSI] = 40,
+					 [RDI] = 32, [R8] = 24, [R9] = 16, [R10] = 8 };
+
+/* After busy is set, as the handler reads the lists (core/hit.c, busy_then_read). */
+static void emit_list_check(struct emit *e, const struct arch_record_path *rp, size_t *to_unbusy,
+			    size_t *nu)
+{
+	emit_bytes(e, "\x48\xba", 2);			/* movabs $list_addr,%rdx */
+	emit_u64(e, rp->list_addr);
+	emit_bytes(e, "\x48\xb8", 2);			/* movabs $list,%rax */
+	emit_u64(e, rp->list);
+	emit_bytes(e, "\x48\x3b\x02", 3);		/* cmp (%rdx),%rax */
+	to_unbusy[(*nu)++] = emit_jcc(e, JNZ);
+}
+
+/* rdi = the thread's counter row (%rcx: the thread), none -> unbusy. */
+static void emit_row(struct emit *e, const struct arch_record_path *rp, size_t *to_unbusy,
+		     size_t *nu)
+{
+	emit_rm(e, REXW, 0x8b, RDI, RCX, rp->row_off);	/* mov row(%rcx),%rdi */
+	emit_bytes(e, "\x48\x85\xff", 3);		/* test %rdi,%rdi */
+	to_unbusy[(*nu)++] = emit_jcc(e, JZ);
+}
+
+/*
+ * The ring: rsi = the writer, r8 = where the record goes, r9 = the head
+ * after it, r10 = the ring's ctl; no writer, no room below the cached
+ * limit or before the ring's end, not exclusive -> unbusy.
+ */
+static void emit_ring_room(struct emit *e, const struct arch_record_path *rp, size_t *to_unbusy,
+			   size_t *nu)
+{
+	emit_rm(e, REXW, 0x8b, RSI, RCX, rp->ring_off);	/* mov ring(%rcx),%rsi */
+	emit_bytes(e, "\x48\x85\xf6", 3);		/* test %rsi,%rsi */
+	to_unbusy[(*nu)++] = emit_jcc(e, JZ);
+	/* room: head + need <= limit, (head & mask) + need - 1 <= mask */
+	emit_rm(e, REXW, 0x8b, R8, RSI, rp->w_head_off); /* mov head(%rsi),%r8 */
+	emit_rm(e, REXW, 0x8d, R9, R8, (int32_t)rp->need); /* lea need(%r8),%r9 */
+	emit_rm(e, REXW, 0x3b, R9, RSI, rp->w_limit_off); /* cmp limit(%rsi),%r9 */
+	to_unbusy[(*nu)++] = emit_jcc(e, JA);
+	emit_rm(e, REXW, 0x23, R8, RSI, rp->w_mask_off); /* and mask(%rsi),%r8 */
+	emit_rm(e, REXW, 0x8d, RAX, R8, (int32_t)rp->need - 1); /* lea need-1(%r8),%rax */
+	emit_rm(e, REXW, 0x3b, RAX, RSI, rp->w_mask_off); /* cmp mask(%rsi),%rax */
+	to_unbusy[(*nu)++] = emit_jcc(e, JA);
+	emit_rm(e, REXW, 0x03, R8, RSI, rp->w_data_off); /* add data(%rsi),%r8 */
+	emit_rm(e, REXW, 0x8b, R10, RSI, rp->w_ctl_off); /* mov ctl(%rsi),%r10 */
+	emit_rm(e, 0, 0x83, 7, RSI, rp->w_kind_off);	/* cmpl $exclusive,kind(%rsi) */
+	emit_u8(e, (uint8_t)rp->kind_exclusive);
+	to_unbusy[(*nu)++] = emit_jcc(e, JNZ);
+}
+
+/*
+ * The hit counted and the record written at r8 and committed (registers
+ * as emit_ring_room() left them): the header, common_*, rp->ip, then,
+ * with @ret_at, the word at @ret_at(%rsp) (__probe_ret_ip), then the
+ * args, from the live registers or where emit_rec_save() put them.
+ */
+static void emit_record_write(struct emit *e, const struct arch_record_path *rp, int32_t ret_at)
+{
+	emit_rm(e, REXW, 0x83, 0, RDI, rp->hits_off);	/* addq $1,hits(%rdi) */
+	emit_u8(e, 1);
+	emit_bytes(e, "\x0f\x31", 2);			/* rdtsc */
+	emit_bytes(e, "\x48\xc1\xe2\x20", 4);		/* shl $32,%rdx */
+	emit_bytes(e, "\x48\x09\xc2", 3);		/* or %rax,%rdx */
+	emit_bytes(e, "\x49\x89\x50\x08", 4);		/* mov %rdx,8(%r8): time */
+	emit_bytes(e, "\x48\xb8", 2);			/* movabs $word,%rax */
+	emit_u64(e, rp->word);
+	emit_bytes(e, "\x49\x89\x00", 3);		/* mov %rax,(%r8): size type flags */
+	emit_rm(e, REXW, 0x8b, RAX, RSI, rp->w_pidtid_off); /* mov pidtid(%rsi),%rax */
+	emit_bytes(e, "\x49\x89\x40\x10", 4);		/* mov %rax,16(%r8): pid tid */
+	emit_disp32(e, "\x64\x8b\x04\x25", 4, rp->cpu_tls_off); /* mov %fs:cpu,%eax */
+	emit_bytes(e, "\x0f\xb7\xc0", 3);		/* movzwl %ax,%eax */
+	emit_bytes(e, "\x49\x89\x40\x18", 4);		/* mov %rax,24(%r8): cpu 0 0 */
+	emit_rm(e, 0, 0x8b, RAX, RCX, rp->tid_off);	/* mov tid(%rcx),%eax */
+	emit_bytes(e, "\x48\xc1\xe0\x20", 4);		/* shl $32,%rax */
+	emit_bytes(e, "\x48\x0d", 2);			/* or $common,%rax */
+	emit_u32(e, rp->common);
+	emit_bytes(e, "\x49\x89\x40\x20", 4);		/* mov %rax,32(%r8): common_* */
+	emit_bytes(e, "\x48\xb8", 2);			/* movabs $ip,%rax */
+	emit_u64(e, rp->ip);
+	emit_bytes(e, "\x49\x89\x40\x28", 4);		/* mov %rax,40(%r8): __probe_ip/func */
+	if (ret_at) {
+		emit_bytes(e, "\x48\x8b\x84\x24", 4);	/* mov ret_at(%rsp),%rax */
+		emit_u32(e, (uint32_t)ret_at);
+		emit_bytes(e, "\x49\x89\x40\x30", 4);	/* mov %rax,48(%r8): __probe_ret_ip */
+	}
+	for (unsigned i = 0; i < rp->nargs; i++) {
+		int r = regs_to_machine(rp->arg[i].reg);
+		int32_t at = 32 + rp->arg[i].off;
+
+		if (rec_saved_at[r] > 0) {		/* a scratch: its saved value */
+			emit_bytes(e, "\x48\x8b\x84\x24", 4); /* mov saved(%rsp),%rax */
+			emit_u32(e, (uint32_t)rec_saved_at[r]);
+			r = RAX;
+		}
+		emit_rm(e, REXW, 0x89, r, R8, at);	/* mov %reg,at(%r8) */
+	}
+	/* commit, as ring_commit(): ctl->head (W1, a plain store is a release on x86) */
+	emit_rm(e, REXW, 0x89, R9, R10, rp->ctl_head_off); /* mov %r9,head(%r10) */
+	emit_rm(e, REXW, 0x89, R9, RSI, rp->w_head_off); /* mov %r9,head(%rsi) */
+	emit_rm(e, REXW, 0x89, R9, RSI, rp->w_pend_off); /* mov %r9,pend(%rsi) */
 }
 
 /*
@@ -173,85 +311,17 @@ static size_t emit_fast_exits(struct emit *e, int32_t busy_off, const char *pops
  */
 size_t emit_record_fast(struct emit *e, const struct arch_record_path *rp)
 {
-	enum { R8 = 8, R9, R10 };
-	/* where the saved registers are, from %rsp after the nine pushes */
-	static const int8_t slot[16] = { [RAX] = 64, [RCX] = 56, [RDX] = 48, [RSI] = 40,
-					 [RDI] = 32, [R8] = 24, [R9] = 16, [R10] = 8 };
 	size_t to_slow[4], to_unbusy[8], ns = 0, nu = 0;
 
 	emit_bytes(e, "\x48\x8d\x64\x24\x80", 5);	/* lea -0x80(%rsp),%rsp */
-	emit_bytes(e, "\x50\x51\x52\x56\x57", 5);	/* push %rax %rcx %rdx %rsi %rdi */
-	emit_bytes(e, "\x41\x50\x41\x51\x41\x52", 6);	/* push %r8 %r9 %r10 */
-	emit_bytes(e, "\x9f\x0f\x90\xc0\x50", 5);	/* lahf; seto %al; push %rax */
+	emit_rec_save(e);
 	emit_take_thread(e, rp->tls_off, rp->busy_off, rp->dirty_off, to_slow, &ns);
-	/* After busy, as the handler reads the lists (core/hit.c, busy_then_read). */
-	emit_bytes(e, "\x48\xba", 2);			/* movabs $list_addr,%rdx */
-	emit_u64(e, rp->list_addr);
-	emit_bytes(e, "\x48\xb8", 2);			/* movabs $list,%rax */
-	emit_u64(e, rp->list);
-	emit_bytes(e, "\x48\x3b\x02", 3);		/* cmp (%rdx),%rax */
-	to_unbusy[nu++] = emit_jcc(e, JNZ);
-	emit_rm(e, REXW, 0x8b, RDI, RCX, rp->row_off);	/* mov row(%rcx),%rdi */
-	emit_bytes(e, "\x48\x85\xff", 3);		/* test %rdi,%rdi */
-	to_unbusy[nu++] = emit_jcc(e, JZ);
-	emit_rm(e, REXW, 0x8b, RSI, RCX, rp->ring_off);	/* mov ring(%rcx),%rsi */
-	emit_bytes(e, "\x48\x85\xf6", 3);		/* test %rsi,%rsi */
-	to_unbusy[nu++] = emit_jcc(e, JZ);
-	/* room: head + need <= limit, (head & mask) + need - 1 <= mask */
-	emit_rm(e, REXW, 0x8b, R8, RSI, rp->w_head_off); /* mov head(%rsi),%r8 */
-	emit_rm(e, REXW, 0x8d, R9, R8, (int32_t)rp->need); /* lea need(%r8),%r9 */
-	emit_rm(e, REXW, 0x3b, R9, RSI, rp->w_limit_off); /* cmp limit(%rsi),%r9 */
-	to_unbusy[nu++] = emit_jcc(e, JA);
-	emit_rm(e, REXW, 0x23, R8, RSI, rp->w_mask_off); /* and mask(%rsi),%r8 */
-	emit_rm(e, REXW, 0x8d, RAX, R8, (int32_t)rp->need - 1); /* lea need-1(%r8),%rax */
-	emit_rm(e, REXW, 0x3b, RAX, RSI, rp->w_mask_off); /* cmp mask(%rsi),%rax */
-	to_unbusy[nu++] = emit_jcc(e, JA);
-	emit_rm(e, REXW, 0x03, R8, RSI, rp->w_data_off); /* add data(%rsi),%r8 */
-	emit_rm(e, REXW, 0x8b, R10, RSI, rp->w_ctl_off); /* mov ctl(%rsi),%r10 */
-	emit_rm(e, 0, 0x83, 7, RSI, rp->w_kind_off);	/* cmpl $exclusive,kind(%rsi) */
-	emit_u8(e, (uint8_t)rp->kind_exclusive);
-	to_unbusy[nu++] = emit_jcc(e, JNZ);
-	/* the hit counts; the record */
-	emit_rm(e, REXW, 0x83, 0, RDI, rp->hits_off);	/* addq $1,hits(%rdi) */
-	emit_u8(e, 1);
-	emit_bytes(e, "\x0f\x31", 2);			/* rdtsc */
-	emit_bytes(e, "\x48\xc1\xe2\x20", 4);		/* shl $32,%rdx */
-	emit_bytes(e, "\x48\x09\xc2", 3);		/* or %rax,%rdx */
-	emit_bytes(e, "\x49\x89\x50\x08", 4);		/* mov %rdx,8(%r8): time */
-	emit_bytes(e, "\x48\xb8", 2);			/* movabs $word,%rax */
-	emit_u64(e, rp->word);
-	emit_bytes(e, "\x49\x89\x00", 3);		/* mov %rax,(%r8): size type flags */
-	emit_rm(e, REXW, 0x8b, RAX, RSI, rp->w_pidtid_off); /* mov pidtid(%rsi),%rax */
-	emit_bytes(e, "\x49\x89\x40\x10", 4);		/* mov %rax,16(%r8): pid tid */
-	emit_disp32(e, "\x64\x8b\x04\x25", 4, rp->cpu_tls_off); /* mov %fs:cpu,%eax */
-	emit_bytes(e, "\x0f\xb7\xc0", 3);		/* movzwl %ax,%eax */
-	emit_bytes(e, "\x49\x89\x40\x18", 4);		/* mov %rax,24(%r8): cpu 0 0 */
-	emit_rm(e, 0, 0x8b, RAX, RCX, rp->tid_off);	/* mov tid(%rcx),%eax */
-	emit_bytes(e, "\x48\xc1\xe0\x20", 4);		/* shl $32,%rax */
-	emit_bytes(e, "\x48\x0d", 2);			/* or $common,%rax */
-	emit_u32(e, rp->common);
-	emit_bytes(e, "\x49\x89\x40\x20", 4);		/* mov %rax,32(%r8): common_* */
-	emit_bytes(e, "\x48\xb8", 2);			/* movabs $ip,%rax */
-	emit_u64(e, rp->ip);
-	emit_bytes(e, "\x49\x89\x40\x28", 4);		/* mov %rax,40(%r8): __probe_ip */
-	for (unsigned i = 0; i < rp->nargs; i++) {
-		int r = regs_to_machine(rp->arg[i].reg);
-		int32_t at = 32 + rp->arg[i].off;
-
-		if (slot[r] > 0) {			/* a scratch: its saved value */
-			emit_bytes(e, "\x48\x8b\x84\x24", 4); /* mov slot(%rsp),%rax */
-			emit_u32(e, (uint32_t)slot[r]);
-			r = RAX;
-		}
-		emit_rm(e, REXW, 0x89, r, R8, at);	/* mov %reg,at(%r8) */
-	}
-	/* commit, as ring_commit(): ctl->head (W1, a plain store is a release on x86) */
-	emit_rm(e, REXW, 0x89, R9, R10, rp->ctl_head_off); /* mov %r9,head(%r10) */
-	emit_rm(e, REXW, 0x89, R9, RSI, rp->w_head_off); /* mov %r9,head(%rsi) */
-	emit_rm(e, REXW, 0x89, R9, RSI, rp->w_pend_off); /* mov %r9,pend(%rsi) */
-	/* pop %r10 %r9 %r8 %rdi %rsi %rdx %rcx %rax */
-	return emit_fast_exits(e, rp->busy_off, "\x41\x5a\x41\x59\x41\x58\x5f\x5e\x5a\x59\x58", 11,
-			       to_unbusy, nu, to_slow, ns);
+	emit_list_check(e, rp, to_unbusy, &nu);
+	emit_row(e, rp, to_unbusy, &nu);
+	emit_ring_room(e, rp, to_unbusy, &nu);
+	emit_record_write(e, rp, 0);
+	return emit_fast_exits(e, rp->busy_off, REC_POPS, sizeof(REC_POPS) - 1, to_unbusy, nu,
+			       to_slow, ns, 0);
 }
 
 /*
@@ -306,5 +376,89 @@ size_t emit_hijack_fast(struct emit *e, const struct arch_hijack_path *hp)
 	emit_u8(e, 1);
 	emit_bytes(e, "\x48\x89\x32", 3);		/* mov %rsi,(%rdx): the slot hijacked */
 	/* pop %rsi %rdx %rcx %rax */
-	return emit_fast_exits(e, hp->busy_off, "\x5e\x5a\x59\x58", 4, to_unbusy, nu, to_slow, ns);
+	return emit_fast_exits(e, hp->busy_off, "\x5e\x5a\x59\x58", 4, to_unbusy, nu, to_slow, ns, 0);
+}
+
+/*
+ * The return fast path (see struct arch_return_path), where a hijacked
+ * slot sends the function's ret.  Nothing below the caller's %rsp is live
+ * after a return: the slot and what is saved go there.
+ *
+ *	lea -8(%rsp),%rsp			%rsp at the slot
+ *	push rax rcx rdx rsi rdi r8 r9 r10; lahf; seto %al; push rax
+ *	rcx = %fs:self: 0, busy, unhooked	-> slow
+ *	busy = 1; comm changed, the list, the row (rdi)	-> unbusy
+ *	record: the writer and room, as the recording path -> unbusy
+ *	rax = &shadow[depth - 1]: none, or its slot not this one -> unbusy
+ *	the slot = rax->ret; depth--		after the frame is read
+ *	count: each counter += 1; record: hits += 1, the record, ret from the slot
+ *	busy = 0; flags, registers back; %rsp above the slot; jmp *-8(%rsp)
+ * unbusy: busy = 0
+ * slow:   flags, registers back; %rsp above the slot; jmp slow
+ *
+ * Everything the long way could decide otherwise is checked before the
+ * frame is taken: the shared trampoline finds it where it was.
+ */
+static void emit_return_fast(struct emit *e, const struct arch_return_path *rt)
+{
+	const struct arch_record_path *rp = &rt->rec;
+	size_t to_slow[3], to_unbusy[12], ns = 0, nu = 0;
+
+	emit_bytes(e, "\x48\x8d\x64\x24\xf8", 5);	/* lea -8(%rsp),%rsp */
+	emit_rec_save(e);
+	emit_take_thread(e, rp->tls_off, rp->busy_off, rt->unhooked_off, to_slow, &ns);
+	emit_rm(e, 0, 0x83, 7, RCX, rp->dirty_off);	/* cmpl $0,dirty(%rcx) */
+	emit_u8(e, 0);
+	to_unbusy[nu++] = emit_jcc(e, JNZ);
+	emit_list_check(e, rp, to_unbusy, &nu);
+	emit_row(e, rp, to_unbusy, &nu);
+	if (!rt->ncount)
+		emit_ring_room(e, rp, to_unbusy, &nu);
+	/* the frame on top, the one this return came through */
+	emit_rm(e, 0, 0x8b, RAX, RCX, rt->depth_off);	/* mov depth(%rcx),%eax */
+	emit_bytes(e, "\x83\xe8\x01", 3);		/* sub $1,%eax */
+	to_unbusy[nu++] = emit_jcc(e, 0x82);		/* jb unbusy: none */
+	emit_bytes(e, "\x48\x8d\x04\x80", 4);		/* lea (%rax,%rax,4),%rax */
+	emit_bytes(e, "\x48\xc1\xe0\x03", 4);		/* shl $3,%rax: 40 bytes a frame */
+	emit_rm(e, REXW, 0x03, RAX, RCX, rt->shadow_off); /* add shadow(%rcx),%rax */
+	emit_bytes(e, "\x48\x8d\x94\x24", 4);		/* lea SAVED(%rsp),%rdx: the slot */
+	emit_u32(e, REC_SAVED);
+	emit_bytes(e, "\x48\x3b\x50\x08", 4);		/* cmp 8(%rax),%rdx: its sp */
+	to_unbusy[nu++] = emit_jcc(e, JNZ);
+	emit_bytes(e, "\x48\x8b\x00", 3);		/* mov (%rax),%rax: ret */
+	emit_bytes(e, "\x48\x89\x02", 3);		/* mov %rax,(%rdx): into the slot */
+	emit_rm(e, 0, 0x83, 5, RCX, rt->depth_off);	/* subl $1,depth(%rcx): read, now off */
+	emit_u8(e, 1);
+	for (unsigned i = 0; i < rt->ncount; i++) {
+		emit_rm(e, REXW, 0x83, 0, RDI, rt->counter_off[i]); /* addq $1,off(%rdi) */
+		emit_u8(e, 1);
+	}
+	if (!rt->ncount)
+		emit_record_write(e, rp, REC_SAVED);
+	emit_fast_exits(e, rp->busy_off, REC_POPS, sizeof(REC_POPS) - 1, to_unbusy, nu, to_slow, ns,
+			rt->slow);
+}
+
+/* A record path's args: general registers, 8 bytes each, from payload byte @min_off on. */
+bool record_args_ok(const struct arch_record_path *rp, int32_t min_off)
+{
+	if (rp->nargs > ARCH_RECORD_MAX_ARGS || rp->need % 8 || rp->kind_exclusive > 127)
+		return false;
+	for (unsigned i = 0; i < rp->nargs; i++)
+		if (regs_to_machine(rp->arg[i].reg) < 0 || rp->arg[i].off < min_off ||
+		    32 + rp->arg[i].off + 8 > (int32_t)rp->need)
+			return false;
+	return true;
+}
+
+int arch_prepare_return_trampoline(uint8_t *buf, size_t size, uint64_t addr,
+				   const struct arch_return_path *rt)
+{
+	struct emit e = { .buf = buf, .size = size, .addr = addr };
+
+	if (!rt->slow || rt->ncount > ARCH_COUNT_MAX ||
+	    (!rt->ncount && (rt->rec.need < 56 || !record_args_ok(&rt->rec, 24))))
+		return -EINVAL;
+	emit_return_fast(&e, rt);
+	return e.err ? e.err : (int)e.pos;
 }

@@ -3,6 +3,7 @@
 #ifndef XOL_ARCH_X86_INTERNAL_H
 #define XOL_ARCH_X86_INTERNAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arch.h"
@@ -77,6 +78,7 @@ size_t emit_count_fast(struct emit *e, const struct arch_count_path *cp, int32_t
 size_t emit_record_fast(struct emit *e, const struct arch_record_path *rp);
 size_t emit_hijack_fast(struct emit *e, const struct arch_hijack_path *hp);
 int regs_to_machine(int32_t off);
+bool record_args_ok(const struct arch_record_path *rp, int32_t min_off);
 
 /* relocate.c */
 void relocate_plain(const struct arch_insn *ai, struct emit *e);

@@ -483,14 +483,10 @@ static int prepare(struct arch_jump *aj, uint8_t *buf, size_t size, uint64_t tra
 		return -EINVAL;
 	if (cp && (cp->n == 0 || cp->n > ARCH_COUNT_MAX || hb))
 		return -EINVAL;
-	if (rp && (cp || stack_tls_off || hb || rp->nargs > ARCH_RECORD_MAX_ARGS ||
-		   rp->need < 48 || rp->need % 8 || rp->kind_exclusive > 127))
+	if (rp && (cp || stack_tls_off || hb || rp->need < 48 || !record_args_ok(rp, 16)))
 		return -EINVAL;
 	if (hp && (cp || rp || stack_tls_off || hb))
 		return -EINVAL;
-	for (unsigned i = 0; rp && i < rp->nargs; i++)
-		if (regs_to_machine(rp->arg[i].reg) < 0 || rp->arg[i].off < 16)
-			return -EINVAL;
 	/* The displaced instructions before the hit, then the hit, then the rest. */
 	for (int i = 0; i < hb; i++) {
 		aj->copy_off[i] = e.pos;
