@@ -98,15 +98,19 @@ struct xol_thread {
 	int claimed;             /* 0 free, 1 in use (CAS) */
 	pid_t tid;
 	unsigned slot;           /* its row of hit counters, in every session */
+	/*
+	 * Side by side, busy 8-aligned: the trampolines' fast paths test two
+	 * of these with one compare.
+	 */
+	int comm_dirty;          /* comm changed: write a WIRE_REC_COMM first */
 	int busy;                /* recursion guard: BUSY_* */
+	unsigned unhooked;       /* return.c: frames an unwinder got back: re-hijack them */
 	struct thread_session ss[AGENT_SESSIONS]; /* by session slot */
 	pthread_t self;
-	int comm_dirty;          /* comm changed: write a WIRE_REC_COMM first */
 	char comm[XOL_COMM_LEN];
 	/* return probes (return.c) */
 	unsigned depth, shadow_max;
 	uint32_t ctx;            /* the current execution context (swapcontext) */
-	unsigned unhooked;       /* frames an unwinder got back: re-hijack them */
 	uint64_t stack_lo, stack_hi; /* the thread's own stack, 0 0: unknown */
 	struct shadow_frame *shadow; /* [shadow_max], reserved, touched as it grows */
 	uint8_t scratch[TP_RECORD_MAX];

@@ -111,9 +111,9 @@ static bool have_return_events(void)
 }
 
 /*
- * One reservation for every thread slot's shadow stack, never committed
- * until touched: a thread pays for the depth it reaches, and the hit path
- * never allocates.
+ * One reservation for every thread slot's shadow stack (and its sentinel),
+ * never committed until touched: a thread pays for the depth it reaches,
+ * and the hit path never allocates.
  */
 void return_init(void)
 {
@@ -130,7 +130,7 @@ void return_init(void)
 	}
 	if (!depth)
 		return;
-	void *p = mmap(NULL, (size_t)XOL_THREAD_SLOTS * depth * sizeof(struct shadow_frame),
+	void *p = mmap(NULL, (size_t)XOL_THREAD_SLOTS * (depth + 1) * sizeof(struct shadow_frame),
 		       PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return;
@@ -147,8 +147,10 @@ void return_thread_claim(struct xol_thread *t)
 	t->ctx = 0;
 	t->unhooked = 0;
 	t->stack_lo = t->stack_hi = 0;
-	t->shadow = base ? base + (size_t)t->slot * shadow_depth : NULL;
+	t->shadow = base ? base + (size_t)t->slot * (shadow_depth + 1) + 1 : NULL;
 	t->shadow_max = base ? shadow_depth : 0;
+	if (t->shadow)
+		t->shadow[-1] = (struct shadow_frame){ .sp = SHADOW_SENTINEL_SP };
 }
 
 /* The thread's own stack, to tell it from a signal stack. */

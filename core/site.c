@@ -396,6 +396,11 @@ static bool count_path(const struct site *s, struct arch_count_path *cp)
 	return true;
 }
 
+_Static_assert(offsetof(struct xol_thread, busy) % 8 == 0 &&
+	       offsetof(struct xol_thread, comm_dirty) + 4 == offsetof(struct xol_thread, busy) &&
+	       offsetof(struct xol_thread, unhooked) == offsetof(struct xol_thread, busy) + 4,
+	       "the flags a fast path tests two at a time");
+
 /* The thread's state as a fast path finds it, with the row of session slot @slot. */
 static void thread_fields(struct arch_record_path *rp, unsigned slot)
 {

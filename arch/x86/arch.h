@@ -409,7 +409,8 @@ struct arch_hijack_path {
 	int32_t unhooked_off; /* u32: not 0 sends the hit to the general path */
 	int32_t depth_off;   /* u32: frames on the shadow stack */
 	int32_t max_off;     /* u32: its capacity */
-	int32_t shadow_off;  /* pointer to the frames, ARCH_HIJACK_FRAME bytes each */
+	int32_t shadow_off;  /* pointer to the frames, ARCH_HIJACK_FRAME bytes each; the one
+				before the first is a sentinel whose sp is all ones */
 	int32_t ctx_off;     /* u32: the current execution context */
 	uint64_t site;       /* the frame's site */
 	uint64_t ret_tramp;  /* what the slot gets, and the frame's tramp */
@@ -450,7 +451,7 @@ struct arch_return_path {
 					rec.ip is __probe_func, args from payload byte 24 */
 	int32_t unhooked_off;        /* in the thread state: u32, not 0 sends the return the long way */
 	int32_t depth_off;           /* u32: frames on the shadow stack */
-	int32_t shadow_off;          /* pointer to the frames, ARCH_HIJACK_FRAME bytes each */
+	int32_t shadow_off;          /* as for the hijack path (with its sentinel) */
 	unsigned ncount;             /* count only: this many counters of the row, 0: the record */
 	int32_t counter_off[ARCH_COUNT_MAX]; /* byte offsets of u64 counters in the row */
 	uint64_t slow;               /* the shared return trampoline */

@@ -96,74 +96,38 @@ static size_t emit_jcc(struct emit *e, uint8_t cc)
 
 /*
  * The fast paths' way in: %rcx = the thread's state (%fs-relative), to
- * the slow way (three jcc rel32s appended to @to_slow) when there is none,
- * when it is busy or when the int at @flag_off is set; else busy = 1.
+ * the slow way (jcc rel32s appended to @to_slow) when there is none, or
+ * when its busy int or one of the @nflags ints at @flag_off is set; else
+ * busy = 1.  Two of these ints next to each other are tested with one
+ * compare.
  */
-static void emit_take_thread(struct emit *e, int32_t tls_off, int32_t busy_off, int32_t flag_off,
-			     size_t *to_slow, size_t *ns)
+static void emit_take_thread(struct emit *e, int32_t tls_off, int32_t busy_off,
+			     const int32_t *flag_off, unsigned nflags, size_t *to_slow, size_t *ns)
 {
+	int32_t off[4] = { busy_off };
+	unsigned n = 1;
+
+	for (unsigned i = 0; i < nflags && n < 4; i++) {	/* sorted, by insertion */
+		unsigned k = n++;
+		for (; k && off[k - 1] > flag_off[i]; k--)
+			off[k] = off[k - 1];
+		off[k] = flag_off[i];
+	}
 	emit_disp32(e, "\x64\x48\x8b\x0c\x25", 5, tls_off); /* mov %fs:tls,%rcx */
 	emit_bytes(e, "\x48\x85\xc9", 3);		/* test %rcx,%rcx */
 	to_slow[(*ns)++] = emit_jcc(e, JZ);
-	emit_rm(e, 0, 0x83, 7, RCX, busy_off);		/* cmpl $0,busy(%rcx) */
-	emit_u8(e, 0);
-	to_slow[(*ns)++] = emit_jcc(e, JNZ);
-	emit_rm(e, 0, 0x83, 7, RCX, flag_off);		/* cmpl $0,flag(%rcx) */
-	emit_u8(e, 0);
-	to_slow[(*ns)++] = emit_jcc(e, JNZ);
+	for (unsigned i = 0; i < n; i++) {
+		bool two = i + 1 < n && off[i + 1] == off[i] + 4;
+
+		emit_rm(e, two ? REXW : 0, 0x83, 7, RCX, off[i]); /* cmp{l,q} $0,off(%rcx) */
+		emit_u8(e, 0);
+		to_slow[(*ns)++] = emit_jcc(e, JNZ);
+		i += two;
+	}
 	emit_rm(e, 0, 0xc7, 0, RCX, busy_off);		/* movl $1,busy(%rcx) */
 	emit_u32(e, 1);
 }
 
-
-/*
- * The flags, the registers a fast path saved (@pops: its pop instructions)
- * and %rsp back up by @up: past the red zone, or to the slot a return
- * came from.
- */
-static void emit_fast_restore(struct emit *e, const char *pops, size_t npops, int32_t up)
-{
-	emit_bytes(e, "\x58\x04\x7f\x9e", 4);		/* pop %rax; add $0x7f,%al; sahf */
-	emit_bytes(e, pops, npops);
-	emit_disp32(e, "\x48\x8d\xa4\x24", 4, up);	/* lea up(%rsp),%rsp */
-}
-
-/*
- * The fast paths' ways out: done (busy = 0, restore, jmp to the displaced
- * copy), unbusy (busy = 0, then as slow) and slow (restore, then on into
- * the general path that follows).  Returns where the done jmp's rel32 is.
- * With @slow, a return fast path's instead: %rsp up to the slot, done
- * jumps to the address in it, slow to @slow (the shared return
- * trampoline), and 0 is returned.
- */
-static size_t emit_fast_exits(struct emit *e, int32_t busy_off, const char *pops, size_t npops,
-			      const size_t *to_unbusy, size_t nu, const size_t *to_slow, size_t ns,
-			      uint64_t slow)
-{
-	int32_t up = slow ? 8 : 0x80;
-	size_t to_copy = 0;
-
-	emit_rm(e, 0, 0xc7, 0, RCX, busy_off);		/* movl $0,busy(%rcx) */
-	emit_u32(e, 0);
-	emit_fast_restore(e, pops, npops, up);
-	if (slow) {
-		emit_bytes(e, "\xff\x64\x24\xf8", 4);	/* jmp *-8(%rsp) */
-	} else {
-		emit_u8(e, 0xe9);			/* jmp copy */
-		to_copy = e->pos;
-		emit_u32(e, 0);
-	}
-	for (size_t i = 0; i < nu; i++)			/* unbusy: */
-		patch_rel32(e, to_unbusy[i], e->pos);
-	emit_rm(e, 0, 0xc7, 0, RCX, busy_off);		/* movl $0,busy(%rcx) */
-	emit_u32(e, 0);
-	for (size_t i = 0; i < ns; i++)			/* slow: */
-		patch_rel32(e, to_slow[i], e->pos);
-	emit_fast_restore(e, pops, npops, up);
-	if (slow)
-		emit_jmp(e, slow);
-	return to_copy;
-}
 
 enum { R8 = 8, R9, R10 };
 
@@ -185,15 +149,70 @@ static void emit_rec_save(struct emit *e)
 static const int8_t rec_saved_at[16] = { [RAX] = 64, [RCX] = 56, [RDX] = 48, [RSI] = 40,
 					 [RDI] = 32, [R8] = 24, [R9] = 16, [R10] = 8 };
 
+/*
+ * The flags, the registers a fast path saved (@pops: its pop instructions)
+ * and %rsp back up by @up: past the red zone (a return has none).
+ */
+static void emit_fast_restore(struct emit *e, const char *pops, size_t npops, int32_t up)
+{
+	emit_bytes(e, "\x58\x04\x7f\x9e", 4);		/* pop %rax; add $0x7f,%al; sahf */
+	emit_bytes(e, pops, npops);
+	if (up)
+		emit_disp32(e, "\x48\x8d\xa4\x24", 4, up); /* lea up(%rsp),%rsp */
+}
+
+/*
+ * The fast paths' ways out: done (busy = 0, restore, jmp to the displaced
+ * copy), unbusy (busy = 0, then as slow) and slow (restore, then on into
+ * the general path that follows).  Returns where the done jmp's rel32 is.
+ * With @slow, a return fast path's instead: no red zone, done jumps to
+ * the address 80 bytes below %rsp, slow to @slow (the shared return
+ * trampoline), and 0 is returned.
+ */
+static size_t emit_fast_exits(struct emit *e, int32_t busy_off, const char *pops, size_t npops,
+			      const size_t *to_unbusy, size_t nu, const size_t *to_slow, size_t ns,
+			      uint64_t slow)
+{
+	int32_t up = slow ? 0 : 0x80;
+	size_t to_copy = 0;
+
+	emit_rm(e, 0, 0xc7, 0, RCX, busy_off);		/* movl $0,busy(%rcx) */
+	emit_u32(e, 0);
+	emit_fast_restore(e, pops, npops, up);
+	if (slow) {
+		emit_bytes(e, "\xff\x64\x24", 3);	/* jmp *-80(%rsp) */
+		emit_u8(e, (uint8_t)-(REC_SAVED + 8));
+	} else {
+		emit_u8(e, 0xe9);			/* jmp copy */
+		to_copy = e->pos;
+		emit_u32(e, 0);
+	}
+	for (size_t i = 0; i < nu; i++)			/* unbusy: */
+		patch_rel32(e, to_unbusy[i], e->pos);
+	emit_rm(e, 0, 0xc7, 0, RCX, busy_off);		/* movl $0,busy(%rcx) */
+	emit_u32(e, 0);
+	for (size_t i = 0; i < ns; i++)			/* slow: */
+		patch_rel32(e, to_slow[i], e->pos);
+	emit_fast_restore(e, pops, npops, up);
+	if (slow)
+		emit_jmp(e, slow);
+	return to_copy;
+}
+
 /* After busy is set, as the handler reads the lists (core/hit.c, busy_then_read). */
 static void emit_list_check(struct emit *e, const struct arch_record_path *rp, size_t *to_unbusy,
 			    size_t *nu)
 {
 	emit_bytes(e, "\x48\xba", 2);			/* movabs $list_addr,%rdx */
 	emit_u64(e, rp->list_addr);
-	emit_bytes(e, "\x48\xb8", 2);			/* movabs $list,%rax */
-	emit_u64(e, rp->list);
-	emit_bytes(e, "\x48\x3b\x02", 3);		/* cmp (%rdx),%rax */
+	if ((int64_t)rp->list == (int32_t)rp->list) {
+		emit_bytes(e, "\x48\x81\x3a", 3);	/* cmpq $list,(%rdx) */
+		emit_u32(e, (uint32_t)rp->list);
+	} else {
+		emit_bytes(e, "\x48\xb8", 2);		/* movabs $list,%rax */
+		emit_u64(e, rp->list);
+		emit_bytes(e, "\x48\x3b\x02", 3);	/* cmp (%rdx),%rax */
+	}
 	to_unbusy[(*nu)++] = emit_jcc(e, JNZ);
 }
 
@@ -235,39 +254,31 @@ static void emit_ring_room(struct emit *e, const struct arch_record_path *rp, si
 
 /*
  * The hit counted and the record written at r8 and committed (registers
- * as emit_ring_room() left them): the header, common_*, rp->ip, then,
- * with @ret_at, the word at @ret_at(%rsp) (__probe_ret_ip), then the
- * args, from the live registers or where emit_rec_save() put them.
+ * as emit_ring_room() left them): the header, common_*, rp->ip, the args,
+ * from the live registers or where emit_rec_save() put them.  A return's
+ * __probe_ret_ip (payload bytes 16-23) is its caller's to write.
  */
-static void emit_record_write(struct emit *e, const struct arch_record_path *rp, int32_t ret_at)
+static void emit_record_write(struct emit *e, const struct arch_record_path *rp)
 {
 	emit_rm(e, REXW, 0x83, 0, RDI, rp->hits_off);	/* addq $1,hits(%rdi) */
 	emit_u8(e, 1);
 	emit_bytes(e, "\x0f\x31", 2);			/* rdtsc */
-	emit_bytes(e, "\x48\xc1\xe2\x20", 4);		/* shl $32,%rdx */
-	emit_bytes(e, "\x48\x09\xc2", 3);		/* or %rax,%rdx */
-	emit_bytes(e, "\x49\x89\x50\x08", 4);		/* mov %rdx,8(%r8): time */
+	emit_bytes(e, "\x41\x89\x40\x08", 4);		/* mov %eax,8(%r8): time */
+	emit_bytes(e, "\x41\x89\x50\x0c", 4);		/* mov %edx,12(%r8) */
 	emit_bytes(e, "\x48\xb8", 2);			/* movabs $word,%rax */
 	emit_u64(e, rp->word);
 	emit_bytes(e, "\x49\x89\x00", 3);		/* mov %rax,(%r8): size type flags */
 	emit_rm(e, REXW, 0x8b, RAX, RSI, rp->w_pidtid_off); /* mov pidtid(%rsi),%rax */
 	emit_bytes(e, "\x49\x89\x40\x10", 4);		/* mov %rax,16(%r8): pid tid */
-	emit_disp32(e, "\x64\x8b\x04\x25", 4, rp->cpu_tls_off); /* mov %fs:cpu,%eax */
-	emit_bytes(e, "\x0f\xb7\xc0", 3);		/* movzwl %ax,%eax */
+	emit_disp32(e, "\x64\x0f\xb7\x04\x25", 5, rp->cpu_tls_off); /* movzwl %fs:cpu,%eax */
 	emit_bytes(e, "\x49\x89\x40\x18", 4);		/* mov %rax,24(%r8): cpu 0 0 */
-	emit_rm(e, 0, 0x8b, RAX, RCX, rp->tid_off);	/* mov tid(%rcx),%eax */
-	emit_bytes(e, "\x48\xc1\xe0\x20", 4);		/* shl $32,%rax */
-	emit_bytes(e, "\x48\x0d", 2);			/* or $common,%rax */
+	emit_bytes(e, "\x41\xc7\x40\x20", 4);		/* movl $common,32(%r8): common_* */
 	emit_u32(e, rp->common);
-	emit_bytes(e, "\x49\x89\x40\x20", 4);		/* mov %rax,32(%r8): common_* */
+	emit_rm(e, 0, 0x8b, RAX, RCX, rp->tid_off);	/* mov tid(%rcx),%eax */
+	emit_bytes(e, "\x41\x89\x40\x24", 4);		/* mov %eax,36(%r8): common_pid */
 	emit_bytes(e, "\x48\xb8", 2);			/* movabs $ip,%rax */
 	emit_u64(e, rp->ip);
 	emit_bytes(e, "\x49\x89\x40\x28", 4);		/* mov %rax,40(%r8): __probe_ip/func */
-	if (ret_at) {
-		emit_bytes(e, "\x48\x8b\x84\x24", 4);	/* mov ret_at(%rsp),%rax */
-		emit_u32(e, (uint32_t)ret_at);
-		emit_bytes(e, "\x49\x89\x40\x30", 4);	/* mov %rax,48(%r8): __probe_ret_ip */
-	}
 	for (unsigned i = 0; i < rp->nargs; i++) {
 		int r = regs_to_machine(rp->arg[i].reg);
 		int32_t at = 32 + rp->arg[i].off;
@@ -315,11 +326,11 @@ size_t emit_record_fast(struct emit *e, const struct arch_record_path *rp)
 
 	emit_bytes(e, "\x48\x8d\x64\x24\x80", 5);	/* lea -0x80(%rsp),%rsp */
 	emit_rec_save(e);
-	emit_take_thread(e, rp->tls_off, rp->busy_off, rp->dirty_off, to_slow, &ns);
+	emit_take_thread(e, rp->tls_off, rp->busy_off, &rp->dirty_off, 1, to_slow, &ns);
 	emit_list_check(e, rp, to_unbusy, &nu);
 	emit_row(e, rp, to_unbusy, &nu);
 	emit_ring_room(e, rp, to_unbusy, &nu);
-	emit_record_write(e, rp, 0);
+	emit_record_write(e, rp);
 	return emit_fast_exits(e, rp->busy_off, REC_POPS, sizeof(REC_POPS) - 1, to_unbusy, nu,
 			       to_slow, ns, 0);
 }
@@ -333,18 +344,19 @@ size_t emit_record_fast(struct emit *e, const struct arch_record_path *rp)
  *	rcx = %fs:self: 0, busy, unhooked	-> slow
  *	busy = 1; depth >= max			-> unbusy
  *	rax = &shadow[depth]; rdx = the slot (the site's %rsp)
- *	depth and rax[-1].sp <= slot		-> unbusy (frames left: return_push drops them)
+ *	rax[-1].sp <= slot			-> unbusy (frames left: return_push drops them;
+ *						   at depth 0 rax[-1] is the sentinel)
  *	rax[0] = { *slot, slot, site, ctx, 0, ret_tramp }; depth++; *slot = ret_tramp
  *	busy = 0; flags, registers back; jmp copy
  */
 size_t emit_hijack_fast(struct emit *e, const struct arch_hijack_path *hp)
 {
-	size_t to_slow[3], to_unbusy[2], to_push, ns = 0, nu = 0;
+	size_t to_slow[3], to_unbusy[2], ns = 0, nu = 0;
 
 	emit_bytes(e, "\x48\x8d\x64\x24\x80", 5);	/* lea -0x80(%rsp),%rsp */
 	emit_bytes(e, "\x50\x51\x52\x56", 4);		/* push %rax %rcx %rdx %rsi */
 	emit_bytes(e, "\x9f\x0f\x90\xc0\x50", 5);	/* lahf; seto %al; push %rax */
-	emit_take_thread(e, hp->tls_off, hp->busy_off, hp->unhooked_off, to_slow, &ns);
+	emit_take_thread(e, hp->tls_off, hp->busy_off, &hp->unhooked_off, 1, to_slow, &ns);
 	emit_rm(e, 0, 0x8b, RAX, RCX, hp->depth_off);	/* mov depth(%rcx),%eax */
 	emit_rm(e, 0, 0x3b, RAX, RCX, hp->max_off);	/* cmp max(%rcx),%eax */
 	to_unbusy[nu++] = emit_jcc(e, 0x83);		/* jae unbusy */
@@ -352,16 +364,9 @@ size_t emit_hijack_fast(struct emit *e, const struct arch_hijack_path *hp)
 	emit_bytes(e, "\x48\xc1\xe0\x03", 4);		/* shl $3,%rax: 40 bytes a frame */
 	emit_rm(e, REXW, 0x03, RAX, RCX, hp->shadow_off); /* add shadow(%rcx),%rax */
 	emit_bytes(e, "\x48\x8d\x94\x24\xa8\x00\x00\x00", 8); /* lea 0xa8(%rsp),%rdx: the slot */
-	emit_rm(e, 0, 0x83, 7, RCX, hp->depth_off);	/* cmpl $0,depth(%rcx) */
-	emit_u8(e, 0);
-	emit_u8(e, 0x74);				/* je push */
-	to_push = e->pos;
-	emit_u8(e, 0);
 	emit_bytes(e, "\x48\x39\x50\xe0", 4);		/* cmp %rdx,-32(%rax): top's sp - slot */
-	to_unbusy[nu++] = emit_jcc(e, 0x86);		/* jbe unbusy */
-	if (!e->err)
-		e->buf[to_push] = (uint8_t)(e->pos - (to_push + 1));
-	emit_bytes(e, "\x48\x8b\x32", 3);		/* push: mov (%rdx),%rsi */
+	to_unbusy[nu++] = emit_jcc(e, 0x86);		/* jbe unbusy (never the sentinel) */
+	emit_bytes(e, "\x48\x8b\x32", 3);		/* mov (%rdx),%rsi */
 	emit_bytes(e, "\x48\x89\x30", 3);		/* mov %rsi,(%rax): ret */
 	emit_bytes(e, "\x48\x89\x50\x08", 4);		/* mov %rdx,8(%rax): sp */
 	emit_bytes(e, "\x48\xbe", 2);			/* movabs $site,%rsi */
@@ -381,20 +386,22 @@ size_t emit_hijack_fast(struct emit *e, const struct arch_hijack_path *hp)
 
 /*
  * The return fast path (see struct arch_return_path), where a hijacked
- * slot sends the function's ret.  Nothing below the caller's %rsp is live
- * after a return: the slot and what is saved go there.
+ * slot sends the function's ret.  Nothing below the caller's %rsp (c) is
+ * live after a return: what is saved goes there, and the real address
+ * below it, at c - 80, which stays inside the 128 bytes that signal
+ * delivery skips until the jmp has read it.  The slot itself is left as
+ * it was, for the long way.
  *
- *	lea -8(%rsp),%rsp			%rsp at the slot
  *	push rax rcx rdx rsi rdi r8 r9 r10; lahf; seto %al; push rax
- *	rcx = %fs:self: 0, busy, unhooked	-> slow
- *	busy = 1; comm changed, the list, the row (rdi)	-> unbusy
+ *	rcx = %fs:self: 0, busy, unhooked, comm changed -> slow
+ *	busy = 1; the list, the row (rdi)	-> unbusy
  *	record: the writer and room, as the recording path -> unbusy
- *	rax = &shadow[depth - 1]: none, or its slot not this one -> unbusy
- *	the slot = rax->ret; depth--		after the frame is read
- *	count: each counter += 1; record: hits += 1, the record, ret from the slot
- *	busy = 0; flags, registers back; %rsp above the slot; jmp *-8(%rsp)
+ *	rax = &shadow[depth - 1]: its slot not c - 8 (the sentinel's never) -> unbusy
+ *	c - 80 = rax->ret; depth--		after the frame is read
+ *	count: each counter += 1; record: hits += 1, the record
+ *	busy = 0; flags, registers back (%rsp = c); jmp *-80(%rsp)
  * unbusy: busy = 0
- * slow:   flags, registers back; %rsp above the slot; jmp slow
+ * slow:   flags, registers back; jmp slow
  *
  * Everything the long way could decide otherwise is checked before the
  * frame is taken: the shared trampoline finds it where it was.
@@ -402,31 +409,29 @@ size_t emit_hijack_fast(struct emit *e, const struct arch_hijack_path *hp)
 static void emit_return_fast(struct emit *e, const struct arch_return_path *rt)
 {
 	const struct arch_record_path *rp = &rt->rec;
-	size_t to_slow[3], to_unbusy[12], ns = 0, nu = 0;
+	size_t to_slow[4], to_unbusy[12], ns = 0, nu = 0;
 
-	emit_bytes(e, "\x48\x8d\x64\x24\xf8", 5);	/* lea -8(%rsp),%rsp */
 	emit_rec_save(e);
-	emit_take_thread(e, rp->tls_off, rp->busy_off, rt->unhooked_off, to_slow, &ns);
-	emit_rm(e, 0, 0x83, 7, RCX, rp->dirty_off);	/* cmpl $0,dirty(%rcx) */
-	emit_u8(e, 0);
-	to_unbusy[nu++] = emit_jcc(e, JNZ);
+	const int32_t flags[2] = { rt->unhooked_off, rp->dirty_off };
+
+	emit_take_thread(e, rp->tls_off, rp->busy_off, flags, 2, to_slow, &ns);
 	emit_list_check(e, rp, to_unbusy, &nu);
 	emit_row(e, rp, to_unbusy, &nu);
 	if (!rt->ncount)
 		emit_ring_room(e, rp, to_unbusy, &nu);
-	/* the frame on top, the one this return came through */
+	/* the frame on top (the sentinel at depth 0), the one this return came through */
 	emit_rm(e, 0, 0x8b, RAX, RCX, rt->depth_off);	/* mov depth(%rcx),%eax */
-	emit_bytes(e, "\x83\xe8\x01", 3);		/* sub $1,%eax */
-	to_unbusy[nu++] = emit_jcc(e, 0x82);		/* jb unbusy: none */
 	emit_bytes(e, "\x48\x8d\x04\x80", 4);		/* lea (%rax,%rax,4),%rax */
 	emit_bytes(e, "\x48\xc1\xe0\x03", 4);		/* shl $3,%rax: 40 bytes a frame */
 	emit_rm(e, REXW, 0x03, RAX, RCX, rt->shadow_off); /* add shadow(%rcx),%rax */
-	emit_bytes(e, "\x48\x8d\x94\x24", 4);		/* lea SAVED(%rsp),%rdx: the slot */
-	emit_u32(e, REC_SAVED);
-	emit_bytes(e, "\x48\x3b\x50\x08", 4);		/* cmp 8(%rax),%rdx: its sp */
+	emit_bytes(e, "\x48\x8d\x94\x24", 4);		/* lea SAVED-8(%rsp),%rdx: the slot */
+	emit_u32(e, REC_SAVED - 8);
+	emit_bytes(e, "\x48\x3b\x50\xe0", 4);		/* cmp -32(%rax),%rdx: top's sp */
 	to_unbusy[nu++] = emit_jcc(e, JNZ);
-	emit_bytes(e, "\x48\x8b\x00", 3);		/* mov (%rax),%rax: ret */
-	emit_bytes(e, "\x48\x89\x02", 3);		/* mov %rax,(%rdx): into the slot */
+	emit_bytes(e, "\x48\x8b\x40\xd8", 4);		/* mov -40(%rax),%rax: its ret */
+	emit_bytes(e, "\x48\x89\x44\x24\xf8", 5);	/* mov %rax,-8(%rsp): c - 80 */
+	if (!rt->ncount)
+		emit_bytes(e, "\x49\x89\x40\x30", 4);	/* mov %rax,48(%r8): __probe_ret_ip */
 	emit_rm(e, 0, 0x83, 5, RCX, rt->depth_off);	/* subl $1,depth(%rcx): read, now off */
 	emit_u8(e, 1);
 	for (unsigned i = 0; i < rt->ncount; i++) {
@@ -434,7 +439,7 @@ static void emit_return_fast(struct emit *e, const struct arch_return_path *rt)
 		emit_u8(e, 1);
 	}
 	if (!rt->ncount)
-		emit_record_write(e, rp, REC_SAVED);
+		emit_record_write(e, rp);
 	emit_fast_exits(e, rp->busy_off, REC_POPS, sizeof(REC_POPS) - 1, to_unbusy, nu, to_slow, ns,
 			rt->slow);
 }

@@ -342,7 +342,8 @@ struct fake_rthread {
 };
 
 static __thread struct fake_rthread *fake_rself;
-static struct fake_frame frames[8];
+/* frames[-1]: the sentinel below the shadow stack, its sp above every slot */
+static struct fake_frame shadow_mem[9] = { { .sp = UINT64_MAX } }, *const frames = shadow_mem + 1;
 static long through_stub, frame_bad;
 static uint64_t hijack_site;
 

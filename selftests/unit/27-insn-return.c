@@ -50,7 +50,8 @@ struct fake_thread {
 static __thread struct fake_thread *fake_self;
 static __thread uint32_t fake_cpu;
 static uint64_t fake_gen;
-static struct fake_frame frames[8];
+/* frames[-1]: the sentinel below the shadow stack, its sp above every slot */
+static struct fake_frame shadow_mem[9] = { { .sp = UINT64_MAX } }, *const frames = shadow_mem + 1;
 static long slow_calls, through_stub, stub_bad;
 
 _Static_assert(sizeof(struct fake_frame) == ARCH_HIJACK_FRAME, "a frame as the paths write it");
@@ -251,7 +252,7 @@ static uint64_t row[8];
 static void me_reset(void)
 {
 	memset(&me, 0, sizeof(me));
-	memset(frames, 0, sizeof(frames));
+	memset(frames, 0, 8 * sizeof(*frames));
 	me.tid = 777;
 	me.max = 8;
 	me.ctx = 3;
