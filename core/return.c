@@ -5,9 +5,11 @@
  *
  * The entry hit of a return-probed function takes the real return address
  * out of its slot (the word at the entry's %sp), pushes { ret, slot, site,
- * context, trampoline } on the thread's shadow stack and writes the return
- * trampoline's address into the slot.  The trampoline finds the frame again by its slot
- * (regs->sp - 8 after the ret), records, and continues at the real address.
+ * context, trampoline } on the thread's shadow stack and writes the
+ * return trampoline's address into the slot: the site's own return fast
+ * path (arch.h) where it has one, else the shared one.  The trampoline
+ * finds the frame again by its slot (regs->sp - 8 after the ret),
+ * records, and continues at the real address.
  *
  * Frames left without returning
  * -----------------------------

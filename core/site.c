@@ -217,12 +217,6 @@ static void report_site(unsigned probe, uint64_t addr, int err, const char *why)
 struct consumers no_consumers;
 
 /*
- * Add the event of probe @wp (of the session being armed) to the site's
- * entry, return or ret-site list (arming time, under the arm lock),
- * unless it is there already: a site armed again (--control) keeps its
- * lists.
- */
-/*
  * After a list of @s was replaced.  A return fast path compares the
  * generation it was built for, after it marks its thread busy as a hit
  * does (thread_quiesce); not the list's address, which a later list may
@@ -234,6 +228,12 @@ static void lists_changed(struct site *s)
 	__atomic_store_n(&s->lists_gen, s->lists_gen + 1, __ATOMIC_RELEASE);
 }
 
+/*
+ * Add the event of probe @wp (of the session being armed) to the site's
+ * entry, return or ret-site list (arming time, under the arm lock),
+ * unless it is there already: a site armed again (--control) keeps its
+ * lists.
+ */
 static int site_add_consumer(struct site *s, const struct wire_probe *wp)
 {
 	struct agent_event *ev = &cur->events[wp->event];
@@ -596,20 +596,22 @@ static int build_trampoline(struct site *s, uint8_t *buf, size_t size, uint8_t *
 			    bool may_count, uint64_t *ret_code)
 {
 	struct arch_return_path rt;
-	size_t at = size - ARCH_RETURN_TRAMPOLINE_BYTES;
-	int r = 0, n;
+	size_t at;
+	int r, n;
 
 	*ret_code = 0;
-	if (may_count && size > ARCH_RETURN_TRAMPOLINE_BYTES && return_path(s, &rt)) {
-		r = arch_prepare_return_trampoline(buf + at, ARCH_RETURN_TRAMPOLINE_BYTES,
-						   (uint64_t)tramp + at, &rt);
-		if (r > 0)
-			*ret_code = (uint64_t)tramp + at;
-	}
-	n = build_entry(s, buf, *ret_code ? at : size, tramp, may_count, *ret_code);
-	if (n < 0 || !*ret_code)
+	if (!may_count || size <= ARCH_RETURN_TRAMPOLINE_BYTES || !return_path(s, &rt))
+		return build_entry(s, buf, size, tramp, may_count, 0);
+	at = size - ARCH_RETURN_TRAMPOLINE_BYTES;
+	r = arch_prepare_return_trampoline(buf + at, ARCH_RETURN_TRAMPOLINE_BYTES,
+					   (uint64_t)tramp + at, &rt);
+	if (r < 0)
+		return build_entry(s, buf, size, tramp, may_count, 0);
+	n = build_entry(s, buf, at, tramp, may_count, (uint64_t)tramp + at);
+	if (n < 0)
 		return n;
 	memset(buf + n, ARCH_BREAKPOINT_INSN, at - (size_t)n);
+	*ret_code = (uint64_t)tramp + at;
 	return (int)at + r;
 }
 

@@ -128,7 +128,6 @@ static void emit_take_thread(struct emit *e, int32_t tls_off, int32_t busy_off,
 	emit_u32(e, 1);
 }
 
-
 enum { R8 = 8, R9, R10 };
 
 /*
