@@ -62,6 +62,7 @@ struct site {
 	uint64_t dev, ino, offset;
 	uint64_t refctr_addr;    /* 0: none */
 	struct consumers *entry, *ret; /* never NULL; replaced, never changed */
+	uint64_t lists_gen;      /* one more each time a list is replaced: never the same twice */
 	struct consumers *rsite;  /* return events fired at this ret (WIRE_PROBE_RET_SITE) */
 	uint64_t func;           /* rsite: the function's entry, their __probe_func */
 	bool own_stack;          /* hits run on the agent's stack (WIRE_PROBE_OWN_STACK) */
@@ -77,6 +78,8 @@ struct site {
 	uint8_t *tramp;          /* trampoline (jump path), else NULL */
 	size_t tramp_bytes;      /* what was allocated for it */
 	struct arch_jump jump;   /* what the jump displaced */
+	uint64_t ret_code;       /* the return fast path of its trampoline (0: none): where
+				    hijacked slots point, else at the shared return trampoline */
 	void (*hook)(void);      /* the agent's own site: run this instead of events */
 };
 
@@ -119,15 +122,19 @@ struct xol_thread {
 	int claimed;             /* 0 free, 1 in use (CAS) */
 	pid_t tid;
 	unsigned slot;           /* its row of hit counters, in every session */
+	/*
+	 * Side by side, busy 8-aligned: the trampolines' fast paths test two
+	 * of these with one compare.
+	 */
+	int comm_dirty;          /* comm changed: write a WIRE_REC_COMM first */
 	int busy;                /* recursion guard: BUSY_* */
+	unsigned unhooked;       /* return.c: frames an unwinder got back: re-hijack them */
 	struct thread_session ss[AGENT_SESSIONS]; /* by session slot */
 	pthread_t self;
-	int comm_dirty;          /* comm changed: write a WIRE_REC_COMM first */
 	char comm[XOL_COMM_LEN];
 	/* return probes (return.c) */
 	unsigned depth, shadow_max;
 	uint32_t ctx;            /* the current execution context (swapcontext) */
-	unsigned unhooked;       /* frames an unwinder got back: re-hijack them */
 	uint64_t stack_lo, stack_hi; /* the thread's own stack, 0 0: unknown */
 	uint64_t owner_fs;       /* static programs: the %fs base of the thread %gs names it for */
 	struct shadow_frame *shadow; /* [shadow_max], reserved, touched as it grows */

@@ -5,9 +5,11 @@
  *
  * The entry hit of a return-probed function takes the real return address
  * out of its slot (the word at the entry's %sp), pushes { ret, slot, site,
- * context } on the thread's shadow stack and writes the return trampoline's
- * address into the slot.  The trampoline finds the frame again by its slot
- * (regs->sp - 8 after the ret), records, and continues at the real address.
+ * context, trampoline } on the thread's shadow stack and writes the
+ * return trampoline's address into the slot: the site's own return fast
+ * path (arch.h) where it has one, else the shared one.  The trampoline
+ * finds the frame again by its slot (regs->sp - 8 after the ret),
+ * records, and continues at the real address.
  *
  * Frames left without returning
  * -----------------------------
@@ -111,9 +113,9 @@ static bool have_return_events(void)
 }
 
 /*
- * One reservation for every thread slot's shadow stack, never committed
- * until touched: a thread pays for the depth it reaches, and the hit path
- * never allocates.
+ * One reservation for every thread slot's shadow stack (and its sentinel),
+ * never committed until touched: a thread pays for the depth it reaches,
+ * and the hit path never allocates.
  */
 void return_init(void)
 {
@@ -130,7 +132,7 @@ void return_init(void)
 	}
 	if (!depth)
 		return;
-	void *p = mmap(NULL, (size_t)XOL_THREAD_SLOTS * depth * sizeof(struct shadow_frame),
+	void *p = mmap(NULL, (size_t)XOL_THREAD_SLOTS * (depth + 1) * sizeof(struct shadow_frame),
 		       PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return;
@@ -147,8 +149,10 @@ void return_thread_claim(struct xol_thread *t)
 	t->ctx = 0;
 	t->unhooked = 0;
 	t->stack_lo = t->stack_hi = 0;
-	t->shadow = base ? base + (size_t)t->slot * shadow_depth : NULL;
+	t->shadow = base ? base + (size_t)t->slot * (shadow_depth + 1) + 1 : NULL;
 	t->shadow_max = base ? shadow_depth : 0;
+	if (t->shadow)
+		t->shadow[-1] = (struct shadow_frame){ .sp = SHADOW_SENTINEL_SP };
 }
 
 /* The thread's own stack, to tell it from a signal stack. */
@@ -205,7 +209,7 @@ static __attribute__((noinline)) void rehook(struct xol_thread *t, uint64_t sp)
 		if ((f->flags & SHADOW_UNHOOKED) && f->ctx == t->ctx && same_stack(t, f->sp, sp)) {
 			unsigned long v;
 			if (f->sp > sp && !xol_load_safe(&v, (void *)f->sp) && v == f->ret &&
-			    !xol_store8_safe(f->sp, agent.ret_tramp)) {
+			    !xol_store8_safe(f->sp, f->tramp)) {
 				f->flags &= ~SHADOW_UNHOOKED;
 			} else {
 				count_left(t, f);
@@ -251,10 +255,14 @@ bool return_push(struct xol_thread *t, struct site *s, uint64_t slot)
 	f->site = s;
 	f->ctx = t->ctx;
 	f->flags = 0;
+	/* Pairs with the release in site.c: its code is written. */
+	f->tramp = __atomic_load_n(&s->ret_code, __ATOMIC_ACQUIRE);
+	if (!f->tramp)
+		f->tramp = agent.ret_tramp;
 	/* Only now: a signal handler's hit in between sees a consistent stack. */
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	t->depth++;
-	*(uint64_t *)slot = agent.ret_tramp;
+	*(uint64_t *)slot = f->tramp;
 	return true;
 }
 
@@ -314,7 +322,7 @@ static void unhook_all(void)
 		unsigned long v;
 		if (f->ctx != t->ctx || (f->flags & SHADOW_UNHOOKED))
 			continue;
-		if (xol_load_safe(&v, (void *)f->sp) || v != agent.ret_tramp)
+		if (xol_load_safe(&v, (void *)f->sp) || v != f->tramp)
 			continue; /* left already, its stack reused */
 		if (xol_store8_safe(f->sp, f->ret))
 			continue;

@@ -24,9 +24,18 @@ struct shadow_frame {
 	struct site *site;
 	uint32_t ctx;            /* the context it was pushed in */
 	uint32_t flags;          /* SHADOW_* */
+	uint64_t tramp;          /* what the slot was pointed at: a return trampoline */
 };
 
 #define SHADOW_UNHOOKED 0x1      /* the slot holds the real address again (an unwinder walks it) */
+
+/*
+ * Below each thread's shadow stack, shadow[-1], a frame that is never
+ * popped: its sp is above every slot, so the trampolines' fast paths read
+ * the frame under the top without testing the depth first (at depth 0 it
+ * is neither at or below a new slot nor the slot of a return).
+ */
+#define SHADOW_SENTINEL_SP UINT64_MAX
 
 #define RETURN_DEPTH_DEFAULT 16384
 #define RETURN_DEPTH_MAX     (1u << 20)

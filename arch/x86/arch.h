@@ -415,19 +415,64 @@ struct arch_hijack_path {
 	int32_t unhooked_off; /* u32: not 0 sends the hit to the general path */
 	int32_t depth_off;   /* u32: frames on the shadow stack */
 	int32_t max_off;     /* u32: its capacity */
-	int32_t shadow_off;  /* pointer to the frames, ARCH_HIJACK_FRAME bytes each */
+	int32_t shadow_off;  /* pointer to the frames, ARCH_HIJACK_FRAME bytes each; the one
+				before the first is a sentinel whose sp is all ones */
 	int32_t ctx_off;     /* u32: the current execution context */
 	uint64_t site;       /* the frame's site */
-	uint64_t ret_tramp;  /* what the slot gets */
+	uint64_t ret_tramp;  /* what the slot gets, and the frame's tramp */
 };
 
-/* struct shadow_frame: ret, sp (the slot), site, then ctx and flags as one word */
-#define ARCH_HIJACK_FRAME 32
+/* struct shadow_frame: ret, sp (the slot), site, ctx and flags as one word, tramp */
+#define ARCH_HIJACK_FRAME 40
 
 /* arch_prepare_trampoline with the return-hijack fast path of @hp in front. */
 int arch_prepare_hijack_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
 				   uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx,
 				   const struct arch_hijack_path *hp);
+
+/*
+ * A return fast path: code that a hijacked slot points at instead of the
+ * shared return trampoline, for a site whose return events only count
+ * (xol stat: @ncount counters of one row) or are one event that records
+ * 8-byte registers into a fixed-size record (r: ... $retval %dx).  When
+ * the function returns there, it finds the thread's state through %fs;
+ * if it is there, not busy, with no frame given back to an unwinder, its
+ * comm unchanged, the site's return list still the one this was built
+ * for, its counter row there (a record: its ring writer too, with room
+ * as for the recording path) and the frame on top of its shadow stack
+ * the one whose slot the return came through, it marks it busy, takes
+ * the frame off (its real address into the slot), counts the hits or
+ * writes the record (common_*, __probe_func, __probe_ret_ip, the args,
+ * from the registers as they are at the return) as the handler would,
+ * unmarks it and jumps to the real address.  Eight registers and the
+ * status flags saved below the caller's %rsp; no call.  Anything else
+ * gets every register and the flags back as they were and goes on to
+ * the shared return trampoline (@slow), which does it the long way and
+ * finds the frame where it was.  The ret that came here is the one
+ * mispredicted branch (the return stack buffer expected the caller);
+ * the jump on is indirect, not a ret, as the shared trampoline's.
+ */
+struct arch_return_path {
+	struct arch_record_path rec; /* thread, list, ring and record as for the recording path:
+					rec.ip is __probe_func, args from payload byte 24 */
+	int32_t unhooked_off;        /* in the thread state: u32, not 0 sends the return the long way */
+	int32_t depth_off;           /* u32: frames on the shadow stack */
+	int32_t shadow_off;          /* as for the hijack path (with its sentinel) */
+	unsigned ncount;             /* count only: this many counters of the row, 0: the record */
+	int32_t counter_off[ARCH_COUNT_MAX]; /* byte offsets of u64 counters in the row */
+	uint64_t slow;               /* the shared return trampoline */
+};
+
+/* Room for a return fast path. */
+#define ARCH_RETURN_TRAMPOLINE_BYTES 768
+
+/*
+ * arch_prepare_return_trampoline - write the return fast path of @rt into
+ * @buf, mapped executable at @addr (anywhere: it goes on by absolute
+ * jumps).  Return: bytes written, -ENOSPC, -EINVAL.
+ */
+int arch_prepare_return_trampoline(uint8_t *buf, size_t size, uint64_t addr,
+				   const struct arch_return_path *rt);
 
 /* The ARCH_JUMP_BYTES to write at @site.  Return: 0, -ERANGE if out of reach. */
 int arch_jump_bytes(uint8_t out[ARCH_JUMP_BYTES], uint64_t site, uint64_t tramp_addr);

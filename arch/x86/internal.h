@@ -3,6 +3,7 @@
 #ifndef XOL_ARCH_X86_INTERNAL_H
 #define XOL_ARCH_X86_INTERNAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arch.h"
@@ -68,6 +69,17 @@ struct jtab_info {
 int jtab_targets(const struct jtab_func *f, const uint32_t *starts, size_t k, uint64_t base,
 		 int (*fn)(void *ctx, uint64_t target), void *ctx, struct jtab_info *info);
 
+/*
+ * fast.c: the fast paths, each emitted at the trampoline's start; each
+ * returns where the rel32 of its jmp to the displaced copy is, and its
+ * slow way out falls through to what follows (the general path).
+ */
+size_t emit_count_fast(struct emit *e, const struct arch_count_path *cp, int32_t own_off);
+size_t emit_record_fast(struct emit *e, const struct arch_record_path *rp);
+size_t emit_hijack_fast(struct emit *e, const struct arch_hijack_path *hp);
+int regs_to_machine(int32_t off);
+bool record_args_ok(const struct arch_record_path *rp, int32_t min_off);
+
 /* relocate.c */
 void relocate_plain(const struct arch_insn *ai, struct emit *e);
 void relocate_nop(const struct arch_insn *ai, struct emit *e);
@@ -85,6 +97,8 @@ void emit_u32(struct emit *e, uint32_t v);
 void emit_u64(struct emit *e, uint64_t v);
 void emit_jmp(struct emit *e, uint64_t target);
 void emit_fail(struct emit *e, int err, const char *reason);
+void emit_disp32(struct emit *e, const char *op, size_t n, int32_t disp);
+void patch_rel32(struct emit *e, size_t at, size_t target);
 
 static inline uint64_t emit_pc(const struct emit *e)
 {

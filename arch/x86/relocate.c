@@ -58,6 +58,22 @@ void emit_u64(struct emit *e, uint64_t v)
 	emit_bytes(e, &v, 8);
 }
 
+/* @n bytes of opcode, then a disp32 or imm32. */
+void emit_disp32(struct emit *e, const char *op, size_t n, int32_t disp)
+{
+	emit_bytes(e, op, n);
+	emit_u32(e, (uint32_t)disp);
+}
+
+/* The rel32 at @at made to reach @target (both offsets in @e). */
+void patch_rel32(struct emit *e, size_t at, size_t target)
+{
+	uint32_t rel = (uint32_t)((int64_t)target - (int64_t)(at + 4));
+
+	if (!e->err && at + 4 <= e->size)
+		memcpy(e->buf + at, &rel, 4);
+}
+
 static size_t jmp_len(uint64_t at, uint64_t target)
 {
 	return rel32_reaches(at + 5, target) ? 5 : 14;

@@ -20,7 +20,7 @@
  * the shadow frame and points the return slot at the return trampoline
  * (here a stub that pops the frame and goes on at its address).
  *
- *  - each call: a frame { ret, slot, site, ctx, 0 }, the function returns
+ *  - each call: a frame { ret, slot, site, ctx, 0, tramp }, the function returns
  *    through the stub to its caller, with its result, depth back
  *  - busy, unhooked frames, a full shadow stack, a frame on top whose slot
  *    is at or below the new one, no state: the general path, nothing pushed
@@ -331,6 +331,7 @@ static void preserved(void)
 struct fake_frame {
 	uint64_t ret, sp, site;
 	uint32_t ctx, flags;
+	uint64_t tramp;
 };
 
 struct fake_rthread {
@@ -341,9 +342,12 @@ struct fake_rthread {
 };
 
 static __thread struct fake_rthread *fake_rself;
-static struct fake_frame frames[8];
+/* frames[-1]: the sentinel below the shadow stack, its sp above every slot */
+static struct fake_frame shadow_mem[9] = { { .sp = UINT64_MAX } }, *const frames = shadow_mem + 1;
 static long through_stub, frame_bad;
 static uint64_t hijack_site;
+
+void stub_rettramp(void);
 
 /* What the stub calls: the frame on top off the stack, checked; its address to go on at. */
 __attribute__((target("general-regs-only"), used))
@@ -355,13 +359,13 @@ uint64_t stub_pop(uint64_t sp_after_ret)
 	struct fake_frame *f = &t->shadow[--t->depth];
 
 	through_stub++;
-	if (f->sp != sp_after_ret - 8 || f->site != hijack_site || f->ctx != t->ctx || f->flags)
+	if (f->sp != sp_after_ret - 8 || f->site != hijack_site || f->ctx != t->ctx || f->flags ||
+	    f->tramp != (uint64_t)stub_rettramp)
 		frame_bad++;
 	return f->ret;
 }
 
 /* The return trampoline's stand-in: registers and flags kept, the real address from stub_pop(). */
-void stub_rettramp(void);
 asm(".text\n.type stub_rettramp, @function\nstub_rettramp:\n"
     "\tlea -8(%rsp), %rsp\n"
     "\tpush %rax\n\tpush %rcx\n\tpush %rdx\n\tpush %rsi\n\tpush %rdi\n"
@@ -426,7 +430,7 @@ static void hijack(void)
 		sum += add(i, 1);
 	is_int(sum, 4950 + 100, "the site's own instructions run, the result comes back");
 	is_int(through_stub, 100, "every call returned through the return trampoline");
-	is_int(frame_bad, 0, "each frame: its slot, the site, the context, flags 0");
+	is_int(frame_bad, 0, "each frame: its slot, the site, the context, flags 0, the trampoline");
 	is_int(me.depth, 0, "the shadow stack empty again");
 	is_int(slow_calls, 0, "the handler never called");
 	is_int(me.busy, 0, "busy back to 0");

@@ -1,0 +1,514 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The return fast path, executed: the code a hijacked slot points at,
+ * which takes the frame off the shadow stack and records the return
+ * itself (r:... rv=$retval b=%bx) or counts it (xol stat).  The entries
+ * are hijacked by the return-hijack fast path (26-insn-record), the slow
+ * way goes to a stub standing in for the shared return trampoline.
+ *
+ *  - record: each return recorded as emit() writes it (header, common_pid,
+ *    __probe_func, __probe_ret_ip, $retval from the saved %rax, %rbx
+ *    live), counted, head published, the frame taken off, the function's
+ *    result and caller as without it, busy back to 0, the stub never
+ *    called
+ *  - nested returns, each with its own frame, in order
+ *  - busy, unhooked frames, comm changed, the site's lists changed, no
+ *    row, no ring, no room below the limit or before the ring's end, a
+ *    writer not exclusive, another frame on top, none at all: the stub,
+ *    which finds the frame where it was, and nothing counted or recorded
+ *  - count only: each counter of the row, no record
+ *  - the flags and every register survive both ways exactly, and the
+ *    scratch registers are recorded as the function returned them
+ */
+#include <stdbool.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "arch/x86/arch.h"
+#include "core/ring.h"
+#include "tap.h"
+
+#define diag(...) (printf("# " __VA_ARGS__), printf("\n"))
+
+struct fake_frame {
+	uint64_t ret, sp, site;
+	uint32_t ctx, flags;
+	uint64_t tramp;
+};
+
+struct fake_thread {
+	int busy;
+	int dirty;
+	int32_t tid;
+	unsigned unhooked, depth, max;
+	uint32_t ctx;
+	uint64_t *row;
+	struct ring_writer *ring;
+	struct fake_frame *shadow;
+};
+
+static __thread struct fake_thread *fake_self;
+static __thread uint32_t fake_cpu;
+static uint64_t fake_gen;
+/* frames[-1]: the sentinel below the shadow stack, its sp above every slot */
+static struct fake_frame shadow_mem[9] = { { .sp = UINT64_MAX } }, *const frames = shadow_mem + 1;
+static long slow_calls, through_stub, stub_bad;
+
+_Static_assert(sizeof(struct fake_frame) == ARCH_HIJACK_FRAME, "a frame as the paths write it");
+
+__attribute__((target("general-regs-only")))
+static void slow_handler(void *ctx, struct xol_regs *regs)
+{
+	(void)ctx;
+	(void)regs;
+	slow_calls++;
+}
+
+void stub_rettramp(void);
+
+/*
+ * The shared return trampoline's stand-in: the frame of this slot off the
+ * stack wherever it is (every frame above it dropped), its address to go
+ * on at.
+ */
+__attribute__((target("general-regs-only"), used))
+uint64_t stub_pop(uint64_t sp_after_ret);
+__attribute__((target("general-regs-only"), used))
+uint64_t stub_pop(uint64_t sp_after_ret)
+{
+	struct fake_thread *t = fake_self;
+
+	through_stub++;
+	for (unsigned i = t->max; i-- > 0;) {
+		if (t->shadow[i].sp == sp_after_ret - 8) {
+			t->depth = i;
+			return t->shadow[i].ret;
+		}
+	}
+	stub_bad++;
+	return 0;
+}
+
+asm(".text\n.type stub_rettramp, @function\nstub_rettramp:\n"
+    "\tlea -8(%rsp), %rsp\n"
+    "\tpush %rax\n\tpush %rcx\n\tpush %rdx\n\tpush %rsi\n\tpush %rdi\n"
+    "\tpush %r8\n\tpush %r9\n\tpush %r10\n\tpush %r11\n"
+    "\tpushfq\n\tlea -8(%rsp), %rsp\n"
+    "\tlea 96(%rsp), %rdi\n"
+    "\tcall stub_pop\n"
+    "\tmov %rax, 88(%rsp)\n"
+    "\tlea 8(%rsp), %rsp\n\tpopfq\n"
+    "\tpop %r11\n\tpop %r10\n\tpop %r9\n\tpop %r8\n"
+    "\tpop %rdi\n\tpop %rsi\n\tpop %rdx\n\tpop %rcx\n\tpop %rax\n"
+    "\tret\n.size stub_rettramp, .-stub_rettramp\n");
+
+/* call_probed(fn, x): fn(x) with %rbx = x + 100 across the call; it returns to after_call. */
+long call_probed(long (*fn)(long), long x);
+extern const char after_call[];
+asm(".text\n.type call_probed, @function\ncall_probed:\n"
+    "\tpush %rbx\n\tlea 100(%rsi), %rbx\n"
+    "\tmov %rdi, %rax\n\tmov %rsi, %rdi\n"
+    "\tcall *%rax\n"
+    "after_call:\n"
+    "\tpop %rbx\n\tret\n.size call_probed, .-call_probed\n");
+
+#define FIXED 40 /* common 8, func 8, ret_ip 8, two args of 8 */
+#define NEED  ((FIXED + RING_HDR_SIZE + 7) & ~7u)
+
+static uint8_t data[4096] __attribute__((aligned(64)));
+static struct ring_ctl ctl;
+static struct ring_writer w;
+
+static void ring_reset(void)
+{
+	memset(data, 0xee, sizeof(data));
+	memset(&ctl, 0, sizeof(ctl));
+	memset(&w, 0, sizeof(w));
+	w.mask = sizeof(data) - 1;
+	w.limit = sizeof(data);
+	w.data = data;
+	w.ctl = &ctl;
+	w.pid = 4242;
+	w.tid = 4343;
+	w.kind = RING_EXCLUSIVE;
+}
+
+#define R(f) ((int32_t)offsetof(struct xol_regs, f))
+
+static struct arch_return_path rpath(uint64_t func, const int32_t *regs, unsigned n,
+				     unsigned ncount)
+{
+	struct arch_return_path rt = { 0 };
+	struct arch_record_path *rp = &rt.rec;
+	char *tp = __builtin_thread_pointer();
+
+	rp->tls_off = (int32_t)((char *)&fake_self - tp);
+	rp->cpu_tls_off = (int32_t)((char *)&fake_cpu - tp);
+	rp->busy_off = offsetof(struct fake_thread, busy);
+	rp->dirty_off = offsetof(struct fake_thread, dirty);
+	rp->tid_off = offsetof(struct fake_thread, tid);
+	rp->row_off = offsetof(struct fake_thread, row);
+	rp->ring_off = offsetof(struct fake_thread, ring);
+	rp->hits_off = 16;
+	rp->w_head_off = offsetof(struct ring_writer, head);
+	rp->w_limit_off = offsetof(struct ring_writer, limit);
+	rp->w_pend_off = offsetof(struct ring_writer, pend);
+	rp->w_mask_off = offsetof(struct ring_writer, mask);
+	rp->w_data_off = offsetof(struct ring_writer, data);
+	rp->w_ctl_off = offsetof(struct ring_writer, ctl);
+	rp->w_pidtid_off = offsetof(struct ring_writer, pid);
+	rp->w_kind_off = offsetof(struct ring_writer, kind);
+	rp->kind_exclusive = RING_EXCLUSIVE;
+	rp->ctl_head_off = offsetof(struct ring_ctl, head);
+	rp->need = NEED;
+	rp->word = ring_word(RING_HDR_SIZE + FIXED, 0x4321, 0);
+	rp->common = 0x4321;
+	rp->ip = func;
+	rp->list_addr = (uint64_t)&fake_gen;
+	rp->list = 7;
+	rp->nargs = n;
+	for (unsigned i = 0; i < n; i++) {
+		rp->arg[i].reg = regs[i];
+		rp->arg[i].off = 24 + 8 * (int32_t)i;
+	}
+	rt.unhooked_off = offsetof(struct fake_thread, unhooked);
+	rt.depth_off = offsetof(struct fake_thread, depth);
+	rt.shadow_off = offsetof(struct fake_thread, shadow);
+	rt.ncount = ncount;
+	for (unsigned i = 0; i < ncount; i++)
+		rt.counter_off[i] = 8 + 16 * (int32_t)i;
+	rt.slow = (uint64_t)stub_rettramp;
+	return rt;
+}
+
+/*
+ * @code at the start of @area (8 KiB), its hijacking trampoline at 1024,
+ * the return fast path of @rt at 4096.
+ */
+static uint8_t *place(uint8_t *area, const uint8_t *code, size_t len,
+		      const struct arch_return_path *rt, int *rsize)
+{
+	uint8_t *site = area, *tramp = area + 1024, *ret = area + 4096, jmp[ARCH_JUMP_BYTES];
+	struct arch_hijack_path hp = { 0 };
+	struct arch_jump aj;
+
+	memcpy(site, code, len);
+	*rsize = arch_prepare_return_trampoline(ret, ARCH_RETURN_TRAMPOLINE_BYTES, (uint64_t)ret, rt);
+	if (*rsize < 0 || arch_analyze_jump(&aj, site, len, (uint64_t)site))
+		return NULL;
+	hp.tls_off = rt->rec.tls_off;
+	hp.busy_off = offsetof(struct fake_thread, busy);
+	hp.unhooked_off = offsetof(struct fake_thread, unhooked);
+	hp.depth_off = offsetof(struct fake_thread, depth);
+	hp.max_off = offsetof(struct fake_thread, max);
+	hp.shadow_off = offsetof(struct fake_thread, shadow);
+	hp.ctx_off = offsetof(struct fake_thread, ctx);
+	hp.site = 0x5175;
+	hp.ret_tramp = (uint64_t)ret;
+	if (arch_prepare_hijack_trampoline(&aj, tramp, ARCH_RECORD_TRAMPOLINE_BYTES, (uint64_t)tramp,
+					   slow_handler, NULL, &hp) < 0 ||
+	    arch_jump_bytes(jmp, (uint64_t)site, (uint64_t)tramp))
+		return NULL;
+	memcpy(site, jmp, sizeof(jmp));
+	return site;
+}
+
+static uint8_t *new_area(void)
+{
+	uint8_t *a = mmap(NULL, 8192, PROT_READ | PROT_WRITE | PROT_EXEC,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return a == MAP_FAILED ? NULL : a;
+}
+
+/* The probed function: movabs $body,%rax; jmp *%rax, so body returns through the slot. */
+static long (*probed)(long);
+static void (*hook)(void);
+static int nest;
+
+__attribute__((noinline)) static long body(long x)
+{
+	if (hook)
+		hook();
+	if (nest && x > 0)
+		return probed(x - 1) + 1;
+	return 2 * x + 1;
+}
+
+static uint8_t *place_body(uint8_t *area, const struct arch_return_path *rt, int *rsize)
+{
+	uint8_t site[12] = { 0x48, 0xb8 };
+	uint64_t b = (uint64_t)body;
+
+	memcpy(site + 2, &b, 8);
+	site[10] = 0xff; /* jmp *%rax */
+	site[11] = 0xe0;
+	return place(area, site, sizeof(site), rt, rsize);
+}
+
+static struct fake_thread me;
+static uint64_t row[8];
+
+static void me_reset(void)
+{
+	memset(&me, 0, sizeof(me));
+	memset(frames, 0, 8 * sizeof(*frames));
+	me.tid = 777;
+	me.max = 8;
+	me.ctx = 3;
+	me.row = row;
+	me.ring = &w;
+	me.shadow = frames;
+}
+
+/* The hooks: run inside the probed function, after its entry was hijacked. */
+static void set_busy(void) { me.busy = 1; }
+static void set_unhooked(void) { me.unhooked = 1; }
+static void set_dirty(void) { me.dirty = 1; }
+static void set_gen(void) { fake_gen = 8; }
+static void no_row(void) { me.row = NULL; }
+static void no_ring(void) { me.ring = NULL; }
+static void no_room(void) { w.limit = w.head + NEED - 8; }
+static void at_end(void) { w.limit = w.head + sizeof(data); w.head = w.pend = sizeof(data) - NEED + 8; }
+static void not_exclusive(void) { w.kind = RING_NONE; }
+static void other_on_top(void) { frames[me.depth++] = (struct fake_frame){ .ret = 1, .sp = 8 }; }
+static void none(void) { me.depth = 0; }
+
+static void record(void)
+{
+	const int32_t regs[2] = { R(ax), R(bx) };
+	struct arch_return_path rt = rpath(0, regs, 2, 0);
+	uint8_t *area = new_area();
+	int rsize = 0;
+
+	ok(area != NULL, "an executable area");
+	if (!area)
+		return;
+	rt.rec.ip = (uint64_t)area; /* __probe_func: the site */
+	probed = (long (*)(long))place_body(area, &rt, &rsize);
+	ok(probed != NULL && rsize <= ARCH_RETURN_TRAMPOLINE_BYTES,
+	   "a return fast path recording $retval and %%bx: %d bytes", rsize);
+	if (!probed)
+		return;
+	ring_reset();
+	me_reset();
+	memset(row, 0, sizeof(row));
+	fake_gen = 7;
+	fake_cpu = 5;
+	fake_self = &me;
+	long sum = 0;
+	for (int i = 0; i < 10; i++)
+		sum += call_probed(probed, i);
+	is_int(sum, 100, "the results come back (sum of 2i + 1)");
+	is_int(row[2], 10, "every return counted in the row (byte offset 16)");
+	is_int(through_stub + slow_calls, 0, "neither the stub nor the handler called");
+	is_int(me.depth, 0, "every frame taken off");
+	is_int(me.busy, 0, "busy back to 0");
+	is_int(ctl.head, 10 * NEED, "head published: ten records of %u bytes", NEED);
+	is_int(w.head, 10 * NEED, "the writer's head");
+	is_int(w.pend, 10 * NEED, "and pend");
+	int bad = 0;
+	for (int i = 0; i < 10; i++) {
+		const struct ring_rec *rec = (const void *)(data + i * NEED);
+		uint64_t v[5];
+
+		memcpy(v, rec->data, sizeof(v));
+		if (rec->size != RING_HDR_SIZE + FIXED || rec->type != 0x4321 || rec->flags ||
+		    rec->pid != 4242 || rec->tid != 4343 || rec->cpu != 5 || rec->reserved0 ||
+		    rec->reserved1 || !rec->time || (i && rec->time < ((const struct ring_rec *)
+			(data + (i - 1) * NEED))->time))
+			bad++, diag("record %d: header", i);
+		if (v[0] != (0x4321 | (uint64_t)777 << 32) || v[1] != (uint64_t)area ||
+		    v[2] != (uint64_t)after_call || v[3] != (uint64_t)(2 * i + 1) ||
+		    v[4] != (uint64_t)(i + 100))
+			bad++, diag("record %d: payload %lx %lx %lx %lx %lx", i, v[0], v[1], v[2], v[3],
+				    v[4]);
+	}
+	is_int(bad, 0, "each record as emit() writes it: common_pid, func, ret_ip, $retval, %%bx");
+	is_int(data[10 * NEED], 0xee, "nothing written past the last record");
+
+	/* nested: each return takes its own frame, innermost first */
+	nest = 1;
+	uint64_t head = ctl.head;
+	is_int(call_probed(probed, 5), 6, "6 nested probed calls: the result");
+	nest = 0;
+	is_int(ctl.head, head + 6 * NEED, "six records");
+	is_int(me.depth, 0, "every frame taken off");
+	bad = 0;
+	for (int i = 0; i < 6; i++) {
+		uint64_t v[4];
+
+		memcpy(v, ((const struct ring_rec *)(data + head + i * NEED))->data, sizeof(v));
+		if (v[3] != (uint64_t)(i + 1) || (i == 5) != (v[2] == (uint64_t)after_call))
+			bad++, diag("nested %d: ret_ip %lx rv %lx", i, v[2], v[3]);
+	}
+	is_int(bad, 0, "innermost first, each with its own return address and value");
+	is_int(through_stub + slow_calls, 0, "none the slow way");
+
+	/* every way to the shared trampoline: nothing counted or recorded, the frame found */
+	static const struct {
+		void (*fn)(void);
+		const char *what;
+	} slow[] = {
+		{ set_busy, "busy" },
+		{ set_unhooked, "frames given back to an unwinder" },
+		{ set_dirty, "comm changed" },
+		{ set_gen, "the site's lists changed" },
+		{ no_row, "no row" },
+		{ no_ring, "no ring" },
+		{ no_room, "no room below the limit" },
+		{ at_end, "no room before the ring's end" },
+		{ not_exclusive, "a writer not exclusive (wiped by fork, shared)" },
+		{ other_on_top, "another frame on top" },
+		{ none, "no frame on the shadow stack" },
+	};
+	for (unsigned k = 0; k < sizeof(slow) / sizeof(slow[0]); k++) {
+		long before = through_stub;
+		uint64_t hits = row[2], wh = w.head;
+
+		head = ctl.head;
+		hook = slow[k].fn;
+		long r = call_probed(probed, 20);
+		hook = NULL;
+		me.busy = me.dirty = 0;
+		me.unhooked = 0;
+		fake_gen = 7;
+		me.row = row;
+		me.ring = &w;
+		w.kind = RING_EXCLUSIVE;
+		w.head = w.pend = wh;
+		w.limit = wh + sizeof(data);
+		ok(r == 41 && through_stub == before + 1 && !stub_bad && me.depth == 0 &&
+		   row[2] == hits && ctl.head == head,
+		   "%s: the shared trampoline, nothing counted or recorded", slow[k].what);
+	}
+	is_int(slow_calls, 0, "the entries all hijacked");
+	call_probed(probed, 1);
+	is_int(ctl.head, head + NEED, "and then it records again");
+	fake_self = NULL;
+	munmap(area, 8192);
+}
+
+static void count(void)
+{
+	struct arch_return_path rt = rpath(0, NULL, 0, 2);
+	uint8_t *area = new_area();
+	int rsize = 0;
+
+	probed = area ? (long (*)(long))place_body(area, &rt, &rsize) : NULL;
+	ok(probed != NULL, "a return fast path counting two events: %d bytes", rsize);
+	if (!probed)
+		return;
+	ring_reset();
+	me_reset();
+	memset(row, 0, sizeof(row));
+	fake_gen = 7;
+	fake_self = &me;
+	through_stub = 0;
+	long sum = 0;
+	for (int i = 0; i < 10; i++)
+		sum += call_probed(probed, i);
+	is_int(sum, 100, "the results come back");
+	ok(row[1] == 10 && row[3] == 10 && !row[2], "each counter of the row counts every return");
+	is_int(ctl.head, 0, "nothing recorded");
+	is_int(through_stub, 0, "never the slow way");
+	is_int(me.depth, 0, "every frame taken off");
+	me.ring = NULL;
+	call_probed(probed, 1);
+	is_int(row[1], 11, "no ring needed");
+	hook = set_gen;
+	call_probed(probed, 1);
+	hook = NULL;
+	fake_gen = 7;
+	ok(row[1] == 11 && through_stub == 1, "the site's lists changed: the shared trampoline");
+	fake_self = NULL;
+	munmap(area, 8192);
+}
+
+/* flags and registers across both ways out */
+static void (*site_fn)(void);
+
+/* A 5-byte nop then ret: nothing of its own touches a flag or a register. */
+static const uint8_t nop_site[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00, 0xc3 };
+
+static void preserved(void)
+{
+	const int32_t regs[2] = { R(r9), R(r11) };
+	struct arch_return_path rt = rpath(0, regs, 2, 0);
+	uint8_t *area = new_area();
+	int rsize;
+
+	site_fn = area ? (void (*)(void))place(area, nop_site, sizeof(nop_site), &rt, &rsize) : NULL;
+	ok(site_fn != NULL, "a return fast path for a 5-byte nop and ret, args r9 r11");
+	if (!site_fn)
+		return;
+	ring_reset();
+	me_reset();
+	fake_self = &me;
+	through_stub = 0;
+	for (int k = 0; k < 6; k++) {
+		static const uint64_t fl[] = { 0x202, 0x8d5, 0x0c1, 0x814, 0x202, 0x8d5 };
+		uint64_t f_in = fl[k], out[16];
+		uint64_t head = ctl.head;
+		const struct ring_rec *rec = (const void *)(data + head);
+		long stub = through_stub;
+		bool fast = k < 4;
+
+		fake_gen = fast ? 7 : 8;
+		asm volatile("push %%rbx\n\t push %%rbp\n\t push %%r12\n\t push %%r13\n\t"
+			     "push %%r14\n\t push %%r15\n\t push %[out]\n\t"
+			     "push %[fi]\n\t popfq\n\t"
+			     "mov $0x1001,%%eax\n\t mov $0x1002,%%ecx\n\t mov $0x1003,%%edx\n\t"
+			     "mov $0x1004,%%ebx\n\t mov $0x1005,%%ebp\n\t mov $0x1006,%%esi\n\t"
+			     "mov $0x1007,%%edi\n\t mov $0x1008,%%r8d\n\t mov $0x1009,%%r9d\n\t"
+			     "mov $0x100a,%%r10d\n\t mov $0x100b,%%r11d\n\t mov $0x100c,%%r12d\n\t"
+			     "mov $0x100d,%%r13d\n\t mov $0x100e,%%r14d\n\t mov $0x100f,%%r15d\n\t"
+			     "call *%[site]\n\t"
+			     "pushfq\n\t"
+			     "push %%rax\n\t mov 16(%%rsp),%%rax\n\t"
+			     "pop 0(%%rax)\n\t mov %%rcx,8(%%rax)\n\t mov %%rdx,16(%%rax)\n\t"
+			     "mov %%rbx,24(%%rax)\n\t mov %%rbp,32(%%rax)\n\t mov %%rsi,40(%%rax)\n\t"
+			     "mov %%rdi,48(%%rax)\n\t mov %%r8,56(%%rax)\n\t mov %%r9,64(%%rax)\n\t"
+			     "mov %%r10,72(%%rax)\n\t mov %%r11,80(%%rax)\n\t mov %%r12,88(%%rax)\n\t"
+			     "mov %%r13,96(%%rax)\n\t mov %%r14,104(%%rax)\n\t mov %%r15,112(%%rax)\n\t"
+			     "pop 120(%%rax)\n\t"
+			     "lea 8(%%rsp),%%rsp\n\t"
+			     "pop %%r15\n\t pop %%r14\n\t pop %%r13\n\t pop %%r12\n\t pop %%rbp\n\t pop %%rbx\n\t"
+			     :
+			     : [fi] "r"(f_in), [site] "m"(site_fn), [out] "r"(out)
+			     : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory",
+			       "cc");
+		const char *way = fast ? "fast" : "slow";
+		int regbad = 0;
+		for (int i = 0; i < 15; i++)
+			if (out[i] != 0x1001u + (unsigned)i)
+				regbad++, diag("register %d: %lx", i, out[i]);
+		if (fast) {
+			uint64_t v[3];
+			memcpy(v, rec->data + 16, sizeof(v));
+			is_int(ctl.head, head + NEED, "flags 0x%lx: recorded", (unsigned long)f_in);
+			ok(v[1] == 0x1009 && v[2] == 0x100b,
+			   "flags 0x%lx: r9 r11 recorded as the function left them",
+			   (unsigned long)f_in);
+		} else {
+			ok(ctl.head == head && through_stub == stub + 1,
+			   "flags 0x%lx: the slow way, nothing recorded", (unsigned long)f_in);
+		}
+		is_int(out[15] & 0x8d5, f_in & 0x8d5, "flags 0x%lx, %s way: the status flags survive exactly",
+		       (unsigned long)f_in, way);
+		is_int(regbad, 0, "flags 0x%lx, %s way: every general register survives",
+		       (unsigned long)f_in, way);
+		is_int(me.depth, 0, "flags 0x%lx, %s way: the frame off", (unsigned long)f_in, way);
+	}
+	fake_gen = 7;
+	fake_self = NULL;
+	munmap(area, 8192);
+}
+
+int main(void)
+{
+	record();
+	count();
+	preserved();
+	return done_testing();
+}
