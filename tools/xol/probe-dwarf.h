@@ -63,6 +63,7 @@ struct finder {
 	int ret;
 	int optimized;          /* of this CU: -1 not known yet */
 	bool list_vars;         /* -V: print instead of adding */
+	bool no_vars;           /* the args read no DWARF variable: no frame base to find */
 	FILE *vout;
 };
 
@@ -79,7 +80,7 @@ struct loc {
 void ferr(struct finder *f, const char *fmt, ...);
 /* Whether f->cu was optimized (it has location lists): known once per CU. */
 bool cu_optimized(struct finder *f);
-/* f->sp and the frame base at f->addr, then the probe (or, for -V, 1). */
+/* f->sp and, when the args read variables, the frame base at f->addr; then the probe (or, for -V, 1). */
 int call_finder(struct finder *f, Dwarf_Die *sc);
 /* The function scope to read variables from at f->addr: the innermost instance holding it. */
 bool best_scope(struct finder *f, Dwarf_Die *out);

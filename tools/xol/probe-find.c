@@ -259,6 +259,8 @@ int call_finder(struct finder *f, Dwarf_Die *sc)
 	f->fb_ops = NULL;
 	free(f->frame);
 	f->frame = NULL;
+	if (f->no_vars)
+		return add_probe(f, sc);
 	if (dwarf_attr(&f->sp, DW_AT_frame_base, &fb) &&
 	    dwarf_getlocation_addr(&fb, f->addr, &f->fb_ops, &nops, 1) > 0 && nops) {
 		if (nops == 1 && f->fb_ops[0].atom == DW_OP_call_frame_cfa) {
@@ -825,12 +827,7 @@ static int search_cb(Dwarf_Die *sp, void *data)
 			s->ret = find_lazy(f, sp);
 		} else {
 			f->addr = addr;
-			bool withvar = false;
-			for (int i = 0; i < ps->nargs; i++)
-				withvar |= pspec_is_c_varname(ps->args[i].var) ||
-					   !strcmp(ps->args[i].var, "$params") ||
-					   !strcmp(ps->args[i].var, "$vars");
-			if (!ps->retprobe && !ps->offset && (withvar || f->list_vars) && !cu_optimized(f)) {
+			if (!ps->retprobe && !ps->offset && (!f->no_vars || f->list_vars) && !cu_optimized(f)) {
 				/* -O0: arguments are only where DWARF says after the prologue */
 				Dwarf_Addr high;
 				Dwarf_Lines *lines;
@@ -1188,6 +1185,12 @@ int probe_find(struct pbin *b, const struct pspec *ps, struct ptevs *out, int ma
 		sdt_free(notes, n);
 		return 0;
 	}
+	/* a variable is read through the frame base; $retval, registers and memory are not */
+	f.no_vars = true;
+	for (int i = 0; i < ps->nargs; i++)
+		if (pspec_is_c_varname(ps->args[i].var) || !strcmp(ps->args[i].var, "$params") ||
+		    !strcmp(ps->args[i].var, "$vars"))
+			f.no_vars = false;
 	int ret = run_finder(&f);
 	free(f.seen.slot);
 	free(f.frame);
