@@ -82,6 +82,7 @@ struct skip_step {
  */
 enum die_action {
 	DIE_BAD,                /* no abbreviation has this code: the data is not what we think */
+	DIE_END,                /* code 0: the end of a sibling list */
 	DIE_STEP,               /* step over its values (it has no children) */
 	DIE_DESCEND,            /* step over its values, then read its children */
 	DIE_FUNC,               /* a function: read its name, list it, read its children */
@@ -150,6 +151,8 @@ static uint64_t rd(const unsigned char *p, unsigned n)
 {
 	uint64_t v = 0;
 
+	if (n == 4)             /* strp, ref4, sec_offset: one load */
+		return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24;
 	for (unsigned i = 0; i < n; i++)
 		v |= (uint64_t)p[i] << (8 * i);
 	return v;
@@ -363,6 +366,12 @@ static bool read_abbrevs(struct reader *r, const struct sect *abbrev, uint64_t o
 
 	if (off >= abbrev->size)
 		return false;
+	/* every one-byte code has an entry (most DIEs' codes need no bound check); 0 ends a list */
+	r->ab = calloc(128, sizeof(*r->ab));
+	if (!r->ab)
+		return false;
+	r->nab = 128;
+	r->ab[0].act[0] = r->ab[0].act[1] = DIE_END;
 	for (p = abbrev->p + off; uleb(&p, end, &code) && code; ) {
 		if (code > 65536 || !uleb(&p, end, &tag) || p >= end)
 			return false;
@@ -425,46 +434,55 @@ static bool read_abbrevs(struct reader *r, const struct sect *abbrev, uint64_t o
 	return true;
 }
 
-/* Step over the values of a DIE nothing is wanted from: the common case, kept tight. */
-static bool skip_values(struct reader *r, const unsigned char **pp, const struct abbrev *a)
+/*
+ * Step over the values of a DIE nothing is wanted from, from @p: where
+ * they end, or NULL on bad data.  The common case, kept tight: @p stays in
+ * a register, the rare forms go through a copy.
+ */
+static const unsigned char *skip_values(struct reader *r, const unsigned char *p, const struct abbrev *a)
 {
-	const unsigned char *p = *pp, *end = r->end;
+	const unsigned char *end = r->end, *q;
 	uint64_t v;
 
 	for (const struct skip_step *st = a->steps;; st++) {
 		if (st->fixed > (size_t)(end - p))
-			return false;
+			return NULL;
 		p += st->fixed;
 		switch (st->kind) {
 		case STEP_END:
-			*pp = p;
-			return true;
+			return p;
 		case STEP_STRING:       /* short names of locals: a loop beats memchr */
 			while (p < end && *p)
 				p++;
 			if (p >= end)
-				return false;
+				return NULL;
 			p++;
 			break;
 		case STEP_ULEB:
 			while (p < end && (*p & 0x80))
 				p++;
 			if (p >= end)
-				return false;
+				return NULL;
 			p++;
 			break;
 		case STEP_BLOCK:        /* a location: its length nearly always one byte */
-			if (p < end && *p < 0x80)
+			if (p < end && *p < 0x80) {
 				v = *p++;
-			else if (!uleb(&p, end, &v))
-				return false;
+			} else {
+				q = p;
+				if (!uleb(&q, end, &v))
+					return NULL;
+				p = q;
+			}
 			if (v > (size_t)(end - p))
-				return false;
+				return NULL;
 			p += v;
 			break;
 		default:
-			if (!attr_value(r, &p, st->form, NULL, &v))
-				return false;
+			q = p;
+			if (!attr_value(r, &q, st->form, NULL, &v))
+				return NULL;
+			p = q;
 		}
 	}
 }
@@ -474,7 +492,7 @@ static inline bool step(struct reader *r, const unsigned char **p, const struct 
 {
 	if (a->fixed >= 0)
 		return skip(p, r->end, (uint64_t)a->fixed);
-	return skip_values(r, p, a);
+	return (*p = skip_values(r, *p, a)) != NULL;
 }
 
 /* A function's DIE: its values, its DW_AT_name if nothing else can name it, and it is listed. */
@@ -566,7 +584,7 @@ static bool read_dies(struct reader *r, const unsigned char **pp)
 	const unsigned char *p = *pp, *end = r->end;
 	const struct abbrev *ab = r->ab;
 	const size_t nab = r->nab;
-	bool want[MAX_DEPTH];
+	bool want[MAX_DEPTH], w = true;         /* w: want[depth] */
 	int depth = 0;
 
 	want[0] = true;
@@ -574,45 +592,48 @@ static bool read_dies(struct reader *r, const unsigned char **pp)
 		const unsigned char *die = p;
 		const struct abbrev *a;
 		uint64_t code;
-		bool kids;
 
 		if (p >= end)
 			return false;
-		if (*p < 0x80)
-			code = *p++;    /* nearly every code fits in a byte */
-		else if (!uleb(&p, end, &code))
+		if (*p < 0x80) {
+			code = *p++;    /* nearly every code fits in a byte, and has an entry */
+		} else if (!uleb(&p, end, &code) || code >= nab) {
 			return false;
-		if (!code) {
-			if (!depth--)
-				break;
-			continue;
 		}
-		if (code >= nab)
-			return false;
 		a = &ab[code];
-		switch (a->act[want[depth]]) {
+		switch (a->act[w]) {
+		case DIE_END:
+			if (!depth--)
+				goto done;
+			w = want[depth];
+			continue;
 		case DIE_STEP:
-			if (!step(r, &p, a))
+			if (a->fixed >= 0) {
+				if ((size_t)a->fixed > (size_t)(end - p))
+					return false;
+				p += a->fixed;
+			} else if (!(p = skip_values(r, p, a))) {
 				return false;
+			}
 			continue;
 		case DIE_DESCEND:
 			if (!step(r, &p, a))
 				return false;
-			kids = true;
+			w = true;
 			break;
 		case DIE_FUNC:
 			if (!read_func(r, &p, a, die))
 				return false;
 			if (!a->children)
 				continue;
-			kids = true;
+			w = true;
 			break;
 		case DIE_PASS:
 			switch (pass(r, &p, a)) {
 			case 1:
 				continue;
 			case 0:
-				kids = false;
+				w = false;
 				break;
 			default:
 				return false;
@@ -623,8 +644,9 @@ static bool read_dies(struct reader *r, const unsigned char **pp)
 		}
 		if (++depth == MAX_DEPTH)
 			return false;
-		want[depth] = kids;
+		want[depth] = w;
 	}
+done:
 	*pp = p;
 	return true;
 }
