@@ -18,6 +18,9 @@ enum { CB_END = 0, CB_CHILD = 1, CB_SIBLING = 2, CB_CONTINUE = 3 };
 
 /* Walk @rt's children depth first, as perf's die_find_child; the DIE where @cb said CB_END, or NULL. */
 Dwarf_Die *find_child(Dwarf_Die *rt, int (*cb)(Dwarf_Die *, void *), void *data, Dwarf_Die *mem);
+/* dwarf_entrypc (0 or -1), in one scan of the DIE's values where it can. */
+int die_entry(Dwarf_Die *d, Dwarf_Addr *pc);
+/* die_entry, else the start of the DIE's first range: 0 or -ENOENT. */
 int die_entrypc(Dwarf_Die *d, Dwarf_Addr *pc);
 /* A subprogram or inlined instance with code. */
 bool die_is_func_instance(Dwarf_Die *d);

@@ -137,7 +137,7 @@ static int add_probe(struct finder *f, Dwarf_Die *sc)
 		ferr(f, "the offset is outside %s", dwarf_diename(&f->sp));
 		return -EINVAL;
 	}
-	if (dwarf_entrypc(&f->sp, &eaddr) == 0) {
+	if (die_entry(&f->sp, &eaddr) == 0) {
 		symbol = dwarf_diename(&f->sp);
 	} else {
 		symbol = sym_at(f->b, f->addr, &eaddr);
