@@ -96,6 +96,17 @@ struct abbrev {
 	bool decl;              /* has DW_AT_declaration */
 	bool plain;             /* nothing but DW_AT_name can name it */
 	int fixed;              /* bytes of all its values, or -1 if one is of variable size */
+	/*
+	 * Most DIEs of variable size have one or two such values, each a
+	 * DW_FORM_string or a block (exprloc): then quick[] has them, with
+	 * the fixed-size bytes before each, and quick_after the bytes after.
+	 */
+	uint8_t nquick;         /* 0: not so, step by steps[] */
+	struct {
+		uint16_t before;
+		uint8_t kind;   /* STEP_STRING or STEP_BLOCK */
+	} quick[2];
+	uint16_t quick_after;
 	uint8_t act[2];         /* enum die_action: [0] stepping over a subtree, [1] listing */
 	int name_at;            /* where the DW_AT_name to keep starts among its values, when only
 				 * fixed-size values come before it; else -1 */
@@ -333,6 +344,18 @@ static bool make_steps(struct abbrev *a)
 		run = 0;
 	}
 	a->steps[n] = (struct skip_step){ run, 0, STEP_END };
+	a->nquick = 0;
+	if (n > 2 || run > UINT16_MAX)
+		return true;
+	for (unsigned i = 0; i < n; i++) {
+		if ((a->steps[i].kind != STEP_STRING && a->steps[i].kind != STEP_BLOCK) ||
+		    a->steps[i].fixed > UINT16_MAX)
+			return true;
+		a->quick[i].before = (uint16_t)a->steps[i].fixed;
+		a->quick[i].kind = a->steps[i].kind;
+	}
+	a->nquick = (uint8_t)n;
+	a->quick_after = (uint16_t)run;
 	return true;
 }
 
@@ -487,12 +510,40 @@ static const unsigned char *skip_values(struct reader *r, const unsigned char *p
 	}
 }
 
+/* skip_values() for a DIE whose values of variable size are in a->quick[]. */
+static inline const unsigned char *skip_quick(struct reader *r, const unsigned char *p,
+					      const struct abbrev *a)
+{
+	const unsigned char *start = p, *end = r->end;
+
+	for (unsigned i = 0; i < a->nquick; i++) {
+		if (a->quick[i].before >= (size_t)(end - p))
+			return NULL;
+		p += a->quick[i].before;
+		if (a->quick[i].kind == STEP_STRING) {  /* a local's short name */
+			while (*p)
+				if (++p == end)
+					return NULL;
+			p++;
+		} else if (*p < 0x80) {                 /* a location of fewer than 128 bytes */
+			if (*p >= (size_t)(end - p))
+				return NULL;
+			p += 1 + *p;
+		} else {
+			return skip_values(r, start, a);
+		}
+	}
+	if (a->quick_after > (size_t)(end - p))
+		return NULL;
+	return p + a->quick_after;
+}
+
 /* Step over the values of a DIE of @a: one addition when they are all of fixed size. */
 static inline bool step(struct reader *r, const unsigned char **p, const struct abbrev *a)
 {
 	if (a->fixed >= 0)
 		return skip(p, r->end, (uint64_t)a->fixed);
-	return (*p = skip_values(r, *p, a)) != NULL;
+	return (*p = a->nquick ? skip_quick(r, *p, a) : skip_values(r, *p, a)) != NULL;
 }
 
 /* A function's DIE: its values, its DW_AT_name if nothing else can name it, and it is listed. */
@@ -608,13 +659,8 @@ static bool read_dies(struct reader *r, const unsigned char **pp)
 			w = want[depth];
 			continue;
 		case DIE_STEP:
-			if (a->fixed >= 0) {
-				if ((size_t)a->fixed > (size_t)(end - p))
-					return false;
-				p += a->fixed;
-			} else if (!(p = skip_values(r, p, a))) {
+			if (!step(r, &p, a))
 				return false;
-			}
 			continue;
 		case DIE_DESCEND:
 			if (!step(r, &p, a))
