@@ -387,23 +387,27 @@ static int close_cb(Dwarf_Die *d, void *data)
 int append(char **args, const char *fmt, ...)
 {
 	va_list ap;
-	char *piece, *n;
+	char piece[256], *n;
 	size_t ol = *args ? strlen(*args) : 0;
+	int len;
 
+	/* printed once into @piece, twice when it is longer */
 	va_start(ap, fmt);
-	if (vasprintf(&piece, fmt, ap) < 0) {
-		va_end(ap);
-		return -ENOMEM;
-	}
+	len = vsnprintf(piece, sizeof(piece), fmt, ap);
 	va_end(ap);
-	n = realloc(*args, ol + strlen(piece) + 1);
-	if (!n) {
-		free(piece);
+	if (len < 0)
 		return -ENOMEM;
-	}
-	memcpy(n + ol, piece, strlen(piece) + 1);
-	free(piece);
+	n = realloc(*args, ol + (size_t)len + 1);
+	if (!n)
+		return -ENOMEM;
 	*args = n;
+	if ((size_t)len < sizeof(piece)) {
+		memcpy(n + ol, piece, (size_t)len + 1);
+	} else {
+		va_start(ap, fmt);
+		vsnprintf(n + ol, (size_t)len + 1, fmt, ap);
+		va_end(ap);
+	}
 	return 0;
 }
 
