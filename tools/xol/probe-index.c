@@ -82,7 +82,6 @@ struct skip_step {
  */
 enum die_action {
 	DIE_BAD,                /* no abbreviation has this code: the data is not what we think */
-	DIE_END,                /* code 0: the end of a sibling list */
 	DIE_STEP,               /* step over its values (it has no children) */
 	DIE_DESCEND,            /* step over its values, then read its children */
 	DIE_FUNC,               /* a function: read its name, list it, read its children */
@@ -389,12 +388,11 @@ static bool read_abbrevs(struct reader *r, const struct sect *abbrev, uint64_t o
 
 	if (off >= abbrev->size)
 		return false;
-	/* every one-byte code has an entry (most DIEs' codes need no bound check); 0 ends a list */
+	/* every one-byte code has an entry: most DIEs' codes need no bound check */
 	r->ab = calloc(128, sizeof(*r->ab));
 	if (!r->ab)
 		return false;
 	r->nab = 128;
-	r->ab[0].act[0] = r->ab[0].act[1] = DIE_END;
 	for (p = abbrev->p + off; uleb(&p, end, &code) && code; ) {
 		if (code > 65536 || !uleb(&p, end, &tag) || p >= end)
 			return false;
@@ -643,6 +641,7 @@ static bool read_dies(struct reader *r, const unsigned char **pp)
 		const unsigned char *die = p;
 		const struct abbrev *a;
 		uint64_t code;
+		uint8_t act;
 
 		if (p >= end)
 			return false;
@@ -651,17 +650,20 @@ static bool read_dies(struct reader *r, const unsigned char **pp)
 		} else if (!uleb(&p, end, &code) || code >= nab) {
 			return false;
 		}
-		a = &ab[code];
-		switch (a->act[w]) {
-		case DIE_END:
+		if (!code) {            /* the end of a list: one DIE in five */
 			if (!depth--)
 				goto done;
 			w = want[depth];
 			continue;
-		case DIE_STEP:
+		}
+		a = &ab[code];
+		act = a->act[w];
+		if (act == DIE_STEP) {  /* most DIEs: parameters, variables, types */
 			if (!step(r, &p, a))
 				return false;
 			continue;
+		}
+		switch (act) {
 		case DIE_DESCEND:
 			if (!step(r, &p, a))
 				return false;
