@@ -110,6 +110,7 @@ struct abbrev {
 	int name_at;            /* where the DW_AT_name to keep starts among its values, when only
 				 * fixed-size values come before it; else -1 */
 	unsigned name_idx;      /* which attribute that is */
+	int sib_at, sib_size;   /* the same for a DW_AT_sibling of a fixed-size ref form */
 	unsigned nattrs;
 	struct aspec *attrs;    /* NULL: no abbreviation with this code */
 	struct skip_step *steps; /* the values in as few steps as their sizes allow, STEP_END last */
@@ -448,6 +449,19 @@ static bool read_abbrevs(struct reader *r, const struct sect *abbrev, uint64_t o
 				break;
 			at += (unsigned)a->attrs[i].size;
 		}
+		a->sib_at = -1;
+		for (unsigned i = 0, at = 0; i < a->nattrs && a->attrs[i].size >= 0; i++) {
+			uint16_t fm = a->attrs[i].form;
+			if (a->attrs[i].name == DW_AT_sibling) {
+				if (fm == DW_FORM_ref1 || fm == DW_FORM_ref2 || fm == DW_FORM_ref4 ||
+				    fm == DW_FORM_ref8) {
+					a->sib_at = (int)at;
+					a->sib_size = a->attrs[i].size;
+				}
+				break;
+			}
+			at += (unsigned)a->attrs[i].size;
+		}
 		if (!make_steps(a))
 			return false;
 		decide(a);
@@ -593,23 +607,33 @@ static bool read_func(struct reader *r, const unsigned char **pp, const struct a
  */
 static int pass(struct reader *r, const unsigned char **pp, const struct abbrev *a)
 {
+	const unsigned char *die = *pp;
 	uint64_t v, sibling = 0;
 	bool has_sibling = false;
 
-	for (unsigned i = 0; i < a->nattrs; i++) {
-		const struct aspec *as = &a->attrs[i];
-		if (as->size >= 0 && as->name != DW_AT_sibling) {
-			if (!skip(pp, r->end, (uint64_t)as->size))
-				return -1;
-			continue;
-		}
-		if (!attr_value(r, pp, as->form, NULL, &v))
+	if (a->sib_at >= 0) {
+		/* a call site, a type: the sibling where it always is, the values stepped over */
+		if ((size_t)(a->sib_at + a->sib_size) > (size_t)(r->end - die) || !step(r, pp, a))
 			return -1;
-		if (as->name == DW_AT_sibling &&
-		    (as->form == DW_FORM_ref1 || as->form == DW_FORM_ref2 || as->form == DW_FORM_ref4 ||
-		     as->form == DW_FORM_ref8 || as->form == DW_FORM_ref_udata)) {
-			has_sibling = true;
-			sibling = v;
+		sibling = rd(die + a->sib_at, (unsigned)a->sib_size);
+		has_sibling = true;
+	} else {
+		for (unsigned i = 0; i < a->nattrs; i++) {
+			const struct aspec *as = &a->attrs[i];
+			if (as->size >= 0 && as->name != DW_AT_sibling) {
+				if (!skip(pp, r->end, (uint64_t)as->size))
+					return -1;
+				continue;
+			}
+			if (!attr_value(r, pp, as->form, NULL, &v))
+				return -1;
+			if (as->name == DW_AT_sibling &&
+			    (as->form == DW_FORM_ref1 || as->form == DW_FORM_ref2 ||
+			     as->form == DW_FORM_ref4 || as->form == DW_FORM_ref8 ||
+			     as->form == DW_FORM_ref_udata)) {
+				has_sibling = true;
+				sibling = v;
+			}
 		}
 	}
 	if (has_sibling && sibling > (uint64_t)(*pp - r->info) && sibling < (uint64_t)(r->end - r->info)) {
