@@ -888,15 +888,18 @@ static int search_cb(Dwarf_Die *sp, void *data)
 static void search_funcs(struct finder *f, struct search *s)
 {
 	const struct pfuncs *fx = pbin_funcs(f->b, &f->cu);
-	bool scoped = strstr(f->ps->func, "::") != NULL;
+	const char *func = f->ps->func;
+	bool scoped = strstr(func, "::") != NULL;
+	size_t lit = strcspn(func, "*?[\\");  /* the glob's plain start: most names differ in it */
 
 	if (!fx) {
 		dwarf_getfuncs(&f->cu, search_cb, s, 0);
 		return;
 	}
 	for (int i = 0; i < fx->n; i++) {
+		const char *name = fx->v[i].name;
 		Dwarf_Die sp;
-		if (fx->v[i].name && !scoped && !pspec_glob(f->ps->func, fx->v[i].name))
+		if (name && !scoped && (strncmp(name, func, lit) || !pspec_glob(func, name)))
 			continue;
 		if (!dwarf_offdie(f->b->dw, fx->v[i].off, &sp) || search_cb(&sp, s) != DWARF_CB_OK)
 			break;
