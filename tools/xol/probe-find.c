@@ -803,9 +803,16 @@ static int search_cb(Dwarf_Die *sp, void *data)
 	struct finder *f = s->f;
 	const struct pspec *ps = f->ps;
 	const char *fname;
+	Dwarf_Addr addr = 0;
+	bool code;
 
 	/* the name first: it is the cheap test, and it rules out nearly every DIE */
-	if (!die_match_name(sp, ps->func) || !die_is_func_def(sp))
+	if (!die_match_name(sp, ps->func) || dwarf_tag(sp) != DW_TAG_subprogram ||
+	    dwarf_hasattr(sp, DW_AT_declaration))
+		return DWARF_CB_OK;
+	/* die_is_func_def, then die_is_func_instance, with one look for the entry */
+	code = die_entrypc(sp, &addr) == 0;
+	if (!code && !dwarf_hasattr(sp, DW_AT_inline))
 		return DWARF_CB_OK;
 	/* the first file name read makes libdw read the CU's whole line table: only when used */
 	fname = ps->file || ps->line || ps->lazy ? die_decl_file(sp) : NULL;
@@ -818,9 +825,7 @@ static int search_cb(Dwarf_Die *sp, void *data)
 		die_decl_line(sp, &dl);
 		f->lno = dl + ps->line;
 		s->ret = walk_lines(f->b, &f->cu, &f->cu, f->lno, line_walker, f);
-	} else if (die_is_func_instance(sp)) {
-		Dwarf_Addr addr = 0;
-		die_entrypc(sp, &addr);
+	} else if (code || dwarf_hasattr(sp, DW_AT_ranges)) {
 		if (!addr) {
 			s->ret = 0;
 		} else if (ps->lazy) {
