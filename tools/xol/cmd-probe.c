@@ -178,7 +178,7 @@ int probe_specs_to_defs(const char *bin, const char *const *specs, int nspecs,
 			/* globs and SDT can name several events: each takes its own name once */
 			snprintf(name, sizeof(name), "%s/%s%s", group, base, p->retprobe ? "__return" : "");
 			if (names_has(&mine, name)) {
-				snprintf(chosen, sizeof(chosen), "%s", name);
+				strcpy(chosen, name);     /* both 128 bytes */
 			} else {
 				if (names_has(&taken, name)) {
 					for (int s = 1; s < 1000; s++) {
@@ -188,7 +188,7 @@ int probe_specs_to_defs(const char *bin, const char *const *specs, int nspecs,
 					}
 				}
 				names_add(&mine, strdup(name));
-				snprintf(chosen, sizeof(chosen), "%s", name);
+				strcpy(chosen, name);     /* both 128 bytes */
 			}
 			fprintf(mem, "%c:%s %s:0x%llx", p->retprobe ? 'r' : 'p', chosen, b.path,
 				(unsigned long long)p->off);
