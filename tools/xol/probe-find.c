@@ -265,6 +265,7 @@ int call_finder(struct finder *f, Dwarf_Die *sc)
 	    dwarf_getlocation_addr(&fb, f->addr, &f->fb_ops, &nops, 1) > 0 && nops) {
 		if (nops == 1 && f->fb_ops[0].atom == DW_OP_call_frame_cfa) {
 			Dwarf_Frame *frame = NULL;
+			pbin_cfi(f->b);
 			if ((!f->b->cfi_eh || dwarf_cfi_addrframe(f->b->cfi_eh, f->addr, &frame)) &&
 			    (!f->b->cfi_dbg || dwarf_cfi_addrframe(f->b->cfi_dbg, f->addr, &frame))) {
 				ferr(f, "no call frame information at 0x%llx", (unsigned long long)f->addr);
