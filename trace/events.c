@@ -448,13 +448,14 @@ static int register_def(struct xol_events *evs, struct tp_def *def, struct tp_lo
 	return 0;
 }
 
-static int create_probe(struct xol_events *evs, const struct tp_argv *av, struct xol_error *err)
+static int create_probe(struct xol_events *evs, const struct tp_argv *av, struct xol_error *err,
+			struct tp_file *last)
 {
 	struct tp_log log = { .av = av, .err = err };
 	struct tp_def def;
 	int ret;
 
-	ret = tp_parse_probe(&def, av, &log);
+	ret = tp_parse_probe(&def, av, &log, last);
 	if (!ret)
 		ret = register_def(evs, &def, &log);
 	tp_def_release(&def);
@@ -566,7 +567,8 @@ static int delete_probes(struct xol_events *evs, const struct tp_argv *av, struc
 
 /* --- write(2) ------------------------------------------------------------------- */
 
-static int run_command(struct xol_events *evs, const char *raw, struct xol_error *err)
+static int run_command(struct xol_events *evs, const char *raw, struct xol_error *err,
+		       struct tp_file *last)
 {
 	struct tp_argv av;
 	int ret;
@@ -576,14 +578,14 @@ static int run_command(struct xol_events *evs, const char *raw, struct xol_error
 		unlogged(err, "out of memory");
 		return ret;
 	}
-	if (err)
-		tp_log_command(err, &av);
 	if (raw[0] == '-')
 		ret = delete_probes(evs, &av, err);
 	else if (av.argc)
-		ret = create_probe(evs, &av, err);
+		ret = create_probe(evs, &av, err, last);
 	if (ret == -ENOMEM && err && !err->logged)
 		unlogged(err, "out of memory");
+	if (ret && err)
+		tp_log_command(err, &av);
 	tp_argv_free(&av);
 	return ret;
 }
@@ -592,9 +594,10 @@ int xol_events_write(struct xol_events *evs, const char *buffer, size_t count,
 		     struct xol_error *err)
 {
 	char kbuf[TP_WRITE_BUFSIZE], *buf, *tmp;
+	struct tp_file last = { NULL };
 	size_t done = 0, size;
 	unsigned line = 0;
-	int ret;
+	int ret = 0;
 
 	if (err)
 		memset(err, 0, sizeof(*err));
@@ -620,7 +623,8 @@ int xol_events_write(struct xol_events *evs, const char *buffer, size_t count,
 						err->err = -EINVAL;
 						err->line = line + 1;
 					}
-					return -EINVAL;
+					ret = -EINVAL;
+					goto out;
 				}
 			}
 			done += size;
@@ -628,20 +632,22 @@ int xol_events_write(struct xol_events *evs, const char *buffer, size_t count,
 			tmp = strchr(buf, '#');
 			if (tmp)
 				*tmp = '\0';
-			ret = run_command(evs, buf, err);
+			ret = run_command(evs, buf, err, &last);
 			if (ret) {
 				if (err) {
 					err->err = ret;
 					err->line = line;
 				}
-				return ret;
+				goto out;
 			}
 			buf += size;
 		} while (done < count);
 	}
 	if (err)
 		memset(err, 0, sizeof(*err));
-	return 0;
+out:
+	free(last.path);
+	return ret;
 }
 
 /* --- reading ----------------------------------------------------------------------- */

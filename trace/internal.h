@@ -61,7 +61,7 @@ struct tp_log {
 };
 
 void tp_log_err(struct tp_log *log, int offset, enum tp_err e);
-/* Fill err->command from the tokens (done for every failure, logged or not). */
+/* Fill err->command from the tokens: for every failure, logged or not, and only for one. */
 void tp_log_command(struct xol_error *err, const struct tp_argv *av);
 
 /* One probe line, parsed and compiled, before it joins the registry. */
@@ -78,11 +78,22 @@ struct tp_def {
 };
 
 /*
+ * The last file a write's lines named, as stat(2) found it: a write of a
+ * thousand probes on one binary (xol probe over a glob) stats it once.
+ */
+struct tp_file {
+	char *path;           /* NULL: none yet */
+	uint64_t dev, ino;
+};
+
+/*
  * Parse `p|r[:[GRP/][EVENT]] PATH:OFFSET[%return][(REFCTR)] [ARGS]`.
  * Returns 0, -ECANCELED for "not a uprobe line" (nothing logged), or the
- * -errno the kernel returns, with the error logged through @log.
+ * -errno the kernel returns, with the error logged through @log.  @last
+ * (may be NULL): the file the line before named, updated.
  */
-int tp_parse_probe(struct tp_def *def, const struct tp_argv *av, struct tp_log *log);
+int tp_parse_probe(struct tp_def *def, const struct tp_argv *av, struct tp_log *log,
+		   struct tp_file *last);
 void tp_def_release(struct tp_def *def);
 
 /* --- fetcharg.c: one fetch-arg into a tp_arg ---------------------------- */

@@ -161,24 +161,37 @@ static int default_name(struct tp_def *def)
 }
 
 /* PATH:OFFSET[%return][(REFCTR)], token 1, already split at its last ':'. */
-static int parse_location(struct tp_def *def, char *filename, char *arg, struct tp_log *log)
+static int parse_location(struct tp_def *def, char *filename, char *arg, struct tp_log *log,
+			  struct tp_file *last)
 {
 	char *rctr, *rctr_end, *tmp;
 	struct stat st;
 	int ret;
 
-	/* 6.18 resolves an empty path to the writer's directory */
-	if (stat(*filename ? filename : ".", &st)) {
-		ret = -errno;
-		tp_log_err(log, 0, TP_ERR_FILE_NOT_FOUND);
-		return ret;
+	if (last && last->path && !strcmp(last->path, filename)) {
+		def->dev = last->dev;
+		def->ino = last->ino;
+	} else {
+		/* 6.18 resolves an empty path to the writer's directory */
+		if (stat(*filename ? filename : ".", &st)) {
+			ret = -errno;
+			tp_log_err(log, 0, TP_ERR_FILE_NOT_FOUND);
+			return ret;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			tp_log_err(log, 0, TP_ERR_NO_REGULAR_FILE);
+			return -EINVAL;
+		}
+		def->dev = st.st_dev;
+		def->ino = st.st_ino;
+		if (last && *filename) {
+			char *p = strdup(filename);
+			if (p) {
+				free(last->path);
+				*last = (struct tp_file){ p, st.st_dev, st.st_ino };
+			}
+		}
 	}
-	if (!S_ISREG(st.st_mode)) {
-		tp_log_err(log, 0, TP_ERR_NO_REGULAR_FILE);
-		return -EINVAL;
-	}
-	def->dev = st.st_dev;
-	def->ino = st.st_ino;
 
 	rctr = strchr(arg, '(');
 	if (rctr) {
@@ -216,7 +229,8 @@ static int parse_location(struct tp_def *def, char *filename, char *arg, struct 
 	return ret;
 }
 
-int tp_parse_probe(struct tp_def *def, const struct tp_argv *av, struct tp_log *log)
+int tp_parse_probe(struct tp_def *def, const struct tp_argv *av, struct tp_log *log,
+		   struct tp_file *last)
 {
 	struct tp_arg_ctx actx = { .log = log, .size = &def->size, .data = &def->data };
 	char **argv = av->argv, *filename, *arg;
@@ -262,7 +276,7 @@ int tp_parse_probe(struct tp_def *def, const struct tp_argv *av, struct tp_log *
 	def->path = filename;
 
 	log->index = 1;
-	ret = parse_location(def, filename, arg, log);
+	ret = parse_location(def, filename, arg, log, last);
 	if (ret)
 		return ret;
 

@@ -128,7 +128,7 @@ int probe_specs_to_defs(const char *bin, const char *const *specs, int nspecs,
 {
 	struct pbin b;
 	struct names taken = { 0 };
-	char *out = NULL;
+	char *out = NULL, gbuf[96];
 	size_t olen = 0;
 	FILE *mem;
 	int ret;
@@ -139,6 +139,7 @@ int probe_specs_to_defs(const char *bin, const char *const *specs, int nspecs,
 		pbin_close(&b);
 		return ret;
 	}
+	snprintf(gbuf, sizeof(gbuf), "probe_%s", b.stem);      /* perf's group */
 	mem = open_memstream(&out, &olen);
 	for (int i = 0; i < nspecs && !ret; i++) {
 		struct pspec ps;
@@ -159,17 +160,8 @@ int probe_specs_to_defs(const char *bin, const char *const *specs, int nspecs,
 		for (int k = 0; !ret && k < t.n; k++) {
 			struct ptev *p = &t.v[k];
 			char base[96], name[128];
-			const char *group;
-			char gbuf[96];
+			const char *group = ps.group ? ps.group : p->group ? p->group : gbuf;
 
-			if (ps.group)
-				group = ps.group;
-			else if (p->group)
-				group = p->group;
-			else {
-				snprintf(gbuf, sizeof(gbuf), "probe_%s", b.stem);
-				group = gbuf;
-			}
 			if (ps.event && !ps.sdt)
 				snprintf(base, sizeof(base), "%s", ps.event);
 			else if (p->event)
@@ -186,7 +178,7 @@ int probe_specs_to_defs(const char *bin, const char *const *specs, int nspecs,
 			/* globs and SDT can name several events: each takes its own name once */
 			snprintf(name, sizeof(name), "%s/%s%s", group, base, p->retprobe ? "__return" : "");
 			if (names_has(&mine, name)) {
-				snprintf(chosen, sizeof(chosen), "%s", name);
+				strcpy(chosen, name);     /* both 128 bytes */
 			} else {
 				if (names_has(&taken, name)) {
 					for (int s = 1; s < 1000; s++) {
@@ -196,13 +188,14 @@ int probe_specs_to_defs(const char *bin, const char *const *specs, int nspecs,
 					}
 				}
 				names_add(&mine, strdup(name));
-				snprintf(chosen, sizeof(chosen), "%s", name);
+				strcpy(chosen, name);     /* both 128 bytes */
 			}
 			fprintf(mem, "%c:%s %s:0x%llx", p->retprobe ? 'r' : 'p', chosen, b.path,
 				(unsigned long long)p->off);
 			if (p->refctr)
 				fprintf(mem, "(0x%llx)", (unsigned long long)p->refctr);
-			fprintf(mem, "%s\n", p->args);
+			fputs(p->args, mem);
+			fputc('\n', mem);
 		}
 		for (size_t k = 0; k < mine.cap; k++)
 			if (mine.slot[k])

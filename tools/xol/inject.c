@@ -11,7 +11,6 @@
  * in the order agent, Zydis (the agent defines the few libc functions
  * Zydis calls).  Anything else is refused, naming the relocation.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -21,9 +20,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <elf.h>
-#include <Zydis/Zydis.h>
 
 #include "inject.h"
+#include "zydis.h"
 
 static int image_read(struct inject_image *im, const char *path)
 {
@@ -71,17 +70,17 @@ static int image_read(struct inject_image *im, const char *path)
 
 int inject_open(struct inject *j, const char *agent_path)
 {
-	Dl_info di;
+	/* The Zydis this xol runs with: the agent was linked against the same. */
+	const char *zydis = zydis_file();
 	int err;
 
 	memset(j, 0, sizeof(*j));
 	j->im[0].fd = j->im[1].fd = -1;
-	/* The Zydis this xol runs with: the agent was linked against the same. */
-	if (!dladdr((void *)ZydisDecoderInit, &di) || !di.dli_fname)
+	if (!zydis)
 		return -ENOENT;
 	err = image_read(&j->im[0], agent_path);
 	if (!err)
-		err = image_read(&j->im[1], di.dli_fname);
+		err = image_read(&j->im[1], zydis);
 	j->nim = 2;
 	return err;
 }

@@ -46,7 +46,7 @@ int var_location(struct finder *f, Dwarf_Die *vr, Dwarf_Addr addr, struct loc *l
 	if (!dwarf_attr(vr, DW_AT_location, &a))
 		return -EINVAL;
 	if (dwarf_getlocation_addr(&a, addr, &op, &nops, 1) <= 0) {
-		if (dwarf_entrypc(&f->sp, &t) || addr != t || dwarf_tag(vr) != DW_TAG_formal_parameter)
+		if (die_entry(&f->sp, &t) || addr != t || dwarf_tag(vr) != DW_TAG_formal_parameter)
 			return -ENOENT;
 		if (dwarf_highpc(&f->sp, &t))
 			return -ENOENT;
@@ -387,23 +387,27 @@ static int close_cb(Dwarf_Die *d, void *data)
 int append(char **args, const char *fmt, ...)
 {
 	va_list ap;
-	char *piece, *n;
+	char piece[256], *n;
 	size_t ol = *args ? strlen(*args) : 0;
+	int len;
 
+	/* printed once into @piece, twice when it is longer */
 	va_start(ap, fmt);
-	if (vasprintf(&piece, fmt, ap) < 0) {
-		va_end(ap);
-		return -ENOMEM;
-	}
+	len = vsnprintf(piece, sizeof(piece), fmt, ap);
 	va_end(ap);
-	n = realloc(*args, ol + strlen(piece) + 1);
-	if (!n) {
-		free(piece);
+	if (len < 0)
 		return -ENOMEM;
-	}
-	memcpy(n + ol, piece, strlen(piece) + 1);
-	free(piece);
+	n = realloc(*args, ol + (size_t)len + 1);
+	if (!n)
+		return -ENOMEM;
 	*args = n;
+	if ((size_t)len < sizeof(piece)) {
+		memcpy(n + ol, piece, (size_t)len + 1);
+	} else {
+		va_start(ap, fmt);
+		vsnprintf(n + ol, (size_t)len + 1, fmt, ap);
+		va_end(ap);
+	}
 	return 0;
 }
 
@@ -415,13 +419,9 @@ int convert_arg(struct finder *f, Dwarf_Die *sc, const struct pspec_arg *pa, cha
 	char *name, type[32], fetch[512];
 	int ret;
 
-	if (!pspec_is_c_varname(pa->var)) {
-		if (pa->name)
-			append(args, " %s=", pa->name);
-		else
-			append(args, " ");
-		return append(args, "%s%s%s", pa->var, pa->type ? ":" : "", pa->type ? pa->type : "");
-	}
+	if (!pspec_is_c_varname(pa->var))
+		return append(args, " %s%s%s%s%s", pa->name ? pa->name : "", pa->name ? "=" : "", pa->var,
+			      pa->type ? ":" : "", pa->type ? pa->type : "");
 	name = pa->name ? strdup(pa->name) : pspec_arg_synth_name(pa);
 	if (!find_variable_at(sc, pa->var, f->addr, &vr) &&
 	    !find_variable_at(&f->cu, pa->var, 0, &vr)) {

@@ -244,10 +244,17 @@ int pbin_open(struct pbin *b, const char *path, const char *debug_dirs, FILE *er
 	}
 	if (!b->dw)
 		find_separate(b, debug_dirs);
+	return 0;
+}
+
+void pbin_cfi(struct pbin *b)
+{
+	if (b->cfi_read)
+		return;
+	b->cfi_read = true;
 	b->cfi_eh = dwarf_getcfi_elf(b->elf);
 	if (b->dw)
 		b->cfi_dbg = dwarf_getcfi(b->dw);
-	return 0;
 }
 
 const struct elf_symtab *pbin_syms(struct pbin *b)

@@ -30,15 +30,29 @@ Dwarf_Die *find_child(Dwarf_Die *rt, int (*cb)(Dwarf_Die *, void *), void *data,
 	return NULL;
 }
 
-int die_entrypc(Dwarf_Die *d, Dwarf_Addr *pc)
+/*
+ * Which attributes a DIE has is in its abbreviation (dwarf_hasattr); where
+ * a value is needs a scan of the values before it (dwarf_attr): a
+ * function's dozen of them, for each lookup.  Presence is asked first.
+ */
+int die_entry(Dwarf_Die *d, Dwarf_Addr *pc)
 {
 	Dwarf_Attribute a;
+
+	if (dwarf_hasattr(d, DW_AT_entry_pc))
+		return dwarf_entrypc(d, pc);
+	/* dwarf_entrypc's answer without DW_AT_entry_pc */
+	return dwarf_attr(d, DW_AT_low_pc, &a) ? dwarf_formaddr(&a, pc) : -1;
+}
+
+int die_entrypc(Dwarf_Die *d, Dwarf_Addr *pc)
+{
 	Dwarf_Addr base, end;
 	ptrdiff_t off;
 
-	if (!dwarf_entrypc(d, pc))
+	if (!die_entry(d, pc))
 		return 0;
-	if (!dwarf_attr(d, DW_AT_ranges, &a))
+	if (!dwarf_hasattr(d, DW_AT_ranges))
 		return -ENOENT;
 	off = dwarf_ranges(d, 0, &base, pc, &end);
 	return off > 0 ? 0 : -ENOENT;
@@ -47,22 +61,20 @@ int die_entrypc(Dwarf_Die *d, Dwarf_Addr *pc)
 bool die_is_func_instance(Dwarf_Die *d)
 {
 	Dwarf_Addr t;
-	Dwarf_Attribute a;
 	int tag = dwarf_tag(d);
 
 	if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine)
 		return false;
-	return dwarf_entrypc(d, &t) == 0 || dwarf_attr(d, DW_AT_ranges, &a) != NULL;
+	return die_entry(d, &t) == 0 || dwarf_hasattr(d, DW_AT_ranges);
 }
 
 bool die_is_func_def(Dwarf_Die *d)
 {
-	Dwarf_Attribute a;
 	Dwarf_Addr pc;
 
-	if (dwarf_tag(d) != DW_TAG_subprogram || dwarf_attr(d, DW_AT_declaration, &a))
+	if (dwarf_tag(d) != DW_TAG_subprogram || dwarf_hasattr(d, DW_AT_declaration))
 		return false;
-	return dwarf_attr(d, DW_AT_inline, &a) || die_entrypc(d, &pc) == 0;
+	return dwarf_hasattr(d, DW_AT_inline) || die_entrypc(d, &pc) == 0;
 }
 
 static int linkage_attr_cb(Dwarf_Attribute *a, void *arg)

@@ -18,6 +18,9 @@ enum { CB_END = 0, CB_CHILD = 1, CB_SIBLING = 2, CB_CONTINUE = 3 };
 
 /* Walk @rt's children depth first, as perf's die_find_child; the DIE where @cb said CB_END, or NULL. */
 Dwarf_Die *find_child(Dwarf_Die *rt, int (*cb)(Dwarf_Die *, void *), void *data, Dwarf_Die *mem);
+/* dwarf_entrypc (0 or -1), in one scan of the DIE's values where it can. */
+int die_entry(Dwarf_Die *d, Dwarf_Addr *pc);
+/* die_entry, else the start of the DIE's first range: 0 or -ENOENT. */
 int die_entrypc(Dwarf_Die *d, Dwarf_Addr *pc);
 /* A subprogram or inlined instance with code. */
 bool die_is_func_instance(Dwarf_Die *d);
@@ -63,6 +66,7 @@ struct finder {
 	int ret;
 	int optimized;          /* of this CU: -1 not known yet */
 	bool list_vars;         /* -V: print instead of adding */
+	bool no_vars;           /* the args read no DWARF variable: no frame base to find */
 	FILE *vout;
 };
 
@@ -79,7 +83,7 @@ struct loc {
 void ferr(struct finder *f, const char *fmt, ...);
 /* Whether f->cu was optimized (it has location lists): known once per CU. */
 bool cu_optimized(struct finder *f);
-/* f->sp and the frame base at f->addr, then the probe (or, for -V, 1). */
+/* f->sp and, when the args read variables, the frame base at f->addr; then the probe (or, for -V, 1). */
 int call_finder(struct finder *f, Dwarf_Die *sc);
 /* The function scope to read variables from at f->addr: the innermost instance holding it. */
 bool best_scope(struct finder *f, Dwarf_Die *out);

@@ -137,7 +137,7 @@ static int add_probe(struct finder *f, Dwarf_Die *sc)
 		ferr(f, "the offset is outside %s", dwarf_diename(&f->sp));
 		return -EINVAL;
 	}
-	if (dwarf_entrypc(&f->sp, &eaddr) == 0) {
+	if (die_entry(&f->sp, &eaddr) == 0) {
 		symbol = dwarf_diename(&f->sp);
 	} else {
 		symbol = sym_at(f->b, f->addr, &eaddr);
@@ -259,10 +259,13 @@ int call_finder(struct finder *f, Dwarf_Die *sc)
 	f->fb_ops = NULL;
 	free(f->frame);
 	f->frame = NULL;
+	if (f->no_vars)
+		return add_probe(f, sc);
 	if (dwarf_attr(&f->sp, DW_AT_frame_base, &fb) &&
 	    dwarf_getlocation_addr(&fb, f->addr, &f->fb_ops, &nops, 1) > 0 && nops) {
 		if (nops == 1 && f->fb_ops[0].atom == DW_OP_call_frame_cfa) {
 			Dwarf_Frame *frame = NULL;
+			pbin_cfi(f->b);
 			if ((!f->b->cfi_eh || dwarf_cfi_addrframe(f->b->cfi_eh, f->addr, &frame)) &&
 			    (!f->b->cfi_dbg || dwarf_cfi_addrframe(f->b->cfi_dbg, f->addr, &frame))) {
 				ferr(f, "no call frame information at 0x%llx", (unsigned long long)f->addr);
@@ -801,9 +804,16 @@ static int search_cb(Dwarf_Die *sp, void *data)
 	struct finder *f = s->f;
 	const struct pspec *ps = f->ps;
 	const char *fname;
+	Dwarf_Addr addr = 0;
+	bool code;
 
 	/* the name first: it is the cheap test, and it rules out nearly every DIE */
-	if (!die_match_name(sp, ps->func) || !die_is_func_def(sp))
+	if (!die_match_name(sp, ps->func) || dwarf_tag(sp) != DW_TAG_subprogram ||
+	    dwarf_hasattr(sp, DW_AT_declaration))
+		return DWARF_CB_OK;
+	/* die_is_func_def, then die_is_func_instance, with one look for the entry */
+	code = die_entrypc(sp, &addr) == 0;
+	if (!code && !dwarf_hasattr(sp, DW_AT_inline))
 		return DWARF_CB_OK;
 	/* the first file name read makes libdw read the CU's whole line table: only when used */
 	fname = ps->file || ps->line || ps->lazy ? die_decl_file(sp) : NULL;
@@ -816,21 +826,14 @@ static int search_cb(Dwarf_Die *sp, void *data)
 		die_decl_line(sp, &dl);
 		f->lno = dl + ps->line;
 		s->ret = walk_lines(f->b, &f->cu, &f->cu, f->lno, line_walker, f);
-	} else if (die_is_func_instance(sp)) {
-		Dwarf_Addr addr = 0;
-		die_entrypc(sp, &addr);
+	} else if (code || dwarf_hasattr(sp, DW_AT_ranges)) {
 		if (!addr) {
 			s->ret = 0;
 		} else if (ps->lazy) {
 			s->ret = find_lazy(f, sp);
 		} else {
 			f->addr = addr;
-			bool withvar = false;
-			for (int i = 0; i < ps->nargs; i++)
-				withvar |= pspec_is_c_varname(ps->args[i].var) ||
-					   !strcmp(ps->args[i].var, "$params") ||
-					   !strcmp(ps->args[i].var, "$vars");
-			if (!ps->retprobe && !ps->offset && (withvar || f->list_vars) && !cu_optimized(f)) {
+			if (!ps->retprobe && !ps->offset && (!f->no_vars || f->list_vars) && !cu_optimized(f)) {
 				/* -O0: arguments are only where DWARF says after the prologue */
 				Dwarf_Addr high;
 				Dwarf_Lines *lines;
@@ -891,15 +894,18 @@ static int search_cb(Dwarf_Die *sp, void *data)
 static void search_funcs(struct finder *f, struct search *s)
 {
 	const struct pfuncs *fx = pbin_funcs(f->b, &f->cu);
-	bool scoped = strstr(f->ps->func, "::") != NULL;
+	const char *func = f->ps->func;
+	bool scoped = strstr(func, "::") != NULL;
+	size_t lit = strcspn(func, "*?[\\");  /* the glob's plain start: most names differ in it */
 
 	if (!fx) {
 		dwarf_getfuncs(&f->cu, search_cb, s, 0);
 		return;
 	}
 	for (int i = 0; i < fx->n; i++) {
+		const char *name = fx->v[i].name;
 		Dwarf_Die sp;
-		if (fx->v[i].name && !scoped && !pspec_glob(f->ps->func, fx->v[i].name))
+		if (name && !scoped && (strncmp(name, func, lit) || !pspec_glob(func, name)))
 			continue;
 		if (!dwarf_offdie(f->b->dw, fx->v[i].off, &sp) || search_cb(&sp, s) != DWARF_CB_OK)
 			break;
@@ -1188,6 +1194,12 @@ int probe_find(struct pbin *b, const struct pspec *ps, struct ptevs *out, int ma
 		sdt_free(notes, n);
 		return 0;
 	}
+	/* a variable is read through the frame base; $retval, registers and memory are not */
+	f.no_vars = true;
+	for (int i = 0; i < ps->nargs; i++)
+		if (pspec_is_c_varname(ps->args[i].var) || !strcmp(ps->args[i].var, "$params") ||
+		    !strcmp(ps->args[i].var, "$vars"))
+			f.no_vars = false;
 	int ret = run_finder(&f);
 	free(f.seen.slot);
 	free(f.frame);

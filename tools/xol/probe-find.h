@@ -22,7 +22,8 @@ struct pbin {
 	Dwarf *dw;              /* NULL: symbols only */
 	char *debug_file;       /* where the DWARF came from */
 	char looked[2048];      /* where DWARF was looked for, for the error message */
-	Dwarf_CFI *cfi_eh, *cfi_dbg;
+	Dwarf_CFI *cfi_eh, *cfi_dbg;    /* pbin_cfi(): read when a frame base first needs them */
+	bool cfi_read;
 	size_t nphdr;
 	GElf_Phdr *phdr;
 	struct pindex *index;   /* probe-index.c: each unit's functions, read once */
@@ -40,6 +41,8 @@ int pbin_open(struct pbin *b, const char *path, const char *debug_dirs, FILE *er
 void pbin_close(struct pbin *b);
 /* The symbols of the binary, then of its debug file; read at the first call.  NULL: no memory. */
 const struct elf_symtab *pbin_syms(struct pbin *b);
+/* b->cfi_eh (.eh_frame) and b->cfi_dbg (.debug_frame), either may be NULL; read at the first call. */
+void pbin_cfi(struct pbin *b);
 
 /*
  * The functions of one unit (probe-index.c): the DW_TAG_subprogram DIEs

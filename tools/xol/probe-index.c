@@ -60,17 +60,28 @@ struct aspec {
  * variables) have only fixed-size forms and nothing we need: @fixed lets
  * the reader step over them in one addition.
  */
-/* A step over values: @fixed bytes, then one value of variable size in @form (0: none). */
+/* What stands after a run of fixed-size values, in a step over a DIE's values. */
+enum step_kind {
+	STEP_END,               /* nothing: the DIE's values end */
+	STEP_STRING,            /* DW_FORM_string */
+	STEP_ULEB,              /* a LEB128 number: sdata, udata, loclistx, rnglistx */
+	STEP_BLOCK,             /* a block with a ULEB128 length: exprloc, block */
+	STEP_FORM,              /* any other form of variable size: attr_value() */
+};
+
+/* A step over values: @fixed bytes, then one value of @kind (its @form for STEP_FORM). */
 struct skip_step {
 	uint32_t fixed;
 	uint16_t form;
+	uint8_t kind;
 };
 
 /*
  * What the reader does with a DIE of an abbreviation, decided once: while
- * listing functions (.listing) and while stepping over a subtree (.skipping).
+ * listing functions (act[1]) and while stepping over a subtree (act[0]).
  */
 enum die_action {
+	DIE_BAD,                /* no abbreviation has this code: the data is not what we think */
 	DIE_STEP,               /* step over its values (it has no children) */
 	DIE_DESCEND,            /* step over its values, then read its children */
 	DIE_FUNC,               /* a function: read its name, list it, read its children */
@@ -84,10 +95,25 @@ struct abbrev {
 	bool decl;              /* has DW_AT_declaration */
 	bool plain;             /* nothing but DW_AT_name can name it */
 	int fixed;              /* bytes of all its values, or -1 if one is of variable size */
-	unsigned nattrs, nsteps;
+	/*
+	 * Most DIEs of variable size have one or two such values, each a
+	 * DW_FORM_string or a block (exprloc): then quick[] has them, with
+	 * the fixed-size bytes before each, and quick_after the bytes after.
+	 */
+	uint8_t nquick;         /* 0: not so, step by steps[] */
+	struct {
+		uint16_t before;
+		uint8_t kind;   /* STEP_STRING or STEP_BLOCK */
+	} quick[2];
+	uint16_t quick_after;
+	uint8_t act[2];         /* enum die_action: [0] stepping over a subtree, [1] listing */
+	int name_at;            /* where the DW_AT_name to keep starts among its values, when only
+				 * fixed-size values come before it; else -1 */
+	unsigned name_idx;      /* which attribute that is */
+	int sib_at, sib_size;   /* the same for a DW_AT_sibling of a fixed-size ref form */
+	unsigned nattrs;
 	struct aspec *attrs;    /* NULL: no abbreviation with this code */
-	struct skip_step *steps; /* the values in as few steps as their sizes allow */
-	enum die_action listing, skipping;
+	struct skip_step *steps; /* the values in as few steps as their sizes allow, STEP_END last */
 };
 
 struct reader {
@@ -99,7 +125,6 @@ struct reader {
 	struct abbrev *ab;                      /* by code */
 	size_t nab;
 	struct pfuncs *out;
-	int depth;
 };
 
 /* DIE attributes that can name a function other than by its DW_AT_name. */
@@ -137,6 +162,8 @@ static uint64_t rd(const unsigned char *p, unsigned n)
 {
 	uint64_t v = 0;
 
+	if (n == 4)             /* strp, ref4, sec_offset: one load */
+		return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24;
 	for (unsigned i = 0; i < n; i++)
 		v |= (uint64_t)p[i] << (8 * i);
 	return v;
@@ -286,10 +313,24 @@ static void free_abbrevs(struct reader *r)
 	free(r->ab);
 }
 
-/* Runs of fixed-size values merged: a parameter's five attributes are one or two steps. */
+static enum step_kind step_kind(uint16_t form)
+{
+	switch (form) {
+	case DW_FORM_string:
+		return STEP_STRING;
+	case DW_FORM_sdata: case DW_FORM_udata: case DW_FORM_loclistx: case DW_FORM_rnglistx:
+		return STEP_ULEB;
+	case DW_FORM_exprloc: case DW_FORM_block:
+		return STEP_BLOCK;
+	}
+	return STEP_FORM;
+}
+
+/* Runs of fixed-size values merged: a parameter's six attributes are two or three steps. */
 static bool make_steps(struct abbrev *a)
 {
 	uint32_t run = 0;
+	unsigned n = 0;
 
 	a->steps = malloc((a->nattrs + 1) * sizeof(*a->steps));
 	if (!a->steps)
@@ -299,11 +340,22 @@ static bool make_steps(struct abbrev *a)
 			run += (uint32_t)a->attrs[i].size;
 			continue;
 		}
-		a->steps[a->nsteps++] = (struct skip_step){ run, a->attrs[i].form };
+		a->steps[n++] = (struct skip_step){ run, a->attrs[i].form, step_kind(a->attrs[i].form) };
 		run = 0;
 	}
-	if (run || !a->nsteps)
-		a->steps[a->nsteps++] = (struct skip_step){ run, 0 };
+	a->steps[n] = (struct skip_step){ run, 0, STEP_END };
+	a->nquick = 0;
+	if (n > 2 || run > UINT16_MAX)
+		return true;
+	for (unsigned i = 0; i < n; i++) {
+		if ((a->steps[i].kind != STEP_STRING && a->steps[i].kind != STEP_BLOCK) ||
+		    a->steps[i].fixed > UINT16_MAX)
+			return true;
+		a->quick[i].before = (uint16_t)a->steps[i].fixed;
+		a->quick[i].kind = a->steps[i].kind;
+	}
+	a->nquick = (uint8_t)n;
+	a->quick_after = (uint16_t)run;
 	return true;
 }
 
@@ -317,17 +369,17 @@ static bool descends(unsigned tag)
 static void decide(struct abbrev *a)
 {
 	if (a->tag == DW_TAG_imported_unit) {
-		a->listing = a->skipping = DIE_STOP;
+		a->act[0] = a->act[1] = DIE_STOP;
 		return;
 	}
-	a->skipping = a->children ? DIE_PASS : DIE_STEP;
+	a->act[0] = a->children ? DIE_PASS : DIE_STEP;
 	/* dwarf_getfuncs passes over declarations */
 	if (a->tag == DW_TAG_subprogram && !a->decl)
-		a->listing = DIE_FUNC;
+		a->act[1] = DIE_FUNC;
 	else if (!a->children)
-		a->listing = DIE_STEP;
+		a->act[1] = DIE_STEP;
 	else
-		a->listing = descends(a->tag) ? DIE_DESCEND : DIE_PASS;
+		a->act[1] = descends(a->tag) ? DIE_DESCEND : DIE_PASS;
 }
 
 static bool read_abbrevs(struct reader *r, const struct sect *abbrev, uint64_t off)
@@ -337,6 +389,11 @@ static bool read_abbrevs(struct reader *r, const struct sect *abbrev, uint64_t o
 
 	if (off >= abbrev->size)
 		return false;
+	/* every one-byte code has an entry: most DIEs' codes need no bound check */
+	r->ab = calloc(128, sizeof(*r->ab));
+	if (!r->ab)
+		return false;
+	r->nab = 128;
 	for (p = abbrev->p + off; uleb(&p, end, &code) && code; ) {
 		if (code > 65536 || !uleb(&p, end, &tag) || p >= end)
 			return false;
@@ -381,6 +438,30 @@ static bool read_abbrevs(struct reader *r, const struct sect *abbrev, uint64_t o
 		a->fixed = 0;
 		for (unsigned i = 0; i < a->nattrs && a->fixed >= 0; i++)
 			a->fixed = a->attrs[i].size < 0 ? -1 : a->fixed + a->attrs[i].size;
+		a->name_at = -1;
+		for (unsigned i = 0, at = 0; a->plain && i < a->nattrs; i++) {
+			if (a->attrs[i].name == DW_AT_name) {
+				a->name_at = (int)at;
+				a->name_idx = i;
+				break;
+			}
+			if (a->attrs[i].size < 0)
+				break;
+			at += (unsigned)a->attrs[i].size;
+		}
+		a->sib_at = -1;
+		for (unsigned i = 0, at = 0; i < a->nattrs && a->attrs[i].size >= 0; i++) {
+			uint16_t fm = a->attrs[i].form;
+			if (a->attrs[i].name == DW_AT_sibling) {
+				if (fm == DW_FORM_ref1 || fm == DW_FORM_ref2 || fm == DW_FORM_ref4 ||
+				    fm == DW_FORM_ref8) {
+					a->sib_at = (int)at;
+					a->sib_size = a->attrs[i].size;
+				}
+				break;
+			}
+			at += (unsigned)a->attrs[i].size;
+		}
 		if (!make_steps(a))
 			return false;
 		decide(a);
@@ -389,58 +470,92 @@ static bool read_abbrevs(struct reader *r, const struct sect *abbrev, uint64_t o
 }
 
 /*
- * The DIEs from *@pp to the end of their sibling list (its 0 entry), then
- * *@pp after it.  @want: list the subprograms among them and descend where
- * a function can nest; else just step over them.
+ * Step over the values of a DIE nothing is wanted from, from @p: where
+ * they end, or NULL on bad data.  The common case, kept tight: @p stays in
+ * a register, the rare forms go through a copy.
  */
-/* Step over the values of a DIE nothing is wanted from: the common case, kept tight. */
-static bool skip_values(struct reader *r, const unsigned char **pp, const struct abbrev *a)
+static const unsigned char *skip_values(struct reader *r, const unsigned char *p, const struct abbrev *a)
 {
-	const unsigned char *p = *pp, *end = r->end;
+	const unsigned char *end = r->end, *q;
 	uint64_t v;
 
-	for (unsigned i = 0; i < a->nsteps; i++) {
-		const struct skip_step *st = &a->steps[i];
+	for (const struct skip_step *st = a->steps;; st++) {
 		if (st->fixed > (size_t)(end - p))
-			return false;
+			return NULL;
 		p += st->fixed;
-		switch (st->form) {
-		case 0:
-			break;
-		case DW_FORM_exprloc:
-		case DW_FORM_block:
-			if (!uleb(&p, end, &v) || !skip(&p, end, v))
-				return false;
-			break;
-		case DW_FORM_sdata: case DW_FORM_udata: case DW_FORM_loclistx: case DW_FORM_rnglistx:
-			while (p < end && (*p & 0x80))
-				p++;
-			if (p++ >= end)
-				return false;
-			break;
-		case DW_FORM_string:    /* short names of locals: a loop beats memchr */
+		switch (st->kind) {
+		case STEP_END:
+			return p;
+		case STEP_STRING:       /* short names of locals: a loop beats memchr */
 			while (p < end && *p)
 				p++;
-			if (p++ >= end)
-				return false;
+			if (p >= end)
+				return NULL;
+			p++;
+			break;
+		case STEP_ULEB:
+			while (p < end && (*p & 0x80))
+				p++;
+			if (p >= end)
+				return NULL;
+			p++;
+			break;
+		case STEP_BLOCK:        /* a location: its length nearly always one byte */
+			if (p < end && *p < 0x80) {
+				v = *p++;
+			} else {
+				q = p;
+				if (!uleb(&q, end, &v))
+					return NULL;
+				p = q;
+			}
+			if (v > (size_t)(end - p))
+				return NULL;
+			p += v;
 			break;
 		default:
-			if (!attr_value(r, &p, st->form, NULL, &v))
-				return false;
+			q = p;
+			if (!attr_value(r, &q, st->form, NULL, &v))
+				return NULL;
+			p = q;
 		}
 	}
-	*pp = p;
-	return true;
 }
 
-static bool read_dies(struct reader *r, const unsigned char **pp, bool want);
+/* skip_values() for a DIE whose values of variable size are in a->quick[]. */
+static inline const unsigned char *skip_quick(struct reader *r, const unsigned char *p,
+					      const struct abbrev *a)
+{
+	const unsigned char *start = p, *end = r->end;
+
+	for (unsigned i = 0; i < a->nquick; i++) {
+		if (a->quick[i].before >= (size_t)(end - p))
+			return NULL;
+		p += a->quick[i].before;
+		if (a->quick[i].kind == STEP_STRING) {  /* a local's short name */
+			while (*p)
+				if (++p == end)
+					return NULL;
+			p++;
+		} else if (*p < 0x80) {                 /* a location of fewer than 128 bytes */
+			if (*p >= (size_t)(end - p))
+				return NULL;
+			p += 1 + *p;
+		} else {
+			return skip_values(r, start, a);
+		}
+	}
+	if (a->quick_after > (size_t)(end - p))
+		return NULL;
+	return p + a->quick_after;
+}
 
 /* Step over the values of a DIE of @a: one addition when they are all of fixed size. */
 static inline bool step(struct reader *r, const unsigned char **p, const struct abbrev *a)
 {
 	if (a->fixed >= 0)
 		return skip(p, r->end, (uint64_t)a->fixed);
-	return skip_values(r, p, a);
+	return (*p = a->nquick ? skip_quick(r, *p, a) : skip_values(r, *p, a)) != NULL;
 }
 
 /* A function's DIE: its values, its DW_AT_name if nothing else can name it, and it is listed. */
@@ -451,14 +566,25 @@ static bool read_func(struct reader *r, const unsigned char **pp, const struct a
 	const char *name = NULL;
 	uint64_t v;
 
-	for (unsigned i = 0; i < a->nattrs; i++) {
-		const struct aspec *as = &a->attrs[i];
-		bool named = a->plain && as->name == DW_AT_name;
-		if (as->size >= 0 && !named) {
-			if (!skip(pp, r->end, (uint64_t)as->size))
-				return false;
-		} else if (!attr_value(r, pp, as->form, named ? &name : NULL, &v)) {
+	if (!a->plain) {
+		if (!step(r, pp, a))
 			return false;
+	} else if (a->name_at >= 0) {
+		/* the name where it always is; the values stepped over as any DIE's */
+		const unsigned char *q = *pp + a->name_at;
+		if ((size_t)a->name_at >= (size_t)(r->end - *pp) ||
+		    !attr_value(r, &q, a->attrs[a->name_idx].form, &name, &v) || !step(r, pp, a))
+			return false;
+	} else {
+		for (unsigned i = 0; i < a->nattrs; i++) {
+			const struct aspec *as = &a->attrs[i];
+			bool named = as->name == DW_AT_name;
+			if (as->size >= 0 && !named) {
+				if (!skip(pp, r->end, (uint64_t)as->size))
+					return false;
+			} else if (!attr_value(r, pp, as->form, named ? &name : NULL, &v)) {
+				return false;
+			}
 		}
 	}
 	if (o->n == o->cap) {
@@ -475,79 +601,124 @@ static bool read_func(struct reader *r, const unsigned char **pp, const struct a
 	return true;
 }
 
-/* A DIE to pass over with its children: to its DW_AT_sibling if it has one. */
-static bool pass(struct reader *r, const unsigned char **pp, const struct abbrev *a)
+/*
+ * A DIE to pass over with its children: 1 when its DW_AT_sibling took
+ * *@pp past them, 0 when they follow (to step over), -1 on bad data.
+ */
+static int pass(struct reader *r, const unsigned char **pp, const struct abbrev *a)
 {
+	const unsigned char *die = *pp;
 	uint64_t v, sibling = 0;
 	bool has_sibling = false;
 
-	for (unsigned i = 0; i < a->nattrs; i++) {
-		const struct aspec *as = &a->attrs[i];
-		if (as->size >= 0 && as->name != DW_AT_sibling) {
-			if (!skip(pp, r->end, (uint64_t)as->size))
-				return false;
-			continue;
-		}
-		if (!attr_value(r, pp, as->form, NULL, &v))
-			return false;
-		if (as->name == DW_AT_sibling &&
-		    (as->form == DW_FORM_ref1 || as->form == DW_FORM_ref2 || as->form == DW_FORM_ref4 ||
-		     as->form == DW_FORM_ref8 || as->form == DW_FORM_ref_udata)) {
-			has_sibling = true;
-			sibling = v;
+	if (a->sib_at >= 0) {
+		/* a call site, a type: the sibling where it always is, the values stepped over */
+		if ((size_t)(a->sib_at + a->sib_size) > (size_t)(r->end - die) || !step(r, pp, a))
+			return -1;
+		sibling = rd(die + a->sib_at, (unsigned)a->sib_size);
+		has_sibling = true;
+	} else {
+		for (unsigned i = 0; i < a->nattrs; i++) {
+			const struct aspec *as = &a->attrs[i];
+			if (as->size >= 0 && as->name != DW_AT_sibling) {
+				if (!skip(pp, r->end, (uint64_t)as->size))
+					return -1;
+				continue;
+			}
+			if (!attr_value(r, pp, as->form, NULL, &v))
+				return -1;
+			if (as->name == DW_AT_sibling &&
+			    (as->form == DW_FORM_ref1 || as->form == DW_FORM_ref2 ||
+			     as->form == DW_FORM_ref4 || as->form == DW_FORM_ref8 ||
+			     as->form == DW_FORM_ref_udata)) {
+				has_sibling = true;
+				sibling = v;
+			}
 		}
 	}
 	if (has_sibling && sibling > (uint64_t)(*pp - r->info) && sibling < (uint64_t)(r->end - r->info)) {
 		*pp = r->info + sibling;        /* its children skipped at once */
-		return true;
+		return 1;
 	}
-	return read_dies(r, pp, false);
+	return 0;
 }
 
-static bool read_dies(struct reader *r, const unsigned char **pp, bool want)
-{
-	const unsigned char *p = *pp;
+/* How deep sibling lists may nest: deeper is not a C program's DWARF. */
+#define MAX_DEPTH 256
 
-	if (++r->depth > 256)
-		return false;
+/*
+ * The DIEs from *@pp to the end of the sibling list they are in (its 0
+ * entry), then *@pp after it: the subprograms among them listed, and read
+ * down where a function can nest; elsewhere just stepped over.  One loop
+ * and a stack of what each open list wants, not a call per list.
+ */
+static bool read_dies(struct reader *r, const unsigned char **pp)
+{
+	const unsigned char *p = *pp, *end = r->end;
+	const struct abbrev *ab = r->ab;
+	const size_t nab = r->nab;
+	bool want[MAX_DEPTH], w = true;         /* w: want[depth] */
+	int depth = 0;
+
+	want[0] = true;
 	for (;;) {
 		const unsigned char *die = p;
 		const struct abbrev *a;
 		uint64_t code;
+		uint8_t act;
 
-		if (p >= r->end)
+		if (p >= end)
 			return false;
-		if (*p < 0x80)
-			code = *p++;    /* nearly every code fits in a byte */
-		else if (!uleb(&p, r->end, &code))
-			return false;
-		if (!code)
-			break;
-		if (code >= r->nab || !r->ab[code].attrs)
-			return false;
-		a = &r->ab[code];
-		switch (want ? a->listing : a->skipping) {
-		case DIE_STEP:
-			if (!step(r, &p, a))
-				return false;
-			break;
-		case DIE_DESCEND:
-			if (!step(r, &p, a) || !read_dies(r, &p, true))
-				return false;
-			break;
-		case DIE_FUNC:
-			if (!read_func(r, &p, a, die) || (a->children && !read_dies(r, &p, true)))
-				return false;
-			break;
-		case DIE_PASS:
-			if (!pass(r, &p, a))
-				return false;
-			break;
-		case DIE_STOP:
+		if (*p < 0x80) {
+			code = *p++;    /* nearly every code fits in a byte, and has an entry */
+		} else if (!uleb(&p, end, &code) || code >= nab) {
 			return false;
 		}
+		if (!code) {            /* the end of a list: one DIE in five */
+			if (!depth--)
+				goto done;
+			w = want[depth];
+			continue;
+		}
+		a = &ab[code];
+		act = a->act[w];
+		if (act == DIE_STEP) {  /* most DIEs: parameters, variables, types */
+			if (!step(r, &p, a))
+				return false;
+			continue;
+		}
+		switch (act) {
+		case DIE_DESCEND:
+			if (!step(r, &p, a))
+				return false;
+			w = true;
+			break;
+		case DIE_FUNC:
+			if (!read_func(r, &p, a, die))
+				return false;
+			if (!a->children)
+				continue;
+			w = true;
+			break;
+		case DIE_PASS:
+			switch (pass(r, &p, a)) {
+			case 1:
+				continue;
+			case 0:
+				w = false;
+				break;
+			default:
+				return false;
+			}
+			break;
+		default:                /* DIE_BAD, DIE_STOP */
+			return false;
+		}
+		if (++depth == MAX_DEPTH)
+			return false;
+		want[depth] = w;
 	}
-	r->depth--;
+done:
 	*pp = p;
 	return true;
 }
@@ -634,7 +805,7 @@ static bool read_unit(struct pbin *b, struct pindex *ix, Dwarf_Off unit_off, Dwa
 	r.end = r.info + (next - unit_off);
 	p = r.info + hsize;
 	ok = read_abbrevs(&r, &ix->abbrev, abbrev_off) && (kids = unit_die(&r, &p)) >= 0 &&
-	     (!kids || read_dies(&r, &p, true));
+	     (!kids || read_dies(&r, &p));
 	free_abbrevs(&r);
 	return ok;
 }

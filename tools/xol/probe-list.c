@@ -151,7 +151,7 @@ int probe_list_vars(struct pbin *b, const struct pspec *ps, FILE *out, FILE *err
 			continue;
 		uint64_t start = 0;
 		Dwarf_Addr e;
-		if (dwarf_entrypc(&sc, &e) == 0)
+		if (die_entry(&sc, &e) == 0)
 			start = e;
 		char where[64] = "";
 		if (ps->line)

@@ -36,7 +36,7 @@ struct pspec {
 	bool sdt;               /* sdt_PROVIDER:NAME or %PROVIDER:NAME */
 	char *sdt_group, *sdt_name;
 	int nargs;
-	struct pspec_arg args[PSPEC_MAX_ARGS];
+	struct pspec_arg args[PSPEC_MAX_ARGS];  /* the first nargs; the others not even zeroed */
 };
 
 /*
