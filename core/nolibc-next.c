@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "nolibc.h"
 #include "uaccess.h"
 
 #ifndef SA_RESTORER
@@ -50,17 +51,8 @@ asm(".pushsection .text\n"
     ".size nolibc_restorer,.-nolibc_restorer\n"
     ".popsection");
 
-static long sys4(long nr, long a, long b, long c, long d)
-{
-	register long r10 asm("r10") = d;
-	long ret;
-
-	asm volatile("syscall"
-		     : "=a"(ret)
-		     : "0"(nr), "D"(a), "S"(b), "d"(c), "r"(r10)
-		     : "rcx", "r11", "memory");
-	return ret;
-}
+#define sys6 nolibc_sys6
+#define sys4(nr, a, b, c, d) nolibc_sys6(nr, a, b, c, d, 0, 0)
 
 static int result(long ret)
 {
@@ -135,20 +127,6 @@ void *nolibc_next(const char *name)
 }
 
 /* --- reads of the program's memory, without faults ---------------------- */
-
-static long sys6(long nr, long a, long b, long c, long d, long e, long f)
-{
-	register long r10 asm("r10") = d;
-	register long r8 asm("r8") = e;
-	register long r9 asm("r9") = f;
-	long ret;
-
-	asm volatile("syscall"
-		     : "=a"(ret)
-		     : "0"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-		     : "rcx", "r11", "memory");
-	return ret;
-}
 
 /* @n bytes between this process's @dst and @src (@write: the other way), <= one page. */
 static long vm_rw(void *dst, const void *src, unsigned long n, bool write)

@@ -77,19 +77,7 @@ NL_API void NL(free)(void *p);
 
 static int nl_errno;	/* one for the process: there is no TLS here */
 
-static inline long sys6(long nr, long a, long b, long c, long d, long e, long f)
-{
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	register long r9 __asm__("r9") = f;
-	long ret;
-
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
+#define sys6 nolibc_sys6
 
 #define sys0(nr)                ((long)sys6((nr), 0, 0, 0, 0, 0, 0))
 #define sys1(nr, a)             sys6((nr), (long)(a), 0, 0, 0, 0, 0)
@@ -1343,14 +1331,8 @@ NL_API int NL(sscanf)(const char *s, const char *fmt, ...)
 	return n;
 }
 
-/* What <stdio.h> calls sscanf in C99 mode. */
+/* What <stdio.h> calls sscanf in C99 mode: the same function. */
+#define NL_STR2(x) #x
+#define NL_STR(x) NL_STR2(x)
 NL_API int NL(__isoc99_sscanf)(const char *s, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsscanf_impl(s, fmt, ap);
-	va_end(ap);
-	return n;
-}
+	__attribute__((alias(NL_STR(NL(sscanf)))));

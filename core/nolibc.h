@@ -26,6 +26,21 @@
  */
 int nolibc_setenv_block(const char *block, size_t len);
 
+/* A system call with up to six arguments: the result, or -errno. */
+static inline long nolibc_sys6(long nr, long a, long b, long c, long d, long e, long f)
+{
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
 /* In a child after fork: the allocator's lock, which a thread of the parent may have held, free. */
 void nolibc_after_fork(void);
 

@@ -390,20 +390,22 @@ struct held {
  * pending signals do), so no handler of the program runs in the middle
  * of it.  Returns 0, -ESRCH (it exited), -ETIMEDOUT.
  */
-static int wait_stop(struct held *h, bool want_segv, int timeout_ms)
+/*
+ * The next stop of @h->tid before @deadline: 0 with its status in *st,
+ * -ESRCH (it exited), -ETIMEDOUT.  Polled: a session serves its agents
+ * while it waits.
+ */
+static int next_stop(const struct held *h, uint64_t deadline, int *st)
 {
-	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000ull;
 	unsigned spins = 0;
 
 	for (;;) {
-		int st;
-		pid_t w = waitpid(h->tid, &st, __WALL | WNOHANG);
+		pid_t w = waitpid(h->tid, st, __WALL | WNOHANG);
 
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
 			return -ESRCH;
-		}
 		if (w == 0) {
 			if (now_ns() > deadline)
 				return -ETIMEDOUT;
@@ -413,10 +415,22 @@ static int wait_stop(struct held *h, bool want_segv, int timeout_ms)
 			}
 			continue;
 		}
-		if (WIFEXITED(st) || WIFSIGNALED(st))
+		if (WIFEXITED(*st) || WIFSIGNALED(*st))
 			return -ESRCH;
-		if (!WIFSTOPPED(st))
-			continue;
+		if (WIFSTOPPED(*st))
+			return 0;
+	}
+}
+
+static int wait_stop(struct held *h, bool want_segv, int timeout_ms)
+{
+	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000ull;
+
+	for (;;) {
+		int st, err = next_stop(h, deadline, &st);
+
+		if (err)
+			return err;
 		int sig = WSTOPSIG(st), event = st >> 16;
 		if (event == PTRACE_EVENT_STOP) {
 			if (!want_segv)
@@ -660,24 +674,10 @@ static int wait_step(struct held *h)
 	uint64_t deadline = now_ns() + (uint64_t)CALL_TIMEOUT_MS * 1000000ull;
 
 	for (;;) {
-		int st;
-		pid_t w = waitpid(h->tid, &st, __WALL | WNOHANG);
+		int st, err = next_stop(h, deadline, &st);
 
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -ESRCH;
-		if (w == 0) {
-			if (now_ns() > deadline)
-				return -ETIMEDOUT;
-			struct timespec ts = { 0, 20000 };
-			nanosleep(&ts, NULL);
-			continue;
-		}
-		if (WIFEXITED(st) || WIFSIGNALED(st))
-			return -ESRCH;
-		if (!WIFSTOPPED(st))
-			continue;
+		if (err)
+			return err;
 		if (WSTOPSIG(st) == SIGTRAP && !(st >> 16))
 			return 0;
 		if (!(st >> 16) && !h->sig)
