@@ -40,6 +40,37 @@ static uint64_t name_key(const char *s)
 	return k << (8 * (8 - i));
 }
 
+/*
+ * @v[0..n) in key order: a radix sort, a byte of the key a pass from the
+ * last, passes where every key has the same byte skipped (most of them:
+ * the names of one program share their first bytes); then each run of
+ * equal keys of names at least 8 long in strcmp's order.  No call per
+ * comparison, as qsort's are.  @tmp has room for @n.
+ */
+static void sort_names(struct sort_name *v, struct sort_name *tmp, size_t n)
+{
+	for (int shift = 0; shift < 64; shift += 8) {
+		size_t count[257] = { 0 };
+		for (size_t i = 0; i < n; i++)
+			count[(v[i].key >> shift & 0xff) + 1]++;
+		if (n && count[(v[0].key >> shift & 0xff) + 1] == n)
+			continue; /* one byte value: the order stays */
+		for (int c = 0; c < 256; c++)
+			count[c + 1] += count[c];
+		for (size_t i = 0; i < n; i++)
+			tmp[count[v[i].key >> shift & 0xff]++] = v[i];
+		memcpy(v, tmp, n * sizeof(*v));
+	}
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		while (j < n && v[j].key == v[i].key)
+			j++;
+		if (j - i > 1 && (v[i].key & 0xff))
+			qsort(v + i, j - i, sizeof(*v), cmp_name);
+		i = j;
+	}
+}
+
 int probe_list_funcs(struct pbin *b, const char *filter, FILE *out)
 {
 	struct sym *syms;
@@ -47,7 +78,7 @@ int probe_list_funcs(struct pbin *b, const char *filter, FILE *out)
 	int n, k = 0;
 
 	syms_read(b, &syms, &n);
-	names = calloc((size_t)n + 1, sizeof(*names));
+	names = calloc(2 * (size_t)n + 1, sizeof(*names)); /* and the sort's room */
 	if (!names) {
 		free(syms);
 		return -ENOMEM;
@@ -58,7 +89,7 @@ int probe_list_funcs(struct pbin *b, const char *filter, FILE *out)
 			continue;
 		names[k++] = (struct sort_name){ name_key(s), s };
 	}
-	qsort(names, (size_t)k, sizeof(*names), cmp_name);
+	sort_names(names, names + n, (size_t)k);
 	for (int i = 0; i < k; i++)
 		if (!i || cmp_name(&names[i], &names[i - 1])) {
 			fputs(names[i].s, out);
