@@ -273,6 +273,15 @@ int site_place_hook_in(uint64_t addr, void (*fn)(void), uint64_t func_len);
 int poke_text(uint64_t addr, const void *bytes, size_t len);
 void *xolarea_alloc(uint64_t near, size_t size);
 
+/* tramp.c */
+int tramp_build(struct site *s, uint8_t *buf, size_t size, uint8_t *tramp, bool may_count,
+		uint64_t *ret_code);
+size_t tramp_bytes(const struct site *s);
+void tramp_describe(const struct site *s, const char **entry, const char **ret);
+/* The most tramp_bytes() may say. */
+#define TRAMPOLINE_MAX (ARCH_RECORD_TRAMPOLINE_BYTES + ARCH_RETURN_TRAMPOLINE_BYTES)
+_Static_assert(ARCH_STACK_TRAMPOLINE_BYTES <= TRAMPOLINE_MAX, "room for every trampoline");
+
 /* hit.c */
 void hit_entry(struct site *s, struct xol_regs *regs);
 uint64_t hit_return(struct xol_regs *regs);

@@ -370,274 +370,6 @@ static int poke_live(struct site *s, const uint8_t *bytes, unsigned len)
 }
 
 /*
- * A site whose events only count (xol stat, no return probe) gets the
- * trampoline's counting fast path: each hit adds to the thread's counter
- * row without saving registers or calling anything.
- */
-static bool count_path(const struct site *s, struct arch_count_path *cp)
-{
-	if (s->ret->n || s->rsite->n || !s->entry->n || s->entry->n > ARCH_COUNT_MAX ||
-	    !agent.tls_self_off)
-		return false;
-	const struct agent_session *se = s->entry->ev[0]->sess;
-	memset(cp, 0, sizeof(*cp));
-	cp->tls_off = (int32_t)agent.tls_self_off;
-	cp->busy_off = offsetof(struct xol_thread, busy);
-	cp->row_off = (int32_t)(offsetof(struct xol_thread, ss) +
-				se->slot * sizeof(struct thread_session) +
-				offsetof(struct thread_session, row));
-	for (unsigned i = 0; i < s->entry->n; i++) {
-		const struct agent_event *e = s->entry->ev[i];
-		if (!(e->w->flags & WIRE_EV_COUNT_ONLY) || e->sess != se)
-			return false; /* one row pointer: the events of one session */
-		cp->counter_off[cp->n++] = (int32_t)(e->index * sizeof(struct wire_counters) +
-						     offsetof(struct wire_counters, hits));
-	}
-	return true;
-}
-
-_Static_assert(offsetof(struct xol_thread, busy) % 8 == 0 &&
-	       offsetof(struct xol_thread, comm_dirty) + 4 == offsetof(struct xol_thread, busy) &&
-	       offsetof(struct xol_thread, unhooked) == offsetof(struct xol_thread, busy) + 4,
-	       "the flags a fast path tests two at a time");
-
-/* The thread's state as a fast path finds it, with the row of session slot @slot. */
-static void thread_fields(struct arch_record_path *rp, unsigned slot)
-{
-	const size_t ts = offsetof(struct xol_thread, ss) + slot * sizeof(struct thread_session);
-
-	rp->tls_off = (int32_t)agent.tls_self_off;
-	rp->cpu_tls_off = (int32_t)agent.rseq_cpu_offset;
-	rp->busy_off = offsetof(struct xol_thread, busy);
-	rp->dirty_off = offsetof(struct xol_thread, comm_dirty);
-	rp->tid_off = offsetof(struct xol_thread, tid);
-	rp->row_off = (int32_t)(ts + offsetof(struct thread_session, row));
-	rp->ring_off = (int32_t)(ts + offsetof(struct thread_session, ring));
-}
-
-/*
- * The record of @e as a fast path writes it, if it can: 8-byte general
- * registers into a fixed-size record, exactly as emit() writes it
- * (core/hit.c).  Needs the CPU from rseq and the thread pointer in TLS.
- */
-static bool record_event(const struct agent_event *e, struct arch_record_path *rp)
-{
-	const struct wire_event *w = e->w;
-
-	if (!agent.tls_self_off || !agent.rseq_cpu_offset || (w->flags & WIRE_EV_COUNT_ONLY) ||
-	    e->has_dyn || !e->fast_all || w->nargs > ARCH_RECORD_MAX_ARGS ||
-	    w->fixed_size < 16 || w->fixed_size > RING_PAYLOAD_MAX)
-		return false;
-	memset(rp, 0, sizeof(*rp));
-	for (unsigned i = 0; i < w->nargs; i++) {
-		const struct fast_arg *a = &e->fa[i];
-		if (a->kind != FETCH_FAST_REG || a->size != 8 ||
-		    a->reg > offsetof(struct xol_regs, di))
-			return false; /* a general register, all 8 bytes */
-		rp->arg[i].reg = a->reg;
-		rp->arg[i].off = a->offset;
-	}
-	rp->nargs = w->nargs;
-	thread_fields(rp, e->slot);
-	rp->hits_off = (int32_t)(e->index * sizeof(struct wire_counters) +
-				 offsetof(struct wire_counters, hits));
-	rp->w_head_off = offsetof(struct ring_writer, head);
-	rp->w_limit_off = offsetof(struct ring_writer, limit);
-	rp->w_pend_off = offsetof(struct ring_writer, pend);
-	rp->w_mask_off = offsetof(struct ring_writer, mask);
-	rp->w_data_off = offsetof(struct ring_writer, data);
-	rp->w_ctl_off = offsetof(struct ring_writer, ctl);
-	rp->w_pidtid_off = offsetof(struct ring_writer, pid);
-	rp->w_kind_off = offsetof(struct ring_writer, kind);
-	rp->kind_exclusive = RING_EXCLUSIVE;
-	rp->ctl_head_off = offsetof(struct ring_ctl, head);
-	rp->need = (uint32_t)ring_aligned(RING_HDR_SIZE + w->fixed_size);
-	rp->word = ring_word(RING_HDR_SIZE + w->fixed_size, w->id, 0);
-	rp->common = w->id;
-	return true;
-}
-
-/*
- * A site whose one event records 8-byte registers into a fixed-size
- * record (xol trace a=%di b=%si) gets the trampoline's recording fast
- * path: the record written by the trampoline itself, without saving
- * every register or calling anything.
- */
-static bool record_path(const struct site *s, struct arch_record_path *rp)
-{
-	if (s->ret->n || s->rsite->n || s->entry->n != 1 || s->own_stack || s->ret_at ||
-	    s->entry->ev[0]->w->is_return || !record_event(s->entry->ev[0], rp))
-		return false;
-	rp->ip = s->addr;
-	rp->list_addr = (uint64_t)(uintptr_t)&s->entry;
-	rp->list = (uint64_t)(uintptr_t)s->entry;
-	return true;
-}
-
-/*
- * A site whose return events only count (xol stat), or are one event
- * that records 8-byte registers into a fixed-size record ($retval), gets
- * a return fast path after its trampoline: the slots its entries hijack
- * point there, and it does what hit_return() would, without saving every
- * register or calling anything (arch.h).  It checks the site's list
- * generation, not the list: a frame may return to it long after the list
- * it was built for was freed.
- */
-static bool return_path(const struct site *s, struct arch_return_path *rt)
-{
-	const struct consumers *ret = s->ret;
-
-	if (!ret->n || ret->n > ARCH_COUNT_MAX || s->own_stack || s->ret_at ||
-	    !agent.tls_self_off || !agent.ret_tramp)
-		return false;
-	memset(rt, 0, sizeof(*rt));
-	if (ret->ev[0]->w->flags & WIRE_EV_COUNT_ONLY) {
-		const struct agent_event *e0 = ret->ev[0];
-		for (unsigned i = 0; i < ret->n; i++) {
-			const struct agent_event *e = ret->ev[i];
-			if (!(e->w->flags & WIRE_EV_COUNT_ONLY) || e->sess != e0->sess)
-				return false; /* one row pointer: the events of one session */
-			rt->counter_off[rt->ncount++] =
-				(int32_t)(e->index * sizeof(struct wire_counters) +
-					  offsetof(struct wire_counters, hits));
-		}
-		thread_fields(&rt->rec, e0->slot);
-	} else if (ret->n != 1 || !record_event(ret->ev[0], &rt->rec)) {
-		return false;
-	}
-	rt->rec.ip = s->addr; /* __probe_func */
-	rt->rec.list_addr = (uint64_t)(uintptr_t)&s->lists_gen;
-	rt->rec.list = s->lists_gen;
-	rt->unhooked_off = offsetof(struct xol_thread, unhooked);
-	rt->depth_off = offsetof(struct xol_thread, depth);
-	rt->shadow_off = offsetof(struct xol_thread, shadow);
-	rt->slow = agent.ret_tramp;
-	return true;
-}
-
-/*
- * A site whose events are all return probes gets the return-hijack fast
- * path: the entry records nothing, the trampoline itself pushes the shadow
- * frame and hijacks the return slot where return_push() would find it
- * simple (core/return.c).
- */
-_Static_assert(sizeof(struct shadow_frame) == ARCH_HIJACK_FRAME &&
-	       offsetof(struct shadow_frame, ret) == 0 && offsetof(struct shadow_frame, sp) == 8 &&
-	       offsetof(struct shadow_frame, site) == 16 && offsetof(struct shadow_frame, ctx) == 24 &&
-	       offsetof(struct shadow_frame, flags) == 28 &&
-	       offsetof(struct shadow_frame, tramp) == 32, "the frame the hijack path writes");
-
-static bool hijack_path(const struct site *s, struct arch_hijack_path *hp)
-{
-	if (s->entry->n || s->rsite->n || !s->ret->n || s->own_stack || s->ret_at ||
-	    !agent.tls_self_off || !agent.ret_tramp)
-		return false;
-	memset(hp, 0, sizeof(*hp));
-	hp->tls_off = (int32_t)agent.tls_self_off;
-	hp->busy_off = offsetof(struct xol_thread, busy);
-	hp->unhooked_off = offsetof(struct xol_thread, unhooked);
-	hp->depth_off = offsetof(struct xol_thread, depth);
-	hp->max_off = offsetof(struct xol_thread, shadow_max);
-	hp->shadow_off = offsetof(struct xol_thread, shadow);
-	hp->ctx_off = offsetof(struct xol_thread, ctx);
-	hp->site = (uint64_t)(uintptr_t)s;
-	hp->ret_tramp = agent.ret_tramp;
-	return true;
-}
-
-/*
- * The entry part of the trampoline of @s, to run at @tramp, into @buf:
- * with the switch to the agent's stack where the program's has no room
- * (Go), with the counting fast path where the events only count, the
- * recording one where one event records registers, the return-hijack one
- * where all are return probes, pointing the slots at @ret_code if not 0
- * (only with @may_count).  Returns its size or -errno.
- */
-static int build_entry(struct site *s, uint8_t *buf, size_t size, uint8_t *tramp,
-		       bool may_count, uint64_t ret_code)
-{
-	struct arch_count_path cp;
-	struct arch_record_path rp;
-	struct arch_hijack_path hp;
-	bool counting = may_count && count_path(s, &cp);
-
-	if (may_count && !counting && record_path(s, &rp)) {
-		int n = arch_prepare_record_trampoline(&s->jump, buf, size, (uint64_t)tramp,
-						       jump_hit, s, &rp);
-		if (n != -ENOSPC)
-			return n;
-	}
-	if (may_count && hijack_path(s, &hp)) {
-		if (ret_code)
-			hp.ret_tramp = ret_code;
-		int n = arch_prepare_hijack_trampoline(&s->jump, buf, size, (uint64_t)tramp,
-						       jump_hit, s, &hp);
-		if (n != -ENOSPC)
-			return n;
-	}
-	if (s->own_stack) {
-		struct arch_own_stack os = {
-			.tls_off = (int32_t)agent.tls_stack_off,
-			.skipped = agent.nolibc ? &s->skipped : NULL,
-			.scratch_off = GO_TLS_SCRATCH,
-		};
-		return arch_prepare_stack_trampoline(&s->jump, buf, size, (uint64_t)tramp, jump_hit,
-						     s, &os, counting && !agent.nolibc ? &cp : NULL);
-	}
-	if (counting)
-		return arch_prepare_count_trampoline(&s->jump, buf, size, (uint64_t)tramp,
-						     jump_hit, s, &cp);
-	return arch_prepare_trampoline(&s->jump, buf, size, (uint64_t)tramp, jump_hit, s);
-}
-
-/*
- * The trampoline of @s (@size bytes, as trampoline_bytes() says), to run
- * at @tramp, into @buf: the entry part, and where the site has a return
- * fast path, that in its last ARCH_RETURN_TRAMPOLINE_BYTES (*@ret_code:
- * its address, else 0), the bytes between filled with int3.  Returns the
- * bytes to write or -errno.
- */
-static int build_trampoline(struct site *s, uint8_t *buf, size_t size, uint8_t *tramp,
-			    bool may_count, uint64_t *ret_code)
-{
-	struct arch_return_path rt;
-	size_t at;
-	int r, n;
-
-	*ret_code = 0;
-	if (!may_count || size <= ARCH_RETURN_TRAMPOLINE_BYTES || !return_path(s, &rt))
-		return build_entry(s, buf, size, tramp, may_count, 0);
-	at = size - ARCH_RETURN_TRAMPOLINE_BYTES;
-	r = arch_prepare_return_trampoline(buf + at, ARCH_RETURN_TRAMPOLINE_BYTES,
-					   (uint64_t)tramp + at, &rt);
-	if (r < 0)
-		return build_entry(s, buf, size, tramp, may_count, 0);
-	n = build_entry(s, buf, at, tramp, may_count, (uint64_t)tramp + at);
-	if (n < 0)
-		return n;
-	memset(buf + n, ARCH_BREAKPOINT_INSN, at - (size_t)n);
-	*ret_code = (uint64_t)tramp + at;
-	return (int)at + r;
-}
-
-static size_t trampoline_bytes(const struct site *s)
-{
-	struct arch_record_path rp;
-	struct arch_hijack_path hp;
-	struct arch_return_path rt;
-
-	if (s->own_stack)
-		return ARCH_STACK_TRAMPOLINE_BYTES;
-	return (record_path(s, &rp) || hijack_path(s, &hp) ? ARCH_RECORD_TRAMPOLINE_BYTES :
-							      ARCH_TRAMPOLINE_BYTES) +
-	       (return_path(s, &rt) ? ARCH_RETURN_TRAMPOLINE_BYTES : 0);
-}
-
-/* The most trampoline_bytes() may say. */
-#define TRAMPOLINE_MAX (ARCH_RECORD_TRAMPOLINE_BYTES + ARCH_RETURN_TRAMPOLINE_BYTES)
-_Static_assert(ARCH_STACK_TRAMPOLINE_BYTES <= TRAMPOLINE_MAX, "room for every trampoline");
-
-/*
  * What the jump decision reads besides the function's code: its jump
  * tables.  Through /proc/self/mem, which fails cleanly where nothing is
  * mapped (a table address from misread code).
@@ -723,13 +455,13 @@ static int site_jump(struct site *s, const struct wire_probe *wp, size_t avail,
 		*reason = "another probe is inside the bytes a jump would displace";
 		return -ENOTSUP;
 	}
-	s->tramp_bytes = trampoline_bytes(s);
+	s->tramp_bytes = tramp_bytes(s);
 	s->tramp = xolarea_alloc(s->addr, s->tramp_bytes);
 	if (!s->tramp) {
 		*reason = "no room for a trampoline within reach";
 		return -ENOTSUP;
 	}
-	int n = build_trampoline(s, buf, s->tramp_bytes, s->tramp, true, &ret_code);
+	int n = tramp_build(s, buf, s->tramp_bytes, s->tramp, true, &ret_code);
 	err = n < 0 ? n : poke_text((uint64_t)s->tramp, buf, (size_t)n);
 	if (!err)
 		err = arch_jump_bytes(jmp, s->addr, (uint64_t)s->tramp);
@@ -770,10 +502,8 @@ static int site_install(struct site *s, const struct wire_probe *wp, size_t avai
 			const char *nojump, char *why, size_t whylen)
 {
 	const char *reason = NULL;
+	const char *paths[2];
 	char text[96];
-	struct arch_record_path rp;
-	struct arch_hijack_path hp;
-	struct arch_return_path rt;
 	int err;
 
 	if (avail > sizeof(s->orig))
@@ -793,13 +523,9 @@ static int site_install(struct site *s, const struct wire_probe *wp, size_t avai
 	err = nojump ? -ENOTSUP : site_jump(s, wp, avail, &nojump);
 	if (!err) {
 		arch_insn_text(&s->jump.insn[0], text, sizeof(text));
+		tramp_describe(s, &paths[0], &paths[1]);
 		snprintf(why, whylen, "jump: jmp at 0x%lx, %u bytes (%u instructions from '%s') displaced%s%s",
-			 (unsigned long)s->addr, s->jump.len, s->jump.n, text,
-			 s->own_stack ? "" :
-			 record_path(s, &rp) ? "; the trampoline writes the record" :
-			 hijack_path(s, &hp) ? "; the trampoline hijacks the return" : "",
-			 !s->ret_code ? "" : return_path(s, &rt) && rt.ncount ?
-			 "; its own code counts the return" : "; its own code records the return");
+			 (unsigned long)s->addr, s->jump.len, s->jump.n, text, paths[0], paths[1]);
 		return 0;
 	}
 	if (err != -ENOTSUP) {
@@ -870,11 +596,11 @@ static int site_jump_again(struct site *s, bool jump_ok, bool *fresh)
 
 	/* The old one where the new bytes fit in it and are the same, else a new one. */
 	for (int pass = 0; pass < 2; pass++) {
-		n = build_trampoline(s, buf, pass ? bytes : trampoline_bytes(s), tramp, jump_ok,
+		n = tramp_build(s, buf, pass ? bytes : tramp_bytes(s), tramp, jump_ok,
 				     &ret_code);
 		if (n < 0 || pass || ((size_t)n <= bytes && !memcmp(buf, tramp, (size_t)n)))
 			break;
-		bytes = trampoline_bytes(s);
+		bytes = tramp_bytes(s);
 		tramp = xolarea_alloc(s->addr, bytes);
 		if (!tramp) {
 			n = -ENOMEM;

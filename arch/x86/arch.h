@@ -402,10 +402,11 @@ int arch_prepare_record_trampoline(struct arch_jump *aj, uint8_t *buf, size_t si
  * thread's state through %fs; if it is there, not busy, with no frame
  * given back to an unwinder, room on its shadow stack and no frame on top
  * whose slot is at or below this one (left frames to drop), then mark it
- * busy, push the frame { return address, slot, site, context, 0 } as
- * return_push() does (core/return.c), point the slot at the return
- * trampoline, unmark it and go straight to the displaced copy.  Four
- * registers and the status flags saved below the red zone; no call.
+ * busy, push the frame { return address, slot, site, context, 0,
+ * trampoline } as return_push() does (core/return.c), point the slot at
+ * the return trampoline (the site's return fast path, or the shared one),
+ * unmark it and go straight to the displaced copy.  Three registers and
+ * the status flags saved below the red zone; no call.
  * Anything else takes the general path, which does the rest.
  */
 struct arch_hijack_path {

@@ -165,12 +165,12 @@ static void emit_fast_restore(struct emit *e, const char *pops, size_t npops, in
  * copy), unbusy (busy = 0, then as slow) and slow (restore, then on into
  * the general path that follows).  Returns where the done jmp's rel32 is.
  * With @slow, a return fast path's instead: no red zone, done jumps to
- * the address 80 bytes below %rsp, slow to @slow (the shared return
- * trampoline), and 0 is returned.
+ * the address @saved + 8 bytes below %rsp (@saved: what it pushed), slow
+ * to @slow (the shared return trampoline), and 0 is returned.
  */
 static size_t emit_fast_exits(struct emit *e, int32_t busy_off, const char *pops, size_t npops,
 			      const size_t *to_unbusy, size_t nu, const size_t *to_slow, size_t ns,
-			      uint64_t slow)
+			      uint64_t slow, int32_t saved)
 {
 	int32_t up = slow ? 0 : 0x80;
 	size_t to_copy = 0;
@@ -179,8 +179,8 @@ static size_t emit_fast_exits(struct emit *e, int32_t busy_off, const char *pops
 	emit_u32(e, 0);
 	emit_fast_restore(e, pops, npops, up);
 	if (slow) {
-		emit_bytes(e, "\xff\x64\x24", 3);	/* jmp *-80(%rsp) */
-		emit_u8(e, (uint8_t)-(REC_SAVED + 8));
+		emit_bytes(e, "\xff\x64\x24", 3);	/* jmp *-(saved + 8)(%rsp) */
+		emit_u8(e, (uint8_t)-(saved + 8));
 	} else {
 		emit_u8(e, 0xe9);			/* jmp copy */
 		to_copy = e->pos;
@@ -331,7 +331,7 @@ size_t emit_record_fast(struct emit *e, const struct arch_record_path *rp)
 	emit_ring_room(e, rp, to_unbusy, &nu);
 	emit_record_write(e, rp);
 	return emit_fast_exits(e, rp->busy_off, REC_POPS, sizeof(REC_POPS) - 1, to_unbusy, nu,
-			       to_slow, ns, 0);
+			       to_slow, ns, 0, 0);
 }
 
 /*
@@ -339,7 +339,7 @@ size_t emit_record_fast(struct emit *e, const struct arch_record_path *rp)
  * where the rel32 of its final jmp to the displaced copy is; its slow way
  * out falls through to the general path.
  *
- *	lea -128(%rsp),%rsp; push rax rcx rdx rsi; lahf; seto %al; push rax
+ *	lea -128(%rsp),%rsp; push rax rcx rdx; lahf; seto %al; push rax
  *	rcx = %fs:self: 0, busy, unhooked	-> slow
  *	busy = 1; depth >= max			-> unbusy
  *	rax = &shadow[depth]; rdx = the slot (the site's %rsp)
@@ -350,10 +350,11 @@ size_t emit_record_fast(struct emit *e, const struct arch_record_path *rp)
  */
 size_t emit_hijack_fast(struct emit *e, const struct arch_hijack_path *hp)
 {
+	enum { SLOT = 0x80 + 32 };	/* past the red zone and the four words pushed */
 	size_t to_slow[3], to_unbusy[2], ns = 0, nu = 0;
 
 	emit_bytes(e, "\x48\x8d\x64\x24\x80", 5);	/* lea -0x80(%rsp),%rsp */
-	emit_bytes(e, "\x50\x51\x52\x56", 4);		/* push %rax %rcx %rdx %rsi */
+	emit_bytes(e, "\x50\x51\x52", 3);		/* push %rax %rcx %rdx */
 	emit_bytes(e, "\x9f\x0f\x90\xc0\x50", 5);	/* lahf; seto %al; push %rax */
 	emit_take_thread(e, hp->tls_off, hp->busy_off, &hp->unhooked_off, 1, to_slow, &ns);
 	emit_rm(e, 0, 0x8b, RAX, RCX, hp->depth_off);	/* mov depth(%rcx),%eax */
@@ -362,36 +363,39 @@ size_t emit_hijack_fast(struct emit *e, const struct arch_hijack_path *hp)
 	emit_bytes(e, "\x48\x8d\x04\x80", 4);		/* lea (%rax,%rax,4),%rax */
 	emit_bytes(e, "\x48\xc1\xe0\x03", 4);		/* shl $3,%rax: 40 bytes a frame */
 	emit_rm(e, REXW, 0x03, RAX, RCX, hp->shadow_off); /* add shadow(%rcx),%rax */
-	emit_bytes(e, "\x48\x8d\x94\x24\xa8\x00\x00\x00", 8); /* lea 0xa8(%rsp),%rdx: the slot */
+	emit_bytes(e, "\x48\x8d\x94\x24", 4);		/* lea SLOT(%rsp),%rdx: the slot */
+	emit_u32(e, SLOT);
 	emit_bytes(e, "\x48\x39\x50\xe0", 4);		/* cmp %rdx,-32(%rax): top's sp - slot */
 	to_unbusy[nu++] = emit_jcc(e, 0x86);		/* jbe unbusy (never the sentinel) */
-	emit_bytes(e, "\x48\x8b\x32", 3);		/* mov (%rdx),%rsi */
-	emit_bytes(e, "\x48\x89\x30", 3);		/* mov %rsi,(%rax): ret */
 	emit_bytes(e, "\x48\x89\x50\x08", 4);		/* mov %rdx,8(%rax): sp */
-	emit_bytes(e, "\x48\xbe", 2);			/* movabs $site,%rsi */
+	emit_bytes(e, "\x48\x8b\x12", 3);		/* mov (%rdx),%rdx */
+	emit_bytes(e, "\x48\x89\x10", 3);		/* mov %rdx,(%rax): ret */
+	emit_bytes(e, "\x48\xba", 2);			/* movabs $site,%rdx */
 	emit_u64(e, hp->site);
-	emit_bytes(e, "\x48\x89\x70\x10", 4);		/* mov %rsi,16(%rax): site */
-	emit_rm(e, 0, 0x8b, RSI, RCX, hp->ctx_off);	/* mov ctx(%rcx),%esi */
-	emit_bytes(e, "\x48\x89\x70\x18", 4);		/* mov %rsi,24(%rax): ctx, flags 0 */
-	emit_bytes(e, "\x48\xbe", 2);			/* movabs $ret_tramp,%rsi */
+	emit_bytes(e, "\x48\x89\x50\x10", 4);		/* mov %rdx,16(%rax): site */
+	emit_rm(e, 0, 0x8b, RDX, RCX, hp->ctx_off);	/* mov ctx(%rcx),%edx */
+	emit_bytes(e, "\x48\x89\x50\x18", 4);		/* mov %rdx,24(%rax): ctx, flags 0 */
+	emit_bytes(e, "\x48\xba", 2);			/* movabs $ret_tramp,%rdx */
 	emit_u64(e, hp->ret_tramp);
-	emit_bytes(e, "\x48\x89\x70\x20", 4);		/* mov %rsi,32(%rax): tramp */
+	emit_bytes(e, "\x48\x89\x50\x20", 4);		/* mov %rdx,32(%rax): tramp */
 	emit_rm(e, 0, 0x83, 0, RCX, hp->depth_off);	/* addl $1,depth(%rcx): after the frame */
 	emit_u8(e, 1);
-	emit_bytes(e, "\x48\x89\x32", 3);		/* mov %rsi,(%rdx): the slot hijacked */
-	/* pop %rsi %rdx %rcx %rax */
-	return emit_fast_exits(e, hp->busy_off, "\x5e\x5a\x59\x58", 4, to_unbusy, nu, to_slow, ns, 0);
+	emit_bytes(e, "\x48\x89\x94\x24", 4);		/* mov %rdx,SLOT(%rsp): the slot hijacked */
+	emit_u32(e, SLOT);
+	/* pop %rdx %rcx %rax */
+	return emit_fast_exits(e, hp->busy_off, "\x5a\x59\x58", 3, to_unbusy, nu, to_slow, ns, 0, 0);
 }
 
 /*
  * The return fast path (see struct arch_return_path), where a hijacked
  * slot sends the function's ret.  Nothing below the caller's %rsp (c) is
- * live after a return: what is saved goes there, and the real address
- * below it, at c - 80, which stays inside the 128 bytes that signal
- * delivery skips until the jmp has read it.  The slot itself is left as
- * it was, for the long way.
+ * live after a return: what is saved goes there (72 bytes to record, 40
+ * to count), and the real address below it, at c - 80 (c - 48), which
+ * stays inside the 128 bytes that signal delivery skips until the jmp has
+ * read it.  The slot itself is left as it was, for the long way.
  *
- *	push rax rcx rdx rsi rdi r8 r9 r10; lahf; seto %al; push rax
+ *	record: push rax rcx rdx rsi rdi r8 r9 r10; count: push rax rcx rdx rdi
+ *	lahf; seto %al; push rax
  *	rcx = %fs:self: 0, busy, unhooked, comm changed -> slow
  *	busy = 1; the list, the row (rdi)	-> unbusy
  *	record: the writer and room, as the recording path -> unbusy
@@ -407,12 +411,19 @@ size_t emit_hijack_fast(struct emit *e, const struct arch_hijack_path *hp)
  */
 static void emit_return_fast(struct emit *e, const struct arch_return_path *rt)
 {
+	/* Counting needs four registers (rax rcx rdx rdi), recording eight. */
+	static const char count_pops[] = "\x5f\x5a\x59\x58"; /* rdi rdx rcx rax */
 	const struct arch_record_path *rp = &rt->rec;
+	const int32_t flags[2] = { rt->unhooked_off, rp->dirty_off };
+	const char *pops = rt->ncount ? count_pops : REC_POPS;
+	size_t npops = rt->ncount ? sizeof(count_pops) - 1 : sizeof(REC_POPS) - 1;
+	int32_t saved = rt->ncount ? 40 : REC_SAVED;
 	size_t to_slow[4], to_unbusy[12], ns = 0, nu = 0;
 
-	emit_rec_save(e);
-	const int32_t flags[2] = { rt->unhooked_off, rp->dirty_off };
-
+	if (rt->ncount)	/* push %rax %rcx %rdx %rdi; lahf; seto %al; push %rax */
+		emit_bytes(e, "\x50\x51\x52\x57\x9f\x0f\x90\xc0\x50", 9);
+	else
+		emit_rec_save(e);
 	emit_take_thread(e, rp->tls_off, rp->busy_off, flags, 2, to_slow, &ns);
 	emit_list_check(e, rp, to_unbusy, &nu);
 	emit_row(e, rp, to_unbusy, &nu);
@@ -423,12 +434,12 @@ static void emit_return_fast(struct emit *e, const struct arch_return_path *rt)
 	emit_bytes(e, "\x48\x8d\x04\x80", 4);		/* lea (%rax,%rax,4),%rax */
 	emit_bytes(e, "\x48\xc1\xe0\x03", 4);		/* shl $3,%rax: 40 bytes a frame */
 	emit_rm(e, REXW, 0x03, RAX, RCX, rt->shadow_off); /* add shadow(%rcx),%rax */
-	emit_bytes(e, "\x48\x8d\x94\x24", 4);		/* lea SAVED-8(%rsp),%rdx: the slot */
-	emit_u32(e, REC_SAVED - 8);
+	emit_bytes(e, "\x48\x8d\x94\x24", 4);		/* lea saved-8(%rsp),%rdx: the slot */
+	emit_u32(e, (uint32_t)(saved - 8));
 	emit_bytes(e, "\x48\x3b\x50\xe0", 4);		/* cmp -32(%rax),%rdx: top's sp */
 	to_unbusy[nu++] = emit_jcc(e, JNZ);
 	emit_bytes(e, "\x48\x8b\x40\xd8", 4);		/* mov -40(%rax),%rax: its ret */
-	emit_bytes(e, "\x48\x89\x44\x24\xf8", 5);	/* mov %rax,-8(%rsp): c - 80 */
+	emit_bytes(e, "\x48\x89\x44\x24\xf8", 5);	/* mov %rax,-8(%rsp): below the saved */
 	if (!rt->ncount)
 		emit_bytes(e, "\x49\x89\x40\x30", 4);	/* mov %rax,48(%r8): __probe_ret_ip */
 	emit_rm(e, 0, 0x83, 5, RCX, rt->depth_off);	/* subl $1,depth(%rcx): read, now off */
@@ -439,8 +450,7 @@ static void emit_return_fast(struct emit *e, const struct arch_return_path *rt)
 	}
 	if (!rt->ncount)
 		emit_record_write(e, rp);
-	emit_fast_exits(e, rp->busy_off, REC_POPS, sizeof(REC_POPS) - 1, to_unbusy, nu, to_slow, ns,
-			rt->slow);
+	emit_fast_exits(e, rp->busy_off, pops, npops, to_unbusy, nu, to_slow, ns, rt->slow, saved);
 }
 
 /* A record path's args: general registers, 8 bytes each, from payload byte @min_off on. */

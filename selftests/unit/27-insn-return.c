@@ -17,8 +17,9 @@
  *    writer not exclusive, another frame on top, none at all: the stub,
  *    which finds the frame where it was, and nothing counted or recorded
  *  - count only: each counter of the row, no record
- *  - the flags and every register survive both ways exactly, and the
- *    scratch registers are recorded as the function returned them
+ *  - recording and counting, the flags and every register survive both
+ *    ways exactly, and the scratch registers are recorded as the function
+ *    returned them
  */
 #include <stdbool.h>
 #include <string.h>
@@ -431,19 +432,23 @@ static void (*site_fn)(void);
 /* A 5-byte nop then ret: nothing of its own touches a flag or a register. */
 static const uint8_t nop_site[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00, 0xc3 };
 
-static void preserved(void)
+/* Recording r9 and r11, or (@ncount) counting: what each saves is all it touches. */
+static void preserved(unsigned ncount)
 {
 	const int32_t regs[2] = { R(r9), R(r11) };
-	struct arch_return_path rt = rpath(0, regs, 2, 0);
+	struct arch_return_path rt = rpath(0, regs, 2, ncount);
+	const char *mode = ncount ? "counting" : "recording";
 	uint8_t *area = new_area();
 	int rsize;
 
 	site_fn = area ? (void (*)(void))place(area, nop_site, sizeof(nop_site), &rt, &rsize) : NULL;
-	ok(site_fn != NULL, "a return fast path for a 5-byte nop and ret, args r9 r11");
+	ok(site_fn != NULL, "%s: a return fast path for a 5-byte nop and ret%s", mode,
+	   ncount ? "" : ", args r9 r11");
 	if (!site_fn)
 		return;
 	ring_reset();
 	me_reset();
+	memset(row, 0, sizeof(row));
 	fake_self = &me;
 	through_stub = 0;
 	for (int k = 0; k < 6; k++) {
@@ -483,22 +488,29 @@ static void preserved(void)
 		for (int i = 0; i < 15; i++)
 			if (out[i] != 0x1001u + (unsigned)i)
 				regbad++, diag("register %d: %lx", i, out[i]);
-		if (fast) {
+		if (fast && ncount) {
+			ok(row[1] == (uint64_t)k + 1 && through_stub == stub,
+			   "%s, flags 0x%lx: counted", mode, (unsigned long)f_in);
+		} else if (fast) {
 			uint64_t v[3];
 			memcpy(v, rec->data + 16, sizeof(v));
-			is_int(ctl.head, head + NEED, "flags 0x%lx: recorded", (unsigned long)f_in);
+			is_int(ctl.head, head + NEED, "%s, flags 0x%lx: recorded", mode,
+			       (unsigned long)f_in);
 			ok(v[1] == 0x1009 && v[2] == 0x100b,
-			   "flags 0x%lx: r9 r11 recorded as the function left them",
+			   "%s, flags 0x%lx: r9 r11 recorded as the function left them", mode,
 			   (unsigned long)f_in);
 		} else {
-			ok(ctl.head == head && through_stub == stub + 1,
-			   "flags 0x%lx: the slow way, nothing recorded", (unsigned long)f_in);
+			ok(ctl.head == head && through_stub == stub + 1 && row[1] == 4 * !!ncount,
+			   "%s, flags 0x%lx: the slow way, nothing counted or recorded", mode,
+			   (unsigned long)f_in);
 		}
-		is_int(out[15] & 0x8d5, f_in & 0x8d5, "flags 0x%lx, %s way: the status flags survive exactly",
+		is_int(out[15] & 0x8d5, f_in & 0x8d5,
+		       "%s, flags 0x%lx, %s way: the status flags survive exactly", mode,
 		       (unsigned long)f_in, way);
-		is_int(regbad, 0, "flags 0x%lx, %s way: every general register survives",
+		is_int(regbad, 0, "%s, flags 0x%lx, %s way: every general register survives", mode,
 		       (unsigned long)f_in, way);
-		is_int(me.depth, 0, "flags 0x%lx, %s way: the frame off", (unsigned long)f_in, way);
+		is_int(me.depth, 0, "%s, flags 0x%lx, %s way: the frame off", mode,
+		       (unsigned long)f_in, way);
 	}
 	fake_gen = 7;
 	fake_self = NULL;
@@ -509,6 +521,7 @@ int main(void)
 {
 	record();
 	count();
-	preserved();
+	preserved(0);
+	preserved(2);
 	return done_testing();
 }
