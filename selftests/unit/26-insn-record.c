@@ -32,6 +32,7 @@
 
 #include "arch/x86/arch.h"
 #include "core/ring.h"
+#include "call-regs.h"
 #include "tap.h"
 
 #define diag(...) (printf("# " __VA_ARGS__), printf("\n"))
@@ -269,42 +270,8 @@ static void preserved(void)
 		uint64_t head = ctl.head;
 		const struct ring_rec *rec = (const void *)(data + head);
 
-		/*
-		 * Every general register set to a pattern, the 128 bytes below
-		 * %rsp filled, the call; then the registers and flags into
-		 * out[0..15], and in out[16] how many words of the site's red
-		 * zone changed (the 14 below the return address that the
-		 * pushes after the call leave alone).
-		 */
-		asm volatile("push %%rbx\n\t push %%rbp\n\t push %%r12\n\t push %%r13\n\t"
-			     "push %%r14\n\t push %%r15\n\t push %[out]\n\t"
-			     "lea -128(%%rsp),%%rsp\n\t"
-			     "mov $16,%%ecx\n\t 1: movq $0x5a5a5a5a,-8(%%rsp,%%rcx,8)\n\t loop 1b\n\t"
-			     "lea 128(%%rsp),%%rsp\n\t"
-			     "push %[fi]\n\t popfq\n\t"
-			     "mov $0x1001,%%eax\n\t mov $0x1002,%%ecx\n\t mov $0x1003,%%edx\n\t"
-			     "mov $0x1004,%%ebx\n\t mov $0x1005,%%ebp\n\t mov $0x1006,%%esi\n\t"
-			     "mov $0x1007,%%edi\n\t mov $0x1008,%%r8d\n\t mov $0x1009,%%r9d\n\t"
-			     "mov $0x100a,%%r10d\n\t mov $0x100b,%%r11d\n\t mov $0x100c,%%r12d\n\t"
-			     "mov $0x100d,%%r13d\n\t mov $0x100e,%%r14d\n\t mov $0x100f,%%r15d\n\t"
-			     "call *%[site]\n\t"
-			     "pushfq\n\t"
-			     "push %%rax\n\t mov 16(%%rsp),%%rax\n\t"
-			     "pop 0(%%rax)\n\t mov %%rcx,8(%%rax)\n\t mov %%rdx,16(%%rax)\n\t"
-			     "mov %%rbx,24(%%rax)\n\t mov %%rbp,32(%%rax)\n\t mov %%rsi,40(%%rax)\n\t"
-			     "mov %%rdi,48(%%rax)\n\t mov %%r8,56(%%rax)\n\t mov %%r9,64(%%rax)\n\t"
-			     "mov %%r10,72(%%rax)\n\t mov %%r11,80(%%rax)\n\t mov %%r12,88(%%rax)\n\t"
-			     "mov %%r13,96(%%rax)\n\t mov %%r14,104(%%rax)\n\t mov %%r15,112(%%rax)\n\t"
-			     "pop 120(%%rax)\n\t"
-			     "xor %%edx,%%edx\n\t mov $14,%%ecx\n\t"
-			     "2: cmpq $0x5a5a5a5a,-136(%%rsp,%%rcx,8)\n\t je 3f\n\t inc %%edx\n\t 3: loop 2b\n\t"
-			     "mov %%rdx,128(%%rax)\n\t"
-			     "lea 8(%%rsp),%%rsp\n\t"
-			     "pop %%r15\n\t pop %%r14\n\t pop %%r13\n\t pop %%r12\n\t pop %%rbp\n\t pop %%rbx\n\t"
-			     :
-			     : [fi] "r"(f_in), [site] "m"(site_fn), [out] "r"(out)
-			     : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory",
-			       "cc");
+		/* the registers, flags and red zone around the call (call-regs.h) */
+		call_regs(site_fn, f_in, out);
 		int regbad = 0;
 		for (int i = 0; i < 15; i++)
 			if (out[i] != 0x1001u + (unsigned)i)
@@ -493,29 +460,7 @@ static void hijack(void)
 		uint64_t f_in = k ? 0x8d5 : 0x202, out[17];
 		long before = through_stub;
 
-		asm volatile("push %%rbx\n\t push %%rbp\n\t push %%r12\n\t push %%r13\n\t"
-			     "push %%r14\n\t push %%r15\n\t push %[out]\n\t"
-			     "push %[fi]\n\t popfq\n\t"
-			     "mov $0x1001,%%eax\n\t mov $0x1002,%%ecx\n\t mov $0x1003,%%edx\n\t"
-			     "mov $0x1004,%%ebx\n\t mov $0x1005,%%ebp\n\t mov $0x1006,%%esi\n\t"
-			     "mov $0x1007,%%edi\n\t mov $0x1008,%%r8d\n\t mov $0x1009,%%r9d\n\t"
-			     "mov $0x100a,%%r10d\n\t mov $0x100b,%%r11d\n\t mov $0x100c,%%r12d\n\t"
-			     "mov $0x100d,%%r13d\n\t mov $0x100e,%%r14d\n\t mov $0x100f,%%r15d\n\t"
-			     "call *%[site]\n\t"
-			     "pushfq\n\t"
-			     "push %%rax\n\t mov 16(%%rsp),%%rax\n\t"
-			     "pop 0(%%rax)\n\t mov %%rcx,8(%%rax)\n\t mov %%rdx,16(%%rax)\n\t"
-			     "mov %%rbx,24(%%rax)\n\t mov %%rbp,32(%%rax)\n\t mov %%rsi,40(%%rax)\n\t"
-			     "mov %%rdi,48(%%rax)\n\t mov %%r8,56(%%rax)\n\t mov %%r9,64(%%rax)\n\t"
-			     "mov %%r10,72(%%rax)\n\t mov %%r11,80(%%rax)\n\t mov %%r12,88(%%rax)\n\t"
-			     "mov %%r13,96(%%rax)\n\t mov %%r14,104(%%rax)\n\t mov %%r15,112(%%rax)\n\t"
-			     "pop 120(%%rax)\n\t"
-			     "lea 8(%%rsp),%%rsp\n\t"
-			     "pop %%r15\n\t pop %%r14\n\t pop %%r13\n\t pop %%r12\n\t pop %%rbp\n\t pop %%rbx\n\t"
-			     :
-			     : [fi] "r"(f_in), [site] "m"(site_fn), [out] "r"(out)
-			     : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory",
-			       "cc");
+		call_regs(site_fn, f_in, out);
 		int regbad = 0;
 		for (int i = 0; i < 15; i++)
 			if (out[i] != 0x1001u + (unsigned)i)

@@ -27,6 +27,7 @@
 
 #include "arch/x86/arch.h"
 #include "core/ring.h"
+#include "call-regs.h"
 #include "tap.h"
 
 #define diag(...) (printf("# " __VA_ARGS__), printf("\n"))
@@ -453,36 +454,14 @@ static void preserved(unsigned ncount)
 	through_stub = 0;
 	for (int k = 0; k < 6; k++) {
 		static const uint64_t fl[] = { 0x202, 0x8d5, 0x0c1, 0x814, 0x202, 0x8d5 };
-		uint64_t f_in = fl[k], out[16];
+		uint64_t f_in = fl[k], out[17];
 		uint64_t head = ctl.head;
 		const struct ring_rec *rec = (const void *)(data + head);
 		long stub = through_stub;
 		bool fast = k < 4;
 
 		fake_gen = fast ? 7 : 8;
-		asm volatile("push %%rbx\n\t push %%rbp\n\t push %%r12\n\t push %%r13\n\t"
-			     "push %%r14\n\t push %%r15\n\t push %[out]\n\t"
-			     "push %[fi]\n\t popfq\n\t"
-			     "mov $0x1001,%%eax\n\t mov $0x1002,%%ecx\n\t mov $0x1003,%%edx\n\t"
-			     "mov $0x1004,%%ebx\n\t mov $0x1005,%%ebp\n\t mov $0x1006,%%esi\n\t"
-			     "mov $0x1007,%%edi\n\t mov $0x1008,%%r8d\n\t mov $0x1009,%%r9d\n\t"
-			     "mov $0x100a,%%r10d\n\t mov $0x100b,%%r11d\n\t mov $0x100c,%%r12d\n\t"
-			     "mov $0x100d,%%r13d\n\t mov $0x100e,%%r14d\n\t mov $0x100f,%%r15d\n\t"
-			     "call *%[site]\n\t"
-			     "pushfq\n\t"
-			     "push %%rax\n\t mov 16(%%rsp),%%rax\n\t"
-			     "pop 0(%%rax)\n\t mov %%rcx,8(%%rax)\n\t mov %%rdx,16(%%rax)\n\t"
-			     "mov %%rbx,24(%%rax)\n\t mov %%rbp,32(%%rax)\n\t mov %%rsi,40(%%rax)\n\t"
-			     "mov %%rdi,48(%%rax)\n\t mov %%r8,56(%%rax)\n\t mov %%r9,64(%%rax)\n\t"
-			     "mov %%r10,72(%%rax)\n\t mov %%r11,80(%%rax)\n\t mov %%r12,88(%%rax)\n\t"
-			     "mov %%r13,96(%%rax)\n\t mov %%r14,104(%%rax)\n\t mov %%r15,112(%%rax)\n\t"
-			     "pop 120(%%rax)\n\t"
-			     "lea 8(%%rsp),%%rsp\n\t"
-			     "pop %%r15\n\t pop %%r14\n\t pop %%r13\n\t pop %%r12\n\t pop %%rbp\n\t pop %%rbx\n\t"
-			     :
-			     : [fi] "r"(f_in), [site] "m"(site_fn), [out] "r"(out)
-			     : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "memory",
-			       "cc");
+		call_regs(site_fn, f_in, out);
 		const char *way = fast ? "fast" : "slow";
 		int regbad = 0;
 		for (int i = 0; i < 15; i++)
