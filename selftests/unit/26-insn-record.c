@@ -47,6 +47,7 @@ struct fake_thread {
 
 static __thread struct fake_thread *fake_self;
 static __thread uint32_t fake_cpu;
+#include "fast-fixture.h"
 static long slow_calls;
 static uint64_t fake_list_word;
 
@@ -69,26 +70,7 @@ static const uint8_t nop_site[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00, 0xc3 };
 static struct arch_record_path path(uint64_t ip, const int32_t *regs, unsigned n)
 {
 	struct arch_record_path rp = { 0 };
-	char *tp = __builtin_thread_pointer();
-
-	rp.tls_off = (int32_t)((char *)&fake_self - tp);
-	rp.cpu_tls_off = (int32_t)((char *)&fake_cpu - tp);
-	rp.busy_off = offsetof(struct fake_thread, busy);
-	rp.dirty_off = offsetof(struct fake_thread, dirty);
-	rp.tid_off = offsetof(struct fake_thread, tid);
-	rp.row_off = offsetof(struct fake_thread, row);
-	rp.ring_off = offsetof(struct fake_thread, ring);
-	rp.hits_off = 16;
-	rp.w_head_off = offsetof(struct ring_writer, head);
-	rp.w_limit_off = offsetof(struct ring_writer, limit);
-	rp.w_pend_off = offsetof(struct ring_writer, pend);
-	rp.w_mask_off = offsetof(struct ring_writer, mask);
-	rp.w_data_off = offsetof(struct ring_writer, data);
-	rp.w_ctl_off = offsetof(struct ring_writer, ctl);
-	rp.w_pidtid_off = offsetof(struct ring_writer, pid);
-	rp.w_kind_off = offsetof(struct ring_writer, kind);
-	rp.kind_exclusive = RING_EXCLUSIVE;
-	rp.ctl_head_off = offsetof(struct ring_ctl, head);
+	fake_thread_fields(&rp);
 	rp.need = NEED;
 	rp.word = ring_word(RING_HDR_SIZE + FIXED, 0x1234, 0);
 	rp.common = 0x1234;
@@ -121,25 +103,6 @@ static uint8_t *place(uint8_t *area, const uint8_t *code, size_t len, const int3
 	return site;
 }
 
-static uint8_t data[4096] __attribute__((aligned(64)));
-static struct ring_ctl ctl;
-static struct ring_writer w;
-
-static void ring_reset(void)
-{
-	memset(data, 0xee, sizeof(data));
-	memset(&ctl, 0, sizeof(ctl));
-	memset(&w, 0, sizeof(w));
-	w.mask = sizeof(data) - 1;
-	w.limit = sizeof(data);
-	w.data = data;
-	w.ctl = &ctl;
-	w.pid = 4242;
-	w.tid = 4343;
-	w.kind = RING_EXCLUSIVE;
-}
-
-#define R(f) ((int32_t)offsetof(struct xol_regs, f))
 
 static void basic(void)
 {

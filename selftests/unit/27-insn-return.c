@@ -51,6 +51,7 @@ struct fake_thread {
 
 static __thread struct fake_thread *fake_self;
 static __thread uint32_t fake_cpu;
+#include "fast-fixture.h"
 static uint64_t fake_gen;
 /* frames[-1]: the sentinel below the shadow stack, its sp above every slot */
 static struct fake_frame shadow_mem[9] = { { .sp = UINT64_MAX } }, *const frames = shadow_mem + 1;
@@ -117,51 +118,13 @@ asm(".text\n.type call_probed, @function\ncall_probed:\n"
 #define FIXED 40 /* common 8, func 8, ret_ip 8, two args of 8 */
 #define NEED  ((FIXED + RING_HDR_SIZE + 7) & ~7u)
 
-static uint8_t data[4096] __attribute__((aligned(64)));
-static struct ring_ctl ctl;
-static struct ring_writer w;
-
-static void ring_reset(void)
-{
-	memset(data, 0xee, sizeof(data));
-	memset(&ctl, 0, sizeof(ctl));
-	memset(&w, 0, sizeof(w));
-	w.mask = sizeof(data) - 1;
-	w.limit = sizeof(data);
-	w.data = data;
-	w.ctl = &ctl;
-	w.pid = 4242;
-	w.tid = 4343;
-	w.kind = RING_EXCLUSIVE;
-}
-
-#define R(f) ((int32_t)offsetof(struct xol_regs, f))
 
 static struct arch_return_path rpath(uint64_t func, const int32_t *regs, unsigned n,
 				     unsigned ncount)
 {
 	struct arch_return_path rt = { 0 };
 	struct arch_record_path *rp = &rt.rec;
-	char *tp = __builtin_thread_pointer();
-
-	rp->tls_off = (int32_t)((char *)&fake_self - tp);
-	rp->cpu_tls_off = (int32_t)((char *)&fake_cpu - tp);
-	rp->busy_off = offsetof(struct fake_thread, busy);
-	rp->dirty_off = offsetof(struct fake_thread, dirty);
-	rp->tid_off = offsetof(struct fake_thread, tid);
-	rp->row_off = offsetof(struct fake_thread, row);
-	rp->ring_off = offsetof(struct fake_thread, ring);
-	rp->hits_off = 16;
-	rp->w_head_off = offsetof(struct ring_writer, head);
-	rp->w_limit_off = offsetof(struct ring_writer, limit);
-	rp->w_pend_off = offsetof(struct ring_writer, pend);
-	rp->w_mask_off = offsetof(struct ring_writer, mask);
-	rp->w_data_off = offsetof(struct ring_writer, data);
-	rp->w_ctl_off = offsetof(struct ring_writer, ctl);
-	rp->w_pidtid_off = offsetof(struct ring_writer, pid);
-	rp->w_kind_off = offsetof(struct ring_writer, kind);
-	rp->kind_exclusive = RING_EXCLUSIVE;
-	rp->ctl_head_off = offsetof(struct ring_ctl, head);
+	fake_thread_fields(rp);
 	rp->need = NEED;
 	rp->word = ring_word(RING_HDR_SIZE + FIXED, 0x4321, 0);
 	rp->common = 0x4321;

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the unit tests of the trampolines' recording paths (26-insn-record,
+ * 27-insn-return) share: the ring a fast path writes into, and the fields
+ * of a struct arch_record_path that say where it finds the thread, its
+ * CPU, its counters and its ring.  The includer defines struct fake_thread
+ * (busy, dirty, tid, row, ring) and the TLS words fake_self and fake_cpu.
+ */
+#ifndef XOL_SELFTESTS_FAST_FIXTURE_H
+#define XOL_SELFTESTS_FAST_FIXTURE_H
+
+#include <stddef.h>
+#include <string.h>
+
+static uint8_t data[4096] __attribute__((aligned(64)));
+static struct ring_ctl ctl;
+static struct ring_writer w;
+
+static void ring_reset(void)
+{
+	memset(data, 0xee, sizeof(data));
+	memset(&ctl, 0, sizeof(ctl));
+	memset(&w, 0, sizeof(w));
+	w.mask = sizeof(data) - 1;
+	w.limit = sizeof(data);
+	w.data = data;
+	w.ctl = &ctl;
+	w.pid = 4242;
+	w.tid = 4343;
+	w.kind = RING_EXCLUSIVE;
+}
+
+#define R(f) ((int32_t)offsetof(struct xol_regs, f))
+
+/* @rp's thread, CPU, counter and ring fields, for the fake thread at fake_self. */
+static void fake_thread_fields(struct arch_record_path *rp)
+{
+	char *tp = __builtin_thread_pointer();
+
+	rp->tls_off = (int32_t)((char *)&fake_self - tp);
+	rp->cpu_tls_off = (int32_t)((char *)&fake_cpu - tp);
+	rp->busy_off = offsetof(struct fake_thread, busy);
+	rp->dirty_off = offsetof(struct fake_thread, dirty);
+	rp->tid_off = offsetof(struct fake_thread, tid);
+	rp->row_off = offsetof(struct fake_thread, row);
+	rp->ring_off = offsetof(struct fake_thread, ring);
+	rp->hits_off = 16;
+	rp->w_head_off = offsetof(struct ring_writer, head);
+	rp->w_limit_off = offsetof(struct ring_writer, limit);
+	rp->w_pend_off = offsetof(struct ring_writer, pend);
+	rp->w_mask_off = offsetof(struct ring_writer, mask);
+	rp->w_data_off = offsetof(struct ring_writer, data);
+	rp->w_ctl_off = offsetof(struct ring_writer, ctl);
+	rp->w_pidtid_off = offsetof(struct ring_writer, pid);
+	rp->w_kind_off = offsetof(struct ring_writer, kind);
+	rp->kind_exclusive = RING_EXCLUSIVE;
+	rp->ctl_head_off = offsetof(struct ring_ctl, head);
+}
+
+#endif
