@@ -277,7 +277,6 @@ static struct fake_frame shadow_mem[9] = { { .sp = UINT64_MAX } }, *const frames
 static long through_stub, frame_bad;
 static uint64_t hijack_site;
 
-void stub_rettramp(void);
 
 /* What the stub calls: the frame on top off the stack, checked; its address to go on at. */
 __attribute__((target("general-regs-only"), used))
@@ -295,19 +294,6 @@ uint64_t stub_pop(uint64_t sp_after_ret)
 	return f->ret;
 }
 
-/* The return trampoline's stand-in: registers and flags kept, the real address from stub_pop(). */
-asm(".text\n.type stub_rettramp, @function\nstub_rettramp:\n"
-    "\tlea -8(%rsp), %rsp\n"
-    "\tpush %rax\n\tpush %rcx\n\tpush %rdx\n\tpush %rsi\n\tpush %rdi\n"
-    "\tpush %r8\n\tpush %r9\n\tpush %r10\n\tpush %r11\n"
-    "\tpushfq\n\tlea -8(%rsp), %rsp\n"
-    "\tlea 96(%rsp), %rdi\n"
-    "\tcall stub_pop\n"
-    "\tmov %rax, 88(%rsp)\n"
-    "\tlea 8(%rsp), %rsp\n\tpopfq\n"
-    "\tpop %r11\n\tpop %r10\n\tpop %r9\n\tpop %r8\n"
-    "\tpop %rdi\n\tpop %rsi\n\tpop %rdx\n\tpop %rcx\n\tpop %rax\n"
-    "\tret\n.size stub_rettramp, .-stub_rettramp\n");
 
 static uint8_t *place_hijack(uint8_t *area, const uint8_t *code, size_t len)
 {

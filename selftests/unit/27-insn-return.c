@@ -67,7 +67,6 @@ static void slow_handler(void *ctx, struct xol_regs *regs)
 	slow_calls++;
 }
 
-void stub_rettramp(void);
 
 /*
  * The shared return trampoline's stand-in: the frame of this slot off the
@@ -92,18 +91,6 @@ uint64_t stub_pop(uint64_t sp_after_ret)
 	return 0;
 }
 
-asm(".text\n.type stub_rettramp, @function\nstub_rettramp:\n"
-    "\tlea -8(%rsp), %rsp\n"
-    "\tpush %rax\n\tpush %rcx\n\tpush %rdx\n\tpush %rsi\n\tpush %rdi\n"
-    "\tpush %r8\n\tpush %r9\n\tpush %r10\n\tpush %r11\n"
-    "\tpushfq\n\tlea -8(%rsp), %rsp\n"
-    "\tlea 96(%rsp), %rdi\n"
-    "\tcall stub_pop\n"
-    "\tmov %rax, 88(%rsp)\n"
-    "\tlea 8(%rsp), %rsp\n\tpopfq\n"
-    "\tpop %r11\n\tpop %r10\n\tpop %r9\n\tpop %r8\n"
-    "\tpop %rdi\n\tpop %rsi\n\tpop %rdx\n\tpop %rcx\n\tpop %rax\n"
-    "\tret\n.size stub_rettramp, .-stub_rettramp\n");
 
 /* call_probed(fn, x): fn(x) with %rbx = x + 100 across the call; it returns to after_call. */
 long call_probed(long (*fn)(long), long x);

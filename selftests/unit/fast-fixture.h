@@ -3,7 +3,7 @@
  * What the unit tests of the trampolines' recording paths (26-insn-record,
  * 27-insn-return) share: the ring a fast path writes into, and the fields
  * of a struct arch_record_path that say where it finds the thread, its
- * CPU, its counters and its ring.  The includer defines struct fake_thread
+ * CPU, its counters and its ring, and a stand-in for the return trampoline.  The includer defines struct fake_thread
  * (busy, dirty, tid, row, ring) and the TLS words fake_self and fake_cpu.
  */
 #ifndef XOL_SELFTESTS_FAST_FIXTURE_H
@@ -56,5 +56,23 @@ static void fake_thread_fields(struct arch_record_path *rp)
 	rp->kind_exclusive = RING_EXCLUSIVE;
 	rp->ctl_head_off = offsetof(struct ring_ctl, head);
 }
+
+/*
+ * The return trampoline's stand-in: registers and flags kept, the real
+ * address from stub_pop(sp after the ret), which the includer defines.
+ */
+void stub_rettramp(void);
+asm(".text\n.type stub_rettramp, @function\nstub_rettramp:\n"
+    "\tlea -8(%rsp), %rsp\n"
+    "\tpush %rax\n\tpush %rcx\n\tpush %rdx\n\tpush %rsi\n\tpush %rdi\n"
+    "\tpush %r8\n\tpush %r9\n\tpush %r10\n\tpush %r11\n"
+    "\tpushfq\n\tlea -8(%rsp), %rsp\n"
+    "\tlea 96(%rsp), %rdi\n"
+    "\tcall stub_pop\n"
+    "\tmov %rax, 88(%rsp)\n"
+    "\tlea 8(%rsp), %rsp\n\tpopfq\n"
+    "\tpop %r11\n\tpop %r10\n\tpop %r9\n\tpop %r8\n"
+    "\tpop %rdi\n\tpop %rsi\n\tpop %rdx\n\tpop %rcx\n\tpop %rax\n"
+    "\tret\n.size stub_rettramp, .-stub_rettramp\n");
 
 #endif
