@@ -6,6 +6,8 @@
  *   MODE n  hot()       first instruction mov: the kernel single-steps it
  *        p  hot_push()  push %rbp: the kernel emulates it
  *        5  hot_nop()   a 5-byte nop: the kernel (6.18) optimises it
+ *        t  hot_tsc()   no probe: hot() with one rdtsc, what any hit that
+ *                       records a timestamp pays at least
  *
  * Each thread times its own loop (started together at a barrier); the
  * line printed is the total throughput as ns per call (1e9 / the sum of
@@ -36,6 +38,15 @@ long hot_nop(long a, long b, const char *name);
 asm(".text\n.globl hot_nop\n.type hot_nop, @function\nhot_nop:\n"
     "\t.byte 0x0f, 0x1f, 0x44, 0x00, 0x00\n\tmov %rdi, %rax\n\txor %rsi, %rax\n"
     "\tret\n.size hot_nop, .-hot_nop\n");
+
+/* hot() and one read of the time stamp counter, as every record makes. */
+__attribute__((noinline)) long hot_tsc(long a, long b, const char *name)
+{
+	unsigned lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi) : "r"(name) : "memory");
+	return a ^ b ^ lo ^ hi;
+}
 
 static long n;
 static long (*fn)(long, long, const char *);
@@ -72,9 +83,9 @@ int main(int argc, char **argv)
 	long acc = 0;
 
 	n = argc > 1 ? atol(argv[1]) : 1000000;
-	fn = mode == 'p' ? hot_push : mode == '5' ? hot_nop : hot;
+	fn = mode == 'p' ? hot_push : mode == '5' ? hot_nop : mode == 't' ? hot_tsc : hot;
 	if (threads < 1 || threads > 64 || n < 1) {
-		fprintf(stderr, "usage: hot N [n|p|5 [THREADS]]\n");
+		fprintf(stderr, "usage: hot N [n|p|5|t [THREADS]]\n");
 		return 2;
 	}
 	pthread_barrier_init(&start, NULL, (unsigned)threads);

@@ -122,10 +122,6 @@ struct xol_thread {
 	int claimed;             /* 0 free, 1 in use (CAS) */
 	pid_t tid;
 	unsigned slot;           /* its row of hit counters, in every session */
-	/*
-	 * Side by side, busy 8-aligned: the trampolines' fast paths test two
-	 * of these with one compare.
-	 */
 	int comm_dirty;          /* comm changed: write a WIRE_REC_COMM first */
 	int busy;                /* recursion guard: BUSY_* */
 	unsigned unhooked;       /* return.c: frames an unwinder got back: re-hijack them */

@@ -42,11 +42,6 @@ static bool count_path(const struct site *s, struct arch_count_path *cp)
 	return true;
 }
 
-_Static_assert(offsetof(struct xol_thread, busy) % 8 == 0 &&
-	       offsetof(struct xol_thread, comm_dirty) + 4 == offsetof(struct xol_thread, busy) &&
-	       offsetof(struct xol_thread, unhooked) == offsetof(struct xol_thread, busy) + 4,
-	       "the flags a fast path tests two at a time");
-
 /* The thread's state as a fast path finds it, with the row of session slot @slot. */
 static void thread_fields(struct arch_record_path *rp, unsigned slot)
 {
@@ -247,6 +242,7 @@ int tramp_build(struct site *s, uint8_t *buf, size_t size, uint8_t *tramp, bool 
 		uint64_t *ret_code)
 {
 	struct arch_return_path rt;
+	struct arch_hijack_path hp;
 	size_t at;
 	int r, n;
 
@@ -254,6 +250,7 @@ int tramp_build(struct site *s, uint8_t *buf, size_t size, uint8_t *tramp, bool 
 	if (!may_count || size <= ARCH_RETURN_TRAMPOLINE_BYTES || !return_path(s, &rt))
 		return build_entry(s, buf, size, tramp, may_count, 0);
 	at = size - ARCH_RETURN_TRAMPOLINE_BYTES;
+	rt.by_ret = hijack_path(s, &hp); /* its entry then hijacks by a call (arch.h) */
 	r = arch_prepare_return_trampoline(buf + at, ARCH_RETURN_TRAMPOLINE_BYTES,
 					   (uint64_t)tramp + at, &rt);
 	if (r < 0)

@@ -3,6 +3,7 @@
 #ifndef XOL_ARCH_X86_ARCH_H
 #define XOL_ARCH_X86_ARCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -408,6 +409,15 @@ int arch_prepare_record_trampoline(struct arch_jump *aj, uint8_t *buf, size_t si
  * unmark it and go straight to the displaced copy.  Three registers and
  * the status flags saved below the red zone; no call.
  * Anything else takes the general path, which does the rest.
+ *
+ * When @ret_tramp is the byte right after the trampoline's @size bytes
+ * (tramp_build() puts the site's return fast path there), the hijack
+ * goes on to the displaced copy by a call from the trampoline's last 10
+ * bytes, made with the slot popped: the call writes the slot exactly as
+ * the hijack did, and the return stack buffer (and a CET shadow stack)
+ * gets the return trampoline's address above the caller's, so the
+ * function's ret is predicted and the return fast path can leave by a
+ * ret of its own (arch_return_path.by_ret).
  */
 struct arch_hijack_path {
 	int32_t tls_off;     /* %fs-relative: the thread-state pointer */
@@ -449,9 +459,13 @@ int arch_prepare_hijack_trampoline(struct arch_jump *aj, uint8_t *buf, size_t si
  * status flags saved below the caller's %rsp; no call.  Anything else
  * gets every register and the flags back as they were and goes on to
  * the shared return trampoline (@slow), which does it the long way and
- * finds the frame where it was.  The ret that came here is the one
- * mispredicted branch (the return stack buffer expected the caller);
- * the jump on is indirect, not a ret, as the shared trampoline's.
+ * finds the frame where it was.  It goes on to the real address by an
+ * indirect jmp, as the shared trampoline does: the ret that came here
+ * already took the caller's entry off the return stack buffer (it was
+ * mispredicted), and a second ret would leave the caller's returns off
+ * by one.  With @by_ret, the entry's hijack pushed this code's address
+ * by a call above the caller's entry (arch_hijack_path), the ret that
+ * came here was predicted, and it goes on by a ret, predicted too.
  */
 struct arch_return_path {
 	struct arch_record_path rec; /* thread, list, ring and record as for the recording path:
@@ -462,6 +476,7 @@ struct arch_return_path {
 	unsigned ncount;             /* count only: this many counters of the row, 0: the record */
 	int32_t counter_off[ARCH_COUNT_MAX]; /* byte offsets of u64 counters in the row */
 	uint64_t slow;               /* the shared return trampoline */
+	bool by_ret;                 /* go on by a ret, not a jmp: the entry hijacked by a call */
 };
 
 /* Room for a return fast path. */

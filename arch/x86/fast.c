@@ -98,31 +98,21 @@ static size_t emit_jcc(struct emit *e, uint8_t cc)
  * The fast paths' way in: %rcx = the thread's state (%fs-relative), to
  * the slow way (jcc rel32s appended to @to_slow) when there is none, or
  * when its busy int or one of the @nflags ints at @flag_off is set; else
- * busy = 1.  Two of these ints next to each other are tested with one
- * compare.
+ * busy = 1.  Each int is read on its own, never two with one 8-byte
+ * compare: busy was just stored 4 bytes wide by the hit before, and a
+ * load wider than the store it reads cannot be forwarded from it, so it
+ * waits for the store to reach the cache (6 ns a return pair here).
  */
 static void emit_take_thread(struct emit *e, int32_t tls_off, int32_t busy_off,
 			     const int32_t *flag_off, unsigned nflags, size_t *to_slow, size_t *ns)
 {
-	int32_t off[4] = { busy_off };
-	unsigned n = 1;
-
-	for (unsigned i = 0; i < nflags && n < 4; i++) {	/* sorted, by insertion */
-		unsigned k = n++;
-		for (; k && off[k - 1] > flag_off[i]; k--)
-			off[k] = off[k - 1];
-		off[k] = flag_off[i];
-	}
 	emit_disp32(e, "\x64\x48\x8b\x0c\x25", 5, tls_off); /* mov %fs:tls,%rcx */
 	emit_bytes(e, "\x48\x85\xc9", 3);		/* test %rcx,%rcx */
 	to_slow[(*ns)++] = emit_jcc(e, JZ);
-	for (unsigned i = 0; i < n; i++) {
-		bool two = i + 1 < n && off[i + 1] == off[i] + 4;
-
-		emit_rm(e, two ? REXW : 0, 0x83, 7, RCX, off[i]); /* cmp{l,q} $0,off(%rcx) */
+	for (unsigned i = 0; i <= nflags; i++) {
+		emit_rm(e, 0, 0x83, 7, RCX, i ? flag_off[i - 1] : busy_off); /* cmpl $0,off(%rcx) */
 		emit_u8(e, 0);
 		to_slow[(*ns)++] = emit_jcc(e, JNZ);
-		i += two;
 	}
 	emit_rm(e, 0, 0xc7, 0, RCX, busy_off);		/* movl $1,busy(%rcx) */
 	emit_u32(e, 1);
@@ -164,13 +154,14 @@ static void emit_fast_restore(struct emit *e, const char *pops, size_t npops, in
  * The fast paths' ways out: done (busy = 0, restore, jmp to the displaced
  * copy), unbusy (busy = 0, then as slow) and slow (restore, then on into
  * the general path that follows).  Returns where the done jmp's rel32 is.
- * With @slow, a return fast path's instead: no red zone, done jumps to
- * the address @saved + 8 bytes below %rsp (@saved: what it pushed), slow
- * to @slow (the shared return trampoline), and 0 is returned.
+ * With @slow, a return fast path's instead: no red zone, done goes to
+ * the address @saved + 8 bytes below %rsp (@saved: what it pushed), by a
+ * jmp or with @by_ret by a push and a ret, slow to @slow (the shared
+ * return trampoline), and 0 is returned.
  */
 static size_t emit_fast_exits(struct emit *e, int32_t busy_off, const char *pops, size_t npops,
 			      const size_t *to_unbusy, size_t nu, const size_t *to_slow, size_t ns,
-			      uint64_t slow, int32_t saved)
+			      uint64_t slow, int32_t saved, bool by_ret)
 {
 	int32_t up = slow ? 0 : 0x80;
 	size_t to_copy = 0;
@@ -178,7 +169,11 @@ static size_t emit_fast_exits(struct emit *e, int32_t busy_off, const char *pops
 	emit_rm(e, 0, 0xc7, 0, RCX, busy_off);		/* movl $0,busy(%rcx) */
 	emit_u32(e, 0);
 	emit_fast_restore(e, pops, npops, up);
-	if (slow) {
+	if (slow && by_ret) {
+		emit_bytes(e, "\xff\x74\x24", 3);	/* push -(saved + 8)(%rsp): at %rsp - 8 */
+		emit_u8(e, (uint8_t)-(saved + 8));
+		emit_u8(e, 0xc3);			/* ret */
+	} else if (slow) {
 		emit_bytes(e, "\xff\x64\x24", 3);	/* jmp *-(saved + 8)(%rsp) */
 		emit_u8(e, (uint8_t)-(saved + 8));
 	} else {
@@ -331,7 +326,7 @@ size_t emit_record_fast(struct emit *e, const struct arch_record_path *rp)
 	emit_ring_room(e, rp, to_unbusy, &nu);
 	emit_record_write(e, rp);
 	return emit_fast_exits(e, rp->busy_off, REC_POPS, sizeof(REC_POPS) - 1, to_unbusy, nu,
-			       to_slow, ns, 0, 0);
+			       to_slow, ns, 0, 0, false);
 }
 
 /*
@@ -347,6 +342,7 @@ size_t emit_record_fast(struct emit *e, const struct arch_record_path *rp)
  *						   at depth 0 rax[-1] is the sentinel)
  *	rax[0] = { *slot, slot, site, ctx, 0, ret_tramp }; depth++; *slot = ret_tramp
  *	busy = 0; flags, registers back; jmp copy
+ *				(or, ret_tramp right after: lea 8(%rsp),%rsp; call copy)
  */
 size_t emit_hijack_fast(struct emit *e, const struct arch_hijack_path *hp)
 {
@@ -383,7 +379,8 @@ size_t emit_hijack_fast(struct emit *e, const struct arch_hijack_path *hp)
 	emit_bytes(e, "\x48\x89\x94\x24", 4);		/* mov %rdx,SLOT(%rsp): the slot hijacked */
 	emit_u32(e, SLOT);
 	/* pop %rdx %rcx %rax */
-	return emit_fast_exits(e, hp->busy_off, "\x5a\x59\x58", 3, to_unbusy, nu, to_slow, ns, 0, 0);
+	return emit_fast_exits(e, hp->busy_off, "\x5a\x59\x58", 3, to_unbusy, nu, to_slow, ns, 0, 0,
+			       false);
 }
 
 /*
@@ -403,6 +400,7 @@ size_t emit_hijack_fast(struct emit *e, const struct arch_hijack_path *hp)
  *	c - 80 = rax->ret; depth--		after the frame is read
  *	count: each counter += 1; record: hits += 1, the record
  *	busy = 0; flags, registers back (%rsp = c); jmp *-80(%rsp)
+ *						(by_ret: push -80(%rsp); ret)
  * unbusy: busy = 0
  * slow:   flags, registers back; jmp slow
  *
@@ -450,7 +448,8 @@ static void emit_return_fast(struct emit *e, const struct arch_return_path *rt)
 	}
 	if (!rt->ncount)
 		emit_record_write(e, rp);
-	emit_fast_exits(e, rp->busy_off, pops, npops, to_unbusy, nu, to_slow, ns, rt->slow, saved);
+	emit_fast_exits(e, rp->busy_off, pops, npops, to_unbusy, nu, to_slow, ns, rt->slow, saved,
+			rt->by_ret);
 }
 
 /* A record path's args: general registers, 8 bytes each, from payload byte @min_off on. */

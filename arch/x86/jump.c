@@ -32,7 +32,11 @@
  * emits them) goes first, at offset 0: it steps over the red zone too,
  * does its work with a few registers saved and jumps to copy_off[0]
  * itself, or puts everything back and goes on to the general path drawn
- * above.
+ * above.  A return hijack whose site's return fast path follows the
+ * trampoline goes to copy_off[0] by way of its last 10 bytes instead:
+ *
+ *   size - 10    lea 8(%rsp),%rsp; call copy_off[0]
+ *   size         the return fast path     <- the address that call pushes
  */
 
 #define REGS_SIZE	((int)sizeof(struct xol_regs))		/* 168 */
@@ -40,6 +44,9 @@
 #define OFF(f)		((int)offsetof(struct xol_regs, f))
 
 _Static_assert(sizeof(struct xol_regs) == 21 * 8, "trampoline pushes 21 words");
+
+/* lea 8(%rsp),%rsp; call rel32: a hijack's way to the copy, just before the return code */
+#define CALL_IN_BYTES	10
 
 static int refuse(struct arch_jump *aj, const char *reason)
 {
@@ -546,8 +553,19 @@ static int prepare(struct arch_jump *aj, uint8_t *buf, size_t size, uint64_t tra
 	aj->copy_off[aj->n] = e.pos;
 	if (!(aj->insn[aj->n - 1].flags & (ARCH_INSN_F_NO_FALLTHROUGH | ARCH_INSN_F_CALL)))
 		emit_jmp(&e, aj->site + aj->len);
-	if (cp || rp || hp)
+	if (hp && hp->ret_tramp == tramp_addr + size && !e.err) {
+		/* in by a call whose return address is the return fast path (arch.h) */
+		if (e.pos + CALL_IN_BYTES > size)
+			return -ENOSPC;
+		memset(buf + e.pos, ARCH_BREAKPOINT_INSN, size - CALL_IN_BYTES - e.pos);
+		e.pos = size - CALL_IN_BYTES;
+		patch_rel32(&e, to_copy, e.pos);
+		emit_bytes(&e, "\x48\x8d\x64\x24\x08", 5); /* lea 8(%rsp),%rsp: the slot off */
+		emit_u8(&e, 0xe8);			/* call copy: the slot back on */
+		emit_u32(&e, (uint32_t)(cont - (e.pos + 4)));
+	} else if (cp || rp || hp) {
 		patch_rel32(&e, to_copy, cont);
+	}
 	if (stack_tls_off)
 		patch_rel32(&e, own_to_copy, cont);
 	if (skip_to_copy)

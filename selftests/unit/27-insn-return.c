@@ -20,6 +20,10 @@
  *  - recording and counting, the flags and every register survive both
  *    ways exactly, and the scratch registers are recorded as the function
  *    returned them
+ *  - all of it twice: with the return fast path apart from the trampoline
+ *    (the hijack writes the slot, the return goes on by a jmp), and right
+ *    after it, as tramp_build() places it (the hijack goes in by a call
+ *    from the trampoline's end, the return goes on by a ret)
  */
 #include <stdbool.h>
 #include <string.h>
@@ -56,6 +60,7 @@ static uint64_t fake_gen;
 /* frames[-1]: the sentinel below the shadow stack, its sp above every slot */
 static struct fake_frame shadow_mem[9] = { { .sp = UINT64_MAX } }, *const frames = shadow_mem + 1;
 static long slow_calls, through_stub, stub_bad;
+static bool adjacent; /* the return fast path right after the trampoline: in by a call */
 
 _Static_assert(sizeof(struct fake_frame) == ARCH_HIJACK_FRAME, "a frame as the paths write it");
 
@@ -130,17 +135,20 @@ static struct arch_return_path rpath(uint64_t func, const int32_t *regs, unsigne
 	for (unsigned i = 0; i < ncount; i++)
 		rt.counter_off[i] = 8 + 16 * (int32_t)i;
 	rt.slow = (uint64_t)stub_rettramp;
+	rt.by_ret = adjacent;
 	return rt;
 }
 
 /*
  * @code at the start of @area (8 KiB), its hijacking trampoline at 1024,
- * the return fast path of @rt at 4096.
+ * the return fast path of @rt at 4096, or (adjacent) right after the
+ * trampoline's bytes.
  */
 static uint8_t *place(uint8_t *area, const uint8_t *code, size_t len,
 		      const struct arch_return_path *rt, int *rsize)
 {
-	uint8_t *site = area, *tramp = area + 1024, *ret = area + 4096, jmp[ARCH_JUMP_BYTES];
+	uint8_t *site = area, *tramp = area + 1024, jmp[ARCH_JUMP_BYTES];
+	uint8_t *ret = adjacent ? tramp + ARCH_RECORD_TRAMPOLINE_BYTES : area + 4096;
 	struct arch_hijack_path hp = { 0 };
 	struct arch_jump aj;
 
@@ -162,6 +170,12 @@ static uint8_t *place(uint8_t *area, const uint8_t *code, size_t len,
 	    arch_jump_bytes(jmp, (uint64_t)site, (uint64_t)tramp))
 		return NULL;
 	memcpy(site, jmp, sizeof(jmp));
+	/* adjacent: lea 8(%rsp),%rsp; call rel32 to inside the trampoline, its last 10 bytes */
+	int32_t rel;
+	memcpy(&rel, ret - 4, 4);
+	if (adjacent && (memcmp(ret - 10, "\x48\x8d\x64\x24\x08\xe8", 6) ||
+			 ret + rel < tramp || ret + rel >= ret - 10))
+		return NULL;
 	return site;
 }
 
@@ -178,8 +192,11 @@ static long (*probed)(long);
 static void (*hook)(void);
 static int nest;
 
+static void check_slot(void);
+
 __attribute__((noinline)) static long body(long x)
 {
+	check_slot();
 	if (hook)
 		hook();
 	if (nest && x > 0)
@@ -213,7 +230,18 @@ static void me_reset(void)
 	me.shadow = frames;
 }
 
-/* The hooks: run inside the probed function, after its entry was hijacked. */
+/*
+ * The hooks: run inside the probed function, after its entry was hijacked.
+ * Every hook checks the slot first: it holds the return code's address.
+ */
+static long slot_bad;
+static void check_slot(void)
+{
+	const struct fake_frame *f = &frames[me.depth - 1];
+
+	if (!me.depth || *(const uint64_t *)f->sp != f->tramp)
+		slot_bad++;
+}
 static void set_busy(void) { me.busy = 1; }
 static void set_unhooked(void) { me.unhooked = 1; }
 static void set_dirty(void) { me.dirty = 1; }
@@ -277,6 +305,7 @@ static void record(void)
 				    v[4]);
 	}
 	is_int(bad, 0, "each record as emit() writes it: common_pid, func, ret_ip, $retval, %%bx");
+	is_int(slot_bad, 0, "inside, the slot holds the return code's address, as its frame says");
 	is_int(data[10 * NEED], 0xee, "nothing written past the last record");
 
 	/* nested: each return takes its own frame, innermost first */
@@ -448,9 +477,15 @@ static void preserved(unsigned ncount)
 
 int main(void)
 {
-	record();
-	count();
-	preserved(0);
-	preserved(2);
+	for (int a = 0; a < 2; a++) {
+		adjacent = a;
+		diag("the return fast path %s", a ? "right after the trampoline: in by a call, "
+						    "out by a ret" : "apart: out by a jmp");
+		slow_calls = through_stub = stub_bad = slot_bad = 0;
+		record();
+		count();
+		preserved(0);
+		preserved(2);
+	}
 	return done_testing();
 }
