@@ -13,8 +13,10 @@
  * line printed is the total throughput as ns per call (1e9 / the sum of
  * the threads' calls per second), then the calls and the throughput.
  */
+#define _GNU_SOURCE
 #include <pthread.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -56,6 +58,7 @@ struct worker {
 	pthread_t tid;
 	double ns;
 	long acc;
+	long faults, switches; /* page faults, involuntary context switches: in the loop */
 };
 
 static void *run(void *arg)
@@ -64,11 +67,17 @@ static void *run(void *arg)
 	struct timespec t0, t1;
 	long acc = 0;
 
+	struct rusage r0, r1;
+
 	pthread_barrier_wait(&start);
+	getrusage(RUSAGE_THREAD, &r0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (long i = 0; i < n; i++)
 		acc += fn(i, n - i, names[i & 3]);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	getrusage(RUSAGE_THREAD, &r1);
+	w->faults = r1.ru_minflt - r0.ru_minflt;
+	w->switches = r1.ru_nivcsw - r0.ru_nivcsw;
 	w->ns = (double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec);
 	w->acc = acc;
 	return NULL;
@@ -80,7 +89,7 @@ int main(int argc, char **argv)
 	int threads = argc > 3 ? atoi(argv[3]) : 1;
 	struct worker w[64];
 	double per_sec = 0;
-	long acc = 0;
+	long acc = 0, faults = 0, switches = 0;
 
 	n = argc > 1 ? atol(argv[1]) : 1000000;
 	fn = mode == 'p' ? hot_push : mode == '5' ? hot_nop : mode == 't' ? hot_tsc : hot;
@@ -97,8 +106,10 @@ int main(int argc, char **argv)
 			pthread_join(w[t].tid, NULL);
 		per_sec += (double)n / w[t].ns * 1e9;
 		acc += w[t].acc;
+		faults += w[t].faults;
+		switches += w[t].switches;
 	}
-	printf("%.2f ns/call %ld calls acc=%ld threads=%d %.2f Mcalls/s\n", 1e9 / per_sec,
-	       n * threads, acc, threads, per_sec / 1e6);
+	printf("%.2f ns/call %ld calls acc=%ld threads=%d %.2f Mcalls/s faults=%ld preempted=%ld\n",
+	       1e9 / per_sec, n * threads, acc, threads, per_sec / 1e6, faults, switches);
 	return 0;
 }
