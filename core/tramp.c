@@ -156,22 +156,17 @@ static bool return_path(const struct site *s, struct arch_return_path *rt)
 	return true;
 }
 
-/*
- * A site whose events are all return probes gets the return-hijack fast
- * path: the entry records nothing, the trampoline itself pushes the shadow
- * frame and hijacks the return slot where return_push() would find it
- * simple (core/return.c).
- */
 _Static_assert(sizeof(struct shadow_frame) == ARCH_HIJACK_FRAME &&
 	       offsetof(struct shadow_frame, ret) == 0 && offsetof(struct shadow_frame, sp) == 8 &&
 	       offsetof(struct shadow_frame, site) == 16 && offsetof(struct shadow_frame, ctx) == 24 &&
 	       offsetof(struct shadow_frame, flags) == 28 &&
 	       offsetof(struct shadow_frame, tramp) == 32, "the frame the hijack path writes");
 
-static bool hijack_path(const struct site *s, struct arch_hijack_path *hp)
+/* The return-hijack fast path's fields, where the site allows one (its entry events aside). */
+static bool hijack_fields(const struct site *s, struct arch_hijack_path *hp)
 {
-	if (s->entry->n || s->rsite->n || !s->ret->n || s->own_stack || s->ret_at ||
-	    !agent.tls_self_off || !agent.ret_tramp)
+	if (s->rsite->n || !s->ret->n || s->own_stack || s->ret_at || !agent.tls_self_off ||
+	    !agent.ret_tramp)
 		return false;
 	memset(hp, 0, sizeof(*hp));
 	hp->tls_off = (int32_t)agent.tls_self_off;
@@ -187,12 +182,41 @@ static bool hijack_path(const struct site *s, struct arch_hijack_path *hp)
 }
 
 /*
+ * A site whose events are all return probes gets the return-hijack fast
+ * path: the entry records nothing, the trampoline itself pushes the shadow
+ * frame and hijacks the return slot where return_push() would find it
+ * simple (core/return.c).
+ */
+static bool hijack_path(const struct site *s, struct arch_hijack_path *hp)
+{
+	return !s->entry->n && hijack_fields(s, hp);
+}
+
+/*
+ * A site with one entry event that records registers as the recording
+ * path does and return probes besides (p: a=%di with r:, for latency)
+ * gets the return-hijack fast path that writes the entry's record too.
+ */
+static bool record_hijack_path(const struct site *s, struct arch_hijack_path *hp,
+			       struct arch_record_path *rp)
+{
+	if (s->entry->n != 1 || s->entry->ev[0]->w->is_return || !hijack_fields(s, hp) ||
+	    !record_event(s->entry->ev[0], rp))
+		return false;
+	rp->ip = s->addr;
+	rp->list_addr = (uint64_t)(uintptr_t)&s->entry;
+	rp->list = (uint64_t)(uintptr_t)s->entry;
+	return true;
+}
+
+/*
  * The entry part of the trampoline of @s, to run at @tramp, into @buf:
  * with the switch to the agent's stack where the program's has no room
  * (Go), with the counting fast path where the events only count, the
  * recording one where one event records registers, the return-hijack one
- * where all are return probes, pointing the slots at @ret_code if not 0
- * (only with @may_count).  Returns its size or -errno.
+ * where all are return probes or besides them one event records
+ * registers, pointing the slots at @ret_code if not 0 (only with
+ * @may_count).  Returns its size or -errno.
  */
 static int build_entry(struct site *s, uint8_t *buf, size_t size, uint8_t *tramp,
 		       bool may_count, uint64_t ret_code)
@@ -208,11 +232,11 @@ static int build_entry(struct site *s, uint8_t *buf, size_t size, uint8_t *tramp
 		if (n != -ENOSPC)
 			return n;
 	}
-	if (may_count && hijack_path(s, &hp)) {
+	if (may_count && (hijack_path(s, &hp) || record_hijack_path(s, &hp, &rp))) {
 		if (ret_code)
 			hp.ret_tramp = ret_code;
 		int n = arch_prepare_hijack_trampoline(&s->jump, buf, size, (uint64_t)tramp,
-						       jump_hit, s, &hp);
+						       jump_hit, s, &hp, s->entry->n ? &rp : NULL);
 		if (n != -ENOSPC)
 			return n;
 	}
@@ -242,6 +266,7 @@ int tramp_build(struct site *s, uint8_t *buf, size_t size, uint8_t *tramp, bool 
 		uint64_t *ret_code)
 {
 	struct arch_return_path rt;
+	struct arch_record_path rp;
 	struct arch_hijack_path hp;
 	size_t at;
 	int r, n;
@@ -250,7 +275,8 @@ int tramp_build(struct site *s, uint8_t *buf, size_t size, uint8_t *tramp, bool 
 	if (!may_count || size <= ARCH_RETURN_TRAMPOLINE_BYTES || !return_path(s, &rt))
 		return build_entry(s, buf, size, tramp, may_count, 0);
 	at = size - ARCH_RETURN_TRAMPOLINE_BYTES;
-	rt.by_ret = hijack_path(s, &hp); /* its entry then hijacks by a call (arch.h) */
+	/* its entry then hijacks by a call (arch.h) */
+	rt.by_ret = hijack_path(s, &hp) || record_hijack_path(s, &hp, &rp);
 	r = arch_prepare_return_trampoline(buf + at, ARCH_RETURN_TRAMPOLINE_BYTES,
 					   (uint64_t)tramp + at, &rt);
 	if (r < 0)
@@ -271,8 +297,8 @@ size_t tramp_bytes(const struct site *s)
 
 	if (s->own_stack)
 		return ARCH_STACK_TRAMPOLINE_BYTES;
-	return (record_path(s, &rp) || hijack_path(s, &hp) ? ARCH_RECORD_TRAMPOLINE_BYTES :
-							      ARCH_TRAMPOLINE_BYTES) +
+	return (record_path(s, &rp) || hijack_path(s, &hp) || record_hijack_path(s, &hp, &rp) ?
+		ARCH_RECORD_TRAMPOLINE_BYTES : ARCH_TRAMPOLINE_BYTES) +
 	       (return_path(s, &rt) ? ARCH_RETURN_TRAMPOLINE_BYTES : 0);
 }
 
@@ -285,7 +311,9 @@ void tramp_describe(const struct site *s, const char **entry, const char **ret)
 
 	*entry = s->own_stack ? "" :
 		 record_path(s, &rp) ? "; the trampoline writes the record" :
-		 hijack_path(s, &hp) ? "; the trampoline hijacks the return" : "";
+		 hijack_path(s, &hp) ? "; the trampoline hijacks the return" :
+		 record_hijack_path(s, &hp, &rp) ?
+		 "; the trampoline writes the record and hijacks the return" : "";
 	*ret = !s->ret_code ? "" : return_path(s, &rt) && rt.ncount ?
 	       "; its own code counts the return" : "; its own code records the return";
 }

@@ -436,10 +436,16 @@ struct arch_hijack_path {
 /* struct shadow_frame: ret, sp (the slot), site, ctx and flags as one word, tramp */
 #define ARCH_HIJACK_FRAME 40
 
-/* arch_prepare_trampoline with the return-hijack fast path of @hp in front. */
+/*
+ * arch_prepare_trampoline with the return-hijack fast path of @hp in
+ * front; with @rp (not NULL), one that also writes the entry's record as
+ * the recording fast path does (p: a=%di and r: on one function, for
+ * latency), eight registers saved, and takes the general path unless it
+ * can do both.
+ */
 int arch_prepare_hijack_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
 				   uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx,
-				   const struct arch_hijack_path *hp);
+				   const struct arch_hijack_path *hp, const struct arch_record_path *rp);
 
 /*
  * A return fast path: code that a hijacked slot points at instead of the

@@ -330,37 +330,54 @@ size_t emit_record_fast(struct emit *e, const struct arch_record_path *rp)
 }
 
 /*
- * The return-hijack fast path (see struct arch_hijack_path).  Returns
- * where the rel32 of its final jmp to the displaced copy is; its slow way
- * out falls through to the general path.
+ * The return-hijack fast path (see struct arch_hijack_path), with @rp the
+ * entry's record too.  Returns where the rel32 of its final jmp to the
+ * displaced copy is; its slow way out falls through to the general path.
  *
  *	lea -128(%rsp),%rsp; push rax rcx rdx; lahf; seto %al; push rax
- *	rcx = %fs:self: 0, busy, unhooked	-> slow
- *	busy = 1; depth >= max			-> unbusy
+ *					(@rp: the eight registers of the recording path)
+ *	rcx = %fs:self: 0, busy, unhooked (@rp: comm changed) -> slow
+ *	busy = 1; @rp: the list, the row, the writer and room -> unbusy
+ *	depth >= max				-> unbusy
  *	rax = &shadow[depth]; rdx = the slot (the site's %rsp)
  *	rax[-1].sp <= slot			-> unbusy (frames left: return_push drops them;
  *						   at depth 0 rax[-1] is the sentinel)
  *	rax[0] = { *slot, slot, site, ctx, 0, ret_tramp }; depth++; *slot = ret_tramp
+ *	@rp: hits += 1; rdtsc; the record; commit
  *	busy = 0; flags, registers back; jmp copy
  *				(or, ret_tramp right after: lea 8(%rsp),%rsp; call copy)
+ *
+ * Everything that can send it the long way is checked before anything is
+ * written, so the general path finds the hit untouched.
  */
-size_t emit_hijack_fast(struct emit *e, const struct arch_hijack_path *hp)
+size_t emit_hijack_fast(struct emit *e, const struct arch_hijack_path *hp,
+			const struct arch_record_path *rp)
 {
-	enum { SLOT = 0x80 + 32 };	/* past the red zone and the four words pushed */
-	size_t to_slow[3], to_unbusy[2], ns = 0, nu = 0;
+	const int32_t flags[2] = { hp->unhooked_off, rp ? rp->dirty_off : 0 };
+	const int32_t slot = 0x80 + (rp ? REC_SAVED : 32); /* past the red zone and what is pushed */
+	size_t to_slow[4], to_unbusy[8], ns = 0, nu = 0;
 
 	emit_bytes(e, "\x48\x8d\x64\x24\x80", 5);	/* lea -0x80(%rsp),%rsp */
-	emit_bytes(e, "\x50\x51\x52", 3);		/* push %rax %rcx %rdx */
-	emit_bytes(e, "\x9f\x0f\x90\xc0\x50", 5);	/* lahf; seto %al; push %rax */
-	emit_take_thread(e, hp->tls_off, hp->busy_off, &hp->unhooked_off, 1, to_slow, &ns);
+	if (rp) {
+		emit_rec_save(e);
+	} else {
+		emit_bytes(e, "\x50\x51\x52", 3);	/* push %rax %rcx %rdx */
+		emit_bytes(e, "\x9f\x0f\x90\xc0\x50", 5); /* lahf; seto %al; push %rax */
+	}
+	emit_take_thread(e, hp->tls_off, hp->busy_off, flags, rp ? 2 : 1, to_slow, &ns);
+	if (rp) {
+		emit_list_check(e, rp, to_unbusy, &nu);
+		emit_row(e, rp, to_unbusy, &nu);
+		emit_ring_room(e, rp, to_unbusy, &nu);
+	}
 	emit_rm(e, 0, 0x8b, RAX, RCX, hp->depth_off);	/* mov depth(%rcx),%eax */
 	emit_rm(e, 0, 0x3b, RAX, RCX, hp->max_off);	/* cmp max(%rcx),%eax */
 	to_unbusy[nu++] = emit_jcc(e, 0x83);		/* jae unbusy */
 	emit_bytes(e, "\x48\x8d\x04\x80", 4);		/* lea (%rax,%rax,4),%rax */
 	emit_bytes(e, "\x48\xc1\xe0\x03", 4);		/* shl $3,%rax: 40 bytes a frame */
 	emit_rm(e, REXW, 0x03, RAX, RCX, hp->shadow_off); /* add shadow(%rcx),%rax */
-	emit_bytes(e, "\x48\x8d\x94\x24", 4);		/* lea SLOT(%rsp),%rdx: the slot */
-	emit_u32(e, SLOT);
+	emit_bytes(e, "\x48\x8d\x94\x24", 4);		/* lea slot(%rsp),%rdx: the slot */
+	emit_u32(e, (uint32_t)slot);
 	emit_bytes(e, "\x48\x39\x50\xe0", 4);		/* cmp %rdx,-32(%rax): top's sp - slot */
 	to_unbusy[nu++] = emit_jcc(e, 0x86);		/* jbe unbusy (never the sentinel) */
 	emit_bytes(e, "\x48\x89\x50\x08", 4);		/* mov %rdx,8(%rax): sp */
@@ -376,8 +393,13 @@ size_t emit_hijack_fast(struct emit *e, const struct arch_hijack_path *hp)
 	emit_bytes(e, "\x48\x89\x50\x20", 4);		/* mov %rdx,32(%rax): tramp */
 	emit_rm(e, 0, 0x83, 0, RCX, hp->depth_off);	/* addl $1,depth(%rcx): after the frame */
 	emit_u8(e, 1);
-	emit_bytes(e, "\x48\x89\x94\x24", 4);		/* mov %rdx,SLOT(%rsp): the slot hijacked */
-	emit_u32(e, SLOT);
+	emit_bytes(e, "\x48\x89\x94\x24", 4);		/* mov %rdx,slot(%rsp): the slot hijacked */
+	emit_u32(e, (uint32_t)slot);
+	if (rp) {
+		emit_record_write(e, rp);
+		return emit_fast_exits(e, hp->busy_off, REC_POPS, sizeof(REC_POPS) - 1, to_unbusy,
+				       nu, to_slow, ns, 0, 0, false);
+	}
 	/* pop %rdx %rcx %rax */
 	return emit_fast_exits(e, hp->busy_off, "\x5a\x59\x58", 3, to_unbusy, nu, to_slow, ns, 0, 0,
 			       false);

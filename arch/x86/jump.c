@@ -521,7 +521,7 @@ static int prepare(struct arch_jump *aj, uint8_t *buf, size_t size, uint64_t tra
 		return -EINVAL;
 	if (rp && (cp || stack_tls_off || hb || rp->need < 48 || !record_args_ok(rp, 16)))
 		return -EINVAL;
-	if (hp && (cp || rp || stack_tls_off || hb))
+	if (hp && (cp || stack_tls_off || hb))
 		return -EINVAL;
 	/* The displaced instructions before the hit, then the hit, then the rest. */
 	for (int i = 0; i < hb; i++) {
@@ -532,10 +532,10 @@ static int prepare(struct arch_jump *aj, uint8_t *buf, size_t size, uint64_t tra
 		aj->copy_off[hb] = e.pos; /* a thread sent to insn hb runs the hit first */
 	if (cp && !stack_tls_off)
 		to_copy = emit_count_fast(&e, cp, 0);
-	if (rp)
-		to_copy = emit_record_fast(&e, rp);
 	if (hp)
-		to_copy = emit_hijack_fast(&e, hp);
+		to_copy = emit_hijack_fast(&e, hp, rp);
+	else if (rp)
+		to_copy = emit_record_fast(&e, rp);
 	if (stack_tls_off) {
 		emit_own_stack(&e, ip, handler, probe_ctx, os, cp, &own_to_general,
 			       &own_to_copy, &to_copy, &skip_to_copy);
@@ -609,9 +609,9 @@ int arch_prepare_record_trampoline(struct arch_jump *aj, uint8_t *buf, size_t si
 
 int arch_prepare_hijack_trampoline(struct arch_jump *aj, uint8_t *buf, size_t size,
 				   uint64_t tramp_addr, arch_handler_fn handler, void *probe_ctx,
-				   const struct arch_hijack_path *hp)
+				   const struct arch_hijack_path *hp, const struct arch_record_path *rp)
 {
-	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, NULL, NULL, NULL, hp);
+	return prepare(aj, buf, size, tramp_addr, handler, probe_ctx, NULL, NULL, rp, hp);
 }
 
 int arch_jump_bytes(uint8_t out[ARCH_JUMP_BYTES], uint64_t site, uint64_t tramp_addr)

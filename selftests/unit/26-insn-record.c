@@ -314,7 +314,7 @@ static uint8_t *place_hijack(uint8_t *area, const uint8_t *code, size_t len)
 	hp.site = hijack_site = 0x5175;
 	hp.ret_tramp = (uint64_t)stub_rettramp;
 	if (arch_prepare_hijack_trampoline(&aj, tramp, ARCH_RECORD_TRAMPOLINE_BYTES, (uint64_t)tramp,
-					   slow_handler, NULL, &hp) < 0 ||
+					   slow_handler, NULL, &hp, NULL) < 0 ||
 	    arch_jump_bytes(jmp, (uint64_t)site, (uint64_t)tramp))
 		return NULL;
 	memcpy(site, jmp, sizeof(jmp));

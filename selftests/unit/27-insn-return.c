@@ -20,6 +20,11 @@
  *  - recording and counting, the flags and every register survive both
  *    ways exactly, and the scratch registers are recorded as the function
  *    returned them
+ *  - an entry event recording %di on the same function (latency): the
+ *    hijacking trampoline writes its record too, entry and return records
+ *    in turn; the entry's list changed, no room for its record, the
+ *    shadow stack full or the thread busy: the general path, which finds
+ *    nothing done
  *  - all of it twice: with the return fast path apart from the trampoline
  *    (the hijack writes the slot, the return goes on by a jmp), and right
  *    after it, as tramp_build() places it (the hijack goes in by a call
@@ -61,6 +66,7 @@ static uint64_t fake_gen;
 static struct fake_frame shadow_mem[9] = { { .sp = UINT64_MAX } }, *const frames = shadow_mem + 1;
 static long slow_calls, through_stub, stub_bad;
 static bool adjacent; /* the return fast path right after the trampoline: in by a call */
+static const struct arch_record_path *entry_rec; /* the entry's record, by the hijacking path */
 
 _Static_assert(sizeof(struct fake_frame) == ARCH_HIJACK_FRAME, "a frame as the paths write it");
 
@@ -166,7 +172,7 @@ static uint8_t *place(uint8_t *area, const uint8_t *code, size_t len,
 	hp.site = 0x5175;
 	hp.ret_tramp = (uint64_t)ret;
 	if (arch_prepare_hijack_trampoline(&aj, tramp, ARCH_RECORD_TRAMPOLINE_BYTES, (uint64_t)tramp,
-					   slow_handler, NULL, &hp) < 0 ||
+					   slow_handler, NULL, &hp, entry_rec) < 0 ||
 	    arch_jump_bytes(jmp, (uint64_t)site, (uint64_t)tramp))
 		return NULL;
 	memcpy(site, jmp, sizeof(jmp));
@@ -370,6 +376,102 @@ static void record(void)
 	munmap(area, 8192);
 }
 
+#define EFIXED 24 /* common 8, ip 8, a=%di 8 */
+#define ENEED  ((EFIXED + RING_HDR_SIZE + 7) & ~7u)
+static uint64_t fake_list;
+
+static void record_both(void)
+{
+	const int32_t regs[2] = { R(ax), R(bx) };
+	struct arch_return_path rt = rpath(0, regs, 2, 0);
+	struct arch_record_path ep = { 0 };
+	uint8_t *area = new_area();
+	int rsize = 0;
+
+	if (!area)
+		return;
+	fake_thread_fields(&ep);
+	ep.hits_off = 32; /* row[4] */
+	ep.need = ENEED;
+	ep.word = ring_word(RING_HDR_SIZE + EFIXED, 0x1234, 0);
+	ep.common = 0x1234;
+	ep.ip = (uint64_t)area;
+	ep.list_addr = (uint64_t)&fake_list;
+	ep.list = 5;
+	ep.nargs = 1;
+	ep.arg[0].reg = R(di);
+	ep.arg[0].off = 16;
+	rt.rec.ip = (uint64_t)area;
+	entry_rec = &ep;
+	probed = (long (*)(long))place_body(area, &rt, &rsize);
+	entry_rec = NULL;
+	ok(probed != NULL, "a hijacking trampoline that records the entry's %%di too");
+	if (!probed)
+		return;
+	ring_reset();
+	me_reset();
+	memset(row, 0, sizeof(row));
+	fake_gen = 7;
+	fake_list = 5;
+	fake_cpu = 5;
+	fake_self = &me;
+	slow_calls = through_stub = 0;
+	long sum = 0;
+	for (int i = 0; i < 10; i++)
+		sum += call_probed(probed, i);
+	is_int(sum, 100, "entry and return recorded: the results come back");
+	ok(row[4] == 10 && row[2] == 10, "each entry and each return counted");
+	is_int(slow_calls + through_stub, 0, "neither the handler nor the stub called");
+	is_int(ctl.head, 10 * (ENEED + NEED), "ten entry records and ten return records");
+	int bad = 0;
+	for (int i = 0, at = 0; i < 10; i++, at += ENEED + NEED) {
+		const struct ring_rec *en = (const void *)(data + at), *re = (const void *)(data + at + ENEED);
+		uint64_t v[3], u[4];
+
+		memcpy(v, en->data, sizeof(v));
+		memcpy(u, re->data, sizeof(u));
+		if (en->type != 0x1234 || en->size != RING_HDR_SIZE + EFIXED ||
+		    v[0] != (0x1234 | (uint64_t)777 << 32) || v[1] != (uint64_t)area ||
+		    v[2] != (uint64_t)i || re->type != 0x4321 || u[3] != (uint64_t)(2 * i + 1) ||
+		    en->time > re->time)
+			bad++, diag("pair %d: %x %lx %lx %lx, %x %lx", i, en->type, v[0], v[1], v[2],
+				    re->type, u[3]);
+	}
+	is_int(bad, 0, "in turn: each entry (common_pid, ip, a=%%di), then its return ($retval)");
+	static const struct {
+		uint64_t *word;
+		uint64_t bad;
+		const char *what;
+	} slow[] = {
+		{ &fake_list, 6, "the entry's list changed" },
+		{ &w.limit, 0, "no room for the entry's record" },
+	};
+	for (unsigned k = 0; k < 4; k++) {
+		long before = slow_calls;
+		uint64_t hits = row[4], head = ctl.head, keep = 0;
+		const char *what = k == 2 ? "the shadow stack full" : k == 3 ? "busy" : slow[k].what;
+
+		if (k < 2) {
+			keep = *slow[k].word;
+			*slow[k].word = slow[k].bad;
+		}
+		me.max = k == 2 ? 0 : 8;
+		me.busy = k == 3;
+		long r = call_probed(probed, 20);
+		if (k < 2)
+			*slow[k].word = keep;
+		me.max = 8;
+		me.busy = 0;
+		ok(r == 41 && slow_calls == before + 1 && ctl.head == head && row[4] == hits &&
+		   me.depth == 0 && through_stub == 0,
+		   "%s: the general path, nothing recorded, no frame", what);
+	}
+	call_probed(probed, 1);
+	is_int(ctl.head, 11 * (ENEED + NEED), "and then it records both again");
+	fake_self = NULL;
+	munmap(area, 8192);
+}
+
 static void count(void)
 {
 	struct arch_return_path rt = rpath(0, NULL, 0, 2);
@@ -483,6 +585,7 @@ int main(void)
 						    "out by a ret" : "apart: out by a jmp");
 		slow_calls = through_stub = stub_bad = slot_bad = 0;
 		record();
+		record_both();
 		count();
 		preserved(0);
 		preserved(2);
