@@ -260,6 +260,22 @@ static void not_exclusive(void) { w.kind = RING_NONE; }
 static void other_on_top(void) { frames[me.depth++] = (struct fake_frame){ .ret = 1, .sp = 8 }; }
 static void none(void) { me.depth = 0; }
 
+/* probed(0..9) from a fresh ring, thread and row, on CPU 5: the sum of the results. */
+static long ten_calls(void)
+{
+	long sum = 0;
+
+	ring_reset();
+	me_reset();
+	memset(row, 0, sizeof(row));
+	fake_gen = 7;
+	fake_cpu = 5;
+	fake_self = &me;
+	for (int i = 0; i < 10; i++)
+		sum += call_probed(probed, i);
+	return sum;
+}
+
 static void record(void)
 {
 	const int32_t regs[2] = { R(ax), R(bx) };
@@ -276,16 +292,7 @@ static void record(void)
 	   "a return fast path recording $retval and %%bx: %d bytes", rsize);
 	if (!probed)
 		return;
-	ring_reset();
-	me_reset();
-	memset(row, 0, sizeof(row));
-	fake_gen = 7;
-	fake_cpu = 5;
-	fake_self = &me;
-	long sum = 0;
-	for (int i = 0; i < 10; i++)
-		sum += call_probed(probed, i);
-	is_int(sum, 100, "the results come back (sum of 2i + 1)");
+	is_int(ten_calls(), 100, "the results come back (sum of 2i + 1)");
 	is_int(row[2], 10, "every return counted in the row (byte offset 16)");
 	is_int(through_stub + slow_calls, 0, "neither the stub nor the handler called");
 	is_int(me.depth, 0, "every frame taken off");
@@ -408,18 +415,9 @@ static void record_both(void)
 	ok(probed != NULL, "a hijacking trampoline that records the entry's %%di too");
 	if (!probed)
 		return;
-	ring_reset();
-	me_reset();
-	memset(row, 0, sizeof(row));
-	fake_gen = 7;
 	fake_list = 5;
-	fake_cpu = 5;
-	fake_self = &me;
 	slow_calls = through_stub = 0;
-	long sum = 0;
-	for (int i = 0; i < 10; i++)
-		sum += call_probed(probed, i);
-	is_int(sum, 100, "entry and return recorded: the results come back");
+	is_int(ten_calls(), 100, "entry and return recorded: the results come back");
 	ok(row[4] == 10 && row[2] == 10, "each entry and each return counted");
 	is_int(slow_calls + through_stub, 0, "neither the handler nor the stub called");
 	is_int(ctl.head, 10 * (ENEED + NEED), "ten entry records and ten return records");
