@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "uaccess.h"
 
 /*
  * A site whose events only count (xol stat, no return probe) gets the
@@ -58,27 +59,39 @@ static void thread_fields(struct arch_record_path *rp, unsigned slot)
 
 /*
  * The record of @e as a fast path writes it, if it can: 8-byte general
- * registers into a fixed-size record, exactly as emit() writes it
- * (core/hit.c).  Needs the CPU from rseq and the thread pointer in TLS.
+ * registers, and strings at a general register plus a displacement
+ * (+8(%di):string), exactly as emit() writes them (core/hit.c).  Needs
+ * the CPU from rseq and the thread pointer in TLS.
  */
+_Static_assert(TP_STRING_MAX >= TP_RECORD_MAX, "a string gets what is left of the record");
+
 static bool record_event(const struct agent_event *e, struct arch_record_path *rp)
 {
 	const struct wire_event *w = e->w;
 
 	if (!agent.tls_self_off || !agent.rseq_cpu_offset || (w->flags & WIRE_EV_COUNT_ONLY) ||
-	    e->has_dyn || !e->fast_all || w->nargs > ARCH_RECORD_MAX_ARGS ||
+	    !e->fast_all || w->nargs > ARCH_RECORD_MAX_ARGS ||
 	    w->fixed_size < 16 || w->fixed_size > RING_PAYLOAD_MAX)
 		return false;
 	memset(rp, 0, sizeof(*rp));
 	for (unsigned i = 0; i < w->nargs; i++) {
 		const struct fast_arg *a = &e->fa[i];
-		if (a->kind != FETCH_FAST_REG || a->size != 8 ||
-		    a->reg > offsetof(struct xol_regs, di))
-			return false; /* a general register, all 8 bytes */
-		rp->arg[i].reg = a->reg;
-		rp->arg[i].off = a->offset;
+		if (a->reg > offsetof(struct xol_regs, di))
+			return false; /* not a general register */
+		if (a->kind == FETCH_FAST_REG && a->size == 8) {
+			rp->arg[rp->nargs].reg = a->reg;
+			rp->arg[rp->nargs++].off = a->offset;
+		} else if (a->kind == FETCH_FAST_STRING && rp->nstrings < ARCH_RECORD_MAX_STRINGS &&
+			   a->param == (int32_t)a->param) {
+			rp->str[rp->nstrings].reg = a->reg;
+			rp->str[rp->nstrings].disp = (int32_t)a->param;
+			rp->str[rp->nstrings++].off = a->offset;
+		} else {
+			return false;
+		}
 	}
-	rp->nargs = w->nargs;
+	if (e->has_dyn != (rp->nstrings > 0))
+		return false; /* a __data_loc field that is not such a string */
 	thread_fields(rp, e->slot);
 	rp->hits_off = (int32_t)(e->index * sizeof(struct wire_counters) +
 				 offsetof(struct wire_counters, hits));
@@ -95,6 +108,13 @@ static bool record_event(const struct agent_event *e, struct arch_record_path *r
 	rp->need = (uint32_t)ring_aligned(RING_HDR_SIZE + w->fixed_size);
 	rp->word = ring_word(RING_HDR_SIZE + w->fixed_size, w->id, 0);
 	rp->common = w->id;
+	if (rp->nstrings) { /* as ring_reserve_upto(TP_RECORD_MAX), then the real size */
+		rp->fixed = w->fixed_size;
+		rp->max = TP_RECORD_MAX;
+		rp->need = (uint32_t)ring_aligned(RING_HDR_SIZE + TP_RECORD_MAX);
+		rp->word = ring_word(0, w->id, 0);
+		rp->strncpy = (uint64_t)(uintptr_t)xol_strncpy_safe;
+	}
 	return true;
 }
 
@@ -143,7 +163,7 @@ static bool return_path(const struct site *s, struct arch_return_path *rt)
 					  offsetof(struct wire_counters, hits));
 		}
 		thread_fields(&rt->rec, e0->slot);
-	} else if (ret->n != 1 || !record_event(ret->ev[0], &rt->rec)) {
+	} else if (ret->n != 1 || !record_event(ret->ev[0], &rt->rec) || rt->rec.nstrings) {
 		return false;
 	}
 	rt->rec.ip = s->addr; /* __probe_func */
@@ -201,7 +221,7 @@ static bool record_hijack_path(const struct site *s, struct arch_hijack_path *hp
 			       struct arch_record_path *rp)
 {
 	if (s->entry->n != 1 || s->entry->ev[0]->w->is_return || !hijack_fields(s, hp) ||
-	    !record_event(s->entry->ev[0], rp))
+	    !record_event(s->entry->ev[0], rp) || rp->nstrings)
 		return false;
 	rp->ip = s->addr;
 	rp->list_addr = (uint64_t)(uintptr_t)&s->entry;

@@ -356,11 +356,13 @@ int arch_prepare_count_trampoline(struct arch_jump *aj, uint8_t *buf, size_t siz
  * rdtsc, the CPU from rseq, the payload from the live registers), publish
  * it as ring_commit() does, unmark it and go straight to the displaced
  * copy.  Eight registers and the status flags (lahf/seto, restored with
- * add/sahf) saved below the red zone; no call.  Anything else takes the
+ * add/sahf) saved below the red zone; no call but the string copy's (r11
+ * saved too then).  Anything else takes the
  * general path through the handler, which does the same the long way.
  * The record is byte for byte the one the handler would write.
  */
 #define ARCH_RECORD_MAX_ARGS 8
+#define ARCH_RECORD_MAX_STRINGS 4
 
 struct arch_record_path {
 	int32_t tls_off;     /* %fs-relative: the thread-state pointer */
@@ -390,6 +392,22 @@ struct arch_record_path {
 		int32_t reg;     /* byte offset in struct xol_regs of a general register */
 		int32_t off;     /* payload byte offset of its 8-byte field */
 	} arg[ARCH_RECORD_MAX_ARGS];
+	/*
+	 * Strings (+DISP(%reg):string), each appended after the fixed part,
+	 * its u32 field length << 16 | offset: need is then for the largest
+	 * record, word has size 0 (the real one is added) and only the
+	 * recording path (not a return's, nor with a hijack) takes them.
+	 */
+	unsigned nstrings;
+	struct {
+		int32_t reg;     /* the string is at this register's value... */
+		int32_t disp;    /* ...plus this */
+		int32_t off;     /* payload byte offset of its u32 field */
+	} str[ARCH_RECORD_MAX_STRINGS];
+	uint32_t fixed;      /* payload bytes before the strings */
+	uint32_t max;        /* payload bytes at most; a string gets what is left */
+	uint64_t strncpy;    /* long (*)(dst %rdi, src %rsi, max %rdx) that changes only %rax and
+				%r11: bytes copied with the NUL, else < 0 (xol_strncpy_safe) */
 };
 
 /* arch_prepare_trampoline with the recording fast path of @rp in front. */

@@ -69,7 +69,7 @@ static void emit_rm(struct emit *e, uint8_t rex, uint8_t op, int reg, int base, 
 {
 	rex |= (uint8_t)((reg & 8 ? 4 : 0) | (base & 8 ? 1 : 0));
 	if (rex)
-		emit_u8(e, rex);
+		emit_u8(e, rex | 0x40);	/* REX, with W R B as asked */
 	emit_u8(e, op);
 	emit_u8(e, (uint8_t)(0x80 | (reg & 7) << 3 | (base & 7)));
 	emit_u32(e, (uint32_t)disp);
@@ -118,25 +118,37 @@ static void emit_take_thread(struct emit *e, int32_t tls_off, int32_t busy_off,
 	emit_u32(e, 1);
 }
 
-enum { R8 = 8, R9, R10 };
+enum { R8 = 8, R9, R10, R11 };
 
 /*
- * The recording paths save these: rax rcx rdx rsi rdi r8 r9 r10, then
- * the status flags (lahf; seto %al), and pop them with REC_POPS.
+ * The recording paths save these: (with strings, r11 first: their copy
+ * changes it) rax rcx rdx rsi rdi r8 r9 r10, then the status flags (lahf;
+ * seto %al), and pop them with REC_POPS (then REC_POP_R11).
  */
-static void emit_rec_save(struct emit *e)
+static void emit_rec_save(struct emit *e, bool r11)
 {
+	if (r11)
+		emit_bytes(e, "\x41\x53", 2);		/* push %r11 */
 	emit_bytes(e, "\x50\x51\x52\x56\x57", 5);	/* push %rax %rcx %rdx %rsi %rdi */
 	emit_bytes(e, "\x41\x50\x41\x51\x41\x52", 6);	/* push %r8 %r9 %r10 */
 	emit_bytes(e, "\x9f\x0f\x90\xc0\x50", 5);	/* lahf; seto %al; push %rax */
 }
 
 #define REC_POPS "\x41\x5a\x41\x59\x41\x58\x5f\x5e\x5a\x59\x58" /* r10 r9 r8 rdi rsi rdx rcx rax */
-#define REC_SAVED 72 /* bytes emit_rec_save() pushes */
+#define REC_POPS_R11 REC_POPS "\x41\x5b" /* ... rax r11 */
+#define REC_SAVED 72 /* bytes emit_rec_save() pushes (without r11) */
 
-/* Where emit_rec_save() left each register it saved, from %rsp. */
+/* Where emit_rec_save() left each register it saved, from %rsp (r11: with strings). */
 static const int8_t rec_saved_at[16] = { [RAX] = 64, [RCX] = 56, [RDX] = 48, [RSI] = 40,
-					 [RDI] = 32, [R8] = 24, [R9] = 16, [R10] = 8 };
+					 [RDI] = 32, [R8] = 24, [R9] = 16, [R10] = 8, [R11] = 72 };
+
+/* Where a recording path finds register @r's value saved, or 0 if it is still live. */
+static int32_t rec_saved(const struct arch_record_path *rp, int r)
+{
+	if (r < 0 || r > 15 || (r == R11 && !rp->nstrings))
+		return 0; /* r < 0: record_args_ok() refuses it */
+	return rec_saved_at[r];
+}
 
 /*
  * The flags, the registers a fast path saved (@pops: its pop instructions)
@@ -254,14 +266,16 @@ static void emit_ring_room(struct emit *e, const struct arch_record_path *rp, si
  */
 static void emit_record_write(struct emit *e, const struct arch_record_path *rp)
 {
+	emit_bytes(e, "\x48\xb8", 2);			/* movabs $word,%rax */
+	emit_u64(e, rp->word);
+	if (rp->nstrings)
+		emit_bytes(e, "\x48\x09\xd0", 3);	/* or %rdx,%rax: the size emit_strings() left */
+	emit_bytes(e, "\x49\x89\x00", 3);		/* mov %rax,(%r8): size type flags */
 	emit_rm(e, REXW, 0x83, 0, RDI, rp->hits_off);	/* addq $1,hits(%rdi) */
 	emit_u8(e, 1);
 	emit_bytes(e, "\x0f\x31", 2);			/* rdtsc */
 	emit_bytes(e, "\x41\x89\x40\x08", 4);		/* mov %eax,8(%r8): time */
 	emit_bytes(e, "\x41\x89\x50\x0c", 4);		/* mov %edx,12(%r8) */
-	emit_bytes(e, "\x48\xb8", 2);			/* movabs $word,%rax */
-	emit_u64(e, rp->word);
-	emit_bytes(e, "\x49\x89\x00", 3);		/* mov %rax,(%r8): size type flags */
 	emit_rm(e, REXW, 0x8b, RAX, RSI, rp->w_pidtid_off); /* mov pidtid(%rsi),%rax */
 	emit_bytes(e, "\x49\x89\x40\x10", 4);		/* mov %rax,16(%r8): pid tid */
 	emit_disp32(e, "\x64\x0f\xb7\x04\x25", 5, rp->cpu_tls_off); /* movzwl %fs:cpu,%eax */
@@ -277,9 +291,9 @@ static void emit_record_write(struct emit *e, const struct arch_record_path *rp)
 		int r = regs_to_machine(rp->arg[i].reg);
 		int32_t at = 32 + rp->arg[i].off;
 
-		if (rec_saved_at[r] > 0) {		/* a scratch: its saved value */
+		if (rec_saved(rp, r) > 0) {		/* a scratch: its saved value */
 			emit_bytes(e, "\x48\x8b\x84\x24", 4); /* mov saved(%rsp),%rax */
-			emit_u32(e, (uint32_t)rec_saved_at[r]);
+			emit_u32(e, (uint32_t)rec_saved(rp, r));
 			r = RAX;
 		}
 		emit_rm(e, REXW, 0x89, r, R8, at);	/* mov %reg,at(%r8) */
@@ -288,6 +302,52 @@ static void emit_record_write(struct emit *e, const struct arch_record_path *rp)
 	emit_rm(e, REXW, 0x89, R9, R10, rp->ctl_head_off); /* mov %r9,head(%r10) */
 	emit_rm(e, REXW, 0x89, R9, RSI, rp->w_head_off); /* mov %r9,head(%rsi) */
 	emit_rm(e, REXW, 0x89, R9, RSI, rp->w_pend_off); /* mov %r9,pend(%rsi) */
+}
+
+/*
+ * The strings of @rp, as arg_straight() writes them (core/hit.c): each
+ * copied by rp->strncpy to where the payload ends so far, with at most
+ * what is left of rp->max, its u32 field (length << 16 | offset) written,
+ * a fault or no NUL within reach recorded as length 0.  Then r9 = the new
+ * head and rdx = the record's size, header and payload.  The row (rdi) and
+ * the writer (rsi) wait on the stack meanwhile; rp->strncpy takes rdi rsi
+ * rdx and changes only rax and r11 (and the flags).
+ */
+static void emit_strings(struct emit *e, const struct arch_record_path *rp)
+{
+	emit_bytes(e, "\x56\x57", 2);			/* push %rsi; push %rdi */
+	emit_bytes(e, "\x41\xb9", 2);			/* mov $fixed,%r9d: the payload's end */
+	emit_u32(e, rp->fixed);
+	for (unsigned i = 0; i < rp->nstrings; i++) {
+		int r = regs_to_machine(rp->str[i].reg);
+
+		if (rec_saved(rp, r) > 0) {		/* mov saved+16(%rsp),%rsi */
+			emit_disp32(e, "\x48\x8b\xb4\x24", 4, rec_saved(rp, r) + 16);
+		} else {				/* mov %reg,%rsi */
+			emit_u8(e, (uint8_t)(REXW | (r & 8 ? 4 : 0)));
+			emit_u8(e, 0x89);
+			emit_u8(e, (uint8_t)(0xc0 | (r & 7) << 3 | RSI));
+		}
+		emit_disp32(e, "\x48\x8d\xb6", 3, rp->str[i].disp); /* lea disp(%rsi),%rsi */
+		emit_bytes(e, "\x4b\x8d\x7c\x08\x20", 5);	/* lea 32(%r8,%r9),%rdi */
+		emit_u8(e, 0xba);			/* mov $max,%edx */
+		emit_u32(e, rp->max);
+		emit_bytes(e, "\x44\x29\xca", 3);	/* sub %r9d,%edx: what is left */
+		emit_bytes(e, "\x48\xb8", 2);		/* movabs $strncpy,%rax */
+		emit_u64(e, rp->strncpy);
+		emit_bytes(e, "\xff\xd0", 2);		/* call *%rax */
+		emit_bytes(e, "\x48\x85\xc0\x79\x02", 5); /* test %rax,%rax; jns 1f */
+		emit_bytes(e, "\x31\xc0", 2);		/* xor %eax,%eax: a fault, length 0 */
+		emit_bytes(e, "\x89\xc2\xc1\xe2\x10", 5);	/* 1: mov %eax,%edx; shl $16,%edx */
+		emit_bytes(e, "\x44\x09\xca", 3);	/* or %r9d,%edx */
+		emit_rm(e, 0, 0x89, RDX, R8, 32 + rp->str[i].off); /* mov %edx,field(%r8) */
+		emit_bytes(e, "\x49\x01\xc1", 3);	/* add %rax,%r9 */
+	}
+	emit_bytes(e, "\x5f\x5e", 2);			/* pop %rdi; pop %rsi */
+	emit_bytes(e, "\x49\x8d\x51\x20", 4);		/* lea 32(%r9),%rdx: the size */
+	emit_bytes(e, "\x4d\x8d\x49\x27", 4);		/* lea 39(%r9),%r9 */
+	emit_bytes(e, "\x49\x83\xe1\xf8", 4);		/* and $-8,%r9: 8-aligned */
+	emit_rm(e, REXW, 0x03, R9, RSI, rp->w_head_off); /* add head(%rsi),%r9 */
 }
 
 /*
@@ -319,12 +379,17 @@ size_t emit_record_fast(struct emit *e, const struct arch_record_path *rp)
 	size_t to_slow[4], to_unbusy[8], ns = 0, nu = 0;
 
 	emit_bytes(e, "\x48\x8d\x64\x24\x80", 5);	/* lea -0x80(%rsp),%rsp */
-	emit_rec_save(e);
+	emit_rec_save(e, rp->nstrings);
 	emit_take_thread(e, rp->tls_off, rp->busy_off, &rp->dirty_off, 1, to_slow, &ns);
 	emit_list_check(e, rp, to_unbusy, &nu);
 	emit_row(e, rp, to_unbusy, &nu);
 	emit_ring_room(e, rp, to_unbusy, &nu);
+	if (rp->nstrings)
+		emit_strings(e, rp);
 	emit_record_write(e, rp);
+	if (rp->nstrings)
+		return emit_fast_exits(e, rp->busy_off, REC_POPS_R11, sizeof(REC_POPS_R11) - 1,
+				       to_unbusy, nu, to_slow, ns, 0, 0, false);
 	return emit_fast_exits(e, rp->busy_off, REC_POPS, sizeof(REC_POPS) - 1, to_unbusy, nu,
 			       to_slow, ns, 0, 0, false);
 }
@@ -359,7 +424,7 @@ size_t emit_hijack_fast(struct emit *e, const struct arch_hijack_path *hp,
 
 	emit_bytes(e, "\x48\x8d\x64\x24\x80", 5);	/* lea -0x80(%rsp),%rsp */
 	if (rp) {
-		emit_rec_save(e);
+		emit_rec_save(e, false);
 	} else {
 		emit_bytes(e, "\x50\x51\x52", 3);	/* push %rax %rcx %rdx */
 		emit_bytes(e, "\x9f\x0f\x90\xc0\x50", 5); /* lahf; seto %al; push %rax */
@@ -443,7 +508,7 @@ static void emit_return_fast(struct emit *e, const struct arch_return_path *rt)
 	if (rt->ncount)	/* push %rax %rcx %rdx %rdi; lahf; seto %al; push %rax */
 		emit_bytes(e, "\x50\x51\x52\x57\x9f\x0f\x90\xc0\x50", 9);
 	else
-		emit_rec_save(e);
+		emit_rec_save(e, false);
 	emit_take_thread(e, rp->tls_off, rp->busy_off, flags, 2, to_slow, &ns);
 	emit_list_check(e, rp, to_unbusy, &nu);
 	emit_row(e, rp, to_unbusy, &nu);
@@ -477,11 +542,22 @@ static void emit_return_fast(struct emit *e, const struct arch_return_path *rt)
 /* A record path's args: general registers, 8 bytes each, from payload byte @min_off on. */
 bool record_args_ok(const struct arch_record_path *rp, int32_t min_off)
 {
-	if (rp->nargs > ARCH_RECORD_MAX_ARGS || rp->need % 8 || rp->kind_exclusive > 127)
+	/* with strings, need is for the largest record: the fixed part is what is known */
+	int32_t fixed = rp->nstrings ? (int32_t)rp->fixed : (int32_t)rp->need - 32;
+
+	if (rp->nargs > ARCH_RECORD_MAX_ARGS || rp->need % 8 || rp->kind_exclusive > 127 ||
+	    rp->nstrings > ARCH_RECORD_MAX_STRINGS)
+		return false;
+	if (rp->nstrings && (!rp->strncpy || rp->fixed > rp->max || rp->max > INT32_MAX - 39 ||
+			     rp->need != ((32 + rp->max + 7) & ~7u) || rp->word & UINT32_MAX))
 		return false;
 	for (unsigned i = 0; i < rp->nargs; i++)
 		if (regs_to_machine(rp->arg[i].reg) < 0 || rp->arg[i].off < min_off ||
-		    32 + rp->arg[i].off + 8 > (int32_t)rp->need)
+		    rp->arg[i].off + 8 > fixed)
+			return false;
+	for (unsigned i = 0; i < rp->nstrings; i++)
+		if (regs_to_machine(rp->str[i].reg) < 0 || rp->str[i].off < min_off ||
+		    rp->str[i].off + 4 > fixed)
 			return false;
 	return true;
 }
@@ -491,7 +567,7 @@ int arch_prepare_return_trampoline(uint8_t *buf, size_t size, uint64_t addr,
 {
 	struct emit e = { .buf = buf, .size = size, .addr = addr };
 
-	if (!rt->slow || rt->ncount > ARCH_COUNT_MAX ||
+	if (!rt->slow || rt->ncount > ARCH_COUNT_MAX || rt->rec.nstrings ||
 	    (!rt->ncount && (rt->rec.need < 56 || !record_args_ok(&rt->rec, 24))))
 		return -EINVAL;
 	emit_return_fast(&e, rt);

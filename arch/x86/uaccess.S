@@ -47,6 +47,8 @@ xol_uaccess_copy:
 /*
  * long xol_strncpy_safe(char *dst, const char *src, unsigned long max):
  * bytes copied with the NUL, -EFAULT, or -E2BIG when no NUL within max.
+ * It changes no register but %rax and %r11 (and the flags): the
+ * trampolines' recording path calls it with nothing else saved.
  */
 	.globl	xol_strncpy_safe
 	.hidden	xol_strncpy_safe
@@ -55,10 +57,10 @@ xol_strncpy_safe:
 	xor	%eax, %eax
 1:	cmp	%rdx, %rax
 	jae	2f
-	movzbl	(%rsi,%rax), %ecx
-	mov	%cl, (%rdi,%rax)
+	movzbl	(%rsi,%rax), %r11d
+	mov	%r11b, (%rdi,%rax)
 	inc	%rax
-	test	%cl, %cl
+	test	%r11b, %r11b
 	jnz	1b
 	ret
 2:	mov	$-7, %rax

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * faults: show(s, n) called with pointers good and bad, for probes that
- * dereference them (s=+0(%di):string n=+0(%si):s64).
+ * faults: show(s, n) and show_str(s) called with pointers good and bad,
+ * for probes that dereference them (s=+0(%di):string n=+0(%si):s64).
  *
  * Calls, in order: a good string and number; NULL; the address 1; a
  * PROT_NONE page; a non-canonical address; a kernel address; an empty
@@ -18,6 +18,19 @@
 __attribute__((noinline)) void show(const char *s, const long *n)
 {
 	asm volatile("" : : "r"(s), "r"(n) : "memory");
+}
+
+/* The same string again, in a function with room for a jump (5 bytes before its ret). */
+__attribute__((noinline)) void show_str(const char *s)
+{
+	asm volatile("nopl 0(%%rax,%%rax,1)" : : "r"(s) : "memory");
+}
+
+/* Both, as every call below does. */
+static void both(const char *s, const long *n)
+{
+	show(s, n);
+	show_str(s);
 }
 
 int main(void)
@@ -37,15 +50,15 @@ int main(void)
 	mprotect(none, pg, PROT_NONE);
 	memcpy(none - 3, "abc", 3);		/* no terminator before the PROT_NONE page */
 
-	show(good, &num);
-	show(NULL, NULL);
-	show((const char *)1, (const long *)1);
-	show(none, (const long *)none);
-	show(noncanon, (const long *)noncanon);
-	show(kernel, (const long *)kernel);
-	show(good + 5, &num);
-	show(none - 3, (const long *)(none - 4));
-	show(good, &num);
+	both(good, &num);
+	both(NULL, NULL);
+	both((const char *)1, (const long *)1);
+	both(none, (const long *)none);
+	both(noncanon, (const long *)noncanon);
+	both(kernel, (const long *)kernel);
+	both(good + 5, &num);
+	both(none - 3, (const long *)(none - 4));
+	both(good, &num);
 	printf("faults: 9 calls\n");
 	return 0;
 }

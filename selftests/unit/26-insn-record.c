@@ -15,6 +15,13 @@
  *    handler, and nothing written
  *  - the flags and every register survive the fast path exactly, and the
  *    red zone below the site's %rsp is untouched
+ *  - strings (s=+0(%di):string t=+2(%r11):string x=%dx): copied after
+ *    the fixed part by xol_strncpy_safe, each u32 field length << 16 |
+ *    offset, the header's size the real one, the ring advanced by it
+ *    8-aligned; one with no NUL in what is left of the record, and (by a
+ *    stand-in) one that faults: length 0, the next string still copied;
+ *    every register (r11, which the copy changes, too) and the flags
+ *    survive; no room for the largest record: the general path
  *
  * Return hijack (a site with return probes only): the trampoline pushes
  * the shadow frame and points the return slot at the return trampoline
@@ -256,6 +263,162 @@ static void preserved(void)
 	munmap(area, 4096);
 }
 
+/* --- strings ---------------------------------------------------------------- */
+
+long xol_strncpy_safe(char *dst, const char *src, unsigned long max);
+
+/*
+ * xol_strncpy_safe's stand-in where a string faults: the same contract
+ * (rdi rsi rdx; only rax and r11 change), -EFAULT for an address below
+ * 64 KiB, r11 left changed whatever happens.
+ */
+long stub_strncpy(char *dst, const char *src, unsigned long max);
+asm(".text\n.type stub_strncpy, @function\nstub_strncpy:\n"
+    "\tmov $-14, %rax\n\tcmp $0x10000, %rsi\n\tjb 2f\n\txor %eax, %eax\n"
+    "1:\tcmp %rdx, %rax\n\tjae 3f\n"
+    "\tmovzbl (%rsi,%rax), %r11d\n\tmov %r11b, (%rdi,%rax)\n\tinc %rax\n"
+    "\ttest %r11b, %r11b\n\tjnz 1b\n"
+    "2:\tmov $0x5a5a, %r11d\n\tret\n"
+    "3:\tmov $-7, %rax\n\tjmp 2b\n.size stub_strncpy, .-stub_strncpy\n");
+
+#define SFIXED 32 /* common 8, ip 8, x 8, the two strings' u32 fields */
+#define SMAX   200 /* payload bytes at most */
+#define SNEED  ((RING_HDR_SIZE + SMAX + 7) & ~7u)
+
+/* s=+0(%di):string t=+2(%r11):string x=%dx, copied by @copy, onto @code in @area. */
+static uint8_t *place_strings(uint8_t *area, const uint8_t *code, size_t len, void *copy)
+{
+	uint8_t *site = area, *tramp = area + 1024, jmp[ARCH_JUMP_BYTES];
+	struct arch_record_path rp = path((uint64_t)site, (const int32_t[]){ R(dx) }, 1);
+	struct arch_jump aj;
+
+	rp.need = SNEED;
+	rp.word = ring_word(0, 0x1234, 0);
+	rp.nstrings = 2;
+	rp.str[0].reg = R(di);
+	rp.str[0].disp = 0;
+	rp.str[0].off = 24;
+	rp.str[1].reg = R(r11);
+	rp.str[1].disp = 2;
+	rp.str[1].off = 28;
+	rp.fixed = SFIXED;
+	rp.max = SMAX;
+	rp.strncpy = (uint64_t)copy;
+	memcpy(site, code, len);
+	if (arch_analyze_jump(&aj, site, len, (uint64_t)site) ||
+	    arch_prepare_record_trampoline(&aj, tramp, ARCH_RECORD_TRAMPOLINE_BYTES, (uint64_t)tramp,
+					   slow_handler, NULL, &rp) < 0 ||
+	    arch_jump_bytes(jmp, (uint64_t)site, (uint64_t)tramp))
+		return NULL;
+	memcpy(site, jmp, sizeof(jmp));
+	return site;
+}
+
+/* fn(s, x) with %r11 = t, as no C call can pass it. */
+static void call_r11(void (*fn)(void), const char *s, const char *t, long x)
+{
+	asm volatile("mov %[t], %%r11\n\tcall *%[fn]"
+		     : "+D"(s), "+d"(x)
+		     : [fn] "r"(fn), [t] "r"(t)
+		     : "rax", "rcx", "rsi", "r8", "r9", "r10", "r11", "memory", "cc");
+}
+
+/* The record at @at: its header's size, and each string as the trace will read it. */
+static bool str_record(size_t at, long x, const char *s, const char *t, size_t *next)
+{
+	const struct ring_rec *rec = (const void *)(data + at);
+	const uint8_t *p = rec->data;
+	uint32_t f[2];
+	uint64_t v;
+	size_t size = SFIXED + (s ? strlen(s) + 1 : 0) + (t ? strlen(t) + 1 : 0);
+
+	memcpy(&v, p + 16, 8);
+	memcpy(f, p + 24, 8);
+	*next = at + ((RING_HDR_SIZE + size + 7) & ~7u);
+	if (rec->size != RING_HDR_SIZE + size || rec->type != 0x1234 || v != (uint64_t)x)
+		return diag("record at %zu: size %u type %x x %lx", at, rec->size, rec->type, v), false;
+	for (int i = 0; i < 2; i++) {
+		const char *want = i ? t : s;
+		uint32_t off = f[i] & 0xffff, n = f[i] >> 16;
+
+		if (!want ? n != 0 : n != strlen(want) + 1 || memcmp(p + off, want, n))
+			return diag("record at %zu: string %d: %u bytes at %u", at, i, n, off), false;
+	}
+	return true;
+}
+
+static void strings(void)
+{
+	uint8_t *area = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t row[4] = { 0 };
+	struct fake_thread me = { .tid = 777, .row = row, .ring = &w };
+	char longer[SMAX + 10];
+	size_t at = 0;
+	int bad = 0;
+
+	void (*fn)(void) = (void (*)(void))place_strings(area, nop_site, sizeof(nop_site),
+							  xol_strncpy_safe);
+	ok(fn != NULL, "a recording trampoline with two strings and a register");
+	if (!fn)
+		return;
+	ring_reset();
+	fake_list_word = 0xfeed;
+	fake_cpu = 3;
+	fake_self = &me;
+	slow_calls = 0;
+	call_r11(fn, "alpha", "xxbeta", 5);
+	call_r11(fn, "", "xx", 6);
+	bad += !str_record(0, 5, "alpha", "beta", &at);
+	bad += !str_record(at, 6, "", "", &at);
+	is_int(bad, 0, "each string after the fixed part, its field length << 16 | offset");
+	is_int(ctl.head, at, "the ring advanced by each record's real size, 8-aligned");
+	is_int(row[2], 2, "both counted");
+	memset(longer, 'z', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = 0;
+	call_r11(fn, longer, "xxgamma", 7);
+	bad += !str_record(at, 7, NULL, "gamma", &at);
+	is_int(bad, 0, "no NUL within what is left of the record: length 0, the next copied");
+	w.limit = w.head + SNEED - 8;
+	call_r11(fn, "alpha", "xxbeta", 8);
+	is_int(slow_calls, 1, "no room for the largest record: the general path");
+	is_int(ctl.head, at, "nothing written");
+	w.limit = w.head + sizeof(data);
+	is_int(slow_calls, 1, "else never the general path");
+	munmap(area, 4096);
+
+	/* a fault (the stand-in), with every register and the flags around it */
+	area = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
+		    -1, 0);
+	site_fn = (void (*)(void))place_strings(area, nop_site, sizeof(nop_site), stub_strncpy);
+	ok(site_fn != NULL, "the same with a copy that can fault");
+	if (!site_fn)
+		return;
+	ring_reset();
+	for (int k = 0; k < 2; k++) {
+		static const uint64_t fl[] = { 0x202, 0x8d5 };
+		uint64_t out[17], head = ctl.head;
+		size_t next;
+
+		call_regs(site_fn, fl[k], out); /* %di 0x1007, %r11 0x100b: both fault */
+		int regbad = 0;
+		for (int i = 0; i < 15; i++)
+			if (out[i] != 0x1001u + (unsigned)i)
+				regbad++, diag("register %d: %lx", i, out[i]);
+		ok(str_record(head, 0x1003, NULL, NULL, &next) && ctl.head == next,
+		   "flags 0x%lx: strings that fault recorded with length 0", (unsigned long)fl[k]);
+		is_int(out[15] & 0x8d5, fl[k] & 0x8d5, "flags 0x%lx: the status flags survive",
+		       (unsigned long)fl[k]);
+		is_int(regbad, 0, "flags 0x%lx: every general register survives, r11 too",
+		       (unsigned long)fl[k]);
+		is_int(out[16], 0, "flags 0x%lx: the red zone below the site's %%rsp untouched",
+		       (unsigned long)fl[k]);
+	}
+	is_int(slow_calls, 1, "never the general path");
+	fake_self = NULL;
+	munmap(area, 4096);
+}
+
 /* --- the return hijack ---------------------------------------------------- */
 
 struct fake_frame {
@@ -429,6 +592,7 @@ int main(void)
 	basic();
 	slow_calls = 0;
 	preserved();
+	strings();
 	hijack();
 	return done_testing();
 }
