@@ -58,10 +58,11 @@ static void thread_fields(struct arch_record_path *rp, unsigned slot)
 }
 
 /*
- * The record of @e as a fast path writes it, if it can: 8-byte general
- * registers, and strings at a general register plus a displacement
- * (+8(%di):string), exactly as emit() writes them (core/hit.c).  Needs
- * the CPU from rseq and the thread pointer in TLS.
+ * The record of @e as a fast path writes it, if it can: general registers
+ * (all 8 bytes, or the low 4, 2 or 1 of a typed one), and strings at a
+ * general register plus a displacement (+8(%di):string), exactly as
+ * emit() writes them (core/hit.c).  Needs the CPU from rseq and the
+ * thread pointer in TLS.
  */
 _Static_assert(TP_STRING_MAX >= TP_RECORD_MAX, "a string gets what is left of the record");
 
@@ -78,8 +79,9 @@ static bool record_event(const struct agent_event *e, struct arch_record_path *r
 		const struct fast_arg *a = &e->fa[i];
 		if (a->reg > offsetof(struct xol_regs, di))
 			return false; /* not a general register */
-		if (a->kind == FETCH_FAST_REG && a->size == 8) {
+		if (a->kind == FETCH_FAST_REG && fetch_put_size(a->size)) {
 			rp->arg[rp->nargs].reg = a->reg;
+			rp->arg[rp->nargs].size = a->size;
 			rp->arg[rp->nargs++].off = a->offset;
 		} else if (a->kind == FETCH_FAST_STRING && rp->nstrings < ARCH_RECORD_MAX_STRINGS &&
 			   a->param == (int32_t)a->param) {

@@ -347,8 +347,8 @@ int arch_prepare_count_trampoline(struct arch_jump *aj, uint8_t *buf, size_t siz
 
 /*
  * A recording fast path in front of the trampoline, for a site whose one
- * event writes a fixed-size record of 8-byte register values (xol trace
- * a=%di b=%si): find the thread's state through %fs; if it is there, not
+ * event records register values (xol trace a=%di b=%si:s32) and strings
+ * (s=+0(%di):string): find the thread's state through %fs; if it is there, not
  * busy, its comm unchanged, the site's event list still the one this was
  * built for, its counter row and ring writer there and room for the record
  * below the ring's cached limit without wrapping, then mark it busy, add 1
@@ -390,7 +390,8 @@ struct arch_record_path {
 	unsigned nargs;
 	struct {
 		int32_t reg;     /* byte offset in struct xol_regs of a general register */
-		int32_t off;     /* payload byte offset of its 8-byte field */
+		int32_t off;     /* payload byte offset of its field */
+		int32_t size;    /* the field's bytes, 1 2 4 or 8: the register's low ones */
 	} arg[ARCH_RECORD_MAX_ARGS];
 	/*
 	 * Strings (+DISP(%reg):string), each appended after the fixed part,

@@ -291,12 +291,18 @@ static void emit_record_write(struct emit *e, const struct arch_record_path *rp)
 		int r = regs_to_machine(rp->arg[i].reg);
 		int32_t at = 32 + rp->arg[i].off;
 
+		int32_t size = rp->arg[i].size;
+
 		if (rec_saved(rp, r) > 0) {		/* a scratch: its saved value */
 			emit_bytes(e, "\x48\x8b\x84\x24", 4); /* mov saved(%rsp),%rax */
 			emit_u32(e, (uint32_t)rec_saved(rp, r));
 			r = RAX;
 		}
-		emit_rm(e, REXW, 0x89, r, R8, at);	/* mov %reg,at(%r8) */
+		if (size == 2)
+			emit_u8(e, 0x66);		/* operand size 16 */
+		/* mov %reg,at(%r8), 8 4 2 or 1 bytes (%sil %dil: with a REX) */
+		emit_rm(e, size == 8 ? REXW : size == 1 && r >= RSP && r <= RDI ? 0x40 : 0,
+			size == 1 ? 0x88 : 0x89, r, R8, at);
 	}
 	/* commit, as ring_commit(): ctl->head (W1, a plain store is a release on x86) */
 	emit_rm(e, REXW, 0x89, R9, R10, rp->ctl_head_off); /* mov %r9,head(%r10) */
@@ -551,10 +557,12 @@ bool record_args_ok(const struct arch_record_path *rp, int32_t min_off)
 	if (rp->nstrings && (!rp->strncpy || rp->fixed > rp->max || rp->max > INT32_MAX - 39 ||
 			     rp->need != ((32 + rp->max + 7) & ~7u) || rp->word & UINT32_MAX))
 		return false;
-	for (unsigned i = 0; i < rp->nargs; i++)
+	for (unsigned i = 0; i < rp->nargs; i++) {
+		int32_t size = rp->arg[i].size;
 		if (regs_to_machine(rp->arg[i].reg) < 0 || rp->arg[i].off < min_off ||
-		    rp->arg[i].off + 8 > fixed)
+		    (size != 1 && size != 2 && size != 4 && size != 8) || rp->arg[i].off + size > fixed)
 			return false;
+	}
 	for (unsigned i = 0; i < rp->nstrings; i++)
 		if (regs_to_machine(rp->str[i].reg) < 0 || rp->str[i].off < min_off ||
 		    rp->str[i].off + 4 > fixed)

@@ -88,6 +88,7 @@ static struct arch_record_path path(uint64_t ip, const int32_t *regs, unsigned n
 	for (unsigned i = 0; i < n; i++) {
 		rp.arg[i].reg = regs[i];
 		rp.arg[i].off = 16 + 8 * (int32_t)i;
+		rp.arg[i].size = 8;
 	}
 	return rp;
 }
@@ -260,6 +261,52 @@ static void preserved(void)
 		   (unsigned long)f_in);
 	}
 	is_int(slow_calls, 0, "never the general path");
+	munmap(area, 4096);
+}
+
+/* Typed registers (%di:u8 %si:s16 %r9:u32 %ax:x8 %r12:u16): their low bytes, packed. */
+static void typed(void)
+{
+	uint8_t *area = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	static const struct { int32_t reg, off, size; } a[] = {
+		{ R(di), 16, 1 }, { R(si), 17, 2 }, { R(r9), 19, 4 }, { R(ax), 23, 1 }, { R(r12), 24, 2 },
+	};
+	struct arch_record_path rp = path((uint64_t)area, NULL, 0);
+	uint64_t row[4] = { 0 }, out[17];
+	struct fake_thread me = { .tid = 1, .row = row, .ring = &w };
+	uint8_t *site = area, *tramp = area + 1024, jmp[ARCH_JUMP_BYTES];
+	struct arch_jump aj;
+
+	rp.nargs = 5;
+	for (unsigned i = 0; i < 5; i++) {
+		rp.arg[i].reg = a[i].reg;
+		rp.arg[i].off = a[i].off;
+		rp.arg[i].size = a[i].size;
+	}
+	rp.need = (RING_HDR_SIZE + 26 + 7) & ~7u;
+	rp.word = ring_word(RING_HDR_SIZE + 26, 0x1234, 0);
+	memcpy(site, nop_site, sizeof(nop_site));
+	ok(!arch_analyze_jump(&aj, site, sizeof(nop_site), (uint64_t)site) &&
+	   arch_prepare_record_trampoline(&aj, tramp, ARCH_RECORD_TRAMPOLINE_BYTES, (uint64_t)tramp,
+					  slow_handler, NULL, &rp) > 0 &&
+	   !arch_jump_bytes(jmp, (uint64_t)site, (uint64_t)tramp),
+	   "a recording trampoline for typed registers of 1, 2 and 4 bytes");
+	memcpy(site, jmp, sizeof(jmp));
+	ring_reset();
+	fake_list_word = 0xfeed;
+	fake_self = &me;
+	call_regs((void (*)(void))site, 0x202, out);
+	static const uint8_t want[10] = { 0x07, 0x06, 0x10, 0x09, 0x10, 0x00, 0x00, 0x01, 0x0c, 0x10 };
+	const struct ring_rec *rec = (const void *)data;
+	int regbad = 0;
+	for (int i = 0; i < 15; i++)
+		regbad += out[i] != 0x1001u + (unsigned)i;
+	ok(rec->size == RING_HDR_SIZE + 26 && !memcmp(rec->data + 16, want, sizeof(want)) &&
+	   data[RING_HDR_SIZE + 26] == 0xee,
+	   "each field the register's low bytes (%%dil and %%al among them), nothing past them");
+	ok(!regbad && ctl.head == rp.need && !slow_calls, "registers kept, recorded by the fast path");
+	fake_self = NULL;
 	munmap(area, 4096);
 }
 
@@ -592,6 +639,7 @@ int main(void)
 	basic();
 	slow_calls = 0;
 	preserved();
+	typed();
 	strings();
 	hijack();
 	return done_testing();

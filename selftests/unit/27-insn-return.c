@@ -133,6 +133,7 @@ static struct arch_return_path rpath(uint64_t func, const int32_t *regs, unsigne
 	for (unsigned i = 0; i < n; i++) {
 		rp->arg[i].reg = regs[i];
 		rp->arg[i].off = 24 + 8 * (int32_t)i;
+		rp->arg[i].size = 8;
 	}
 	rt.unhooked_off = offsetof(struct fake_thread, unhooked);
 	rt.depth_off = offsetof(struct fake_thread, depth);
@@ -408,6 +409,7 @@ static void record_both(void)
 	ep.nargs = 1;
 	ep.arg[0].reg = R(di);
 	ep.arg[0].off = 16;
+	ep.arg[0].size = 8;
 	rt.rec.ip = (uint64_t)area;
 	entry_rec = &ep;
 	probed = (long (*)(long))place_body(area, &rt, &rsize);
