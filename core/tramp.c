@@ -59,8 +59,9 @@ static void thread_fields(struct arch_record_path *rp, unsigned slot)
 
 /*
  * The record of @e as a fast path writes it, if it can: general registers
- * (all 8 bytes, or the low 4, 2 or 1 of a typed one), and strings at a
- * general register plus a displacement (+8(%di):string), exactly as
+ * (all 8 bytes, or the low 4, 2 or 1 of a typed one), and numbers and
+ * strings at a general register plus a displacement (+8(%di):s32,
+ * +8(%di):string), exactly as
  * emit() writes them (core/hit.c).  Needs the CPU from rseq and the
  * thread pointer in TLS.
  */
@@ -83,6 +84,12 @@ static bool record_event(const struct agent_event *e, struct arch_record_path *r
 			rp->arg[rp->nargs].reg = a->reg;
 			rp->arg[rp->nargs].size = a->size;
 			rp->arg[rp->nargs++].off = a->offset;
+		} else if (a->kind == FETCH_FAST_MEM && fetch_put_size(a->size) &&
+			   rp->nmems < ARCH_RECORD_MAX_MEMS && a->param == (int32_t)a->param) {
+			rp->mem[rp->nmems].reg = a->reg;
+			rp->mem[rp->nmems].disp = (int32_t)a->param;
+			rp->mem[rp->nmems].off = a->offset;
+			rp->mem[rp->nmems++].size = a->size;
 		} else if (a->kind == FETCH_FAST_STRING && rp->nstrings < ARCH_RECORD_MAX_STRINGS &&
 			   a->param == (int32_t)a->param) {
 			rp->str[rp->nstrings].reg = a->reg;
@@ -110,6 +117,7 @@ static bool record_event(const struct agent_event *e, struct arch_record_path *r
 	rp->need = (uint32_t)ring_aligned(RING_HDR_SIZE + w->fixed_size);
 	rp->word = ring_word(RING_HDR_SIZE + w->fixed_size, w->id, 0);
 	rp->common = w->id;
+	rp->copy = (uint64_t)(uintptr_t)xol_copy_r11;
 	if (rp->nstrings) { /* as ring_reserve_upto(TP_RECORD_MAX), then the real size */
 		rp->fixed = w->fixed_size;
 		rp->max = TP_RECORD_MAX;
@@ -165,7 +173,8 @@ static bool return_path(const struct site *s, struct arch_return_path *rt)
 					  offsetof(struct wire_counters, hits));
 		}
 		thread_fields(&rt->rec, e0->slot);
-	} else if (ret->n != 1 || !record_event(ret->ev[0], &rt->rec) || rt->rec.nstrings) {
+	} else if (ret->n != 1 || !record_event(ret->ev[0], &rt->rec) || rt->rec.nstrings ||
+		   rt->rec.nmems) {
 		return false;
 	}
 	rt->rec.ip = s->addr; /* __probe_func */
@@ -223,7 +232,7 @@ static bool record_hijack_path(const struct site *s, struct arch_hijack_path *hp
 			       struct arch_record_path *rp)
 {
 	if (s->entry->n != 1 || s->entry->ev[0]->w->is_return || !hijack_fields(s, hp) ||
-	    !record_event(s->entry->ev[0], rp) || rp->nstrings)
+	    !record_event(s->entry->ev[0], rp) || rp->nstrings || rp->nmems)
 		return false;
 	rp->ip = s->addr;
 	rp->list_addr = (uint64_t)(uintptr_t)&s->entry;

@@ -7,6 +7,7 @@
 
 unsigned long xol_copy_safe(void *dst, const void *src, unsigned long n);
 long xol_strncpy_safe(char *dst, const char *src, unsigned long max);
+long xol_copy_r11(void *dst, const void *src, unsigned long n);
 long xol_load_safe(unsigned long *dst, const void *src);
 int xol_store8_safe(uint64_t addr, uint64_t val);
 

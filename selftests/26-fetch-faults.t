@@ -13,8 +13,9 @@
 #   show   s=+0(%di):string n=+0(%si):s64 u=+0(%si):u64 x=+0(%si):x32
 #   deref  double dereferences, an array, a ustring, stack slots near and far
 #   bits   bitfields of *n
-#   str    s=+0(%di):string, on show_str(s), called after each show(): on
-#          the jump path its trampoline writes the record, string and all
+#   jump   s=+0(%di):string n=+0(%si):s64, on show_jump(s, n), called after
+#          each show(): on the jump path its trampoline writes the record,
+#          string and number included
 # With probes placed by jumps (the default) and by int3 (--trap): the
 # program's output and exit status are its own; `show` prints the literal
 # values below; and, where root and tracefs are there, every line of every
@@ -37,11 +38,11 @@ my %args = (
 	deref => 'dd=+0(+0(%si)):u64 ds=+0(+0(%di)):string a=+0(%si):u8[3] us=+0(%di):ustring ' .
 		 'ret=+0(%sp):x64 far=+0x7ffffff0(%sp):u64',
 	bits  => 'b0=+0(%si):b4@0/32 b1=+0(%si):b2@1/32 b2=+0(%si):b3@3/8 b3=+0(%si):b4@4/64',
-	str   => 's=+0(%di):string',
+	jump  => 's=+0(%di):string n=+0(%si):s64',
 );
-my @events = qw(show deref bits str);
-my $str_off = symoff($bin, 'show_str');
-my @defs = map { "p:GRP/$_ $bin:" . ($_ eq 'str' ? $str_off : $off) . " $args{$_}" } @events;
+my @events = qw(show deref bits jump);
+my $jump_off = symoff($bin, 'show_jump');
+my @defs = map { "p:GRP/$_ $bin:" . ($_ eq 'jump' ? $jump_off : $off) . " $args{$_}" } @events;
 
 my @calls = ('a good string and number', 'NULL', 'the address 1', 'a PROT_NONE page',
 	     'a non-canonical address', 'a kernel address', 'an empty string',
@@ -63,8 +64,8 @@ for my $p (@paths) {
 	is($r->{out}, $plain->{out}, "$path: the program prints the same");
 	is($r->{err}, $plain->{err}, "$path: and the same on stderr");
 	is($r->{code}, $plain->{code}, "$path: it exits as untraced ($plain->{code})");
-	like($r->{xol_err}, qr{inv/str .*the trampoline writes the record},
-	     "$path: str's trampoline writes its record, string and all") unless @$opts;
+	like($r->{xol_err}, qr{inv/jump .*the trampoline writes the record},
+	     "$path: jump's trampoline writes its record, string and number included") unless @$opts;
 	for my $e (@events) {
 		$x{$path}{$e} = [by_event($r, $e)];
 		is(scalar(@{$x{$path}{$e}}), 9, "$path: $e: one line per call");
@@ -73,9 +74,9 @@ for my $p (@paths) {
 		local $TODO = $todo{"show $i"};
 		my $l = $x{$path}{show}[$i];
 		is($l && $l->{args}, " $show[$i]", "$path: show with $calls[$i]: $show[$i]");
-		my $want = $show[$i] =~ s/ n=.*//r;
-		my $sl = $x{$path}{str}[$i];
-		is($sl && $sl->{args}, " $want", "$path: str with $calls[$i]: $want");
+		my $want = $show[$i] =~ s/ u=.*//r;
+		my $jl = $x{$path}{jump}[$i];
+		is($jl && $jl->{args}, " $want", "$path: jump with $calls[$i]: $want");
 	}
 }
 

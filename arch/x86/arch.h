@@ -347,8 +347,8 @@ int arch_prepare_count_trampoline(struct arch_jump *aj, uint8_t *buf, size_t siz
 
 /*
  * A recording fast path in front of the trampoline, for a site whose one
- * event records register values (xol trace a=%di b=%si:s32) and strings
- * (s=+0(%di):string): find the thread's state through %fs; if it is there, not
+ * event records register values (xol trace a=%di b=%si:s32), numbers in
+ * memory (n=+8(%di):u64) and strings (s=+0(%di):string): find the thread's state through %fs; if it is there, not
  * busy, its comm unchanged, the site's event list still the one this was
  * built for, its counter row and ring writer there and room for the record
  * below the ring's cached limit without wrapping, then mark it busy, add 1
@@ -356,13 +356,14 @@ int arch_prepare_count_trampoline(struct arch_jump *aj, uint8_t *buf, size_t siz
  * rdtsc, the CPU from rseq, the payload from the live registers), publish
  * it as ring_commit() does, unmark it and go straight to the displaced
  * copy.  Eight registers and the status flags (lahf/seto, restored with
- * add/sahf) saved below the red zone; no call but the string copy's (r11
- * saved too then).  Anything else takes the
- * general path through the handler, which does the same the long way.
+ * add/sahf) saved below the red zone; no call but the memory copies' (r11
+ * saved too then).  Anything else takes the general path through the
+ * handler, which does the same the long way.
  * The record is byte for byte the one the handler would write.
  */
 #define ARCH_RECORD_MAX_ARGS 8
 #define ARCH_RECORD_MAX_STRINGS 4
+#define ARCH_RECORD_MAX_MEMS 4
 
 struct arch_record_path {
 	int32_t tls_off;     /* %fs-relative: the thread-state pointer */
@@ -394,10 +395,22 @@ struct arch_record_path {
 		int32_t size;    /* the field's bytes, 1 2 4 or 8: the register's low ones */
 	} arg[ARCH_RECORD_MAX_ARGS];
 	/*
+	 * Numbers in memory (+DISP(%reg):s32), each copied by @copy into its
+	 * field, zeroed first: a fault part-way leaves the bytes before it.
+	 */
+	unsigned nmems;
+	struct {
+		int32_t reg, disp;  /* at this register's value plus this */
+		int32_t off, size;  /* its field, 1 2 4 or 8 bytes */
+	} mem[ARCH_RECORD_MAX_MEMS];
+	uint64_t copy;       /* long (*)(dst %rdi, src %rsi, n %rdx) that changes only %rax and
+				%r11, stopping at a fault (xol_copy_r11) */
+	/*
 	 * Strings (+DISP(%reg):string), each appended after the fixed part,
 	 * its u32 field length << 16 | offset: need is then for the largest
-	 * record, word has size 0 (the real one is added) and only the
-	 * recording path (not a return's, nor with a hijack) takes them.
+	 * record, word has size 0 (the real one is added).  Only the
+	 * recording path (not a return's, nor with a hijack) takes strings
+	 * or numbers in memory.
 	 */
 	unsigned nstrings;
 	struct {

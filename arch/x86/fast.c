@@ -145,7 +145,7 @@ static const int8_t rec_saved_at[16] = { [RAX] = 64, [RCX] = 56, [RDX] = 48, [RS
 /* Where a recording path finds register @r's value saved, or 0 if it is still live. */
 static int32_t rec_saved(const struct arch_record_path *rp, int r)
 {
-	if (r < 0 || r > 15 || (r == R11 && !rp->nstrings))
+	if (r < 0 || r > 15 || (r == R11 && !rp->nstrings && !rp->nmems))
 		return 0; /* r < 0: record_args_ok() refuses it */
 	return rec_saved_at[r];
 }
@@ -269,7 +269,7 @@ static void emit_record_write(struct emit *e, const struct arch_record_path *rp)
 	emit_bytes(e, "\x48\xb8", 2);			/* movabs $word,%rax */
 	emit_u64(e, rp->word);
 	if (rp->nstrings)
-		emit_bytes(e, "\x48\x09\xd0", 3);	/* or %rdx,%rax: the size emit_strings() left */
+		emit_bytes(e, "\x48\x09\xd0", 3);	/* or %rdx,%rax: the size emit_copies() left */
 	emit_bytes(e, "\x49\x89\x00", 3);		/* mov %rax,(%r8): size type flags */
 	emit_rm(e, REXW, 0x83, 0, RDI, rp->hits_off);	/* addq $1,hits(%rdi) */
 	emit_u8(e, 1);
@@ -310,31 +310,67 @@ static void emit_record_write(struct emit *e, const struct arch_record_path *rp)
 	emit_rm(e, REXW, 0x89, R9, RSI, rp->w_pend_off); /* mov %r9,pend(%rsi) */
 }
 
-/*
- * The strings of @rp, as arg_straight() writes them (core/hit.c): each
- * copied by rp->strncpy to where the payload ends so far, with at most
- * what is left of rp->max, its u32 field (length << 16 | offset) written,
- * a fault or no NUL within reach recorded as length 0.  Then r9 = the new
- * head and rdx = the record's size, header and payload.  The row (rdi) and
- * the writer (rsi) wait on the stack meanwhile; rp->strncpy takes rdi rsi
- * rdx and changes only rax and r11 (and the flags).
- */
-static void emit_strings(struct emit *e, const struct arch_record_path *rp)
+/* %rsi = the value register @r had at the site, plus @disp (rdi and rsi pushed since). */
+static void emit_source(struct emit *e, const struct arch_record_path *rp, int r, int32_t disp)
 {
+	if (rec_saved(rp, r) > 0) {			/* mov saved+16(%rsp),%rsi */
+		emit_disp32(e, "\x48\x8b\xb4\x24", 4, rec_saved(rp, r) + 16);
+	} else {					/* mov %reg,%rsi */
+		emit_u8(e, (uint8_t)(REXW | (r & 8 ? 4 : 0)));
+		emit_u8(e, 0x89);
+		emit_u8(e, (uint8_t)(0xc0 | (r & 7) << 3 | RSI));
+	}
+	emit_disp32(e, "\x48\x8d\xb6", 3, disp);	/* lea disp(%rsi),%rsi */
+}
+
+/*
+ * The numbers in memory and the strings of @rp, as arg_straight() writes
+ * them (core/hit.c).  A number: its field zeroed, then copied by rp->copy,
+ * which stops at a fault.  A string: copied by rp->strncpy to where the
+ * payload ends so far, with at most what is left of rp->max, its u32 field
+ * (length << 16 | offset) written, a fault or no NUL within reach recorded
+ * as length 0; then r9 = the new head and rdx = the record's size, header
+ * and payload.  The row (rdi) and the writer (rsi) wait on the stack
+ * meanwhile; both copies take rdi rsi rdx and change only rax and r11
+ * (and the flags).
+ */
+static void emit_copies(struct emit *e, const struct arch_record_path *rp)
+{
+	static const uint8_t zero[9][3] = {	/* mov $0,field(%r8): 41 c6 80 / 66 41 c7 80 / ... */
+		[1] = { 0x41, 0xc6, 0x80 }, [2] = { 0x41, 0xc7, 0x80 },
+		[4] = { 0x41, 0xc7, 0x80 }, [8] = { 0x49, 0xc7, 0x80 },
+	};
+
 	emit_bytes(e, "\x56\x57", 2);			/* push %rsi; push %rdi */
+	for (unsigned i = 0; i < rp->nmems; i++) {
+		int32_t size = rp->mem[i].size, at = 32 + rp->mem[i].off;
+
+		if (size == 2)
+			emit_u8(e, 0x66);
+		emit_bytes(e, (const char *)zero[size], 3); /* mov{b,w,l,q} $0,at(%r8) */
+		emit_u32(e, (uint32_t)at);
+		if (size == 1)
+			emit_u8(e, 0);
+		else if (size == 2)
+			emit_bytes(e, "\0\0", 2);
+		else
+			emit_u32(e, 0);
+		emit_source(e, rp, regs_to_machine(rp->mem[i].reg), rp->mem[i].disp);
+		emit_disp32(e, "\x49\x8d\xb8", 3, at);	/* lea at(%r8),%rdi */
+		emit_u8(e, 0xba);			/* mov $size,%edx */
+		emit_u32(e, (uint32_t)size);
+		emit_bytes(e, "\x48\xb8", 2);		/* movabs $copy,%rax */
+		emit_u64(e, rp->copy);
+		emit_bytes(e, "\xff\xd0", 2);		/* call *%rax */
+	}
+	if (!rp->nstrings) {
+		emit_bytes(e, "\x5f\x5e", 2);		/* pop %rdi; pop %rsi */
+		return;
+	}
 	emit_bytes(e, "\x41\xb9", 2);			/* mov $fixed,%r9d: the payload's end */
 	emit_u32(e, rp->fixed);
 	for (unsigned i = 0; i < rp->nstrings; i++) {
-		int r = regs_to_machine(rp->str[i].reg);
-
-		if (rec_saved(rp, r) > 0) {		/* mov saved+16(%rsp),%rsi */
-			emit_disp32(e, "\x48\x8b\xb4\x24", 4, rec_saved(rp, r) + 16);
-		} else {				/* mov %reg,%rsi */
-			emit_u8(e, (uint8_t)(REXW | (r & 8 ? 4 : 0)));
-			emit_u8(e, 0x89);
-			emit_u8(e, (uint8_t)(0xc0 | (r & 7) << 3 | RSI));
-		}
-		emit_disp32(e, "\x48\x8d\xb6", 3, rp->str[i].disp); /* lea disp(%rsi),%rsi */
+		emit_source(e, rp, regs_to_machine(rp->str[i].reg), rp->str[i].disp);
 		emit_bytes(e, "\x4b\x8d\x7c\x08\x20", 5);	/* lea 32(%r8,%r9),%rdi */
 		emit_u8(e, 0xba);			/* mov $max,%edx */
 		emit_u32(e, rp->max);
@@ -384,16 +420,18 @@ size_t emit_record_fast(struct emit *e, const struct arch_record_path *rp)
 {
 	size_t to_slow[4], to_unbusy[8], ns = 0, nu = 0;
 
+	bool copies = rp->nstrings || rp->nmems;
+
 	emit_bytes(e, "\x48\x8d\x64\x24\x80", 5);	/* lea -0x80(%rsp),%rsp */
-	emit_rec_save(e, rp->nstrings);
+	emit_rec_save(e, copies);
 	emit_take_thread(e, rp->tls_off, rp->busy_off, &rp->dirty_off, 1, to_slow, &ns);
 	emit_list_check(e, rp, to_unbusy, &nu);
 	emit_row(e, rp, to_unbusy, &nu);
 	emit_ring_room(e, rp, to_unbusy, &nu);
-	if (rp->nstrings)
-		emit_strings(e, rp);
+	if (copies)
+		emit_copies(e, rp);
 	emit_record_write(e, rp);
-	if (rp->nstrings)
+	if (copies)
 		return emit_fast_exits(e, rp->busy_off, REC_POPS_R11, sizeof(REC_POPS_R11) - 1,
 				       to_unbusy, nu, to_slow, ns, 0, 0, false);
 	return emit_fast_exits(e, rp->busy_off, REC_POPS, sizeof(REC_POPS) - 1, to_unbusy, nu,
@@ -567,6 +605,14 @@ bool record_args_ok(const struct arch_record_path *rp, int32_t min_off)
 		if (regs_to_machine(rp->str[i].reg) < 0 || rp->str[i].off < min_off ||
 		    rp->str[i].off + 4 > fixed)
 			return false;
+	if (rp->nmems > ARCH_RECORD_MAX_MEMS || (rp->nmems && !rp->copy))
+		return false;
+	for (unsigned i = 0; i < rp->nmems; i++) {
+		int32_t size = rp->mem[i].size;
+		if (regs_to_machine(rp->mem[i].reg) < 0 || rp->mem[i].off < min_off ||
+		    (size != 1 && size != 2 && size != 4 && size != 8) || rp->mem[i].off + size > fixed)
+			return false;
+	}
 	return true;
 }
 
@@ -575,7 +621,7 @@ int arch_prepare_return_trampoline(uint8_t *buf, size_t size, uint64_t addr,
 {
 	struct emit e = { .buf = buf, .size = size, .addr = addr };
 
-	if (!rt->slow || rt->ncount > ARCH_COUNT_MAX || rt->rec.nstrings ||
+	if (!rt->slow || rt->ncount > ARCH_COUNT_MAX || rt->rec.nstrings || rt->rec.nmems ||
 	    (!rt->ncount && (rt->rec.need < 56 || !record_args_ok(&rt->rec, 24))))
 		return -EINVAL;
 	emit_return_fast(&e, rt);

@@ -521,7 +521,7 @@ static int prepare(struct arch_jump *aj, uint8_t *buf, size_t size, uint64_t tra
 		return -EINVAL;
 	if (rp && (cp || stack_tls_off || hb || rp->need < 48 || !record_args_ok(rp, 16)))
 		return -EINVAL;
-	if (hp && (cp || stack_tls_off || hb || (rp && rp->nstrings)))
+	if (hp && (cp || stack_tls_off || hb || (rp && (rp->nstrings || rp->nmems))))
 		return -EINVAL;
 	/* The displaced instructions before the hit, then the hit, then the rest. */
 	for (int i = 0; i < hb; i++) {

@@ -67,6 +67,27 @@ xol_strncpy_safe:
 	ret
 	.size	xol_strncpy_safe, .-xol_strncpy_safe
 
+/*
+ * long xol_copy_r11(void *dst, const void *src, unsigned long n): n bytes
+ * one at a time, 0 or -EFAULT; a fault part-way leaves the bytes before it
+ * copied.  It changes no register but %rax and %r11 (and the flags), for
+ * the trampolines' recording path, as xol_strncpy_safe.
+ */
+	.globl	xol_copy_r11
+	.hidden	xol_copy_r11
+	.type	xol_copy_r11, @function
+xol_copy_r11:
+	xor	%eax, %eax
+1:	cmp	%rdx, %rax
+	jae	2f
+	movzbl	(%rsi,%rax), %r11d
+	mov	%r11b, (%rdi,%rax)
+	inc	%rax
+	jmp	1b
+2:	xor	%eax, %eax
+	ret
+	.size	xol_copy_r11, .-xol_copy_r11
+
 /* long xol_load_safe(unsigned long *dst, const void *src): one word; 0 or -EFAULT */
 	.globl	xol_load_safe
 	.hidden	xol_load_safe

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * faults: show(s, n) and show_str(s) called with pointers good and bad,
+ * faults: show(s, n) and show_jump(s, n) called with pointers good and bad,
  * for probes that dereference them (s=+0(%di):string n=+0(%si):s64).
  *
  * Calls, in order: a good string and number; NULL; the address 1; a
@@ -20,17 +20,17 @@ __attribute__((noinline)) void show(const char *s, const long *n)
 	asm volatile("" : : "r"(s), "r"(n) : "memory");
 }
 
-/* The same string again, in a function with room for a jump (5 bytes before its ret). */
-__attribute__((noinline)) void show_str(const char *s)
+/* The same again, in a function with room for a jump (5 bytes before its ret). */
+__attribute__((noinline)) void show_jump(const char *s, const long *n)
 {
-	asm volatile("nopl 0(%%rax,%%rax,1)" : : "r"(s) : "memory");
+	asm volatile("nopl 0(%%rax,%%rax,1)" : : "r"(s), "r"(n) : "memory");
 }
 
 /* Both, as every call below does. */
 static void both(const char *s, const long *n)
 {
 	show(s, n);
-	show_str(s);
+	show_jump(s, n);
 }
 
 int main(void)

@@ -15,6 +15,9 @@
  *    handler, and nothing written
  *  - the flags and every register survive the fast path exactly, and the
  *    red zone below the site's %rsp is untouched
+ *  - numbers in memory (+8(%di):u32 +0(%r11):u64 +1(%si):u16 +3(%dx):u8):
+ *    each the bytes there, 0 where the read faults (a stand-in), every
+ *    register, r11 among them, and the flags kept
  *  - strings (s=+0(%di):string t=+2(%r11):string x=%dx): copied after
  *    the fixed part by xol_strncpy_safe, each u32 field length << 16 |
  *    offset, the header's size the real one, the ring advanced by it
@@ -466,6 +469,102 @@ static void strings(void)
 	munmap(area, 4096);
 }
 
+/* --- numbers in memory ---------------------------------------------------- */
+
+long xol_copy_r11(void *dst, const void *src, unsigned long n);
+
+/* xol_copy_r11's stand-in where a read faults: -EFAULT below 64 KiB, r11 changed. */
+long stub_copy(void *dst, const void *src, unsigned long n);
+asm(".text\n.type stub_copy, @function\nstub_copy:\n"
+    "\tmov $-14, %rax\n\tcmp $0x10000, %rsi\n\tjb 2f\n\txor %eax, %eax\n"
+    "1:\tcmp %rdx, %rax\n\tjae 3f\n"
+    "\tmovzbl (%rsi,%rax), %r11d\n\tmov %r11b, (%rdi,%rax)\n\tinc %rax\n\tjmp 1b\n"
+    "3:\txor %eax, %eax\n2:\tmov $0x5a5a, %r11d\n\tret\n.size stub_copy, .-stub_copy\n");
+
+/* a=+8(%di):u32 b=+0(%r11):u64 c=+1(%si):u16 d=+3(%dx):u8 x=%dx, copied by @copy. */
+static uint8_t *place_mems(uint8_t *area, void *copy)
+{
+	uint8_t *site = area, *tramp = area + 1024, jmp[ARCH_JUMP_BYTES];
+	struct arch_record_path rp = path((uint64_t)site, (const int32_t[]){ R(dx) }, 1);
+	static const struct { int32_t reg, disp, off, size; } m[] = {
+		{ R(di), 8, 24, 4 }, { R(r11), 0, 28, 8 }, { R(si), 1, 36, 2 }, { R(dx), 3, 38, 1 },
+	};
+	struct arch_jump aj;
+
+	rp.need = (RING_HDR_SIZE + 39 + 7) & ~7u;
+	rp.word = ring_word(RING_HDR_SIZE + 39, 0x1234, 0);
+	rp.nmems = 4;
+	for (unsigned i = 0; i < 4; i++) {
+		rp.mem[i].reg = m[i].reg;
+		rp.mem[i].disp = m[i].disp;
+		rp.mem[i].off = m[i].off;
+		rp.mem[i].size = m[i].size;
+	}
+	rp.copy = (uint64_t)copy;
+	memcpy(site, nop_site, sizeof(nop_site));
+	if (arch_analyze_jump(&aj, site, sizeof(nop_site), (uint64_t)site) ||
+	    arch_prepare_record_trampoline(&aj, tramp, ARCH_RECORD_TRAMPOLINE_BYTES, (uint64_t)tramp,
+					   slow_handler, NULL, &rp) < 0 ||
+	    arch_jump_bytes(jmp, (uint64_t)site, (uint64_t)tramp))
+		return NULL;
+	memcpy(site, jmp, sizeof(jmp));
+	return site;
+}
+
+static void mems(void)
+{
+	uint8_t *area = mmap(NULL, 8192, PROT_READ | PROT_WRITE | PROT_EXEC,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t row[4] = { 0 }, out[17];
+	struct fake_thread me = { .tid = 777, .row = row, .ring = &w };
+	static const uint8_t src[16] = { 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
+					 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f };
+	void (*fn)(void) = (void (*)(void))place_mems(area, xol_copy_r11);
+
+	ok(fn != NULL, "a recording trampoline with four numbers in memory and a register");
+	if (!fn)
+		return;
+	ring_reset();
+	fake_list_word = 0xfeed;
+	fake_self = &me;
+	slow_calls = 0;
+	/* di = src, si = src + 4, r11 = src + 2, dx = src + 9 */
+	asm volatile("mov %[t], %%r11\n\tcall *%[fn]"
+		     : : [fn] "r"(fn), [t] "r"(src + 2), "D"(src), "S"(src + 4), "d"(src + 9)
+		     : "rax", "rcx", "r8", "r9", "r10", "r11", "memory", "cc");
+	uint8_t want[23];
+	uint64_t x = (uint64_t)(src + 9);
+	memcpy(want, &x, 8);
+	memcpy(want + 8, src + 8, 4);
+	memcpy(want + 12, src + 2, 8);
+	memcpy(want + 20, src + 5, 2);
+	want[22] = src[12];
+	const struct ring_rec *rec = (const void *)data;
+	ok(rec->size == RING_HDR_SIZE + 39 && !memcmp(rec->data + 16, want, sizeof(want)) &&
+	   !slow_calls, "each number the bytes at its register plus its offset (%%r11 too)");
+	munmap(area, 8192);
+
+	area = mmap(NULL, 8192, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
+		    -1, 0);
+	site_fn = (void (*)(void))place_mems(area, stub_copy);
+	ok(site_fn != NULL, "the same with a copy that can fault");
+	if (!site_fn)
+		return;
+	ring_reset();
+	memset(data, 0x77, 64);
+	call_regs(site_fn, 0x8d5, out); /* every address below 64 KiB: each read faults */
+	int regbad = 0;
+	for (int i = 0; i < 15; i++)
+		regbad += out[i] != 0x1001u + (unsigned)i;
+	static const uint8_t zeros[15];
+	ok(!memcmp(rec->data + 24, zeros, 15) && ctl.head == ((RING_HDR_SIZE + 39 + 7) & ~7u),
+	   "reads that fault: their fields 0, the record written");
+	ok(!regbad && (out[15] & 0x8d5) == 0x8d5 && !out[16] && !slow_calls,
+	   "every register (r11 too), the flags and the red zone kept");
+	fake_self = NULL;
+	munmap(area, 8192);
+}
+
 /* --- the return hijack ---------------------------------------------------- */
 
 struct fake_frame {
@@ -641,6 +740,7 @@ int main(void)
 	preserved();
 	typed();
 	strings();
+	mems();
 	hijack();
 	return done_testing();
 }
