@@ -193,7 +193,7 @@ demo: deps
 bench:
 	@scripts/install-deps --bench
 	$(Q)$(MAKE) all targets
-	$(Q)sh bench/run $(abspath $(O))
+	$(Q)bash bench/run $(abspath $(O))
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/xol \
