@@ -886,6 +886,16 @@ static int search_cb(Dwarf_Die *sp, void *data)
 	return DWARF_CB_ABORT;
 }
 
+/* Whether @s starts with the @n bytes of @prefix: a loop in line, for thousands of short names. */
+static inline bool starts_with(const char *s, const char *prefix, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && s[i] == prefix[i])
+		i++;
+	return i == n;
+}
+
 /*
  * search_cb over the CU's functions: from the binary's function index when
  * it could read the unit, where a plain name that does not match needs no
@@ -905,7 +915,7 @@ static void search_funcs(struct finder *f, struct search *s)
 	for (int i = 0; i < fx->n; i++) {
 		const char *name = fx->v[i].name;
 		Dwarf_Die sp;
-		if (name && !scoped && (strncmp(name, func, lit) || !pspec_glob(func, name)))
+		if (name && !scoped && (!starts_with(name, func, lit) || !pspec_glob(func, name)))
 			continue;
 		if (!dwarf_offdie(f->b->dw, fx->v[i].off, &sp) || search_cb(&sp, s) != DWARF_CB_OK)
 			break;

@@ -601,6 +601,18 @@ static inline bool step(struct reader *r, const unsigned char **p, const struct 
 	return (*p = a->nquick ? skip_quick(r, *p, a) : skip_values(r, *p, a)) != NULL;
 }
 
+/* The name whose value starts at @q: the usual DW_FORM_strp read in place, any other form by attr_value(). */
+static inline bool read_name(struct reader *r, const unsigned char *q, uint16_t form, const char **name)
+{
+	uint64_t v;
+
+	if (form == DW_FORM_strp && r->offset_size == 4 && (size_t)(r->end - q) >= 4) {
+		*name = sect_str(&r->str, rd(q, 4));
+		return true;
+	}
+	return attr_value(r, &q, form, name, &v);
+}
+
 /* A function's DIE: its values, its DW_AT_name if nothing else can name it, and it is listed. */
 static bool read_func(struct reader *r, const unsigned char **pp, const struct abbrev *a,
 		      const unsigned char *die)
@@ -614,9 +626,8 @@ static bool read_func(struct reader *r, const unsigned char **pp, const struct a
 			return false;
 	} else if (a->name_at >= 0) {
 		/* the name where it always is; the values stepped over as any DIE's */
-		const unsigned char *q = *pp + a->name_at;
 		if ((size_t)a->name_at >= (size_t)(r->end - *pp) ||
-		    !attr_value(r, &q, a->attrs[a->name_idx].form, &name, &v) || !step(r, pp, a))
+		    !read_name(r, *pp + a->name_at, a->attrs[a->name_idx].form, &name) || !step(r, pp, a))
 			return false;
 	} else {
 		for (unsigned i = 0; i < a->nattrs; i++) {
