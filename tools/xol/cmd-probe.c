@@ -14,6 +14,7 @@
 #include "xol/xol.h"
 #include "probe-defs.h"
 #include "probe-find.h"
+#include "trace/strbuf.h"
 
 static void usage(FILE *out)
 {
@@ -60,6 +61,36 @@ static void event_base(const char *in, char *out, size_t len)
 	out[n] = 0;
 	if (!n || isdigit((unsigned char)out[0]))
 		snprintf(out, len, "probe_%s", in);
+}
+
+/* The strings of @parts, up to a NULL, into @out of @len bytes, cut as snprintf cuts: no printf per probe. */
+static void join(char *out, size_t len, const char *const *parts)
+{
+	size_t n = 0;
+
+	for (; *parts; parts++)
+		for (const char *s = *parts; *s && n + 1 < len; s++)
+			out[n++] = *s;
+	out[n] = 0;
+}
+
+/* "p:GROUP/EVENT PATH:0xOFF(0xREFCTR) ARGS", one probe's definition line. */
+static void put_definition(struct strbuf *sb, const struct ptev *p, const char *name, const char *path)
+{
+	sb_putc(sb, p->retprobe ? 'r' : 'p');
+	sb_putc(sb, ':');
+	sb_puts(sb, name);
+	sb_putc(sb, ' ');
+	sb_puts(sb, path);
+	sb_putc(sb, ':');
+	sb_put_hex(sb, p->off);
+	if (p->refctr) {
+		sb_putc(sb, '(');
+		sb_put_hex(sb, p->refctr);
+		sb_putc(sb, ')');
+	}
+	sb_puts(sb, p->args);
+	sb_putc(sb, '\n');
 }
 
 /* A set of event names: a glob over thousands of functions takes thousands of names. */
@@ -128,9 +159,8 @@ int probe_specs_to_defs(const char *bin, const char *const *specs, int nspecs,
 {
 	struct pbin b;
 	struct names taken = { 0 };
-	char *out = NULL, gbuf[96];
-	size_t olen = 0;
-	FILE *mem;
+	struct strbuf sb = STRBUF_INIT;
+	char *out, gbuf[96];
 	int ret;
 
 	*text = NULL;
@@ -140,7 +170,6 @@ int probe_specs_to_defs(const char *bin, const char *const *specs, int nspecs,
 		return ret;
 	}
 	snprintf(gbuf, sizeof(gbuf), "probe_%s", b.stem);      /* perf's group */
-	mem = open_memstream(&out, &olen);
 	for (int i = 0; i < nspecs && !ret; i++) {
 		struct pspec ps;
 		struct ptevs t = { 0 };
@@ -176,7 +205,7 @@ int probe_specs_to_defs(const char *bin, const char *const *specs, int nspecs,
 				event_base(p->realname, base, sizeof(base));
 			}
 			/* globs and SDT can name several events: each takes its own name once */
-			snprintf(name, sizeof(name), "%s/%s%s", group, base, p->retprobe ? "__return" : "");
+			join(name, sizeof(name), (const char *[]){ group, "/", base, p->retprobe ? "__return" : "", NULL });
 			if (names_has(&mine, name)) {
 				strcpy(chosen, name);     /* both 128 bytes */
 			} else {
@@ -190,12 +219,7 @@ int probe_specs_to_defs(const char *bin, const char *const *specs, int nspecs,
 				names_add(&mine, strdup(name));
 				strcpy(chosen, name);     /* both 128 bytes */
 			}
-			fprintf(mem, "%c:%s %s:0x%llx", p->retprobe ? 'r' : 'p', chosen, b.path,
-				(unsigned long long)p->off);
-			if (p->refctr)
-				fprintf(mem, "(0x%llx)", (unsigned long long)p->refctr);
-			fputs(p->args, mem);
-			fputc('\n', mem);
+			put_definition(&sb, p, chosen, b.path);
 		}
 		for (size_t k = 0; k < mine.cap; k++)
 			if (mine.slot[k])
@@ -204,9 +228,11 @@ int probe_specs_to_defs(const char *bin, const char *const *specs, int nspecs,
 		ptevs_free(&t);
 		pspec_free(&ps);
 	}
-	fclose(mem);
 	names_free(&taken);
 	pbin_close(&b);
+	out = sb.buf ? sb.buf : strdup("");
+	if (!ret && (sb.oom || !out))
+		ret = -ENOMEM;
 	if (!ret) {
 		/* What perf leaves to the kernel (a type it does not know, too many args) is
 		 * caught here, with the kernel's message and caret. */

@@ -92,8 +92,11 @@ bool best_scope(struct finder *f, Dwarf_Die *out);
 
 /* Where @vr is at @addr: a register, a frame-base offset, a global, a constant. */
 int var_location(struct finder *f, Dwarf_Die *vr, Dwarf_Addr addr, struct loc *l);
-/* Append to *@args, reallocated; 0 or -ENOMEM. */
-int append(char **args, const char *fmt, ...);
+/* Append the strings up to a NULL to *@args, reallocated; 0 or -ENOMEM.  No printf: a glob's
+ * thousands of probes append a few pieces each. */
+int append(char **args, ...) __attribute__((sentinel));
+/* " NAME=VAR:TYPE", a spec's argument as written (a register, $retval, ...). */
+int append_as_written(char **args, const struct pspec_arg *pa);
 /* " NAME=FETCH:TYPE" for @pa at f->addr, read from scope @sc outwards, appended to *@args. */
 int convert_arg(struct finder *f, Dwarf_Die *sc, const struct pspec_arg *pa, char **args);
 

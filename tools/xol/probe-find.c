@@ -1021,10 +1021,7 @@ static int find_by_symbols(struct finder *f)
 		t->realname = strdup(syms[i].name);
 		t->args = strdup("");
 		for (int k = 0; k < ps->nargs; k++)
-			append(&t->args, "%s%s%s%s%s%s", ps->args[k].name ? " " : " ",
-			       ps->args[k].name ? ps->args[k].name : "", ps->args[k].name ? "=" : "",
-			       ps->args[k].var, ps->args[k].type ? ":" : "",
-			       ps->args[k].type ? ps->args[k].type : "");
+			append_as_written(&t->args, &ps->args[k]);
 		f->found++;
 		if (addrset_add(&f->seen, t->addr)) {
 			free(syms);
@@ -1146,9 +1143,7 @@ int probe_find(struct pbin *b, const struct pspec *ps, struct ptevs *out, int ma
 		t->realname = strdup(ps->func);
 		t->args = strdup("");
 		for (int k = 0; k < ps->nargs; k++)
-			append(&t->args, " %s%s%s%s%s", ps->args[k].name ? ps->args[k].name : "",
-			       ps->args[k].name ? "=" : "", ps->args[k].var, ps->args[k].type ? ":" : "",
-			       ps->args[k].type ? ps->args[k].type : "");
+			append_as_written(&t->args, &ps->args[k]);
 		return 0;
 	}
 	if (ps->sdt) {
@@ -1181,9 +1176,7 @@ int probe_find(struct pbin *b, const struct pspec *ps, struct ptevs *out, int ma
 			t->event = strdup(notes[i].name);
 			t->args = args;
 			for (int k = 0; k < ps->nargs; k++)
-				append(&t->args, " %s%s%s%s%s", ps->args[k].name ? ps->args[k].name : "",
-				       ps->args[k].name ? "=" : "", ps->args[k].var,
-				       ps->args[k].type ? ":" : "", ps->args[k].type ? ps->args[k].type : "");
+				append_as_written(&t->args, &ps->args[k]);
 			found++;
 		}
 		if (!found) {
