@@ -42,25 +42,37 @@ static uint64_t name_key(const char *s)
 
 /*
  * @v[0..n) in key order: a radix sort, a byte of the key a pass from the
- * last, passes where every key has the same byte skipped (most of them:
- * the names of one program share their first bytes); then each run of
- * equal keys of names at least 8 long in strcmp's order.  No call per
- * comparison, as qsort's are.  @tmp has room for @n.
+ * last, every byte's counts taken in one read of the keys, passes where
+ * every key has the same byte skipped (most of them: the names of one
+ * program share their first bytes), each pass from one array to the
+ * other; then each run of equal keys of names at least 8 long in
+ * strcmp's order.  No call per comparison, as qsort's are.  @tmp has room
+ * for @n.
  */
 static void sort_names(struct sort_name *v, struct sort_name *tmp, size_t n)
 {
-	for (int shift = 0; shift < 64; shift += 8) {
-		size_t count[257] = { 0 };
-		for (size_t i = 0; i < n; i++)
-			count[(v[i].key >> shift & 0xff) + 1]++;
-		if (n && count[(v[0].key >> shift & 0xff) + 1] == n)
-			continue; /* one byte value: the order stays */
-		for (int c = 0; c < 256; c++)
-			count[c + 1] += count[c];
-		for (size_t i = 0; i < n; i++)
-			tmp[count[v[i].key >> shift & 0xff]++] = v[i];
-		memcpy(v, tmp, n * sizeof(*v));
+	uint32_t count[8][257] = { { 0 } };     /* not size_t: no store to a key can change one */
+	struct sort_name *src = v, *dst = tmp, *t;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t key = v[i].key;
+#pragma GCC unroll 8
+		for (int b = 0; b < 8; b++, key >>= 8)
+			count[b][(key & 0xff) + 1]++;
 	}
+	for (int b = 0; b < 8; b++) {
+		uint32_t *c = count[b];
+		const unsigned shift = 8 * (unsigned)b;
+		if (n && c[(v[0].key >> shift & 0xff) + 1] == n)
+			continue; /* one byte value: the order stays */
+		for (int k = 0; k < 256; k++)
+			c[k + 1] += c[k];
+		for (const struct sort_name *s = src; s < src + n; s++)
+			dst[c[s->key >> shift & 0xff]++] = *s;
+		t = src, src = dst, dst = t;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof(*v));
 	for (size_t i = 0; i < n;) {
 		size_t j = i + 1;
 		while (j < n && v[j].key == v[i].key)
@@ -71,11 +83,33 @@ static void sort_names(struct sort_name *v, struct sort_name *tmp, size_t n)
 	}
 }
 
+/* The names of sorted @v[0..n), each once, a line each, in one write; @bytes: room for them all. */
+static int write_names(const struct sort_name *v, size_t n, size_t bytes, FILE *out)
+{
+	char *text = malloc(bytes + 1), *p = text;
+
+	if (!text)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		size_t l;
+		if (i && !cmp_name(&v[i], &v[i - 1]))
+			continue;
+		l = strlen(v[i].s);
+		memcpy(p, v[i].s, l);
+		p[l] = '\n';
+		p += l + 1;
+	}
+	fwrite(text, 1, (size_t)(p - text), out);
+	free(text);
+	return 0;
+}
+
 int probe_list_funcs(struct pbin *b, const char *filter, FILE *out)
 {
 	struct sym *syms;
 	struct sort_name *names;
-	int n, k = 0;
+	size_t bytes = 0;
+	int n, k = 0, ret;
 
 	syms_read(b, &syms, &n);
 	names = calloc(2 * (size_t)n + 1, sizeof(*names)); /* and the sort's room */
@@ -88,16 +122,13 @@ int probe_list_funcs(struct pbin *b, const char *filter, FILE *out)
 		if (filter ? !pspec_glob(filter, s) : (s[0] == '_' || strchr(s, '@')))
 			continue;
 		names[k++] = (struct sort_name){ name_key(s), s };
+		bytes += strlen(s) + 1;
 	}
 	sort_names(names, names + n, (size_t)k);
-	for (int i = 0; i < k; i++)
-		if (!i || cmp_name(&names[i], &names[i - 1])) {
-			fputs(names[i].s, out);
-			putc('\n', out);
-		}
+	ret = write_names(names, (size_t)k, bytes, out);
 	free(names);
 	free(syms);
-	return 0;
+	return ret;
 }
 
 static void type_name(Dwarf_Die *vr, char *buf, size_t len)
