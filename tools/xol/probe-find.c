@@ -121,7 +121,8 @@ static int add_probe(struct finder *f, Dwarf_Die *sc)
 	const struct pspec *ps = f->ps;
 	struct ptev *t;
 	Dwarf_Addr eaddr;
-	const char *symbol;
+	const char *symbol, *scope;
+	bool named;
 	const struct pspec_arg *args[PSPEC_MAX_ARGS];
 	static struct pspec_arg store[PSPEC_MAX_ARGS];
 	int n = 0, ret = 0;
@@ -137,11 +138,8 @@ static int add_probe(struct finder *f, Dwarf_Die *sc)
 		ferr(f, "the offset is outside %s", dwarf_diename(&f->sp));
 		return -EINVAL;
 	}
-	if (die_entry(&f->sp, &eaddr) == 0) {
-		symbol = dwarf_diename(&f->sp);
-	} else {
-		symbol = sym_at(f->b, f->addr, &eaddr);
-	}
+	named = die_entry(&f->sp, &eaddr) == 0;
+	symbol = named ? dwarf_diename(&f->sp) : sym_at(f->b, f->addr, &eaddr);
 	if (!symbol) {
 		ferr(f, "no symbol at 0x%llx", (unsigned long long)f->addr);
 		return -ENOENT;
@@ -177,7 +175,9 @@ static int add_probe(struct finder *f, Dwarf_Die *sc)
 	t->retprobe = ps->retprobe;
 	t->addr = f->addr;
 	t->off = pbin_va_to_off(f->b, f->addr);
-	t->realname = strdup(dwarf_diename(sc) ? dwarf_diename(sc) : symbol);
+	/* the scope of an entry or a return is the function itself, whose name is known */
+	scope = named && dwarf_dieoffset(sc) == dwarf_dieoffset(&f->sp) ? symbol : dwarf_diename(sc);
+	t->realname = strdup(scope ? scope : symbol);
 	t->args = strdup("");
 	for (int i = 0; i < n && !ret; i++)
 		ret = convert_arg(f, sc, args[i], &t->args);
