@@ -613,45 +613,61 @@ static inline bool read_name(struct reader *r, const unsigned char *q, uint16_t 
 	return attr_value(r, &q, form, name, &v);
 }
 
-/* A function's DIE: its values, its DW_AT_name if nothing else can name it, and it is listed. */
-static bool read_func(struct reader *r, const unsigned char **pp, const struct abbrev *a,
-		      const unsigned char *die)
+/* The values of a function's DIE whose name is not where it always is: one by one. */
+static bool read_func_values(struct reader *r, const unsigned char **pp, const struct abbrev *a,
+			     const char **name)
+{
+	uint64_t v;
+
+	if (!a->plain)
+		return step(r, pp, a);
+	for (unsigned i = 0; i < a->nattrs; i++) {
+		const struct aspec *as = &a->attrs[i];
+		bool named = as->name == DW_AT_name;
+		if (as->size >= 0 && !named) {
+			if (!skip(pp, r->end, (uint64_t)as->size))
+				return false;
+		} else if (!attr_value(r, pp, as->form, named ? name : NULL, &v)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool grow_funcs(struct pfuncs *o)
+{
+	int cap = o->cap ? o->cap * 2 : 256;
+	struct pfunc *nv = realloc(o->v, (size_t)cap * sizeof(*nv));
+
+	if (!nv)
+		return false;
+	o->v = nv;
+	o->cap = cap;
+	return true;
+}
+
+/*
+ * A function's DIE: its values, its DW_AT_name if nothing else can name
+ * it, and it is listed.  In line in the walk: there is one per function,
+ * and nearly all have their name where it always is.
+ */
+static inline bool read_func(struct reader *r, const unsigned char **pp, const struct abbrev *a,
+			     const unsigned char *die)
 {
 	struct pfuncs *o = r->out;
 	const char *name = NULL;
-	uint64_t v;
 
-	if (!a->plain) {
-		if (!step(r, pp, a))
-			return false;
-	} else if (a->name_at >= 0) {
+	if (a->plain && a->name_at >= 0) {
 		/* the name where it always is; the values stepped over as any DIE's */
 		if ((size_t)a->name_at >= (size_t)(r->end - *pp) ||
 		    !read_name(r, *pp + a->name_at, a->attrs[a->name_idx].form, &name) || !step(r, pp, a))
 			return false;
-	} else {
-		for (unsigned i = 0; i < a->nattrs; i++) {
-			const struct aspec *as = &a->attrs[i];
-			bool named = as->name == DW_AT_name;
-			if (as->size >= 0 && !named) {
-				if (!skip(pp, r->end, (uint64_t)as->size))
-					return false;
-			} else if (!attr_value(r, pp, as->form, named ? &name : NULL, &v)) {
-				return false;
-			}
-		}
+	} else if (!read_func_values(r, pp, a, &name)) {
+		return false;
 	}
-	if (o->n == o->cap) {
-		int cap = o->cap ? o->cap * 2 : 256;
-		struct pfunc *nv = realloc(o->v, (size_t)cap * sizeof(*nv));
-		if (!nv)
-			return false;
-		o->v = nv;
-		o->cap = cap;
-	}
-	o->v[o->n].off = r->unit_off + (uint64_t)(die - r->info);
-	o->v[o->n].name = name;
-	o->n++;
+	if (o->n == o->cap && !grow_funcs(o))
+		return false;
+	o->v[o->n++] = (struct pfunc){ r->unit_off + (uint64_t)(die - r->info), name };
 	return true;
 }
 
@@ -768,20 +784,17 @@ static bool read_dies(struct reader *r, const unsigned char **pp)
 			w = true;
 			break;
 		case DIE_FUNC:
-			if (!read_func(r, &p, a, die))
-				return false;
-			if (!a->children)
-				continue;
-			w = true;
-			break;
 		case DIE_FUNC_PASS: {
 			const unsigned char *vals = p;
 			uint64_t sibling;
 			if (!read_func(r, &p, a, die))
 				return false;
-			if (fixed_sibling(a, vals, p, &sibling) && to_sibling(r, &p, sibling))
+			if (!a->children)
 				continue;
-			w = false;
+			if (act == DIE_FUNC_PASS && fixed_sibling(a, vals, p, &sibling) &&
+			    to_sibling(r, &p, sibling))
+				continue;
+			w = act == DIE_FUNC;
 			break;
 		}
 		case DIE_PASS:
