@@ -941,10 +941,24 @@ const char *cu_find_file(Dwarf_Die *cu, const char *file)
 /* --- symbols (no DWARF, or not in DWARF) --------------------------------- */
 
 
-/* The functions among the symbols: .symtab's (binary, then debug file), else .dynsym's. */
+bool sym_listed(const struct elf_sym *s, bool dynsym)
+{
+	return s->dynsym == dynsym && (s->type == STT_FUNC || s->type == STT_GNU_IFUNC) && s->defined &&
+	       s->value && s->name[0];
+}
+
+bool syms_dynsym(const struct elf_symtab *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (sym_listed(&t->v[i], false))
+			return false;
+	return true;
+}
+
 int syms_read(struct pbin *b, struct sym **out, int *n)
 {
 	const struct elf_symtab *t = pbin_syms(b);
+	bool dynsym;
 
 	*out = NULL;
 	*n = 0;
@@ -953,14 +967,10 @@ int syms_read(struct pbin *b, struct sym **out, int *n)
 	*out = malloc((t->n + 1) * sizeof(**out));
 	if (!*out)
 		return -ENOMEM;
-	for (int pass = 0; pass < 2 && !*n; pass++)
-		for (size_t i = 0; i < t->n; i++) {
-			const struct elf_sym *s = &t->v[i];
-			if (s->dynsym != (pass == 1) || (s->type != STT_FUNC && s->type != STT_GNU_IFUNC) ||
-			    !s->defined || !s->value || !s->name[0])
-				continue;
-			(*out)[(*n)++] = (struct sym){ s->name, s->value, s->size };
-		}
+	dynsym = syms_dynsym(t);
+	for (size_t i = 0; i < t->n; i++)
+		if (sym_listed(&t->v[i], dynsym))
+			(*out)[(*n)++] = (struct sym){ t->v[i].name, t->v[i].value, t->v[i].size };
 	return 0;
 }
 

@@ -83,52 +83,62 @@ static void sort_names(struct sort_name *v, struct sort_name *tmp, size_t n)
 	}
 }
 
-/* The names of sorted @v[0..n), each once, a line each, in one write; @bytes: room for them all. */
-static int write_names(const struct sort_name *v, size_t n, size_t bytes, FILE *out)
+/*
+ * The names of sorted @v[0..n), each once, a line each: a page at a
+ * time, not a stdio call per name (thousands of them), nor a buffer for
+ * them all (fresh pages cost more than the copy).
+ */
+static void write_names(const struct sort_name *v, size_t n, FILE *out)
 {
-	char *text = malloc(bytes + 1), *p = text;
+	char page[4096];
+	size_t used = 0;
 
-	if (!text)
-		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		size_t l;
 		if (i && !cmp_name(&v[i], &v[i - 1]))
 			continue;
 		l = strlen(v[i].s);
-		memcpy(p, v[i].s, l);
-		p[l] = '\n';
-		p += l + 1;
+		if (used + l + 1 > sizeof(page)) {
+			fwrite(page, 1, used, out);
+			used = 0;
+		}
+		if (l + 1 > sizeof(page)) {
+			fputs(v[i].s, out);
+			putc('\n', out);
+			continue;
+		}
+		memcpy(page + used, v[i].s, l);
+		page[used + l] = '\n';
+		used += l + 1;
 	}
-	fwrite(text, 1, (size_t)(p - text), out);
-	free(text);
-	return 0;
+	fwrite(page, 1, used, out);
 }
 
 int probe_list_funcs(struct pbin *b, const char *filter, FILE *out)
 {
-	struct sym *syms;
+	const struct elf_symtab *t = pbin_syms(b);
 	struct sort_name *names;
-	size_t bytes = 0;
-	int n, k = 0, ret;
+	size_t k = 0;
+	bool dynsym;
 
-	syms_read(b, &syms, &n);
-	names = calloc(2 * (size_t)n + 1, sizeof(*names)); /* and the sort's room */
-	if (!names) {
-		free(syms);
+	if (!t)
 		return -ENOMEM;
-	}
-	for (int i = 0; i < n; i++) {
-		const char *s = syms[i].name;
-		if (filter ? !pspec_glob(filter, s) : (s[0] == '_' || strchr(s, '@')))
+	names = calloc(2 * t->n + 1, sizeof(*names)); /* and the sort's room */
+	if (!names)
+		return -ENOMEM;
+	/* straight from the symbol table: a copy of thousands of symbols costs its fresh pages */
+	dynsym = syms_dynsym(t);
+	for (size_t i = 0; i < t->n; i++) {
+		const char *s = t->v[i].name;
+		if (!sym_listed(&t->v[i], dynsym) ||
+		    (filter ? !pspec_glob(filter, s) : (s[0] == '_' || strchr(s, '@'))))
 			continue;
 		names[k++] = (struct sort_name){ name_key(s), s };
-		bytes += strlen(s) + 1;
 	}
-	sort_names(names, names + n, (size_t)k);
-	ret = write_names(names, (size_t)k, bytes, out);
+	sort_names(names, names + k, k);
+	write_names(names, k, out);
 	free(names);
-	free(syms);
-	return ret;
+	return 0;
 }
 
 static void type_name(Dwarf_Die *vr, char *buf, size_t len)
