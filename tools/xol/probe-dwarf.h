@@ -20,6 +20,13 @@ enum { CB_END = 0, CB_CHILD = 1, CB_SIBLING = 2, CB_CONTINUE = 3 };
 Dwarf_Die *find_child(Dwarf_Die *rt, int (*cb)(Dwarf_Die *, void *), void *data, Dwarf_Die *mem);
 /* dwarf_entrypc (0 or -1), in one scan of the DIE's values where it can. */
 int die_entry(Dwarf_Die *d, Dwarf_Addr *pc);
+/*
+ * Whether @d's code is the one range [*@lo, *@hi) of its own low_pc and
+ * high_pc, with no entry_pc: then die_entry() is *@lo and dwarf_haspc() a
+ * comparison.  One pass over the attributes, where libdw's lookups for
+ * both take five.
+ */
+bool die_one_range(Dwarf_Die *d, Dwarf_Addr *lo, Dwarf_Addr *hi);
 /* die_entry, else the start of the DIE's first range: 0 or -ENOENT. */
 int die_entrypc(Dwarf_Die *d, Dwarf_Addr *pc);
 /* A subprogram or inlined instance with code. */

@@ -122,7 +122,8 @@ static int add_probe(struct finder *f, Dwarf_Die *sc)
 	struct ptev *t;
 	Dwarf_Addr eaddr;
 	const char *symbol, *scope;
-	bool named;
+	Dwarf_Addr lo, hi;
+	bool named, one;
 	const struct pspec_arg *args[PSPEC_MAX_ARGS];
 	static struct pspec_arg store[PSPEC_MAX_ARGS];
 	int n = 0, ret = 0;
@@ -134,11 +135,14 @@ static int add_probe(struct finder *f, Dwarf_Die *sc)
 	/* a line's statement row and a call site declared on it can share an address: one probe */
 	if (addrset_has(&f->seen, f->addr))
 		return 0;
-	if (!dwarf_haspc(&f->sp, f->addr)) {
+	one = die_one_range(&f->sp, &lo, &hi);
+	if (one ? f->addr < lo || f->addr >= hi : !dwarf_haspc(&f->sp, f->addr)) {
 		ferr(f, "the offset is outside %s", dwarf_diename(&f->sp));
 		return -EINVAL;
 	}
-	named = die_entry(&f->sp, &eaddr) == 0;
+	if (one)
+		eaddr = lo;
+	named = one || die_entry(&f->sp, &eaddr) == 0;
 	symbol = named ? dwarf_diename(&f->sp) : sym_at(f->b, f->addr, &eaddr);
 	if (!symbol) {
 		ferr(f, "no symbol at 0x%llx", (unsigned long long)f->addr);
