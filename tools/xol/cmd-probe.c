@@ -93,9 +93,18 @@ static void put_definition(struct strbuf *sb, const struct ptev *p, const char *
 	sb_putc(sb, '\n');
 }
 
-/* A set of event names: a glob over thousands of functions takes thousands of names. */
+/*
+ * The event names taken so far, each with the spec that took it: a glob
+ * over thousands of functions takes thousands of names, and a spec
+ * reuses its own names but not an earlier spec's.
+ */
+struct name {
+	char *s;                /* NULL: a free slot */
+	int spec;
+};
+
 struct names {
-	char **slot;            /* open addressing; NULL is free */
+	struct name *slot;      /* open addressing */
 	size_t cap, n;          /* cap: 0 or a power of two, at least twice n */
 };
 
@@ -108,48 +117,49 @@ static size_t names_hash(const char *s)
 	return h;
 }
 
-static bool names_has(const struct names *nl, const char *s)
+/* @s's entry, or NULL. */
+static const struct name *names_find(const struct names *nl, const char *s)
 {
-	for (size_t i = nl->cap ? names_hash(s) & (nl->cap - 1) : 0; nl->cap && nl->slot[i];
+	for (size_t i = nl->cap ? names_hash(s) & (nl->cap - 1) : 0; nl->cap && nl->slot[i].s;
 	     i = (i + 1) & (nl->cap - 1))
-		if (!strcmp(nl->slot[i], s))
-			return true;
-	return false;
+		if (!strcmp(nl->slot[i].s, s))
+			return &nl->slot[i];
+	return NULL;
 }
 
-/* Add @s (the set owns it from now on), unless it is there. */
-static void names_add(struct names *nl, char *s)
+/* Add @s (the set owns it from now on) as taken by @spec, unless it is there. */
+static void names_add(struct names *nl, char *s, int spec)
 {
 	size_t i;
 
 	if (!s)
 		return;
 	if (2 * (nl->n + 1) > nl->cap) {
-		struct names big = { calloc(nl->cap ? nl->cap * 2 : 64, sizeof(char *)),
+		struct names big = { calloc(nl->cap ? nl->cap * 2 : 64, sizeof(struct name)),
 				     nl->cap ? nl->cap * 2 : 64, 0 };
 		if (!big.slot) {
 			free(s);
 			return;
 		}
 		for (i = 0; i < nl->cap; i++)
-			if (nl->slot[i])
-				names_add(&big, nl->slot[i]);
+			if (nl->slot[i].s)
+				names_add(&big, nl->slot[i].s, nl->slot[i].spec);
 		free(nl->slot);
 		*nl = big;
 	}
-	for (i = names_hash(s) & (nl->cap - 1); nl->slot[i]; i = (i + 1) & (nl->cap - 1))
-		if (!strcmp(nl->slot[i], s)) {
+	for (i = names_hash(s) & (nl->cap - 1); nl->slot[i].s; i = (i + 1) & (nl->cap - 1))
+		if (!strcmp(nl->slot[i].s, s)) {
 			free(s);
 			return;
 		}
-	nl->slot[i] = s;
+	nl->slot[i] = (struct name){ s, spec };
 	nl->n++;
 }
 
 static void names_free(struct names *nl)
 {
 	for (size_t i = 0; i < nl->cap; i++)
-		free(nl->slot[i]);
+		free(nl->slot[i].s);
 	free(nl->slot);
 	memset(nl, 0, sizeof(*nl));
 }
@@ -185,7 +195,6 @@ int probe_specs_to_defs(const char *bin, const char *const *specs, int nspecs,
 		/* One name for the spec's probes (the kernel appends probes to an event), perf's suffix _N
 		 * when an earlier spec took it. */
 		char chosen[128] = "";
-		struct names mine = { 0 };
 		for (int k = 0; !ret && k < t.n; k++) {
 			struct ptev *p = &t.v[k];
 			char base[96], name[128];
@@ -206,25 +215,22 @@ int probe_specs_to_defs(const char *bin, const char *const *specs, int nspecs,
 			}
 			/* globs and SDT can name several events: each takes its own name once */
 			join(name, sizeof(name), (const char *[]){ group, "/", base, p->retprobe ? "__return" : "", NULL });
-			if (names_has(&mine, name)) {
+			const struct name *had = names_find(&taken, name);
+			if (had && had->spec == i) {
 				strcpy(chosen, name);     /* both 128 bytes */
 			} else {
-				if (names_has(&taken, name)) {
+				if (had) {
 					for (int s = 1; s < 1000; s++) {
 						snprintf(name, sizeof(name), "%s/%s_%d", group, base, s);
-						if (!names_has(&taken, name) && !names_has(&mine, name))
+						if (!names_find(&taken, name))
 							break;
 					}
 				}
-				names_add(&mine, strdup(name));
+				names_add(&taken, strdup(name), i);
 				strcpy(chosen, name);     /* both 128 bytes */
 			}
 			put_definition(&sb, p, chosen, b.path);
 		}
-		for (size_t k = 0; k < mine.cap; k++)
-			if (mine.slot[k])
-				names_add(&taken, mine.slot[k]);
-		free(mine.slot);
 		ptevs_free(&t);
 		pspec_free(&ps);
 	}
