@@ -800,6 +800,11 @@ struct search {
 	struct finder *f;
 	int ret;
 	bool matched;
+	/*
+	 * The DIE came from the function index with its name matched: a
+	 * subprogram, not a declaration, that nothing but that name names.
+	 */
+	bool indexed;
 };
 
 static int search_cb(Dwarf_Die *sp, void *data)
@@ -812,8 +817,8 @@ static int search_cb(Dwarf_Die *sp, void *data)
 	bool code;
 
 	/* the name first: it is the cheap test, and it rules out nearly every DIE */
-	if (!die_match_name(sp, ps->func) || dwarf_tag(sp) != DW_TAG_subprogram ||
-	    dwarf_hasattr(sp, DW_AT_declaration))
+	if (!s->indexed && (!die_match_name(sp, ps->func) || dwarf_tag(sp) != DW_TAG_subprogram ||
+			    dwarf_hasattr(sp, DW_AT_declaration)))
 		return DWARF_CB_OK;
 	/* die_is_func_def, then die_is_func_instance, with one look for the entry */
 	code = die_entrypc(sp, &addr) == 0;
@@ -921,6 +926,7 @@ static void search_funcs(struct finder *f, struct search *s)
 		Dwarf_Die sp;
 		if (name && !scoped && (!starts_with(name, func, lit) || !pspec_glob(func, name)))
 			continue;
+		s->indexed = name && !scoped;
 		if (!dwarf_offdie(f->b->dw, fx->v[i].off, &sp) || search_cb(&sp, s) != DWARF_CB_OK)
 			break;
 	}
@@ -1083,7 +1089,7 @@ static int run_finder(struct finder *f)
 		f->fname = ps->file ? cu_find_file(&f->cu, ps->file) : NULL;
 		if (!ps->file || f->fname) {
 			if (ps->func) {
-				struct search s = { f, 0, false };
+				struct search s = { f, 0, false, false };
 				search_funcs(f, &s);
 				ret = s.ret;
 				matched |= s.matched;
