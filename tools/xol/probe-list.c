@@ -123,7 +123,7 @@ int probe_list_funcs(struct pbin *b, const char *filter, FILE *out)
 
 	if (!t)
 		return -ENOMEM;
-	names = calloc(2 * t->n + 1, sizeof(*names)); /* and the sort's room */
+	names = malloc((2 * t->n + 1) * sizeof(*names)); /* and the sort's room; each written before read */
 	if (!names)
 		return -ENOMEM;
 	/* straight from the symbol table: a copy of thousands of symbols costs its fresh pages */
