@@ -515,7 +515,7 @@ out:
 	return ret;
 }
 
-/* "argN", the kernel's name for the unnamed argument @n (from 1): a printf for it cost more than its parse. */
+/* "argN", the kernel's name for the unnamed argument @n (from 1): a printf cost more than the parse. */
 static void default_name(char *out, unsigned n)
 {
 	char digits[12];

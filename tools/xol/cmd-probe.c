@@ -214,7 +214,8 @@ int probe_specs_to_defs(const char *bin, const char *const *specs, int nspecs,
 				event_base(p->realname, base, sizeof(base));
 			}
 			/* globs and SDT can name several events: each takes its own name once */
-			join(name, sizeof(name), (const char *[]){ group, "/", base, p->retprobe ? "__return" : "", NULL });
+			join(name, sizeof(name),
+			     (const char *[]){ group, "/", base, p->retprobe ? "__return" : "", NULL });
 			const struct name *had = names_find(&taken, name);
 			if (had && had->spec == i) {
 				strcpy(chosen, name);     /* both 128 bytes */
