@@ -74,7 +74,26 @@ static bool get_sym(Elf_Data *d, bool elf64, size_t i, GElf_Sym *s)
 	return gelf_getsym(d, (int)i, s) != NULL;
 }
 
-int elf_symtab_add(struct elf_symtab *t, Elf *e)
+static bool symbol_table(Elf_Scn *scn, GElf_Shdr *sh)
+{
+	return gelf_getshdr(scn, sh) && (sh->sh_type == SHT_SYMTAB || sh->sh_type == SHT_DYNSYM) &&
+	       sh->sh_entsize;
+}
+
+size_t elf_symbols_max(Elf *e)
+{
+	Elf_Scn *scn = NULL;
+	size_t n = 0;
+
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		if (symbol_table(scn, &sh))
+			n += sh.sh_size / sh.sh_entsize;
+	}
+	return n;
+}
+
+int elf_symbols(Elf *e, int (*fn)(const struct elf_sym *s, void *data), void *data)
 {
 	GElf_Phdr *ph = NULL;
 	size_t nph = 0, last = 0;
@@ -94,38 +113,51 @@ int elf_symtab_add(struct elf_symtab *t, Elf *e)
 		GElf_Shdr sh;
 		Elf_Data *d;
 		struct strtab st;
-		size_t count;
 
-		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) ||
-		    !sh.sh_entsize || !(d = elf_getdata(scn, NULL)))
+		if (!symbol_table(scn, &sh) || !(d = elf_getdata(scn, NULL)))
 			continue;
-		count = sh.sh_size / sh.sh_entsize;
-		if (t->n + count > t->cap) {
-			struct elf_sym *v = realloc(t->v, (t->n + count) * sizeof(*v));
-			if (!v) {
-				ret = -ENOMEM;
-				break;
-			}
-			t->v = v;
-			t->cap = t->n + count;
-		}
 		st = strtab_of(e, sh.sh_link);
-		for (size_t i = 0; i < count; i++) {
+		for (size_t i = 0; !ret && i < sh.sh_size / sh.sh_entsize; i++) {
 			GElf_Sym s;
 			const char *name;
 
 			if (!get_sym(d, elf64, i, &s))
 				continue;
 			name = strtab_str(&st, s.st_name);
-			t->v[t->n++] = (struct elf_sym){
+			struct elf_sym es = {
 				.name = name ? name : "", .value = s.st_value, .size = s.st_size,
 				.off = va_to_off(ph, nph, s.st_value, &last), .type = GELF_ST_TYPE(s.st_info),
 				.defined = s.st_shndx != SHN_UNDEF, .dynsym = sh.sh_type == SHT_DYNSYM,
 			};
+			ret = fn(&es, data);
 		}
 	}
 	free(ph);
 	return ret;
+}
+
+static int append_sym(const struct elf_sym *s, void *data)
+{
+	struct elf_symtab *t = data;
+
+	if (t->n == t->cap)
+		return -ENOMEM;         /* room was made for them all */
+	t->v[t->n++] = *s;
+	return 0;
+}
+
+int elf_symtab_add(struct elf_symtab *t, Elf *e)
+{
+	size_t max = t->n + elf_symbols_max(e);
+
+	if (max > t->cap) {
+		struct elf_sym *v = realloc(t->v, max * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		t->v = v;
+		t->cap = max;
+	}
+	return elf_symbols(e, append_sym, t);
 }
 
 void elf_symtab_free(struct elf_symtab *t)
