@@ -128,8 +128,7 @@ struct sym {
 
 /* The functions among the symbols: .symtab's (binary, then debug file), else .dynsym's. */
 int syms_read(struct pbin *b, struct sym **out, int *n);
-/* Whether syms_read takes .dynsym's functions (.symtab has none); whether it takes @s. */
-bool syms_dynsym(const struct elf_symtab *t);
+/* Whether @s is a function syms_read takes from the table @dynsym says (.symtab, else .dynsym). */
 bool sym_listed(const struct elf_sym *s, bool dynsym);
 
 #endif

@@ -957,7 +957,8 @@ bool sym_listed(const struct elf_sym *s, bool dynsym)
 	       s->value && s->name[0];
 }
 
-bool syms_dynsym(const struct elf_symtab *t)
+/* Whether syms_read takes .dynsym's functions: .symtab has none. */
+static bool syms_dynsym(const struct elf_symtab *t)
 {
 	for (size_t i = 0; i < t->n; i++)
 		if (sym_listed(&t->v[i], false))

@@ -114,31 +114,58 @@ static void write_names(const struct sort_name *v, size_t n, FILE *out)
 	fwrite(page, 1, used, out);
 }
 
+/* The names -F lists, from the functions of one table (syms_read's choice). */
+struct func_names {
+	const char *filter;
+	bool dynsym;            /* the table: .symtab, else .dynsym */
+	bool any;               /* it has a function, listed or not */
+	struct sort_name *v;
+	size_t n;               /* v has room for every symbol */
+};
+
+static int add_func_name(const struct elf_sym *s, void *data)
+{
+	struct func_names *fn = data;
+	const char *name = s->name;
+
+	if (!sym_listed(s, fn->dynsym))
+		return 0;
+	fn->any = true;
+	if (fn->filter ? pspec_glob(fn->filter, name) : name[0] != '_' && !strchr(name, '@'))
+		fn->v[fn->n++] = (struct sort_name){ name_key(name), name };
+	return 0;
+}
+
+/*
+ * Straight from the files' symbol tables, as syms_read() would choose
+ * (the binary's and the debug file's .symtab, else their .dynsym): not
+ * from the kept copy of thousands of symbols, whose fresh pages cost more
+ * than the walk.
+ */
 int probe_list_funcs(struct pbin *b, const char *filter, FILE *out)
 {
-	const struct elf_symtab *t = pbin_syms(b);
-	struct sort_name *names;
-	size_t k = 0;
-	bool dynsym;
+	Elf *files[] = { b->elf, b->delf };
+	struct func_names fn = { filter, false, false, NULL, 0 };
+	size_t max = 0;
+	int ret = 0;
 
-	if (!t)
+	for (int f = 0; f < 2; f++)
+		max += files[f] ? elf_symbols_max(files[f]) : 0;
+	fn.v = malloc((2 * max + 1) * sizeof(*fn.v)); /* and the sort's room; each written before read */
+	if (!fn.v)
 		return -ENOMEM;
-	names = malloc((2 * t->n + 1) * sizeof(*names)); /* and the sort's room; each written before read */
-	if (!names)
-		return -ENOMEM;
-	/* straight from the symbol table: a copy of thousands of symbols costs its fresh pages */
-	dynsym = syms_dynsym(t);
-	for (size_t i = 0; i < t->n; i++) {
-		const char *s = t->v[i].name;
-		if (!sym_listed(&t->v[i], dynsym) ||
-		    (filter ? !pspec_glob(filter, s) : (s[0] == '_' || strchr(s, '@'))))
-			continue;
-		names[k++] = (struct sort_name){ name_key(s), s };
+	for (int pass = 0; pass < 2 && !fn.any && !ret; pass++) {
+		fn.dynsym = pass == 1;
+		fn.n = 0;
+		for (int f = 0; f < 2 && !ret; f++)
+			ret = files[f] ? elf_symbols(files[f], add_func_name, &fn) : 0;
 	}
-	sort_names(names, names + k, k);
-	write_names(names, k, out);
-	free(names);
-	return 0;
+	if (!ret) {
+		sort_names(fn.v, fn.v + fn.n, fn.n);
+		write_names(fn.v, fn.n, out);
+	}
+	free(fn.v);
+	return ret;
 }
 
 static void type_name(Dwarf_Die *vr, char *buf, size_t len)
