@@ -515,6 +515,22 @@ out:
 	return ret;
 }
 
+/* "argN", the kernel's name for the unnamed argument @n (from 1): a printf cost more than the parse. */
+static void default_name(char *out, unsigned n)
+{
+	char digits[12];
+	int k = 0;
+
+	do
+		digits[k++] = (char)('0' + n % 10);
+	while ((n /= 10));
+	memcpy(out, "arg", 3);
+	out += 3;
+	while (k)
+		*out++ = digits[--k];
+	*out = 0;
+}
+
 int tp_parse_arg(struct tp_arg_ctx *ctx, struct tp_arg *args, int i, const char *text)
 {
 	struct tp_arg *parg = &args[i];
@@ -534,7 +550,7 @@ int tp_parse_arg(struct tp_arg_ctx *ctx, struct tp_arg *args, int i, const char 
 		parg->name[body - text] = '\0';
 		body++;
 	} else {
-		snprintf(parg->name, sizeof(parg->name), "arg%d", i + 1);
+		default_name(parg->name, (unsigned)i + 1);
 		body = text;
 	}
 	if (!tp_is_good_name(parg->name)) {

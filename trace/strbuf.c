@@ -38,9 +38,13 @@ void sb_put(struct strbuf *sb, const void *p, size_t n)
 	sb->buf[sb->len] = '\0';
 }
 
+/* Not sb_put(sb, &c, 1): a memcpy call for one byte cost more than the rest of it. */
 void sb_putc(struct strbuf *sb, char c)
 {
-	sb_put(sb, &c, 1);
+	if (!grow(sb, 1))
+		return;
+	sb->buf[sb->len++] = c;
+	sb->buf[sb->len] = '\0';
 }
 
 void sb_puts(struct strbuf *sb, const char *s)

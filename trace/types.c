@@ -32,7 +32,7 @@ static const struct tp_type_info types[] = {
 static const struct tp_type_info *by_name(const char *name)
 {
 	for (size_t i = 0; i < NTYPES; i++)
-		if (!strcmp(types[i].name, name))
+		if (types[i].name[0] == name[0] && !strcmp(types[i].name, name))
 			return &types[i];
 	return NULL;
 }

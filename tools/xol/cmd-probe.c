@@ -14,6 +14,7 @@
 #include "xol/xol.h"
 #include "probe-defs.h"
 #include "probe-find.h"
+#include "trace/strbuf.h"
 
 static void usage(FILE *out)
 {
@@ -62,9 +63,48 @@ static void event_base(const char *in, char *out, size_t len)
 		snprintf(out, len, "probe_%s", in);
 }
 
-/* A set of event names: a glob over thousands of functions takes thousands of names. */
+/* The strings of @parts, up to a NULL, into @out of @len bytes, cut as snprintf cuts: no printf per probe. */
+static void join(char *out, size_t len, const char *const *parts)
+{
+	size_t n = 0;
+
+	for (; *parts; parts++)
+		for (const char *s = *parts; *s && n + 1 < len; s++)
+			out[n++] = *s;
+	out[n] = 0;
+}
+
+/* "p:GROUP/EVENT PATH:0xOFF(0xREFCTR) ARGS", one probe's definition line. */
+static void put_definition(struct strbuf *sb, const struct ptev *p, const char *name, const char *path)
+{
+	sb_putc(sb, p->retprobe ? 'r' : 'p');
+	sb_putc(sb, ':');
+	sb_puts(sb, name);
+	sb_putc(sb, ' ');
+	sb_puts(sb, path);
+	sb_putc(sb, ':');
+	sb_put_hex(sb, p->off);
+	if (p->refctr) {
+		sb_putc(sb, '(');
+		sb_put_hex(sb, p->refctr);
+		sb_putc(sb, ')');
+	}
+	sb_puts(sb, p->args);
+	sb_putc(sb, '\n');
+}
+
+/*
+ * The event names taken so far, each with the spec that took it: a glob
+ * over thousands of functions takes thousands of names, and a spec
+ * reuses its own names but not an earlier spec's.
+ */
+struct name {
+	char *s;                /* NULL: a free slot */
+	int spec;
+};
+
 struct names {
-	char **slot;            /* open addressing; NULL is free */
+	struct name *slot;      /* open addressing */
 	size_t cap, n;          /* cap: 0 or a power of two, at least twice n */
 };
 
@@ -77,48 +117,49 @@ static size_t names_hash(const char *s)
 	return h;
 }
 
-static bool names_has(const struct names *nl, const char *s)
+/* @s's entry, or NULL. */
+static const struct name *names_find(const struct names *nl, const char *s)
 {
-	for (size_t i = nl->cap ? names_hash(s) & (nl->cap - 1) : 0; nl->cap && nl->slot[i];
+	for (size_t i = nl->cap ? names_hash(s) & (nl->cap - 1) : 0; nl->cap && nl->slot[i].s;
 	     i = (i + 1) & (nl->cap - 1))
-		if (!strcmp(nl->slot[i], s))
-			return true;
-	return false;
+		if (!strcmp(nl->slot[i].s, s))
+			return &nl->slot[i];
+	return NULL;
 }
 
-/* Add @s (the set owns it from now on), unless it is there. */
-static void names_add(struct names *nl, char *s)
+/* Add @s (the set owns it from now on) as taken by @spec, unless it is there. */
+static void names_add(struct names *nl, char *s, int spec)
 {
 	size_t i;
 
 	if (!s)
 		return;
 	if (2 * (nl->n + 1) > nl->cap) {
-		struct names big = { calloc(nl->cap ? nl->cap * 2 : 64, sizeof(char *)),
+		struct names big = { calloc(nl->cap ? nl->cap * 2 : 64, sizeof(struct name)),
 				     nl->cap ? nl->cap * 2 : 64, 0 };
 		if (!big.slot) {
 			free(s);
 			return;
 		}
 		for (i = 0; i < nl->cap; i++)
-			if (nl->slot[i])
-				names_add(&big, nl->slot[i]);
+			if (nl->slot[i].s)
+				names_add(&big, nl->slot[i].s, nl->slot[i].spec);
 		free(nl->slot);
 		*nl = big;
 	}
-	for (i = names_hash(s) & (nl->cap - 1); nl->slot[i]; i = (i + 1) & (nl->cap - 1))
-		if (!strcmp(nl->slot[i], s)) {
+	for (i = names_hash(s) & (nl->cap - 1); nl->slot[i].s; i = (i + 1) & (nl->cap - 1))
+		if (!strcmp(nl->slot[i].s, s)) {
 			free(s);
 			return;
 		}
-	nl->slot[i] = s;
+	nl->slot[i] = (struct name){ s, spec };
 	nl->n++;
 }
 
 static void names_free(struct names *nl)
 {
 	for (size_t i = 0; i < nl->cap; i++)
-		free(nl->slot[i]);
+		free(nl->slot[i].s);
 	free(nl->slot);
 	memset(nl, 0, sizeof(*nl));
 }
@@ -128,9 +169,8 @@ int probe_specs_to_defs(const char *bin, const char *const *specs, int nspecs,
 {
 	struct pbin b;
 	struct names taken = { 0 };
-	char *out = NULL, gbuf[96];
-	size_t olen = 0;
-	FILE *mem;
+	struct strbuf sb = STRBUF_INIT;
+	char *out, gbuf[96];
 	int ret;
 
 	*text = NULL;
@@ -140,7 +180,6 @@ int probe_specs_to_defs(const char *bin, const char *const *specs, int nspecs,
 		return ret;
 	}
 	snprintf(gbuf, sizeof(gbuf), "probe_%s", b.stem);      /* perf's group */
-	mem = open_memstream(&out, &olen);
 	for (int i = 0; i < nspecs && !ret; i++) {
 		struct pspec ps;
 		struct ptevs t = { 0 };
@@ -156,7 +195,6 @@ int probe_specs_to_defs(const char *bin, const char *const *specs, int nspecs,
 		/* One name for the spec's probes (the kernel appends probes to an event), perf's suffix _N
 		 * when an earlier spec took it. */
 		char chosen[128] = "";
-		struct names mine = { 0 };
 		for (int k = 0; !ret && k < t.n; k++) {
 			struct ptev *p = &t.v[k];
 			char base[96], name[128];
@@ -176,37 +214,32 @@ int probe_specs_to_defs(const char *bin, const char *const *specs, int nspecs,
 				event_base(p->realname, base, sizeof(base));
 			}
 			/* globs and SDT can name several events: each takes its own name once */
-			snprintf(name, sizeof(name), "%s/%s%s", group, base, p->retprobe ? "__return" : "");
-			if (names_has(&mine, name)) {
+			join(name, sizeof(name),
+			     (const char *[]){ group, "/", base, p->retprobe ? "__return" : "", NULL });
+			const struct name *had = names_find(&taken, name);
+			if (had && had->spec == i) {
 				strcpy(chosen, name);     /* both 128 bytes */
 			} else {
-				if (names_has(&taken, name)) {
+				if (had) {
 					for (int s = 1; s < 1000; s++) {
 						snprintf(name, sizeof(name), "%s/%s_%d", group, base, s);
-						if (!names_has(&taken, name) && !names_has(&mine, name))
+						if (!names_find(&taken, name))
 							break;
 					}
 				}
-				names_add(&mine, strdup(name));
+				names_add(&taken, strdup(name), i);
 				strcpy(chosen, name);     /* both 128 bytes */
 			}
-			fprintf(mem, "%c:%s %s:0x%llx", p->retprobe ? 'r' : 'p', chosen, b.path,
-				(unsigned long long)p->off);
-			if (p->refctr)
-				fprintf(mem, "(0x%llx)", (unsigned long long)p->refctr);
-			fputs(p->args, mem);
-			fputc('\n', mem);
+			put_definition(&sb, p, chosen, b.path);
 		}
-		for (size_t k = 0; k < mine.cap; k++)
-			if (mine.slot[k])
-				names_add(&taken, mine.slot[k]);
-		free(mine.slot);
 		ptevs_free(&t);
 		pspec_free(&ps);
 	}
-	fclose(mem);
 	names_free(&taken);
 	pbin_close(&b);
+	out = sb.buf ? sb.buf : strdup("");
+	if (!ret && (sb.oom || !out))
+		ret = -ENOMEM;
 	if (!ret) {
 		/* What perf leaves to the kernel (a type it does not know, too many args) is
 		 * caught here, with the kernel's message and caret. */

@@ -11,20 +11,94 @@
 #include "arch/x86/arch.h"
 #include "elfsym.h"
 
-/* File offset of virtual address @va, through the PT_LOAD headers; ~0 if unmapped. */
-static uint64_t va_to_off(const GElf_Phdr *ph, size_t n, uint64_t va)
+static bool load_has(const GElf_Phdr *ph, uint64_t va)
 {
+	return ph->p_type == PT_LOAD && va >= ph->p_vaddr && va < ph->p_vaddr + ph->p_filesz;
+}
+
+/*
+ * File offset of virtual address @va, through the PT_LOAD headers; ~0 if
+ * unmapped.  *@last: the header that held the one before, tried first
+ * (a table's symbols come in runs of one segment).
+ */
+static uint64_t va_to_off(const GElf_Phdr *ph, size_t n, uint64_t va, size_t *last)
+{
+	if (*last < n && load_has(&ph[*last], va))
+		return va - ph[*last].p_vaddr + ph[*last].p_offset;
 	for (size_t i = 0; i < n; i++)
-		if (ph[i].p_type == PT_LOAD && va >= ph[i].p_vaddr && va < ph[i].p_vaddr + ph[i].p_filesz)
+		if (load_has(&ph[i], va)) {
+			*last = i;
 			return va - ph[i].p_vaddr + ph[i].p_offset;
+		}
 	return ~0ull;
 }
 
-int elf_symtab_add(struct elf_symtab *t, Elf *e)
+/* A symbol table's string table: read in place when its last string ends, as it should. */
+struct strtab {
+	Elf *e;
+	size_t ndx;
+	const char *p;          /* NULL: through elf_strptr */
+	size_t size;
+};
+
+static struct strtab strtab_of(Elf *e, size_t ndx)
+{
+	struct strtab st = { e, ndx, NULL, 0 };
+	Elf_Scn *scn = elf_getscn(e, ndx);
+	GElf_Shdr sh;
+	Elf_Data *d;
+
+	if (scn && gelf_getshdr(scn, &sh) && sh.sh_type == SHT_STRTAB && !(sh.sh_flags & SHF_COMPRESSED) &&
+	    (d = elf_getdata(scn, NULL)) && d->d_buf && d->d_size && d->d_size == sh.sh_size &&
+	    !((const char *)d->d_buf)[d->d_size - 1]) {
+		st.p = d->d_buf;
+		st.size = d->d_size;
+	}
+	return st;
+}
+
+static const char *strtab_str(const struct strtab *st, size_t off)
+{
+	if (!st->p)
+		return elf_strptr(st->e, st->ndx, off);
+	return off < st->size ? st->p + off : NULL;
+}
+
+/* Symbol @i of @d; 64-bit tables copied straight from the data libelf converted. */
+static bool get_sym(Elf_Data *d, bool elf64, size_t i, GElf_Sym *s)
+{
+	if (elf64 && d->d_type == ELF_T_SYM && i < d->d_size / sizeof(Elf64_Sym)) {
+		memcpy(s, (const char *)d->d_buf + i * sizeof(Elf64_Sym), sizeof(*s));
+		return true;
+	}
+	return gelf_getsym(d, (int)i, s) != NULL;
+}
+
+static bool symbol_table(Elf_Scn *scn, GElf_Shdr *sh)
+{
+	return gelf_getshdr(scn, sh) && (sh->sh_type == SHT_SYMTAB || sh->sh_type == SHT_DYNSYM) &&
+	       sh->sh_entsize;
+}
+
+size_t elf_symbols_max(Elf *e)
+{
+	Elf_Scn *scn = NULL;
+	size_t n = 0;
+
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		if (symbol_table(scn, &sh))
+			n += sh.sh_size / sh.sh_entsize;
+	}
+	return n;
+}
+
+int elf_symbols(Elf *e, int (*fn)(const struct elf_sym *s, void *data), void *data)
 {
 	GElf_Phdr *ph = NULL;
-	size_t nph = 0;
+	size_t nph = 0, last = 0;
 	Elf_Scn *scn = NULL;
+	bool elf64 = gelf_getclass(e) == ELFCLASS64;
 	int ret = 0;
 
 	if (!elf_getphdrnum(e, &nph) && nph) {
@@ -38,36 +112,52 @@ int elf_symtab_add(struct elf_symtab *t, Elf *e)
 	while (!ret && (scn = elf_nextscn(e, scn))) {
 		GElf_Shdr sh;
 		Elf_Data *d;
+		struct strtab st;
 
-		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) ||
-		    !sh.sh_entsize || !(d = elf_getdata(scn, NULL)))
+		if (!symbol_table(scn, &sh) || !(d = elf_getdata(scn, NULL)))
 			continue;
-		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+		st = strtab_of(e, sh.sh_link);
+		for (size_t i = 0; !ret && i < sh.sh_size / sh.sh_entsize; i++) {
 			GElf_Sym s;
 			const char *name;
 
-			if (!gelf_getsym(d, (int)i, &s))
+			if (!get_sym(d, elf64, i, &s))
 				continue;
-			if (t->n == t->cap) {
-				size_t cap = t->cap ? t->cap * 2 : 256;
-				struct elf_sym *v = realloc(t->v, cap * sizeof(*v));
-				if (!v) {
-					ret = -ENOMEM;
-					break;
-				}
-				t->v = v;
-				t->cap = cap;
-			}
-			name = elf_strptr(e, sh.sh_link, s.st_name);
-			t->v[t->n++] = (struct elf_sym){
+			name = strtab_str(&st, s.st_name);
+			struct elf_sym es = {
 				.name = name ? name : "", .value = s.st_value, .size = s.st_size,
-				.off = va_to_off(ph, nph, s.st_value), .type = GELF_ST_TYPE(s.st_info),
+				.off = va_to_off(ph, nph, s.st_value, &last), .type = GELF_ST_TYPE(s.st_info),
 				.defined = s.st_shndx != SHN_UNDEF, .dynsym = sh.sh_type == SHT_DYNSYM,
 			};
+			ret = fn(&es, data);
 		}
 	}
 	free(ph);
 	return ret;
+}
+
+static int append_sym(const struct elf_sym *s, void *data)
+{
+	struct elf_symtab *t = data;
+
+	if (t->n == t->cap)
+		return -ENOMEM;         /* room was made for them all */
+	t->v[t->n++] = *s;
+	return 0;
+}
+
+int elf_symtab_add(struct elf_symtab *t, Elf *e)
+{
+	size_t max = t->n + elf_symbols_max(e);
+
+	if (max > t->cap) {
+		struct elf_sym *v = realloc(t->v, max * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		t->v = v;
+		t->cap = max;
+	}
+	return elf_symbols(e, append_sym, t);
 }
 
 void elf_symtab_free(struct elf_symtab *t)

@@ -30,6 +30,15 @@ struct elf_symtab {
 /* Whether @e has a section (with contents) named one of @names. */
 bool elf_has_section(Elf *e, const char *const *names, size_t n);
 
+/*
+ * Each symbol of @e's .symtab and .dynsym sections, in section and table
+ * order, to @fn (@s lives for the call): 0, the first nonzero return of
+ * @fn, or -ENOMEM.  Nothing kept: one look at thousands of symbols costs
+ * no copy of them.
+ */
+int elf_symbols(Elf *e, int (*fn)(const struct elf_sym *s, void *data), void *data);
+/* How many symbols elf_symbols() gives at most. */
+size_t elf_symbols_max(Elf *e);
 /* Append every symbol of @e's .symtab and .dynsym sections.  0 or -ENOMEM. */
 int elf_symtab_add(struct elf_symtab *t, Elf *e);
 void elf_symtab_free(struct elf_symtab *t);

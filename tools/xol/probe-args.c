@@ -384,31 +384,37 @@ static int close_cb(Dwarf_Die *d, void *data)
 	return dwarf_haspc(d, c->addr) > 0 ? CB_CONTINUE : CB_SIBLING;
 }
 
-int append(char **args, const char *fmt, ...)
+int append(char **args, ...)
 {
 	va_list ap;
-	char piece[256], *n;
-	size_t ol = *args ? strlen(*args) : 0;
-	int len;
+	const char *s;
+	char *n;
+	size_t ol = *args ? strlen(*args) : 0, len = ol;
 
-	/* printed once into @piece, twice when it is longer */
-	va_start(ap, fmt);
-	len = vsnprintf(piece, sizeof(piece), fmt, ap);
+	va_start(ap, args);
+	while ((s = va_arg(ap, const char *)))
+		len += strlen(s);
 	va_end(ap);
-	if (len < 0)
-		return -ENOMEM;
-	n = realloc(*args, ol + (size_t)len + 1);
+	n = realloc(*args, len + 1);
 	if (!n)
 		return -ENOMEM;
 	*args = n;
-	if ((size_t)len < sizeof(piece)) {
-		memcpy(n + ol, piece, (size_t)len + 1);
-	} else {
-		va_start(ap, fmt);
-		vsnprintf(n + ol, (size_t)len + 1, fmt, ap);
-		va_end(ap);
+	n += ol;
+	va_start(ap, args);
+	while ((s = va_arg(ap, const char *))) {
+		size_t l = strlen(s);
+		memcpy(n, s, l);
+		n += l;
 	}
+	va_end(ap);
+	*n = 0;
 	return 0;
+}
+
+int append_as_written(char **args, const struct pspec_arg *pa)
+{
+	return append(args, " ", pa->name ? pa->name : "", pa->name ? "=" : "", pa->var, pa->type ? ":" : "",
+		      pa->type ? pa->type : "", NULL);
 }
 
 /* One arg at the probe point: a C expression through DWARF, anything else as written. */
@@ -420,8 +426,7 @@ int convert_arg(struct finder *f, Dwarf_Die *sc, const struct pspec_arg *pa, cha
 	int ret;
 
 	if (!pspec_is_c_varname(pa->var))
-		return append(args, " %s%s%s%s%s", pa->name ? pa->name : "", pa->name ? "=" : "", pa->var,
-			      pa->type ? ":" : "", pa->type ? pa->type : "");
+		return append_as_written(args, pa);
 	name = pa->name ? strdup(pa->name) : pspec_arg_synth_name(pa);
 	if (!find_variable_at(sc, pa->var, f->addr, &vr) &&
 	    !find_variable_at(&f->cu, pa->var, 0, &vr)) {
@@ -456,7 +461,7 @@ int convert_arg(struct finder *f, Dwarf_Die *sc, const struct pspec_arg *pa, cha
 		ret = var_type(f, vp, pa->type, &l, type, sizeof(type), pa->user);
 	if (!ret) {
 		loc_print(f, &l, f->addr, fetch, sizeof(fetch));
-		ret = append(args, " %s=%s%s%s", name, fetch, type[0] ? ":" : "", type);
+		ret = append(args, " ", name, "=", fetch, type[0] ? ":" : "", type, NULL);
 	}
 	free(name);
 	return ret;

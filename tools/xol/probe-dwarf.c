@@ -45,6 +45,48 @@ int die_entry(Dwarf_Die *d, Dwarf_Addr *pc)
 	return dwarf_attr(d, DW_AT_low_pc, &a) ? dwarf_formaddr(&a, pc) : -1;
 }
 
+struct pc_attrs {
+	Dwarf_Attribute low, high;
+	bool has_low, has_high, has_entry;
+};
+
+static int pc_attrs_cb(Dwarf_Attribute *a, void *arg)
+{
+	struct pc_attrs *pa = arg;
+
+	switch (dwarf_whatattr(a)) {
+	case DW_AT_low_pc:
+		pa->low = *a;
+		pa->has_low = true;
+		break;
+	case DW_AT_high_pc:
+		pa->high = *a;
+		pa->has_high = true;
+		break;
+	case DW_AT_entry_pc:
+		pa->has_entry = true;
+		return DWARF_CB_ABORT;
+	}
+	return DWARF_CB_OK;
+}
+
+bool die_one_range(Dwarf_Die *d, Dwarf_Addr *lo, Dwarf_Addr *hi)
+{
+	struct pc_attrs pa = { .has_low = false };
+	Dwarf_Word len;
+
+	dwarf_getattrs(d, pc_attrs_cb, &pa, 0);
+	if (pa.has_entry || !pa.has_low || !pa.has_high || dwarf_formaddr(&pa.low, lo))
+		return false;
+	/* dwarf_highpc's rule: an address, else (DWARF 4) a length from low_pc */
+	if (!dwarf_formaddr(&pa.high, hi))
+		return true;
+	if (dwarf_formudata(&pa.high, &len))
+		return false;
+	*hi = *lo + len;
+	return true;
+}
+
 int die_entrypc(Dwarf_Die *d, Dwarf_Addr *pc)
 {
 	Dwarf_Addr base, end;

@@ -20,6 +20,13 @@ enum { CB_END = 0, CB_CHILD = 1, CB_SIBLING = 2, CB_CONTINUE = 3 };
 Dwarf_Die *find_child(Dwarf_Die *rt, int (*cb)(Dwarf_Die *, void *), void *data, Dwarf_Die *mem);
 /* dwarf_entrypc (0 or -1), in one scan of the DIE's values where it can. */
 int die_entry(Dwarf_Die *d, Dwarf_Addr *pc);
+/*
+ * Whether @d's code is the one range [*@lo, *@hi) of its own low_pc and
+ * high_pc, with no entry_pc: then die_entry() is *@lo and dwarf_haspc() a
+ * comparison.  One pass over the attributes, where libdw's lookups for
+ * both take five.
+ */
+bool die_one_range(Dwarf_Die *d, Dwarf_Addr *lo, Dwarf_Addr *hi);
 /* die_entry, else the start of the DIE's first range: 0 or -ENOENT. */
 int die_entrypc(Dwarf_Die *d, Dwarf_Addr *pc);
 /* A subprogram or inlined instance with code. */
@@ -92,8 +99,11 @@ bool best_scope(struct finder *f, Dwarf_Die *out);
 
 /* Where @vr is at @addr: a register, a frame-base offset, a global, a constant. */
 int var_location(struct finder *f, Dwarf_Die *vr, Dwarf_Addr addr, struct loc *l);
-/* Append to *@args, reallocated; 0 or -ENOMEM. */
-int append(char **args, const char *fmt, ...);
+/* Append the strings up to a NULL to *@args, reallocated; 0 or -ENOMEM.  No printf: a glob's
+ * thousands of probes append a few pieces each. */
+int append(char **args, ...) __attribute__((sentinel));
+/* " NAME=VAR:TYPE", a spec's argument as written (a register, $retval, ...). */
+int append_as_written(char **args, const struct pspec_arg *pa);
 /* " NAME=FETCH:TYPE" for @pa at f->addr, read from scope @sc outwards, appended to *@args. */
 int convert_arg(struct finder *f, Dwarf_Die *sc, const struct pspec_arg *pa, char **args);
 
@@ -118,5 +128,7 @@ struct sym {
 
 /* The functions among the symbols: .symtab's (binary, then debug file), else .dynsym's. */
 int syms_read(struct pbin *b, struct sym **out, int *n);
+/* Whether @s is a function syms_read takes from the table @dynsym says (.symtab, else .dynsym). */
+bool sym_listed(const struct elf_sym *s, bool dynsym);
 
 #endif

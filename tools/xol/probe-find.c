@@ -121,7 +121,9 @@ static int add_probe(struct finder *f, Dwarf_Die *sc)
 	const struct pspec *ps = f->ps;
 	struct ptev *t;
 	Dwarf_Addr eaddr;
-	const char *symbol;
+	const char *symbol, *scope;
+	Dwarf_Addr lo, hi;
+	bool named, one;
 	const struct pspec_arg *args[PSPEC_MAX_ARGS];
 	static struct pspec_arg store[PSPEC_MAX_ARGS];
 	int n = 0, ret = 0;
@@ -133,15 +135,15 @@ static int add_probe(struct finder *f, Dwarf_Die *sc)
 	/* a line's statement row and a call site declared on it can share an address: one probe */
 	if (addrset_has(&f->seen, f->addr))
 		return 0;
-	if (!dwarf_haspc(&f->sp, f->addr)) {
+	one = die_one_range(&f->sp, &lo, &hi);
+	if (one ? f->addr < lo || f->addr >= hi : !dwarf_haspc(&f->sp, f->addr)) {
 		ferr(f, "the offset is outside %s", dwarf_diename(&f->sp));
 		return -EINVAL;
 	}
-	if (die_entry(&f->sp, &eaddr) == 0) {
-		symbol = dwarf_diename(&f->sp);
-	} else {
-		symbol = sym_at(f->b, f->addr, &eaddr);
-	}
+	if (one)
+		eaddr = lo;
+	named = one || die_entry(&f->sp, &eaddr) == 0;
+	symbol = named ? dwarf_diename(&f->sp) : sym_at(f->b, f->addr, &eaddr);
 	if (!symbol) {
 		ferr(f, "no symbol at 0x%llx", (unsigned long long)f->addr);
 		return -ENOENT;
@@ -177,7 +179,9 @@ static int add_probe(struct finder *f, Dwarf_Die *sc)
 	t->retprobe = ps->retprobe;
 	t->addr = f->addr;
 	t->off = pbin_va_to_off(f->b, f->addr);
-	t->realname = strdup(dwarf_diename(sc) ? dwarf_diename(sc) : symbol);
+	/* the scope of an entry or a return is the function itself, whose name is known */
+	scope = named && dwarf_dieoffset(sc) == dwarf_dieoffset(&f->sp) ? symbol : dwarf_diename(sc);
+	t->realname = strdup(scope ? scope : symbol);
 	t->args = strdup("");
 	for (int i = 0; i < n && !ret; i++)
 		ret = convert_arg(f, sc, args[i], &t->args);
@@ -796,6 +800,11 @@ struct search {
 	struct finder *f;
 	int ret;
 	bool matched;
+	/*
+	 * The DIE came from the function index with its name matched: a
+	 * subprogram, not a declaration, that nothing but that name names.
+	 */
+	bool indexed;
 };
 
 static int search_cb(Dwarf_Die *sp, void *data)
@@ -808,8 +817,8 @@ static int search_cb(Dwarf_Die *sp, void *data)
 	bool code;
 
 	/* the name first: it is the cheap test, and it rules out nearly every DIE */
-	if (!die_match_name(sp, ps->func) || dwarf_tag(sp) != DW_TAG_subprogram ||
-	    dwarf_hasattr(sp, DW_AT_declaration))
+	if (!s->indexed && (!die_match_name(sp, ps->func) || dwarf_tag(sp) != DW_TAG_subprogram ||
+			    dwarf_hasattr(sp, DW_AT_declaration)))
 		return DWARF_CB_OK;
 	/* die_is_func_def, then die_is_func_instance, with one look for the entry */
 	code = die_entrypc(sp, &addr) == 0;
@@ -886,6 +895,16 @@ static int search_cb(Dwarf_Die *sp, void *data)
 	return DWARF_CB_ABORT;
 }
 
+/* Whether @s starts with the @n bytes of @prefix: a loop in line, for thousands of short names. */
+static inline bool starts_with(const char *s, const char *prefix, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && s[i] == prefix[i])
+		i++;
+	return i == n;
+}
+
 /*
  * search_cb over the CU's functions: from the binary's function index when
  * it could read the unit, where a plain name that does not match needs no
@@ -905,8 +924,9 @@ static void search_funcs(struct finder *f, struct search *s)
 	for (int i = 0; i < fx->n; i++) {
 		const char *name = fx->v[i].name;
 		Dwarf_Die sp;
-		if (name && !scoped && (strncmp(name, func, lit) || !pspec_glob(func, name)))
+		if (name && !scoped && (!starts_with(name, func, lit) || !pspec_glob(func, name)))
 			continue;
+		s->indexed = name && !scoped;
 		if (!dwarf_offdie(f->b->dw, fx->v[i].off, &sp) || search_cb(&sp, s) != DWARF_CB_OK)
 			break;
 	}
@@ -931,10 +951,25 @@ const char *cu_find_file(Dwarf_Die *cu, const char *file)
 /* --- symbols (no DWARF, or not in DWARF) --------------------------------- */
 
 
-/* The functions among the symbols: .symtab's (binary, then debug file), else .dynsym's. */
+bool sym_listed(const struct elf_sym *s, bool dynsym)
+{
+	return s->dynsym == dynsym && (s->type == STT_FUNC || s->type == STT_GNU_IFUNC) && s->defined &&
+	       s->value && s->name[0];
+}
+
+/* Whether syms_read takes .dynsym's functions: .symtab has none. */
+static bool syms_dynsym(const struct elf_symtab *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (sym_listed(&t->v[i], false))
+			return false;
+	return true;
+}
+
 int syms_read(struct pbin *b, struct sym **out, int *n)
 {
 	const struct elf_symtab *t = pbin_syms(b);
+	bool dynsym;
 
 	*out = NULL;
 	*n = 0;
@@ -943,14 +978,10 @@ int syms_read(struct pbin *b, struct sym **out, int *n)
 	*out = malloc((t->n + 1) * sizeof(**out));
 	if (!*out)
 		return -ENOMEM;
-	for (int pass = 0; pass < 2 && !*n; pass++)
-		for (size_t i = 0; i < t->n; i++) {
-			const struct elf_sym *s = &t->v[i];
-			if (s->dynsym != (pass == 1) || (s->type != STT_FUNC && s->type != STT_GNU_IFUNC) ||
-			    !s->defined || !s->value || !s->name[0])
-				continue;
-			(*out)[(*n)++] = (struct sym){ s->name, s->value, s->size };
-		}
+	dynsym = syms_dynsym(t);
+	for (size_t i = 0; i < t->n; i++)
+		if (sym_listed(&t->v[i], dynsym))
+			(*out)[(*n)++] = (struct sym){ t->v[i].name, t->v[i].value, t->v[i].size };
 	return 0;
 }
 
@@ -1011,10 +1042,7 @@ static int find_by_symbols(struct finder *f)
 		t->realname = strdup(syms[i].name);
 		t->args = strdup("");
 		for (int k = 0; k < ps->nargs; k++)
-			append(&t->args, "%s%s%s%s%s%s", ps->args[k].name ? " " : " ",
-			       ps->args[k].name ? ps->args[k].name : "", ps->args[k].name ? "=" : "",
-			       ps->args[k].var, ps->args[k].type ? ":" : "",
-			       ps->args[k].type ? ps->args[k].type : "");
+			append_as_written(&t->args, &ps->args[k]);
 		f->found++;
 		if (addrset_add(&f->seen, t->addr)) {
 			free(syms);
@@ -1062,7 +1090,7 @@ static int run_finder(struct finder *f)
 		f->fname = ps->file ? cu_find_file(&f->cu, ps->file) : NULL;
 		if (!ps->file || f->fname) {
 			if (ps->func) {
-				struct search s = { f, 0, false };
+				struct search s = { f, 0, false, false };
 				search_funcs(f, &s);
 				ret = s.ret;
 				matched |= s.matched;
@@ -1136,9 +1164,7 @@ int probe_find(struct pbin *b, const struct pspec *ps, struct ptevs *out, int ma
 		t->realname = strdup(ps->func);
 		t->args = strdup("");
 		for (int k = 0; k < ps->nargs; k++)
-			append(&t->args, " %s%s%s%s%s", ps->args[k].name ? ps->args[k].name : "",
-			       ps->args[k].name ? "=" : "", ps->args[k].var, ps->args[k].type ? ":" : "",
-			       ps->args[k].type ? ps->args[k].type : "");
+			append_as_written(&t->args, &ps->args[k]);
 		return 0;
 	}
 	if (ps->sdt) {
@@ -1171,9 +1197,7 @@ int probe_find(struct pbin *b, const struct pspec *ps, struct ptevs *out, int ma
 			t->event = strdup(notes[i].name);
 			t->args = args;
 			for (int k = 0; k < ps->nargs; k++)
-				append(&t->args, " %s%s%s%s%s", ps->args[k].name ? ps->args[k].name : "",
-				       ps->args[k].name ? "=" : "", ps->args[k].var,
-				       ps->args[k].type ? ":" : "", ps->args[k].type ? ps->args[k].type : "");
+				append_as_written(&t->args, &ps->args[k]);
 			found++;
 		}
 		if (!found) {

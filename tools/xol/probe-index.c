@@ -21,7 +21,11 @@
  * The order is dwarf_getfuncs's for C: a subprogram before its children,
  * and the search descends only through subprograms, lexical blocks and
  * inlined instances, where C can nest a function; declarations are left
- * out, as dwarf_getfuncs leaves them.
+ * out, as dwarf_getfuncs leaves them.  Only a GNU nested function can be
+ * in another's subtree, and it never has external linkage: in a unit
+ * whose every subprogram abbreviation but declarations carries
+ * DW_AT_external, no function can be nested, and each function's
+ * children are passed over by its DW_AT_sibling, not read.
  *
  * Also kept per unit, once asked for: the functions' address ranges,
  * sorted, so that the function holding an address is a binary search and
@@ -85,6 +89,7 @@ enum die_action {
 	DIE_STEP,               /* step over its values (it has no children) */
 	DIE_DESCEND,            /* step over its values, then read its children */
 	DIE_FUNC,               /* a function: read its name, list it, read its children */
+	DIE_FUNC_PASS,          /* the same, its children passed over: none can be a function */
 	DIE_PASS,               /* step over it and its children, by DW_AT_sibling if it has one */
 	DIE_STOP,               /* an imported unit: libdw follows it; this reader gives up */
 };
@@ -93,6 +98,7 @@ struct abbrev {
 	unsigned tag;
 	bool children;
 	bool decl;              /* has DW_AT_declaration */
+	bool external;          /* has DW_AT_external */
 	bool plain;             /* nothing but DW_AT_name can name it */
 	int fixed;              /* bytes of all its values, or -1 if one is of variable size */
 	/*
@@ -111,6 +117,8 @@ struct abbrev {
 				 * fixed-size values come before it; else -1 */
 	unsigned name_idx;      /* which attribute that is */
 	int sib_at, sib_size;   /* the same for a DW_AT_sibling of a fixed-size ref form */
+	int sib_back;           /* else where it starts before the end of the values, when
+				 * only fixed-size values follow it; else -1 */
 	unsigned nattrs;
 	struct aspec *attrs;    /* NULL: no abbreviation with this code */
 	struct skip_step *steps; /* the values in as few steps as their sizes allow, STEP_END last */
@@ -124,6 +132,7 @@ struct reader {
 	unsigned version, addr_size, offset_size;
 	struct abbrev *ab;                      /* by code */
 	size_t nab;
+	bool nests;                             /* a function can be in another's subtree */
 	struct pfuncs *out;
 };
 
@@ -366,7 +375,7 @@ static bool descends(unsigned tag)
 	       tag == DW_TAG_inlined_subroutine;
 }
 
-static void decide(struct abbrev *a)
+static void decide(struct abbrev *a, bool nests)
 {
 	if (a->tag == DW_TAG_imported_unit) {
 		a->act[0] = a->act[1] = DIE_STOP;
@@ -375,11 +384,44 @@ static void decide(struct abbrev *a)
 	a->act[0] = a->children ? DIE_PASS : DIE_STEP;
 	/* dwarf_getfuncs passes over declarations */
 	if (a->tag == DW_TAG_subprogram && !a->decl)
-		a->act[1] = DIE_FUNC;
+		a->act[1] = nests || !a->children ? DIE_FUNC : DIE_FUNC_PASS;
 	else if (!a->children)
 		a->act[1] = DIE_STEP;
 	else
 		a->act[1] = descends(a->tag) ? DIE_DESCEND : DIE_PASS;
+}
+
+static bool is_ref(uint16_t form)
+{
+	return form == DW_FORM_ref1 || form == DW_FORM_ref2 || form == DW_FORM_ref4 || form == DW_FORM_ref8;
+}
+
+/* Where a DW_AT_sibling of a fixed-size form is, from either end of the values (sib_at, sib_back). */
+static void find_sibling(struct abbrev *a)
+{
+	unsigned i, at;
+
+	a->sib_at = a->sib_back = -1;
+	for (i = 0, at = 0; i < a->nattrs && a->attrs[i].size >= 0; i++) {
+		if (a->attrs[i].name == DW_AT_sibling) {
+			if (is_ref(a->attrs[i].form)) {
+				a->sib_at = (int)at;
+				a->sib_size = a->attrs[i].size;
+			}
+			return;
+		}
+		at += (unsigned)a->attrs[i].size;
+	}
+	for (i = a->nattrs, at = 0; i-- > 0 && a->attrs[i].size >= 0;) {
+		at += (unsigned)a->attrs[i].size;
+		if (a->attrs[i].name == DW_AT_sibling) {
+			if (is_ref(a->attrs[i].form)) {
+				a->sib_back = (int)at;
+				a->sib_size = a->attrs[i].size;
+			}
+			return;
+		}
+	}
 }
 
 static bool read_abbrevs(struct reader *r, const struct sect *abbrev, uint64_t off)
@@ -432,6 +474,7 @@ static bool read_abbrevs(struct reader *r, const struct sect *abbrev, uint64_t o
 				(struct aspec){ (uint16_t)name, (uint16_t)form, form_size(r, form) };
 			a->plain &= !names_elsewhere((unsigned)name);
 			a->decl |= name == DW_AT_declaration;
+			a->external |= name == DW_AT_external;
 		}
 		if (!a->attrs && !(a->attrs = malloc(sizeof(*a->attrs))))
 			return false;
@@ -449,24 +492,24 @@ static bool read_abbrevs(struct reader *r, const struct sect *abbrev, uint64_t o
 				break;
 			at += (unsigned)a->attrs[i].size;
 		}
-		a->sib_at = -1;
-		for (unsigned i = 0, at = 0; i < a->nattrs && a->attrs[i].size >= 0; i++) {
-			uint16_t fm = a->attrs[i].form;
-			if (a->attrs[i].name == DW_AT_sibling) {
-				if (fm == DW_FORM_ref1 || fm == DW_FORM_ref2 || fm == DW_FORM_ref4 ||
-				    fm == DW_FORM_ref8) {
-					a->sib_at = (int)at;
-					a->sib_size = a->attrs[i].size;
-				}
-				break;
-			}
-			at += (unsigned)a->attrs[i].size;
-		}
+		find_sibling(a);
 		if (!make_steps(a))
 			return false;
-		decide(a);
 	}
 	return true;
+}
+
+/* What the reader does with each abbreviation, once the unit's are all known. */
+static void decide_all(struct reader *r)
+{
+	r->nests = false;
+	for (size_t i = 0; i < r->nab; i++) {
+		const struct abbrev *a = &r->ab[i];
+		r->nests |= a->attrs && a->tag == DW_TAG_subprogram && !a->decl && !a->external;
+	}
+	for (size_t i = 0; i < r->nab; i++)
+		if (r->ab[i].attrs)
+			decide(&r->ab[i], r->nests);
 }
 
 /*
@@ -558,46 +601,98 @@ static inline bool step(struct reader *r, const unsigned char **p, const struct 
 	return (*p = a->nquick ? skip_quick(r, *p, a) : skip_values(r, *p, a)) != NULL;
 }
 
-/* A function's DIE: its values, its DW_AT_name if nothing else can name it, and it is listed. */
-static bool read_func(struct reader *r, const unsigned char **pp, const struct abbrev *a,
-		      const unsigned char *die)
+/* The name whose value starts at @q: the usual DW_FORM_strp read in place, any other form by attr_value(). */
+static inline bool read_name(struct reader *r, const unsigned char *q, uint16_t form, const char **name)
+{
+	uint64_t v;
+
+	if (form == DW_FORM_strp && r->offset_size == 4 && (size_t)(r->end - q) >= 4) {
+		*name = sect_str(&r->str, rd(q, 4));
+		return true;
+	}
+	return attr_value(r, &q, form, name, &v);
+}
+
+/* The values of a function's DIE whose name is not where it always is: one by one. */
+static bool read_func_values(struct reader *r, const unsigned char **pp, const struct abbrev *a,
+			     const char **name)
+{
+	uint64_t v;
+
+	if (!a->plain)
+		return step(r, pp, a);
+	for (unsigned i = 0; i < a->nattrs; i++) {
+		const struct aspec *as = &a->attrs[i];
+		bool named = as->name == DW_AT_name;
+		if (as->size >= 0 && !named) {
+			if (!skip(pp, r->end, (uint64_t)as->size))
+				return false;
+		} else if (!attr_value(r, pp, as->form, named ? name : NULL, &v)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool grow_funcs(struct pfuncs *o)
+{
+	int cap = o->cap ? o->cap * 2 : 256;
+	struct pfunc *nv = realloc(o->v, (size_t)cap * sizeof(*nv));
+
+	if (!nv)
+		return false;
+	o->v = nv;
+	o->cap = cap;
+	return true;
+}
+
+/*
+ * A function's DIE: its values, its DW_AT_name if nothing else can name
+ * it, and it is listed.  In line in the walk: there is one per function,
+ * and nearly all have their name where it always is.
+ */
+static inline bool read_func(struct reader *r, const unsigned char **pp, const struct abbrev *a,
+			     const unsigned char *die)
 {
 	struct pfuncs *o = r->out;
 	const char *name = NULL;
-	uint64_t v;
 
-	if (!a->plain) {
-		if (!step(r, pp, a))
-			return false;
-	} else if (a->name_at >= 0) {
+	if (a->plain && a->name_at >= 0) {
 		/* the name where it always is; the values stepped over as any DIE's */
-		const unsigned char *q = *pp + a->name_at;
 		if ((size_t)a->name_at >= (size_t)(r->end - *pp) ||
-		    !attr_value(r, &q, a->attrs[a->name_idx].form, &name, &v) || !step(r, pp, a))
+		    !read_name(r, *pp + a->name_at, a->attrs[a->name_idx].form, &name) || !step(r, pp, a))
 			return false;
-	} else {
-		for (unsigned i = 0; i < a->nattrs; i++) {
-			const struct aspec *as = &a->attrs[i];
-			bool named = as->name == DW_AT_name;
-			if (as->size >= 0 && !named) {
-				if (!skip(pp, r->end, (uint64_t)as->size))
-					return false;
-			} else if (!attr_value(r, pp, as->form, named ? &name : NULL, &v)) {
-				return false;
-			}
-		}
+	} else if (!read_func_values(r, pp, a, &name)) {
+		return false;
 	}
-	if (o->n == o->cap) {
-		int cap = o->cap ? o->cap * 2 : 256;
-		struct pfunc *nv = realloc(o->v, (size_t)cap * sizeof(*nv));
-		if (!nv)
-			return false;
-		o->v = nv;
-		o->cap = cap;
-	}
-	o->v[o->n].off = r->unit_off + (uint64_t)(die - r->info);
-	o->v[o->n].name = name;
-	o->n++;
+	if (o->n == o->cap && !grow_funcs(o))
+		return false;
+	o->v[o->n++] = (struct pfunc){ r->unit_off + (uint64_t)(die - r->info), name };
+	return true;
+}
+
+/*
+ * The DW_AT_sibling of a DIE whose values, stepped over, run from @vals
+ * to @after, when the abbreviation knows where it is.
+ */
+static bool fixed_sibling(const struct abbrev *a, const unsigned char *vals, const unsigned char *after,
+			  uint64_t *sibling)
+{
+	if (a->sib_at >= 0)
+		*sibling = rd(vals + a->sib_at, (unsigned)a->sib_size);
+	else if (a->sib_back >= 0)
+		*sibling = rd(after - a->sib_back, (unsigned)a->sib_size);
+	else
+		return false;
+	return true;
+}
+
+/* *@pp to @sibling, past the children of the DIE before it, if it is ahead in the unit. */
+static bool to_sibling(struct reader *r, const unsigned char **pp, uint64_t sibling)
+{
+	if (sibling <= (uint64_t)(*pp - r->info) || sibling >= (uint64_t)(r->end - r->info))
+		return false;
+	*pp = r->info + sibling;
 	return true;
 }
 
@@ -607,16 +702,15 @@ static bool read_func(struct reader *r, const unsigned char **pp, const struct a
  */
 static int pass(struct reader *r, const unsigned char **pp, const struct abbrev *a)
 {
-	const unsigned char *die = *pp;
+	const unsigned char *vals = *pp;
 	uint64_t v, sibling = 0;
 	bool has_sibling = false;
 
-	if (a->sib_at >= 0) {
+	if (a->sib_at >= 0 || a->sib_back >= 0) {
 		/* a call site, a type: the sibling where it always is, the values stepped over */
-		if ((size_t)(a->sib_at + a->sib_size) > (size_t)(r->end - die) || !step(r, pp, a))
+		if (!step(r, pp, a))
 			return -1;
-		sibling = rd(die + a->sib_at, (unsigned)a->sib_size);
-		has_sibling = true;
+		has_sibling = fixed_sibling(a, vals, *pp, &sibling);
 	} else {
 		for (unsigned i = 0; i < a->nattrs; i++) {
 			const struct aspec *as = &a->attrs[i];
@@ -636,11 +730,7 @@ static int pass(struct reader *r, const unsigned char **pp, const struct abbrev 
 			}
 		}
 	}
-	if (has_sibling && sibling > (uint64_t)(*pp - r->info) && sibling < (uint64_t)(r->end - r->info)) {
-		*pp = r->info + sibling;        /* its children skipped at once */
-		return 1;
-	}
-	return 0;
+	return has_sibling && to_sibling(r, pp, sibling);   /* its children skipped at once */
 }
 
 /* How deep sibling lists may nest: deeper is not a C program's DWARF. */
@@ -694,12 +784,19 @@ static bool read_dies(struct reader *r, const unsigned char **pp)
 			w = true;
 			break;
 		case DIE_FUNC:
+		case DIE_FUNC_PASS: {
+			const unsigned char *vals = p;
+			uint64_t sibling;
 			if (!read_func(r, &p, a, die))
 				return false;
 			if (!a->children)
 				continue;
-			w = true;
+			if (act == DIE_FUNC_PASS && fixed_sibling(a, vals, p, &sibling) &&
+			    to_sibling(r, &p, sibling))
+				continue;
+			w = act == DIE_FUNC;
 			break;
+		}
 		case DIE_PASS:
 			switch (pass(r, &p, a)) {
 			case 1:
@@ -804,7 +901,10 @@ static bool read_unit(struct pbin *b, struct pindex *ix, Dwarf_Off unit_off, Dwa
 	r.info = (const unsigned char *)cu->addr - hsize;
 	r.end = r.info + (next - unit_off);
 	p = r.info + hsize;
-	ok = read_abbrevs(&r, &ix->abbrev, abbrev_off) && (kids = unit_die(&r, &p)) >= 0 &&
+	ok = read_abbrevs(&r, &ix->abbrev, abbrev_off);
+	if (ok)
+		decide_all(&r);
+	ok = ok && (kids = unit_die(&r, &p)) >= 0 &&
 	     (!kids || read_dies(&r, &p));
 	free_abbrevs(&r);
 	return ok;

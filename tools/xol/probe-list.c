@@ -42,25 +42,37 @@ static uint64_t name_key(const char *s)
 
 /*
  * @v[0..n) in key order: a radix sort, a byte of the key a pass from the
- * last, passes where every key has the same byte skipped (most of them:
- * the names of one program share their first bytes); then each run of
- * equal keys of names at least 8 long in strcmp's order.  No call per
- * comparison, as qsort's are.  @tmp has room for @n.
+ * last, every byte's counts taken in one read of the keys, passes where
+ * every key has the same byte skipped (most of them: the names of one
+ * program share their first bytes), each pass from one array to the
+ * other; then each run of equal keys of names at least 8 long in
+ * strcmp's order.  No call per comparison, as qsort's are.  @tmp has room
+ * for @n.
  */
 static void sort_names(struct sort_name *v, struct sort_name *tmp, size_t n)
 {
-	for (int shift = 0; shift < 64; shift += 8) {
-		size_t count[257] = { 0 };
-		for (size_t i = 0; i < n; i++)
-			count[(v[i].key >> shift & 0xff) + 1]++;
-		if (n && count[(v[0].key >> shift & 0xff) + 1] == n)
-			continue; /* one byte value: the order stays */
-		for (int c = 0; c < 256; c++)
-			count[c + 1] += count[c];
-		for (size_t i = 0; i < n; i++)
-			tmp[count[v[i].key >> shift & 0xff]++] = v[i];
-		memcpy(v, tmp, n * sizeof(*v));
+	uint32_t count[8][257] = { { 0 } };     /* not size_t: no store to a key can change one */
+	struct sort_name *src = v, *dst = tmp, *t;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t key = v[i].key;
+#pragma GCC unroll 8
+		for (int b = 0; b < 8; b++, key >>= 8)
+			count[b][(key & 0xff) + 1]++;
 	}
+	for (int b = 0; b < 8; b++) {
+		uint32_t *c = count[b];
+		const unsigned shift = 8 * (unsigned)b;
+		if (n && c[(v[0].key >> shift & 0xff) + 1] == n)
+			continue; /* one byte value: the order stays */
+		for (int k = 0; k < 256; k++)
+			c[k + 1] += c[k];
+		for (const struct sort_name *s = src; s < src + n; s++)
+			dst[c[s->key >> shift & 0xff]++] = *s;
+		t = src, src = dst, dst = t;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof(*v));
 	for (size_t i = 0; i < n;) {
 		size_t j = i + 1;
 		while (j < n && v[j].key == v[i].key)
@@ -71,33 +83,89 @@ static void sort_names(struct sort_name *v, struct sort_name *tmp, size_t n)
 	}
 }
 
+/*
+ * The names of sorted @v[0..n), each once, a line each: a page at a
+ * time, not a stdio call per name (thousands of them), nor a buffer for
+ * them all (fresh pages cost more than the copy).
+ */
+static void write_names(const struct sort_name *v, size_t n, FILE *out)
+{
+	char page[4096];
+	size_t used = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t l;
+		if (i && !cmp_name(&v[i], &v[i - 1]))
+			continue;
+		l = strlen(v[i].s);
+		if (used + l + 1 > sizeof(page)) {
+			fwrite(page, 1, used, out);
+			used = 0;
+		}
+		if (l + 1 > sizeof(page)) {
+			fputs(v[i].s, out);
+			putc('\n', out);
+			continue;
+		}
+		memcpy(page + used, v[i].s, l);
+		page[used + l] = '\n';
+		used += l + 1;
+	}
+	fwrite(page, 1, used, out);
+}
+
+/* The names -F lists, from the functions of one table (syms_read's choice). */
+struct func_names {
+	const char *filter;
+	bool dynsym;            /* the table: .symtab, else .dynsym */
+	bool any;               /* it has a function, listed or not */
+	struct sort_name *v;
+	size_t n;               /* v has room for every symbol */
+};
+
+static int add_func_name(const struct elf_sym *s, void *data)
+{
+	struct func_names *fn = data;
+	const char *name = s->name;
+
+	if (!sym_listed(s, fn->dynsym))
+		return 0;
+	fn->any = true;
+	if (fn->filter ? pspec_glob(fn->filter, name) : name[0] != '_' && !strchr(name, '@'))
+		fn->v[fn->n++] = (struct sort_name){ name_key(name), name };
+	return 0;
+}
+
+/*
+ * Straight from the files' symbol tables, as syms_read() would choose
+ * (the binary's and the debug file's .symtab, else their .dynsym): not
+ * from the kept copy of thousands of symbols, whose fresh pages cost more
+ * than the walk.
+ */
 int probe_list_funcs(struct pbin *b, const char *filter, FILE *out)
 {
-	struct sym *syms;
-	struct sort_name *names;
-	int n, k = 0;
+	Elf *files[] = { b->elf, b->delf };
+	struct func_names fn = { filter, false, false, NULL, 0 };
+	size_t max = 0;
+	int ret = 0;
 
-	syms_read(b, &syms, &n);
-	names = calloc(2 * (size_t)n + 1, sizeof(*names)); /* and the sort's room */
-	if (!names) {
-		free(syms);
+	for (int f = 0; f < 2; f++)
+		max += files[f] ? elf_symbols_max(files[f]) : 0;
+	fn.v = malloc((2 * max + 1) * sizeof(*fn.v)); /* and the sort's room; each written before read */
+	if (!fn.v)
 		return -ENOMEM;
+	for (int pass = 0; pass < 2 && !fn.any && !ret; pass++) {
+		fn.dynsym = pass == 1;
+		fn.n = 0;
+		for (int f = 0; f < 2 && !ret; f++)
+			ret = files[f] ? elf_symbols(files[f], add_func_name, &fn) : 0;
 	}
-	for (int i = 0; i < n; i++) {
-		const char *s = syms[i].name;
-		if (filter ? !pspec_glob(filter, s) : (s[0] == '_' || strchr(s, '@')))
-			continue;
-		names[k++] = (struct sort_name){ name_key(s), s };
+	if (!ret) {
+		sort_names(fn.v, fn.v + fn.n, fn.n);
+		write_names(fn.v, fn.n, out);
 	}
-	sort_names(names, names + n, (size_t)k);
-	for (int i = 0; i < k; i++)
-		if (!i || cmp_name(&names[i], &names[i - 1])) {
-			fputs(names[i].s, out);
-			putc('\n', out);
-		}
-	free(names);
-	free(syms);
-	return 0;
+	free(fn.v);
+	return ret;
 }
 
 static void type_name(Dwarf_Die *vr, char *buf, size_t len)
