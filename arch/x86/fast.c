@@ -584,35 +584,34 @@ static void emit_return_fast(struct emit *e, const struct arch_return_path *rt)
 }
 
 /* A record path's args: general registers, 8 bytes each, from payload byte @min_off on. */
+/* A field of @size bytes at payload byte @off from register @reg, inside [@min_off, @fixed). */
+static bool field_ok(int32_t reg, int32_t off, int32_t size, int32_t min_off, int32_t fixed)
+{
+	return regs_to_machine(reg) >= 0 && off >= min_off && off + size <= fixed &&
+	       (size == 1 || size == 2 || size == 4 || size == 8);
+}
+
 bool record_args_ok(const struct arch_record_path *rp, int32_t min_off)
 {
 	/* with strings, need is for the largest record: the fixed part is what is known */
 	int32_t fixed = rp->nstrings ? (int32_t)rp->fixed : (int32_t)rp->need - 32;
 
 	if (rp->nargs > ARCH_RECORD_MAX_ARGS || rp->need % 8 || rp->kind_exclusive > 127 ||
-	    rp->nstrings > ARCH_RECORD_MAX_STRINGS)
+	    rp->nstrings > ARCH_RECORD_MAX_STRINGS || rp->nmems > ARCH_RECORD_MAX_MEMS ||
+	    (rp->nmems && !rp->copy))
 		return false;
 	if (rp->nstrings && (!rp->strncpy || rp->fixed > rp->max || rp->max > INT32_MAX - 39 ||
 			     rp->need != ((32 + rp->max + 7) & ~7u) || rp->word & UINT32_MAX))
 		return false;
-	for (unsigned i = 0; i < rp->nargs; i++) {
-		int32_t size = rp->arg[i].size;
-		if (regs_to_machine(rp->arg[i].reg) < 0 || rp->arg[i].off < min_off ||
-		    (size != 1 && size != 2 && size != 4 && size != 8) || rp->arg[i].off + size > fixed)
+	for (unsigned i = 0; i < rp->nargs; i++)
+		if (!field_ok(rp->arg[i].reg, rp->arg[i].off, rp->arg[i].size, min_off, fixed))
 			return false;
-	}
-	for (unsigned i = 0; i < rp->nstrings; i++)
-		if (regs_to_machine(rp->str[i].reg) < 0 || rp->str[i].off < min_off ||
-		    rp->str[i].off + 4 > fixed)
+	for (unsigned i = 0; i < rp->nmems; i++)
+		if (!field_ok(rp->mem[i].reg, rp->mem[i].off, rp->mem[i].size, min_off, fixed))
 			return false;
-	if (rp->nmems > ARCH_RECORD_MAX_MEMS || (rp->nmems && !rp->copy))
-		return false;
-	for (unsigned i = 0; i < rp->nmems; i++) {
-		int32_t size = rp->mem[i].size;
-		if (regs_to_machine(rp->mem[i].reg) < 0 || rp->mem[i].off < min_off ||
-		    (size != 1 && size != 2 && size != 4 && size != 8) || rp->mem[i].off + size > fixed)
+	for (unsigned i = 0; i < rp->nstrings; i++) /* the u32 __data_loc field */
+		if (!field_ok(rp->str[i].reg, rp->str[i].off, 4, min_off, fixed))
 			return false;
-	}
 	return true;
 }
 

@@ -45,6 +45,28 @@ xol_uaccess_copy:
 	.size	xol_copy_safe, .-xol_copy_safe
 
 /*
+ * At most %rdx bytes from (%rsi) to (%rdi), one at a time, %rax counting
+ * them and %r11 carrying them; with nul=1, returning the count once a NUL
+ * is copied.  Falls through when %rdx bytes are done.
+ */
+.macro	copy_bytes nul
+	xor	%eax, %eax
+1:	cmp	%rdx, %rax
+	jae	2f
+	movzbl	(%rsi,%rax), %r11d
+	mov	%r11b, (%rdi,%rax)
+	inc	%rax
+.if \nul
+	test	%r11b, %r11b
+	jnz	1b
+	ret
+.else
+	jmp	1b
+.endif
+2:
+.endm
+
+/*
  * long xol_strncpy_safe(char *dst, const char *src, unsigned long max):
  * bytes copied with the NUL, -EFAULT, or -E2BIG when no NUL within max.
  * It changes no register but %rax and %r11 (and the flags): the
@@ -54,16 +76,8 @@ xol_uaccess_copy:
 	.hidden	xol_strncpy_safe
 	.type	xol_strncpy_safe, @function
 xol_strncpy_safe:
-	xor	%eax, %eax
-1:	cmp	%rdx, %rax
-	jae	2f
-	movzbl	(%rsi,%rax), %r11d
-	mov	%r11b, (%rdi,%rax)
-	inc	%rax
-	test	%r11b, %r11b
-	jnz	1b
-	ret
-2:	mov	$-7, %rax
+	copy_bytes nul=1
+	mov	$-7, %rax
 	ret
 	.size	xol_strncpy_safe, .-xol_strncpy_safe
 
@@ -77,14 +91,8 @@ xol_strncpy_safe:
 	.hidden	xol_copy_r11
 	.type	xol_copy_r11, @function
 xol_copy_r11:
+	copy_bytes nul=0
 	xor	%eax, %eax
-1:	cmp	%rdx, %rax
-	jae	2f
-	movzbl	(%rsi,%rax), %r11d
-	mov	%r11b, (%rdi,%rax)
-	inc	%rax
-	jmp	1b
-2:	xor	%eax, %eax
 	ret
 	.size	xol_copy_r11, .-xol_copy_r11
 

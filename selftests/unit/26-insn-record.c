@@ -96,22 +96,40 @@ static struct arch_record_path path(uint64_t ip, const int32_t *regs, unsigned n
 	return rp;
 }
 
-static uint8_t *place(uint8_t *area, const uint8_t *code, size_t len, const int32_t *regs,
-		      unsigned n, int *size)
+/* @code at the start of @area, its recording trampoline for @rp at 1024: the site, or NULL. */
+static uint8_t *arm(uint8_t *area, const uint8_t *code, size_t len,
+		    const struct arch_record_path *rp, int *size)
 {
 	uint8_t *site = area, *tramp = area + 1024, jmp[ARCH_JUMP_BYTES];
 	struct arch_jump aj;
-	struct arch_record_path rp = path((uint64_t)site, regs, n);
 
 	memcpy(site, code, len);
 	if (arch_analyze_jump(&aj, site, len, (uint64_t)site))
 		return NULL;
 	*size = arch_prepare_record_trampoline(&aj, tramp, ARCH_RECORD_TRAMPOLINE_BYTES, (uint64_t)tramp,
-					       slow_handler, NULL, &rp);
+					       slow_handler, NULL, rp);
 	if (*size < 0 || arch_jump_bytes(jmp, (uint64_t)site, (uint64_t)tramp))
 		return NULL;
 	memcpy(site, jmp, sizeof(jmp));
 	return site;
+}
+
+/* An empty ring, the site's list as built, CPU 3, @me the thread, no slow call yet. */
+static void start(struct fake_thread *me)
+{
+	ring_reset();
+	fake_list_word = 0xfeed;
+	fake_cpu = 3;
+	fake_self = me;
+	slow_calls = 0;
+}
+
+static uint8_t *place(uint8_t *area, const uint8_t *code, size_t len, const int32_t *regs,
+		      unsigned n, int *size)
+{
+	struct arch_record_path rp = path((uint64_t)area, regs, n);
+
+	return arm(area, code, len, &rp, size);
 }
 
 
@@ -131,11 +149,7 @@ static void basic(void)
 	   "a recording trampoline for mov/add/nop/ret, three args: %d bytes", size);
 	if (!add)
 		return;
-	ring_reset();
-	fake_list_word = 0xfeed;
-	fake_cpu = 3;
-	fake_self = &me;
-	slow_calls = 0;
+	start(&me);
 	for (int i = 0; i < 10; i++) {
 		register long r12 asm("r12") = 1000 + i;
 		asm volatile("" : "+r"(r12));
@@ -235,9 +249,7 @@ static void preserved(void)
 	ok(site_fn != NULL, "a recording trampoline for a 5-byte nop, args ax r9 r11");
 	if (!site_fn)
 		return;
-	ring_reset();
-	fake_list_word = 0xfeed;
-	fake_self = &me;
+	start(&me);
 	for (int k = 0; k < 4; k++) {
 		static const uint64_t fl[] = { 0x202, 0x8d5, 0x0c1, 0x814 };
 		uint64_t f_in = fl[k], out[17];
@@ -278,8 +290,7 @@ static void typed(void)
 	struct arch_record_path rp = path((uint64_t)area, NULL, 0);
 	uint64_t row[4] = { 0 }, out[17];
 	struct fake_thread me = { .tid = 1, .row = row, .ring = &w };
-	uint8_t *site = area, *tramp = area + 1024, jmp[ARCH_JUMP_BYTES];
-	struct arch_jump aj;
+	int size;
 
 	rp.nargs = 5;
 	for (unsigned i = 0; i < 5; i++) {
@@ -289,16 +300,11 @@ static void typed(void)
 	}
 	rp.need = (RING_HDR_SIZE + 26 + 7) & ~7u;
 	rp.word = ring_word(RING_HDR_SIZE + 26, 0x1234, 0);
-	memcpy(site, nop_site, sizeof(nop_site));
-	ok(!arch_analyze_jump(&aj, site, sizeof(nop_site), (uint64_t)site) &&
-	   arch_prepare_record_trampoline(&aj, tramp, ARCH_RECORD_TRAMPOLINE_BYTES, (uint64_t)tramp,
-					  slow_handler, NULL, &rp) > 0 &&
-	   !arch_jump_bytes(jmp, (uint64_t)site, (uint64_t)tramp),
-	   "a recording trampoline for typed registers of 1, 2 and 4 bytes");
-	memcpy(site, jmp, sizeof(jmp));
-	ring_reset();
-	fake_list_word = 0xfeed;
-	fake_self = &me;
+	uint8_t *site = arm(area, nop_site, sizeof(nop_site), &rp, &size);
+	ok(site != NULL, "a recording trampoline for typed registers of 1, 2 and 4 bytes");
+	if (!site)
+		return;
+	start(&me);
 	call_regs((void (*)(void))site, 0x202, out);
 	static const uint8_t want[10] = { 0x07, 0x06, 0x10, 0x09, 0x10, 0x00, 0x00, 0x01, 0x0c, 0x10 };
 	const struct ring_rec *rec = (const void *)data;
@@ -318,18 +324,16 @@ static void typed(void)
 long xol_strncpy_safe(char *dst, const char *src, unsigned long max);
 
 /*
- * xol_strncpy_safe's stand-in where a string faults: the same contract
- * (rdi rsi rdx; only rax and r11 change), -EFAULT for an address below
- * 64 KiB, r11 left changed whatever happens.
+ * A stand-in for the copy @real where a read faults (no handler here to
+ * make a fault return): -EFAULT for an address below 64 KiB, with r11
+ * changed as a copy changes it; @real itself for any other.
  */
-long stub_strncpy(char *dst, const char *src, unsigned long max);
-asm(".text\n.type stub_strncpy, @function\nstub_strncpy:\n"
-    "\tmov $-14, %rax\n\tcmp $0x10000, %rsi\n\tjb 2f\n\txor %eax, %eax\n"
-    "1:\tcmp %rdx, %rax\n\tjae 3f\n"
-    "\tmovzbl (%rsi,%rax), %r11d\n\tmov %r11b, (%rdi,%rax)\n\tinc %rax\n"
-    "\ttest %r11b, %r11b\n\tjnz 1b\n"
-    "2:\tmov $0x5a5a, %r11d\n\tret\n"
-    "3:\tmov $-7, %rax\n\tjmp 2b\n.size stub_strncpy, .-stub_strncpy\n");
+#define FAULTING(name, real)							\
+	long name(void *dst, const void *src, unsigned long n);			\
+	asm(".text\n.type " #name ", @function\n" #name ":\n"			\
+	    "\tcmp $0x10000, %rsi\n\tjae " #real "\n"				\
+	    "\tmov $-14, %rax\n\tmov $0x5a5a, %r11d\n\tret\n")
+FAULTING(stub_strncpy, xol_strncpy_safe);
 
 #define SFIXED 32 /* common 8, ip 8, x 8, the two strings' u32 fields */
 #define SMAX   200 /* payload bytes at most */
@@ -338,9 +342,8 @@ asm(".text\n.type stub_strncpy, @function\nstub_strncpy:\n"
 /* s=+0(%di):string t=+2(%r11):string x=%dx, copied by @copy, onto @code in @area. */
 static uint8_t *place_strings(uint8_t *area, const uint8_t *code, size_t len, void *copy)
 {
-	uint8_t *site = area, *tramp = area + 1024, jmp[ARCH_JUMP_BYTES];
-	struct arch_record_path rp = path((uint64_t)site, (const int32_t[]){ R(dx) }, 1);
-	struct arch_jump aj;
+	struct arch_record_path rp = path((uint64_t)area, (const int32_t[]){ R(dx) }, 1);
+	int size;
 
 	rp.need = SNEED;
 	rp.word = ring_word(0, 0x1234, 0);
@@ -354,14 +357,7 @@ static uint8_t *place_strings(uint8_t *area, const uint8_t *code, size_t len, vo
 	rp.fixed = SFIXED;
 	rp.max = SMAX;
 	rp.strncpy = (uint64_t)copy;
-	memcpy(site, code, len);
-	if (arch_analyze_jump(&aj, site, len, (uint64_t)site) ||
-	    arch_prepare_record_trampoline(&aj, tramp, ARCH_RECORD_TRAMPOLINE_BYTES, (uint64_t)tramp,
-					   slow_handler, NULL, &rp) < 0 ||
-	    arch_jump_bytes(jmp, (uint64_t)site, (uint64_t)tramp))
-		return NULL;
-	memcpy(site, jmp, sizeof(jmp));
-	return site;
+	return arm(area, code, len, &rp, &size);
 }
 
 /* fn(s, x) with %r11 = t, as no C call can pass it. */
@@ -412,11 +408,7 @@ static void strings(void)
 	ok(fn != NULL, "a recording trampoline with two strings and a register");
 	if (!fn)
 		return;
-	ring_reset();
-	fake_list_word = 0xfeed;
-	fake_cpu = 3;
-	fake_self = &me;
-	slow_calls = 0;
+	start(&me);
 	call_r11(fn, "alpha", "xxbeta", 5);
 	call_r11(fn, "", "xx", 6);
 	bad += !str_record(0, 5, "alpha", "beta", &at);
@@ -473,23 +465,16 @@ static void strings(void)
 
 long xol_copy_r11(void *dst, const void *src, unsigned long n);
 
-/* xol_copy_r11's stand-in where a read faults: -EFAULT below 64 KiB, r11 changed. */
-long stub_copy(void *dst, const void *src, unsigned long n);
-asm(".text\n.type stub_copy, @function\nstub_copy:\n"
-    "\tmov $-14, %rax\n\tcmp $0x10000, %rsi\n\tjb 2f\n\txor %eax, %eax\n"
-    "1:\tcmp %rdx, %rax\n\tjae 3f\n"
-    "\tmovzbl (%rsi,%rax), %r11d\n\tmov %r11b, (%rdi,%rax)\n\tinc %rax\n\tjmp 1b\n"
-    "3:\txor %eax, %eax\n2:\tmov $0x5a5a, %r11d\n\tret\n.size stub_copy, .-stub_copy\n");
+FAULTING(stub_copy, xol_copy_r11);
 
 /* a=+8(%di):u32 b=+0(%r11):u64 c=+1(%si):u16 d=+3(%dx):u8 x=%dx, copied by @copy. */
 static uint8_t *place_mems(uint8_t *area, void *copy)
 {
-	uint8_t *site = area, *tramp = area + 1024, jmp[ARCH_JUMP_BYTES];
-	struct arch_record_path rp = path((uint64_t)site, (const int32_t[]){ R(dx) }, 1);
+	struct arch_record_path rp = path((uint64_t)area, (const int32_t[]){ R(dx) }, 1);
 	static const struct { int32_t reg, disp, off, size; } m[] = {
 		{ R(di), 8, 24, 4 }, { R(r11), 0, 28, 8 }, { R(si), 1, 36, 2 }, { R(dx), 3, 38, 1 },
 	};
-	struct arch_jump aj;
+	int size;
 
 	rp.need = (RING_HDR_SIZE + 39 + 7) & ~7u;
 	rp.word = ring_word(RING_HDR_SIZE + 39, 0x1234, 0);
@@ -501,14 +486,7 @@ static uint8_t *place_mems(uint8_t *area, void *copy)
 		rp.mem[i].size = m[i].size;
 	}
 	rp.copy = (uint64_t)copy;
-	memcpy(site, nop_site, sizeof(nop_site));
-	if (arch_analyze_jump(&aj, site, sizeof(nop_site), (uint64_t)site) ||
-	    arch_prepare_record_trampoline(&aj, tramp, ARCH_RECORD_TRAMPOLINE_BYTES, (uint64_t)tramp,
-					   slow_handler, NULL, &rp) < 0 ||
-	    arch_jump_bytes(jmp, (uint64_t)site, (uint64_t)tramp))
-		return NULL;
-	memcpy(site, jmp, sizeof(jmp));
-	return site;
+	return arm(area, nop_site, sizeof(nop_site), &rp, &size);
 }
 
 static void mems(void)
@@ -524,10 +502,7 @@ static void mems(void)
 	ok(fn != NULL, "a recording trampoline with four numbers in memory and a register");
 	if (!fn)
 		return;
-	ring_reset();
-	fake_list_word = 0xfeed;
-	fake_self = &me;
-	slow_calls = 0;
+	start(&me);
 	/* di = src, si = src + 4, r11 = src + 2, dx = src + 9 */
 	asm volatile("mov %[t], %%r11\n\tcall *%[fn]"
 		     : : [fn] "r"(fn), [t] "r"(src + 2), "D"(src), "S"(src + 4), "d"(src + 9)
@@ -736,7 +711,6 @@ static void hijack(void)
 int main(void)
 {
 	basic();
-	slow_calls = 0;
 	preserved();
 	typed();
 	strings();
