@@ -19,16 +19,26 @@
 /*
  * A site whose events only count (xol stat, no return probe) gets the
  * trampoline's counting fast path: each hit adds to the thread's counter
- * row without saving registers or calling anything.
+ * row without saving registers or calling anything.  In a static program
+ * too: there the path finds the thread's block through %gs.
  */
 static bool count_path(const struct site *s, struct arch_count_path *cp)
 {
-	if (s->ret->n || s->rsite->n || !s->entry->n || s->entry->n > ARCH_COUNT_MAX ||
-	    !agent.tls_self_off)
+	if (s->ret->n || s->rsite->n || !s->entry->n || s->entry->n > ARCH_COUNT_MAX)
 		return false;
 	const struct agent_session *se = s->entry->ev[0]->sess;
 	memset(cp, 0, sizeof(*cp));
 	cp->tls_off = (int32_t)agent.tls_self_off;
+#ifdef XOL_NOLIBC
+	/* the block %gs names, if this thread's (thread_current()); none in a child after fork */
+	if (!nolibc_fork_guard)
+		return false; /* a kernel without MADV_WIPEONFORK: no fork would be seen */
+	cp->gs_owner_off = offsetof(struct xol_thread, owner_fs);
+	cp->fork_guard = (uint64_t)(uintptr_t)nolibc_fork_guard;
+#else
+	if (!cp->tls_off)
+		return false;
+#endif
 	cp->busy_off = offsetof(struct xol_thread, busy);
 	cp->row_off = (int32_t)(offsetof(struct xol_thread, ss) +
 				se->slot * sizeof(struct thread_session) +

@@ -45,6 +45,18 @@ my ($plain, undef, $plain_st) = run_in("5\nfork 7\n3\n", $c);
 is($plain_st, 3, 'static C, untraced: exit status 3');
 my ($out, $err, $st) = run_in("5\nfork 7\n3\n", xol(), 'trace', '-x', $c, '-e', 'work a b',
 			      '-e', 'work%return $retval', '--', $c);
+# Counting only: the trampolines' counting path, which finds the thread's block through %gs
+# and checks it is this thread's; the child's first hit after its fork takes the long way
+# (the page the fork wiped), and its hits are counted from then on.
+{
+	my ($sout, $serr, $sst) = run_in("20000\nfork 7\n3\n", xol(), 'stat', '-v', '-x', ',',
+					 '-x', $c, '-e', 'work', '--', $c);
+	is($sst, 3, 'static C, counting only: exit status as untraced') or diag($serr);
+	like($serr, qr/^20010,0,[^\n]*:work$/m, 'static C, counting only: 20,010 hits, the child\'s 7 among them')
+		or diag($sout, $serr);
+	like($serr, qr{probe_static/work in static-c\[\d+\] at [^\n]*: jump:}, 'static C, counting only: on the jump path');
+}
+
 # A fetch that faults, in a program with a SIGSEGV handler of its own: (fault)-free, unharmed.
 my ($fout, $ferr, $fst) = run_in("4\n", xol(), 'trace', '-x', $c, '-e',
 				 'work a bad=+0x700000000000(%di):u64 s=+0x700000000000(%di):string', '--', $c);

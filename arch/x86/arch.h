@@ -327,8 +327,13 @@ int arch_prepare_stack_trampoline(struct arch_jump *aj, uint8_t *buf, size_t siz
  * only count hits (xol stat): find the thread's state through %fs, and if
  * it is there and not busy, add 1 to each counter of its row and go
  * straight to the displaced copy.  Two registers saved, no call, no flag
- * changed (mov, lea and jrcxz only).  Anything else takes the general path
- * through the handler, which counts too.
+ * changed (mov, lea, not, jrcxz and rd{fs,gs}base only).  Anything else
+ * takes the general path through the handler, which counts too.
+ *
+ * With @gs_owner_off (static programs: no TLS of the agent's), the state
+ * is %gs's base instead, when the u64 there at @gs_owner_off is this
+ * thread's %fs base and the word at @fork_guard is not 0 (a page that a
+ * fork wipes: a child's first hit takes the general path).
  */
 #define ARCH_COUNT_MAX 4
 
@@ -338,6 +343,8 @@ struct arch_count_path {
 	int32_t row_off;   /* of the pointer to the thread's counter row (NULL: slow) */
 	unsigned n;        /* counters, at most ARCH_COUNT_MAX */
 	int32_t counter_off[ARCH_COUNT_MAX]; /* byte offsets of u64 counters in the row */
+	int32_t gs_owner_off; /* not 0: the state is %gs's base, its owner's %fs base here */
+	uint64_t fork_guard;  /* with it: the word that a fork wipes to 0 */
 };
 
 /* arch_prepare_trampoline with the counting fast path of @cp in front. */

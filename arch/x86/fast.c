@@ -14,18 +14,41 @@
  */
 size_t emit_count_fast(struct emit *e, const struct arch_count_path *cp, int32_t own_off)
 {
-	size_t slow_jmp, count_jrcxz, slow_pos, to_copy;
+	size_t slow_jmp, count_jrcxz, slow_pos, to_copy, to_slow[4], ns = 0;
 
 	if (!own_off)
 		emit_bytes(e, "\x48\x8d\x64\x24\x80", 5);	/* lea -0x80(%rsp),%rsp */
 	emit_bytes(e, "\x50\x51", 2);			/* push %rax; push %rcx */
-	emit_disp32(e, "\x64\x48\x8b\x0c\x25", 5, cp->tls_off); /* mov %fs:tls,%rcx */
-	emit_bytes(e, "\xe3\x0b", 2);			/* jrcxz slow (11 bytes on) */
-	emit_bytes(e, "\x48\x89\xc8", 3);		/* mov %rcx,%rax */
-	emit_disp32(e, "\x8b\x88", 2, cp->busy_off);	/* mov busy(%rax),%ecx */
+	if (cp->gs_owner_off) {
+		emit_bytes(e, "\xf3\x48\x0f\xae\xc9", 5); /* rdgsbase %rcx */
+		to_slow[ns++] = e->pos + 1;
+		emit_bytes(e, "\xe3\x00", 2);		/* jrcxz slow */
+		emit_disp32(e, "\x48\x8b\x89", 3, cp->gs_owner_off); /* mov owner(%rcx),%rcx */
+		emit_bytes(e, "\xf3\x48\x0f\xae\xc0", 5); /* rdfsbase %rax */
+		emit_bytes(e, "\x48\xf7\xd0", 3);	/* not %rax */
+		emit_bytes(e, "\x48\x8d\x4c\x08\x01", 5); /* lea 1(%rax,%rcx),%rcx: owner - fs */
+		emit_bytes(e, "\xe3\x02", 2);		/* jrcxz mine (2 bytes on) */
+		to_slow[ns++] = e->pos + 1;
+		emit_bytes(e, "\xeb\x00", 2);		/* jmp slow */
+		emit_bytes(e, "\x48\xb8", 2);		/* mine: movabs $fork_guard,%rax */
+		emit_u64(e, cp->fork_guard);
+		emit_bytes(e, "\x48\x8b\x08", 3);	/* mov (%rax),%rcx */
+		to_slow[ns++] = e->pos + 1;
+		emit_bytes(e, "\xe3\x00", 2);		/* jrcxz slow: a child after fork */
+		/* the state's fields %gs-relative from here on: no register holds it */
+		emit_disp32(e, "\x65\x8b\x0c\x25", 4, cp->busy_off); /* mov %gs:busy,%ecx */
+	} else {
+		emit_disp32(e, "\x64\x48\x8b\x0c\x25", 5, cp->tls_off); /* mov %fs:tls,%rcx */
+		to_slow[ns++] = e->pos + 1;
+		emit_bytes(e, "\xe3\x00", 2);		/* jrcxz slow */
+		emit_bytes(e, "\x48\x89\xc8", 3);	/* mov %rcx,%rax */
+		emit_disp32(e, "\x8b\x88", 2, cp->busy_off); /* mov busy(%rax),%ecx */
+	}
 	count_jrcxz = e->pos;
 	emit_bytes(e, "\xe3\x00", 2);			/* jrcxz count */
 	slow_pos = e->pos;				/* slow: */
+	for (size_t i = 0; i < ns && !e->err; i++)
+		e->buf[to_slow[i]] = (uint8_t)(slow_pos - (to_slow[i] + 1));
 	emit_bytes(e, "\x59\x58", 2);			/* pop %rcx; pop %rax */
 	if (!own_off)
 		emit_bytes(e, "\x48\x8d\xa4\x24\x80\x00\x00\x00", 8); /* lea 0x80(%rsp),%rsp */
@@ -34,7 +57,10 @@ size_t emit_count_fast(struct emit *e, const struct arch_count_path *cp, int32_t
 	emit_u32(e, 0);
 	if (!e->err)
 		e->buf[count_jrcxz + 1] = (uint8_t)(e->pos - (count_jrcxz + 2));
-	emit_disp32(e, "\x48\x8b\x88", 3, cp->row_off);	/* count: mov row(%rax),%rcx */
+	if (cp->gs_owner_off)				/* count: mov %gs:row,%rcx */
+		emit_disp32(e, "\x65\x48\x8b\x0c\x25", 5, cp->row_off);
+	else						/* count: mov row(%rax),%rcx */
+		emit_disp32(e, "\x48\x8b\x88", 3, cp->row_off);
 	emit_u8(e, 0xe3);				/* jrcxz slow */
 	emit_u8(e, (uint8_t)(slow_pos - (e->pos + 1)));
 	for (unsigned i = 0; i < cp->n; i++) {

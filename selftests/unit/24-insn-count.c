@@ -12,8 +12,12 @@
  *  - all of it again on an agent's stack (arch_prepare_stack_trampoline,
  *    for Go): the counting done there, the site's stack untouched, the
  *    TLS word back to the stack's top after each hit
+ *  - all of it again with the state found through %gs (static programs),
+ *    where FSGSBASE is there: and a block whose owner is another %fs
+ *    base, or a fork guard wiped to 0, takes the general path
  */
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 
 #include "arch/x86/arch.h"
@@ -22,9 +26,27 @@
 struct fake_thread {
 	int busy;
 	uint64_t *row;
+	uint64_t owner; /* the %gs mode's: the %fs base of its thread */
 };
 
 static __thread struct fake_thread *fake_self;
+static int gs;                  /* the state through %gs, as in static programs */
+static uint64_t fork_word = 1;  /* the %gs mode's fork guard: 0 in a child */
+
+/* The thread's state, where the mode looks for it. */
+static void set_state(struct fake_thread *t)
+{
+	if (!gs) {
+		fake_self = t;
+		return;
+	}
+	if (t) {
+		uint64_t fs;
+		asm volatile("rdfsbase %0" : "=r"(fs));
+		t->owner = t->owner ? t->owner : fs;
+	}
+	asm volatile("wrgsbase %0" : : "r"(t) : "memory");
+}
 static long slow_calls, slow_off_stack;
 
 /* The agent's stack of the own-stack mode, and the thread's word with its top. */
@@ -65,6 +87,10 @@ static uint8_t *place(uint8_t *area, const uint8_t *code, size_t len, unsigned n
 	cp.row_off = offsetof(struct fake_thread, row);
 	cp.n = ncount;
 	memcpy(cp.counter_off, offs, ncount * sizeof(offs[0]));
+	if (gs) {
+		cp.gs_owner_off = offsetof(struct fake_thread, owner);
+		cp.fork_guard = (uint64_t)&fork_word;
+	}
 	struct arch_own_stack os = {
 		.tls_off = (int32_t)((char *)&own_word - (char *)__builtin_thread_pointer()),
 	};
@@ -83,7 +109,7 @@ static void run(void)
 	uint8_t *area = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
 			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	uint64_t row[8] = { 0 };
-	struct fake_thread me = { 0, row };
+	struct fake_thread me = { 0, row, 0 };
 	const int32_t offs[2] = { 0, 24 };
 	int (*add)(int, int);
 	int sum = 0;
@@ -96,7 +122,7 @@ static void run(void)
 	if (!add)
 		return;
 
-	fake_self = &me;
+	set_state(&me);
 	for (int i = 0; i < 1000; i++)
 		sum += add(i, 1);
 	is_int(sum, 1000 * 999 / 2 + 1000, "the site's own instructions run (sum of i + 1)");
@@ -115,10 +141,23 @@ static void run(void)
 	add(1, 2);
 	is_int(slow_calls, 11, "a state without a row: the general path");
 	me.row = row;
-	fake_self = NULL;
+	set_state(NULL);
 	is_int(add(40, 2), 42, "a thread without state: the result is right");
 	is_int(slow_calls, 12, "and it went through the handler");
-	fake_self = &me;
+	set_state(&me);
+	if (gs) {
+		uint64_t owner = me.owner;
+		me.owner = owner + 4096;
+		add(1, 1);
+		is_int(slow_calls, 13, "%%gs: a block claimed by another %%fs base: the general path");
+		me.owner = owner;
+		fork_word = 0;
+		add(1, 1);
+		is_int(slow_calls, 14, "%%gs: in a child after fork (the guard wiped): the general path");
+		fork_word = 1;
+		add(1, 1);
+		ok(slow_calls == 14 && row[0] == 1001, "%%gs: and then the fast path again");
+	}
 
 	/* flags and registers across the fast path */
 	munmap(area, 4096);
@@ -162,5 +201,14 @@ int main(void)
 	own = 1;
 	printf("# again, on an agent's stack\n");
 	run();
+	own = 0;
+	if (getauxval(AT_HWCAP2) & 2) { /* HWCAP2_FSGSBASE */
+		gs = 1;
+		printf("# again, the state through %%gs\n");
+		run();
+		set_state(NULL);
+	} else {
+		printf("# no FSGSBASE: the %%gs mode (static programs) not run\n");
+	}
 	return done_testing();
 }
