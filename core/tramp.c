@@ -81,8 +81,9 @@ static bool record_event(const struct agent_event *e, struct arch_record_path *r
 {
 	const struct wire_event *w = e->w;
 
-	if (!agent.tls_self_off || !agent.rseq_cpu_offset || (w->flags & WIRE_EV_COUNT_ONLY) ||
-	    !e->fast_all || w->nargs > ARCH_RECORD_MAX_ARGS ||
+	/* not in static programs: no TLS, and their copies are C with system calls (nolibc-next.c) */
+	if (agent.nolibc || !agent.tls_self_off || !agent.rseq_cpu_offset ||
+	    (w->flags & WIRE_EV_COUNT_ONLY) || !e->fast_all || w->nargs > ARCH_RECORD_MAX_ARGS ||
 	    w->fixed_size < 16 || w->fixed_size > RING_PAYLOAD_MAX)
 		return false;
 	memset(rp, 0, sizeof(*rp));

@@ -306,7 +306,8 @@ struct arch_count_path;
  * handler runs on a stack of the agent's, whose top the thread keeps at
  * %fs:@os->tls_off (a TLS word; 0: none, then the site's stack as
  * usual).  In static Go programs (@os->skipped) a hit without the word
- * is skipped instead, and counted in *@os->skipped.  Nothing is written below the site's %rsp: it is kept on top of
+ * is skipped instead, and counted in *@os->skipped.  Nothing is written
+ * below the site's %rsp: it is kept on top of
  * the agent's stack and the word is 0 while the handler runs, so a hit in
  * a signal handler that interrupts it stays on its own stack (see
  * emit_own_stack() for the few instructions where it would not).  With
@@ -355,7 +356,8 @@ int arch_prepare_count_trampoline(struct arch_jump *aj, uint8_t *buf, size_t siz
 /*
  * A recording fast path in front of the trampoline, for a site whose one
  * event records register values (xol trace a=%di b=%si:s32), numbers in
- * memory (n=+8(%di):u64) and strings (s=+0(%di):string): find the thread's state through %fs; if it is there, not
+ * memory (n=+8(%di):u64) and strings (s=+0(%di):string): find the
+ * thread's state through %fs; if it is there, not
  * busy, its comm unchanged, the site's event list still the one this was
  * built for, its counter row and ring writer there and room for the record
  * below the ring's cached limit without wrapping, then mark it busy, add 1
@@ -452,11 +454,13 @@ int arch_prepare_record_trampoline(struct arch_jump *aj, uint8_t *buf, size_t si
  * When @ret_tramp is the byte right after the trampoline's @size bytes
  * (tramp_build() puts the site's return fast path there), the hijack
  * goes on to the displaced copy by a call from the trampoline's last 10
- * bytes, made with the slot popped: the call writes the slot exactly as
- * the hijack did, and the return stack buffer (and a CET shadow stack)
- * gets the return trampoline's address above the caller's, so the
- * function's ret is predicted and the return fast path can leave by a
- * ret of its own (arch_return_path.by_ret).
+ * bytes, made with the slot popped: the call is what writes the slot
+ * (until then it keeps the real address, for unwinders), and the return
+ * stack buffer gets the return trampoline's address above the caller's,
+ * so the function's ret is predicted and the return fast path can leave
+ * by a ret of its own (arch_return_path.by_ret).  Only a hit where both
+ * fast paths run is balanced: when either takes the long way the program
+ * is the same, with mispredicted returns up the caller's chain.
  */
 struct arch_hijack_path {
 	int32_t tls_off;     /* %fs-relative: the thread-state pointer */

@@ -147,9 +147,9 @@ static void emit_take_thread(struct emit *e, int32_t tls_off, int32_t busy_off,
 enum { R8 = 8, R9, R10, R11 };
 
 /*
- * The recording paths save these: (with strings, r11 first: their copy
- * changes it) rax rcx rdx rsi rdi r8 r9 r10, then the status flags (lahf;
- * seto %al), and pop them with REC_POPS (then REC_POP_R11).
+ * The recording paths save these: (with strings or numbers in memory, r11
+ * first: their copies change it) rax rcx rdx rsi rdi r8 r9 r10, then the
+ * status flags (lahf; seto %al), and pop them with REC_POPS (REC_POPS_R11).
  */
 static void emit_rec_save(struct emit *e, bool r11)
 {
@@ -164,7 +164,7 @@ static void emit_rec_save(struct emit *e, bool r11)
 #define REC_POPS_R11 REC_POPS "\x41\x5b" /* ... rax r11 */
 #define REC_SAVED 72 /* bytes emit_rec_save() pushes (without r11) */
 
-/* Where emit_rec_save() left each register it saved, from %rsp (r11: with strings). */
+/* Where emit_rec_save() left each register it saved, from %rsp (r11: with copies to make). */
 static const int8_t rec_saved_at[16] = { [RAX] = 64, [RCX] = 56, [RDX] = 48, [RSI] = 40,
 					 [RDI] = 32, [R8] = 24, [R9] = 16, [R10] = 8, [R11] = 72 };
 
@@ -270,6 +270,8 @@ static void emit_ring_room(struct emit *e, const struct arch_record_path *rp, si
 	to_unbusy[(*nu)++] = emit_jcc(e, JZ);
 	/* room: head + need <= limit, (head & mask) + need - 1 <= mask */
 	emit_rm(e, REXW, 0x8b, R8, RSI, rp->w_head_off); /* mov head(%rsi),%r8 */
+	if (rp->nstrings)
+		emit_bytes(e, "\x4c\x89\xc2", 3);	/* mov %r8,%rdx: the head, for emit_copies() */
 	emit_rm(e, REXW, 0x8d, R9, R8, (int32_t)rp->need); /* lea need(%r8),%r9 */
 	emit_rm(e, REXW, 0x3b, R9, RSI, rp->w_limit_off); /* cmp limit(%rsi),%r9 */
 	to_unbusy[(*nu)++] = emit_jcc(e, JA);
@@ -336,11 +338,12 @@ static void emit_record_write(struct emit *e, const struct arch_record_path *rp)
 	emit_rm(e, REXW, 0x89, R9, RSI, rp->w_pend_off); /* mov %r9,pend(%rsi) */
 }
 
-/* %rsi = the value register @r had at the site, plus @disp (rdi and rsi pushed since). */
-static void emit_source(struct emit *e, const struct arch_record_path *rp, int r, int32_t disp)
+/* %rsi = the value register @r had at the site, plus @disp (@pushed bytes pushed since). */
+static void emit_source(struct emit *e, const struct arch_record_path *rp, int r, int32_t disp,
+			int32_t pushed)
 {
-	if (rec_saved(rp, r) > 0) {			/* mov saved+16(%rsp),%rsi */
-		emit_disp32(e, "\x48\x8b\xb4\x24", 4, rec_saved(rp, r) + 16);
+	if (rec_saved(rp, r) > 0) {			/* mov saved+pushed(%rsp),%rsi */
+		emit_disp32(e, "\x48\x8b\xb4\x24", 4, rec_saved(rp, r) + pushed);
 	} else {					/* mov %reg,%rsi */
 		emit_u8(e, (uint8_t)(REXW | (r & 8 ? 4 : 0)));
 		emit_u8(e, 0x89);
@@ -356,18 +359,22 @@ static void emit_source(struct emit *e, const struct arch_record_path *rp, int r
  * payload ends so far, with at most what is left of rp->max, its u32 field
  * (length << 16 | offset) written, a fault or no NUL within reach recorded
  * as length 0; then r9 = the new head and rdx = the record's size, header
- * and payload.  The row (rdi) and the writer (rsi) wait on the stack
- * meanwhile; both copies take rdi rsi rdx and change only rax and r11
- * (and the flags).
+ * and payload.  The row (rdi), the writer (rsi) and, with strings, the
+ * head emit_ring_room() left in rdx wait on the stack meanwhile; both
+ * copies take rdi rsi rdx and change only rax and r11 (and the flags).
  */
 static void emit_copies(struct emit *e, const struct arch_record_path *rp)
 {
+	int32_t pushed = rp->nstrings ? 24 : 16;
+
 	static const uint8_t zero[9][3] = {	/* mov $0,field(%r8): 41 c6 80 / 66 41 c7 80 / ... */
 		[1] = { 0x41, 0xc6, 0x80 }, [2] = { 0x41, 0xc7, 0x80 },
 		[4] = { 0x41, 0xc7, 0x80 }, [8] = { 0x49, 0xc7, 0x80 },
 	};
 
 	emit_bytes(e, "\x56\x57", 2);			/* push %rsi; push %rdi */
+	if (rp->nstrings)
+		emit_u8(e, 0x52);			/* push %rdx: the head */
 	for (unsigned i = 0; i < rp->nmems; i++) {
 		int32_t size = rp->mem[i].size, at = 32 + rp->mem[i].off;
 
@@ -381,7 +388,7 @@ static void emit_copies(struct emit *e, const struct arch_record_path *rp)
 			emit_bytes(e, "\0\0", 2);
 		else
 			emit_u32(e, 0);
-		emit_source(e, rp, regs_to_machine(rp->mem[i].reg), rp->mem[i].disp);
+		emit_source(e, rp, regs_to_machine(rp->mem[i].reg), rp->mem[i].disp, pushed);
 		emit_disp32(e, "\x49\x8d\xb8", 3, at);	/* lea at(%r8),%rdi */
 		emit_u8(e, 0xba);			/* mov $size,%edx */
 		emit_u32(e, (uint32_t)size);
@@ -396,7 +403,7 @@ static void emit_copies(struct emit *e, const struct arch_record_path *rp)
 	emit_bytes(e, "\x41\xb9", 2);			/* mov $fixed,%r9d: the payload's end */
 	emit_u32(e, rp->fixed);
 	for (unsigned i = 0; i < rp->nstrings; i++) {
-		emit_source(e, rp, regs_to_machine(rp->str[i].reg), rp->str[i].disp);
+		emit_source(e, rp, regs_to_machine(rp->str[i].reg), rp->str[i].disp, pushed);
 		emit_bytes(e, "\x4b\x8d\x7c\x08\x20", 5);	/* lea 32(%r8,%r9),%rdi */
 		emit_u8(e, 0xba);			/* mov $max,%edx */
 		emit_u32(e, rp->max);
@@ -411,11 +418,11 @@ static void emit_copies(struct emit *e, const struct arch_record_path *rp)
 		emit_rm(e, 0, 0x89, RDX, R8, 32 + rp->str[i].off); /* mov %edx,field(%r8) */
 		emit_bytes(e, "\x49\x01\xc1", 3);	/* add %rax,%r9 */
 	}
-	emit_bytes(e, "\x5f\x5e", 2);			/* pop %rdi; pop %rsi */
+	emit_bytes(e, "\x58\x5f\x5e", 3);		/* pop %rax (the head); pop %rdi; pop %rsi */
 	emit_bytes(e, "\x49\x8d\x51\x20", 4);		/* lea 32(%r9),%rdx: the size */
 	emit_bytes(e, "\x4d\x8d\x49\x27", 4);		/* lea 39(%r9),%r9 */
 	emit_bytes(e, "\x49\x83\xe1\xf8", 4);		/* and $-8,%r9: 8-aligned */
-	emit_rm(e, REXW, 0x03, R9, RSI, rp->w_head_off); /* add head(%rsi),%r9 */
+	emit_bytes(e, "\x49\x01\xc1", 3);		/* add %rax,%r9: the new head */
 }
 
 /*
@@ -477,20 +484,21 @@ size_t emit_record_fast(struct emit *e, const struct arch_record_path *rp)
  *	rax = &shadow[depth]; rdx = the slot (the site's %rsp)
  *	rax[-1].sp <= slot			-> unbusy (frames left: return_push drops them;
  *						   at depth 0 rax[-1] is the sentinel)
- *	rax[0] = { *slot, slot, site, ctx, 0, ret_tramp }; depth++; *slot = ret_tramp
+ *	rax[0] = { *slot, slot, site, ctx, 0, ret_tramp }; depth++
+ *	*slot = ret_tramp			(not with @call_in: the call writes it)
  *	@rp: hits += 1; rdtsc; the record; commit
  *	busy = 0; flags, registers back; jmp copy
- *				(or, ret_tramp right after: lea 8(%rsp),%rsp; call copy)
+ *				(@call_in, ret_tramp right after: lea 8(%rsp),%rsp; call copy)
  *
  * Everything that can send it the long way is checked before anything is
  * written, so the general path finds the hit untouched.
  */
 size_t emit_hijack_fast(struct emit *e, const struct arch_hijack_path *hp,
-			const struct arch_record_path *rp)
+			const struct arch_record_path *rp, bool call_in)
 {
 	const int32_t flags[2] = { hp->unhooked_off, rp ? rp->dirty_off : 0 };
 	const int32_t slot = 0x80 + (rp ? REC_SAVED : 32); /* past the red zone and what is pushed */
-	size_t to_slow[4], to_unbusy[8], ns = 0, nu = 0;
+	size_t to_slow[5], to_unbusy[10], ns = 0, nu = 0; /* 4 and 8 at most: room to spare */
 
 	emit_bytes(e, "\x48\x8d\x64\x24\x80", 5);	/* lea -0x80(%rsp),%rsp */
 	if (rp) {
@@ -528,8 +536,16 @@ size_t emit_hijack_fast(struct emit *e, const struct arch_hijack_path *hp,
 	emit_bytes(e, "\x48\x89\x50\x20", 4);		/* mov %rdx,32(%rax): tramp */
 	emit_rm(e, 0, 0x83, 0, RCX, hp->depth_off);	/* addl $1,depth(%rcx): after the frame */
 	emit_u8(e, 1);
-	emit_bytes(e, "\x48\x89\x94\x24", 4);		/* mov %rdx,slot(%rsp): the slot hijacked */
-	emit_u32(e, (uint32_t)slot);
+	/*
+	 * The slot hijacked, unless the call in writes it: until then it
+	 * keeps the real address, so an unwinder's unhook_all() (return.c)
+	 * in a signal handler meanwhile passes the frame over, and no second
+	 * write can undo what it did.
+	 */
+	if (!call_in) {
+		emit_bytes(e, "\x48\x89\x94\x24", 4); /* mov %rdx,slot(%rsp) */
+		emit_u32(e, (uint32_t)slot);
+	}
 	if (rp) {
 		emit_record_write(e, rp);
 		return emit_fast_exits(e, hp->busy_off, REC_POPS, sizeof(REC_POPS) - 1, to_unbusy,
@@ -609,7 +625,7 @@ static void emit_return_fast(struct emit *e, const struct arch_return_path *rt)
 			rt->by_ret);
 }
 
-/* A record path's args: general registers, 8 bytes each, from payload byte @min_off on. */
+/* A record path's fields (registers, numbers in memory, strings' u32s) from byte @min_off on. */
 /* A field of @size bytes at payload byte @off from register @reg, inside [@min_off, @fixed). */
 static bool field_ok(int32_t reg, int32_t off, int32_t size, int32_t min_off, int32_t fixed)
 {

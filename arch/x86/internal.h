@@ -77,7 +77,7 @@ int jtab_targets(const struct jtab_func *f, const uint32_t *starts, size_t k, ui
 size_t emit_count_fast(struct emit *e, const struct arch_count_path *cp, int32_t own_off);
 size_t emit_record_fast(struct emit *e, const struct arch_record_path *rp);
 size_t emit_hijack_fast(struct emit *e, const struct arch_hijack_path *hp,
-			const struct arch_record_path *rp);
+			const struct arch_record_path *rp, bool call_in);
 int regs_to_machine(int32_t off);
 bool record_args_ok(const struct arch_record_path *rp, int32_t min_off);
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The jump path: a jmp rel32 at the site, a trampoline that calls the handler, the displaced copy. */
+/* The jump path: a jmp rel32 at the site, a trampoline that calls the handler, the copy. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -532,8 +532,9 @@ static int prepare(struct arch_jump *aj, uint8_t *buf, size_t size, uint64_t tra
 		aj->copy_off[hb] = e.pos; /* a thread sent to insn hb runs the hit first */
 	if (cp && !stack_tls_off)
 		to_copy = emit_count_fast(&e, cp, 0);
+	bool call_in = hp && hp->ret_tramp == tramp_addr + size;
 	if (hp)
-		to_copy = emit_hijack_fast(&e, hp, rp);
+		to_copy = emit_hijack_fast(&e, hp, rp, call_in);
 	else if (rp)
 		to_copy = emit_record_fast(&e, rp);
 	if (stack_tls_off) {
@@ -553,7 +554,7 @@ static int prepare(struct arch_jump *aj, uint8_t *buf, size_t size, uint64_t tra
 	aj->copy_off[aj->n] = e.pos;
 	if (!(aj->insn[aj->n - 1].flags & (ARCH_INSN_F_NO_FALLTHROUGH | ARCH_INSN_F_CALL)))
 		emit_jmp(&e, aj->site + aj->len);
-	if (hp && hp->ret_tramp == tramp_addr + size && !e.err) {
+	if (call_in && !e.err) {
 		/* in by a call whose return address is the return fast path (arch.h) */
 		if (e.pos + CALL_IN_BYTES > size)
 			return -ENOSPC;
