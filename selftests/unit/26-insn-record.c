@@ -588,13 +588,7 @@ static uint8_t *place_hijack(uint8_t *area, const uint8_t *code, size_t len)
 	memcpy(site, code, len);
 	if (arch_analyze_jump(&aj, site, len, (uint64_t)site))
 		return NULL;
-	hp.tls_off = (int32_t)((char *)&fake_rself - (char *)__builtin_thread_pointer());
-	hp.busy_off = offsetof(struct fake_rthread, busy);
-	hp.unhooked_off = offsetof(struct fake_rthread, unhooked);
-	hp.depth_off = offsetof(struct fake_rthread, depth);
-	hp.max_off = offsetof(struct fake_rthread, max);
-	hp.shadow_off = offsetof(struct fake_rthread, shadow);
-	hp.ctx_off = offsetof(struct fake_rthread, ctx);
+	FAKE_HIJACK_FIELDS(&hp, struct fake_rthread, fake_rself);
 	hp.site = hijack_site = 0x5175;
 	hp.ret_tramp = (uint64_t)stub_rettramp;
 	if (arch_prepare_hijack_trampoline(&aj, tramp, ARCH_RECORD_TRAMPOLINE_BYTES, (uint64_t)tramp,

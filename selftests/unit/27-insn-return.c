@@ -163,13 +163,7 @@ static uint8_t *place(uint8_t *area, const uint8_t *code, size_t len,
 	*rsize = arch_prepare_return_trampoline(ret, ARCH_RETURN_TRAMPOLINE_BYTES, (uint64_t)ret, rt);
 	if (*rsize < 0 || arch_analyze_jump(&aj, site, len, (uint64_t)site))
 		return NULL;
-	hp.tls_off = rt->rec.tls_off;
-	hp.busy_off = offsetof(struct fake_thread, busy);
-	hp.unhooked_off = offsetof(struct fake_thread, unhooked);
-	hp.depth_off = offsetof(struct fake_thread, depth);
-	hp.max_off = offsetof(struct fake_thread, max);
-	hp.shadow_off = offsetof(struct fake_thread, shadow);
-	hp.ctx_off = offsetof(struct fake_thread, ctx);
+	FAKE_HIJACK_FIELDS(&hp, struct fake_thread, fake_self);
 	hp.site = 0x5175;
 	hp.ret_tramp = (uint64_t)ret;
 	if (arch_prepare_hijack_trampoline(&aj, tramp, ARCH_RECORD_TRAMPOLINE_BYTES, (uint64_t)tramp,

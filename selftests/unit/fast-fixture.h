@@ -58,6 +58,23 @@ static void fake_thread_fields(struct arch_record_path *rp)
 }
 
 /*
+ * The hijack path's fields in a fake thread of type @T whose pointer is
+ * the TLS word @self (a macro: 26-insn-record and 27-insn-return each
+ * have their own T, with busy unhooked depth max ctx shadow).
+ */
+#define FAKE_HIJACK_FIELDS(hp, T, self)						\
+	do {									\
+		(hp)->tls_off = (int32_t)((char *)&(self) -			\
+					  (char *)__builtin_thread_pointer());	\
+		(hp)->busy_off = offsetof(T, busy);				\
+		(hp)->unhooked_off = offsetof(T, unhooked);			\
+		(hp)->depth_off = offsetof(T, depth);				\
+		(hp)->max_off = offsetof(T, max);				\
+		(hp)->shadow_off = offsetof(T, shadow);				\
+		(hp)->ctx_off = offsetof(T, ctx);				\
+	} while (0)
+
+/*
  * The return trampoline's stand-in: registers and flags kept, the real
  * address from stub_pop(sp after the ret), which the includer defines.
  */
