@@ -257,6 +257,25 @@ _Static_assert(offsetof(struct ring_writer, pid) % 8 == 0 && offsetof(struct rin
 	       offsetof(struct ring_rec, tid) == offsetof(struct ring_rec, pid) + 4,
 	       "pid and tid copied as one word");
 
+/*
+ * Where a trampoline's recording path finds the writer's fields and
+ * ctl->head, written into @rp's w_*_off, kind_exclusive and ctl_head_off
+ * (struct arch_record_path: a macro, so this header needs no arch one).
+ */
+#define RING_WRITER_FIELDS(rp)							\
+	do {									\
+		(rp)->w_head_off = offsetof(struct ring_writer, head);		\
+		(rp)->w_limit_off = offsetof(struct ring_writer, limit);	\
+		(rp)->w_pend_off = offsetof(struct ring_writer, pend);		\
+		(rp)->w_mask_off = offsetof(struct ring_writer, mask);		\
+		(rp)->w_data_off = offsetof(struct ring_writer, data);		\
+		(rp)->w_ctl_off = offsetof(struct ring_writer, ctl);		\
+		(rp)->w_pidtid_off = offsetof(struct ring_writer, pid);	\
+		(rp)->w_kind_off = offsetof(struct ring_writer, kind);		\
+		(rp)->kind_exclusive = RING_EXCLUSIVE;				\
+		(rp)->ctl_head_off = offsetof(struct ring_ctl, head);		\
+	} while (0)
+
 struct ring_attach;
 
 /*

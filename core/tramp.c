@@ -115,16 +115,7 @@ static bool record_event(const struct agent_event *e, struct arch_record_path *r
 	thread_fields(rp, e->slot);
 	rp->hits_off = (int32_t)(e->index * sizeof(struct wire_counters) +
 				 offsetof(struct wire_counters, hits));
-	rp->w_head_off = offsetof(struct ring_writer, head);
-	rp->w_limit_off = offsetof(struct ring_writer, limit);
-	rp->w_pend_off = offsetof(struct ring_writer, pend);
-	rp->w_mask_off = offsetof(struct ring_writer, mask);
-	rp->w_data_off = offsetof(struct ring_writer, data);
-	rp->w_ctl_off = offsetof(struct ring_writer, ctl);
-	rp->w_pidtid_off = offsetof(struct ring_writer, pid);
-	rp->w_kind_off = offsetof(struct ring_writer, kind);
-	rp->kind_exclusive = RING_EXCLUSIVE;
-	rp->ctl_head_off = offsetof(struct ring_ctl, head);
+	RING_WRITER_FIELDS(rp);
 	rp->need = (uint32_t)ring_aligned(RING_HDR_SIZE + w->fixed_size);
 	rp->word = ring_word(RING_HDR_SIZE + w->fixed_size, w->id, 0);
 	rp->common = w->id;

@@ -45,16 +45,7 @@ static void fake_thread_fields(struct arch_record_path *rp)
 	rp->row_off = offsetof(struct fake_thread, row);
 	rp->ring_off = offsetof(struct fake_thread, ring);
 	rp->hits_off = 16;
-	rp->w_head_off = offsetof(struct ring_writer, head);
-	rp->w_limit_off = offsetof(struct ring_writer, limit);
-	rp->w_pend_off = offsetof(struct ring_writer, pend);
-	rp->w_mask_off = offsetof(struct ring_writer, mask);
-	rp->w_data_off = offsetof(struct ring_writer, data);
-	rp->w_ctl_off = offsetof(struct ring_writer, ctl);
-	rp->w_pidtid_off = offsetof(struct ring_writer, pid);
-	rp->w_kind_off = offsetof(struct ring_writer, kind);
-	rp->kind_exclusive = RING_EXCLUSIVE;
-	rp->ctl_head_off = offsetof(struct ring_ctl, head);
+	RING_WRITER_FIELDS(rp);
 }
 
 /*
